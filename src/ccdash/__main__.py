@@ -1,0 +1,39 @@
+"""Command line: `python -m ccdash ingest --kind complaints|cctv|wifi|wifi_usage FILE [--mapping MAP.toml]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .ingest import IngestError, Mapping, ingest
+from .profile import ProfileError, data_dir, load_profile, profile_path
+from .schema import KINDS
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ccdash", description="ccdash command line")
+    sub = ap.add_subparsers(dest="command", required=True)
+    ing = sub.add_parser("ingest", help="validate a file and add it to (or replace) an extract")
+    ing.add_argument("file", type=Path)
+    ing.add_argument("--kind", required=True, choices=list(KINDS))
+    ing.add_argument("--mapping", type=Path, help="TOML file mapping foreign columns and values (see mappings/)")
+    ing.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
+    ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    ing.add_argument("--replace", action="store_true", help="replace the stored extract instead of appending")
+    a = ap.parse_args(argv)
+
+    directory = a.data_dir or data_dir()
+    try:
+        profile = load_profile(a.profile or profile_path(directory))
+        mapping = Mapping.load(a.mapping) if a.mapping else None
+        report = ingest(a.file, a.kind, directory, profile, mapping, replace=a.replace)
+    except (IngestError, ProfileError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Plain functions: data in, Plotly figure out. Labels come translated from the caller."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+ACCENT = "#f5a623"
+SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
+STATUS = {"online": "#2ecc71", "offline": "#e74c3c", "maintenance": "#f1c40f", "unknown": "#95a5a6"}
+
+
+def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
+    fig.update_layout(template="plotly_dark", height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), font=dict(size=14), **kw)
+    return fig
+
+
+def trend(df: pd.DataFrame, daily_label: str, mean_label: str, y_title: str, height: int = 360) -> go.Figure:
+    """Complaints per day as bars with the trailing 7-day mean as a line."""
+    fig = go.Figure()
+    fig.add_bar(x=df["day"], y=df["complaints"], name=daily_label, marker_color="#4c6ef5", opacity=0.6)
+    fig.add_scatter(x=df["day"], y=df["mean_7d"], name=mean_label, mode="lines", line=dict(color=ACCENT, width=3))
+    return _layout(fig, height, yaxis_title=y_title, bargap=0.05, hovermode="x unified")
+
+
+def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_title: str = "",
+         height: int | None = None, color: str = ACCENT, text_fmt=None) -> go.Figure:
+    """Horizontal bars, largest on top; `key` rides along as customdata for selection events."""
+    df = df.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=df[value], y=df[label], orientation="h", marker_color=color,
+        customdata=df[key] if key else None,
+        text=[text_fmt(v) for v in df[value]] if text_fmt else None, textposition="auto",
+    ))
+    return _layout(fig, height or max(260, 28 * len(df) + 60), xaxis_title=x_title, showlegend=False)
+
+
+def heatmap(df: pd.DataFrame, x: str, y: str, z: str, z_title: str, height: int = 520) -> go.Figure:
+    """A long table pivoted into a heatmap (rows y, columns x)."""
+    pivot = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0)
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=list(pivot.columns), y=list(pivot.index),
+                               colorscale="YlOrRd", colorbar=dict(title=z_title)))
+    return _layout(fig, height, xaxis=dict(tickangle=-45))
+
+
+def stacked(df: pd.DataFrame, x: str, color: str, value: str, colors: dict | None = None,
+            labels: dict | None = None, y_title: str = "", height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    for i, (name, g) in enumerate(df.groupby(color, sort=False)):
+        fig.add_bar(x=g[x], y=g[value], name=(labels or {}).get(name, name),
+                    marker_color=(colors or {}).get(name, SERIES[i % len(SERIES)]))
+    return _layout(fig, height, barmode="stack", yaxis_title=y_title)
+
+
+def donut(labels, values, height: int = 300) -> go.Figure:
+    fig = go.Figure(go.Pie(labels=list(labels), values=list(values), hole=0.55, marker=dict(colors=SERIES),
+                           sort=False, textinfo="percent+value"))
+    return _layout(fig, height)
+
+
+def line(df: pd.DataFrame, x: str, y: str, name: str, y_title: str = "", height: int = 320) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=df[x], y=df[y], name=name, mode="lines+markers", line=dict(color=ACCENT, width=3)))
+    return _layout(fig, height, yaxis_title=y_title, showlegend=False)

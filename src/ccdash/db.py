@@ -1,0 +1,113 @@
+"""The only module that imports duckdb: one connection per process, a cursor per query."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .extracts import data_version, extract_path
+from .schema import H3_COLUMNS, TABLES
+
+SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "timestamp": "TIMESTAMP", "date": "DATE"}
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (file paths only; values from users are always bound parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_types(table: str) -> dict[str, str]:
+    t = TABLES[table]
+    types = {c.name: SQL_TYPES[c.type] for c in t.columns}
+    if t.has_location:
+        types.update({h: "UBIGINT" for h in H3_COLUMNS})
+    return types
+
+
+def _source_sql(table: str, path: Path | None) -> str:
+    """SELECT over one extract, cast to the canonical types, in canonical column order."""
+    types = column_types(table)
+    if path is None:
+        cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in types.items())
+        return f"SELECT {cols} WHERE false"
+    if path.name.endswith(".parquet"):
+        src = f"read_parquet({_literal(path)})"
+    else:
+        type_map = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
+        src = f"read_csv({_literal(path)}, header = true, types = {{{type_map}}})"
+    cols = ", ".join(f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t in types.items())
+    return f"SELECT {cols} FROM {src}"
+
+
+class Store:
+    """DuckDB views over the extracts in one folder, rebuilt when a file there changes."""
+
+    def __init__(self, directory: Path | str, facts_file: Path | None = None):
+        self.directory = Path(directory)
+        self.facts_file = facts_file
+        self._con = duckdb.connect(":memory:")
+        self._con.execute("SET threads TO 2")
+        self._lock = threading.Lock()
+        self._version: tuple | None = None
+        self.problems: dict[str, str] = {}  # table -> what is wrong with its file
+
+    def refresh(self) -> tuple:
+        """Point the views at the current files; returns the data version used."""
+        version = data_version(self.directory)
+        if version == self._version:
+            return version
+        with self._lock:
+            if version == self._version:
+                return version
+            problems = {}
+            for table in TABLES:
+                path = extract_path(self.directory, table)
+                if path is None:
+                    problems[table] = f"no {table} extract in {self.directory}"
+                sql = _source_sql(table, path)
+                try:
+                    self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
+                    self._con.execute(f"SELECT * FROM {table} LIMIT 0")
+                except duckdb.Error as e:
+                    problems[table] = f"{path.name} cannot be read: {str(e).splitlines()[0]}"
+                    self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
+            self._con.execute(f"CREATE OR REPLACE VIEW districts AS {self._districts_sql()}")
+            self.problems = problems
+            self._version = version
+        return version
+
+    def _districts_sql(self) -> str:
+        if self.facts_file and Path(self.facts_file).exists():
+            return (f"SELECT kecamatan, CAST(population_2022 AS BIGINT) AS population, "
+                    f"CAST(area_ha AS DOUBLE) AS area_ha, CAST(centroid_lat AS DOUBLE) AS centroid_lat, "
+                    f"CAST(centroid_lon AS DOUBLE) AS centroid_lon FROM read_csv({_literal(self.facts_file)}, header = true)")
+        return ("SELECT CAST(NULL AS VARCHAR) AS kecamatan, CAST(NULL AS BIGINT) AS population, "
+                "CAST(NULL AS DOUBLE) AS area_ha, CAST(NULL AS DOUBLE) AS centroid_lat, "
+                "CAST(NULL AS DOUBLE) AS centroid_lon WHERE false")
+
+    def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+        """Run one read-only query with bound parameters on its own cursor."""
+        self.refresh()
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or {}).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: dict | list | None = None):
+        df = self.query(sql, params)
+        return None if df.empty else df.iat[0, 0]
+
+    def describe(self, table: str) -> pd.DataFrame:
+        return self.query(f"DESCRIBE {quote_ident(table)}")[["column_name", "column_type"]]
+
+    def close(self) -> None:
+        self._con.close()
+

@@ -1,0 +1,95 @@
+"""Where each extract lives on disk, and writing one atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .schema import TABLES
+
+ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
+               "timestamp": pa.timestamp("us"), "date": pa.date32()}
+
+SUFFIXES = (".parquet", ".csv", ".csv.gz")
+
+
+def extract_path(directory: Path, table: str) -> Path | None:
+    """The file a table is read from: Parquet preferred, CSV accepted; None when there is none."""
+    for suffix in SUFFIXES:
+        p = Path(directory) / f"{table}{suffix}"
+        if p.exists():
+            return p
+    return None
+
+
+def data_version(directory: Path) -> tuple:
+    """A cheap fingerprint of every extract (name, size, mtime): changes when a file is replaced."""
+    out = []
+    for table in TABLES:
+        p = extract_path(directory, table)
+        if p is not None:
+            st = p.stat()
+            out.append((p.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _atomic(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename over the target."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; extracts are meant to be read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    t = TABLES[table]
+    fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in t.columns]
+    fields += [pa.field(h, pa.uint64()) for h in t.stored_names()[len(t.columns):]]
+    return pa.schema(fields)
+
+
+def conform(df: pd.DataFrame, table: str) -> pa.Table:
+    """A frame as an Arrow table with the canonical types of `table`, columns in canonical order."""
+    t = TABLES[table]
+    df = df[t.stored_names()].copy()
+    for c in t.columns:
+        if c.type == "date":
+            d = pd.to_datetime(df[c.name], errors="coerce")
+            df[c.name] = [None if pd.isna(x) else x.date() for x in d]
+        elif c.type == "timestamp":
+            df[c.name] = pd.to_datetime(df[c.name], errors="coerce").astype("datetime64[us]")
+        elif c.type == "str":
+            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
+    return pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False)
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: Path, table: str | None = None) -> None:
+    """Write a frame as Parquet (typed as `table` when given) through a temporary file."""
+    if table is not None:
+        arrow = conform(df, table)
+        _atomic(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+    else:
+        _atomic(path, lambda tmp: df.to_parquet(tmp, index=False, compression="zstd"))
+
+
+def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
+    compression = "gzip" if str(path).endswith(".gz") else None
+    # mtime=0 keeps the gzip header, and so the file, byte-identical for the same data.
+    opts = {"method": "gzip", "mtime": 0} if compression else None
+    _atomic(path, lambda tmp: df.to_csv(tmp, index=False, compression=opts, date_format="%Y-%m-%d %H:%M:%S"))
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

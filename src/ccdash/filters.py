@@ -1,0 +1,103 @@
+"""Declarative complaint filters: one table of dimensions, SQL with bound values, URL round trip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime, timedelta
+
+# Filterable columns of complaints (the whitelist: no other name ever becomes SQL).
+DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
+# URL keys that are not filters but are known (so they are not reported as unknown).
+OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page")
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    kecamatan: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    agency: tuple[str, ...] = ()
+    channel: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+
+    def with_values(self, **changes) -> "Filters":
+        changes = {k: tuple(v) if k in DIMENSIONS else v for k, v in changes.items()}
+        return replace(self, **changes)
+
+    def is_empty(self) -> bool:
+        return all(not getattr(self, f.name) for f in fields(self))
+
+
+def where(f: Filters, alias: str = "") -> tuple[str, dict]:
+    """A WHERE clause (without the keyword) and its parameters; 'true' when nothing is filtered."""
+    a = f"{alias}." if alias else ""
+    parts, params = [], {}
+    if f.start is not None:
+        parts.append(f"{a}created_at >= $start")
+        params["start"] = datetime.combine(f.start, datetime.min.time())
+    if f.end is not None:
+        parts.append(f"{a}created_at < $end_excl")
+        params["end_excl"] = datetime.combine(f.end + timedelta(days=1), datetime.min.time())
+    for dim in DIMENSIONS:
+        values = getattr(f, dim)
+        if values:
+            names = [f"{dim}_{i}" for i in range(len(values))]
+            parts.append(f"{a}{dim} IN (" + ", ".join("$" + n for n in names) + ")")
+            params.update(zip(names, values))
+    return (" AND ".join(parts) or "true"), params
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def from_query_params(params, options: dict[str, list[str]] | None = None) -> tuple[Filters, list[str]]:
+    """Filters from URL parameters (a mapping of key -> list of strings), and what was ignored.
+
+    Unknown keys, malformed dates and values that are not among `options` are dropped, each with a
+    short notice; nothing here raises on user input.
+    """
+    notices = []
+    values: dict = {}
+    for key in params:
+        if key not in ("from", "to", *DIMENSIONS, *OTHER_URL_KEYS):
+            notices.append(f"unknown parameter '{key}'")
+    for key, attr in (("from", "start"), ("to", "end")):
+        raw = list(params.get(key, []))
+        if raw:
+            d = _parse_date(raw[-1])
+            if d is None:
+                notices.append(f"'{key}' is not a date (YYYY-MM-DD): '{raw[-1]}'")
+            else:
+                values[attr] = d
+    if values.get("start") and values.get("end") and values["start"] > values["end"]:
+        notices.append("'from' is after 'to'; the dates were swapped")
+        values["start"], values["end"] = values["end"], values["start"]
+    for dim in DIMENSIONS:
+        raw = [v for v in params.get(dim, []) if v != ""]
+        if not raw:
+            continue
+        allowed = set(options.get(dim, [])) if options else None
+        good = [v for v in dict.fromkeys(raw) if allowed is None or v in allowed]
+        for bad in [v for v in raw if allowed is not None and v not in allowed]:
+            notices.append(f"unknown {dim} '{bad}'")
+        if good:
+            values[dim] = tuple(good)
+    return Filters(**values), notices
+
+
+def to_query_params(f: Filters) -> dict[str, list[str]]:
+    """The URL parameters that reproduce these filters."""
+    out: dict[str, list[str]] = {}
+    if f.start:
+        out["from"] = [f.start.isoformat()]
+    if f.end:
+        out["to"] = [f.end.isoformat()]
+    for dim in DIMENSIONS:
+        if getattr(f, dim):
+            out[dim] = list(getattr(f, dim))
+    return out

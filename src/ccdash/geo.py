@@ -1,0 +1,105 @@
+"""District shapes, point-in-polygon and H3 cells (shapely and h3 do the geometry)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from h3.api import basic_int as h3i
+from shapely.geometry import MultiPoint, mapping, shape
+
+from .profile import Profile
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def load_facts(profile: Profile) -> pd.DataFrame:
+    """The districts' facts: kecamatan, centroid, population, area (ha)."""
+    if profile.facts_file is None or not profile.facts_file.exists():
+        return pd.DataFrame(columns=["kecamatan", "centroid_lat", "centroid_lon", "population", "area_ha"])
+    df = pd.read_csv(profile.facts_file)
+    return df.rename(columns={"population_2022": "population"})
+
+
+def voronoi_districts(facts: pd.DataFrame, margin_deg: float = 0.02) -> dict[str, shapely.Geometry]:
+    """Approximate district shapes: Voronoi cells of the centroids clipped to a buffered hull."""
+    pts = MultiPoint(list(zip(facts.centroid_lon, facts.centroid_lat)))
+    outline = pts.convex_hull.buffer(margin_deg, quad_segs=8)
+    cells = shapely.voronoi_polygons(pts, extend_to=outline.buffer(0.1))
+    shapes = {}
+    for cell in shapely.get_parts(cells):
+        clipped = cell.intersection(outline)
+        for name, lon, lat in zip(facts.kecamatan, facts.centroid_lon, facts.centroid_lat):
+            if cell.contains(shapely.Point(lon, lat)):
+                shapes[name] = shapely.set_precision(clipped, 1e-5)
+                break
+    return shapes
+
+
+def districts_geojson(shapes: dict[str, shapely.Geometry], name_property: str = "kecamatan") -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {name_property: name}, "geometry": mapping(geom)}
+            for name, geom in sorted(shapes.items())
+        ],
+    }
+
+
+@lru_cache(maxsize=8)
+def _load_geojson(path: str, mtime: float, name_property: str) -> tuple:
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for feat in raw.get("features", []):
+        name = (feat.get("properties") or {}).get(name_property)
+        if name and feat.get("geometry"):
+            out.append((name, shape(feat["geometry"])))
+    return tuple(out)
+
+
+def load_districts(profile: Profile) -> dict[str, shapely.Geometry]:
+    """District polygons named in the profile; empty when it names none."""
+    p = profile.districts_file
+    if p is None or not p.exists():
+        return {}
+    return dict(_load_geojson(str(p), p.stat().st_mtime, profile.districts_name_property))
+
+
+def assign_kecamatan(lon: np.ndarray, lat: np.ndarray, shapes: dict[str, shapely.Geometry]) -> np.ndarray:
+    """The district containing each point, or None outside them all."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(len(lon), None, dtype=object)
+    ok = ~(np.isnan(lon) | np.isnan(lat))
+    for name, geom in shapes.items():
+        shapely.prepare(geom)
+        todo = ok & (out == None)  # noqa: E711 - elementwise test on an object array
+        if not todo.any():
+            break
+        hit = np.zeros(len(lon), dtype=bool)
+        hit[todo] = shapely.contains_xy(geom, lon[todo], lat[todo])
+        out[hit] = name
+    return out
+
+
+def h3_cells(lat, lon, res: int) -> np.ndarray:
+    """H3 cell ids (uint64) at resolution res; 0 where a coordinate is missing."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    out = np.zeros(len(lat), dtype=np.uint64)
+    ok = ~(np.isnan(lat) | np.isnan(lon))
+    out[ok] = [h3i.latlng_to_cell(a, b, res) for a, b in zip(lat[ok].tolist(), lon[ok].tolist())]
+    return out
+
+
+def haversine_m(lat1, lon1, lat2, lon2):
+    """Great-circle distance in metres (numpy broadcasting)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))

@@ -1,0 +1,90 @@
+"""Plain functions: data in, pydeck Deck out. Drawn meaningfully with no basemap tiles.
+
+Tooltips are plain-text templates (deck.gl sets innerText), so a site name or complaint text
+such as `<img onerror=...>` is shown as text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from .profile import Profile
+
+# Sequential palette (dark background): low -> high.
+RAMP = np.array([[38, 70, 83], [42, 157, 143], [233, 196, 106], [244, 162, 97], [231, 111, 81]], dtype=float)
+STATUS_COLORS = {
+    "online": [46, 204, 113], "offline": [231, 76, 60], "maintenance": [241, 196, 15], "unknown": [149, 165, 166],
+    "active": [52, 152, 219], "inactive": [231, 76, 60],
+}
+
+
+def ramp(values, alpha: int = 180) -> list[list[int]]:
+    """Colours along RAMP for values scaled to their own min..max (NaN gets grey)."""
+    v = np.asarray(values, dtype=float)
+    out = []
+    lo, hi = (np.nanmin(v), np.nanmax(v)) if np.isfinite(v).any() else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    for x in v:
+        if not np.isfinite(x):
+            out.append([90, 90, 90, 80])
+            continue
+        pos = (x - lo) / span * (len(RAMP) - 1)
+        i = min(int(pos), len(RAMP) - 2)
+        c = RAMP[i] + (RAMP[i + 1] - RAMP[i]) * (pos - i)
+        out.append([int(c[0]), int(c[1]), int(c[2]), alpha])
+    return out
+
+
+def districts_layer(geojson: dict, values: pd.DataFrame | None = None, value_col: str = "per_10k",
+                    label_col: str = "label", pickable: bool = True, layer_id: str = "districts") -> pdk.Layer:
+    """District outlines, shaded by a per-district value when one is given."""
+    feats = []
+    by_name = values.set_index("kecamatan") if values is not None and len(values) else None
+    colours = dict(zip(by_name.index, ramp(by_name[value_col], 150))) if by_name is not None else {}
+    for f in geojson.get("features", []):
+        props = dict(f.get("properties") or {})
+        name = props.get("kecamatan") or props.get("name")
+        props = {"kecamatan": str(name), "fill": colours.get(name, [30, 36, 48, 60]), "tip": ""}
+        if by_name is not None and name in by_name.index and label_col in by_name:
+            props["tip"] = str(by_name.loc[name, label_col])
+        feats.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+    return pdk.Layer(
+        "GeoJsonLayer", {"type": "FeatureCollection", "features": feats}, id=layer_id,
+        stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[200, 210, 225, 200],
+        line_width_min_pixels=1, pickable=pickable, auto_highlight=pickable,
+    )
+
+
+def hex_layer(df: pd.DataFrame) -> pdk.Layer:
+    """H3 hexagons shaded by complaints (aggregated in DuckDB before they get here)."""
+    df = df.copy()
+    df["fill"] = ramp(np.log1p(df["complaints"].to_numpy(float)), 200) if len(df) else []
+    return pdk.Layer("H3HexagonLayer", df, id="hexagons", get_hexagon="hex",
+                     get_fill_color="fill", extruded=False, stroked=False, pickable=True, auto_highlight=True)
+
+
+def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", layer_id: str = "points",
+                 min_px: int = 3) -> pdk.Layer:
+    """Sites as circles of their real radius in metres, coloured by status."""
+    df = df.copy()
+    df["fill"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [110] for s in df[status_col]]
+    df["line"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [230] for s in df[status_col]]
+    return pdk.Layer("ScatterplotLayer", df, id=layer_id, get_position=["lon", "lat"], get_radius=radius_col,
+                     radius_units="meters", radius_min_pixels=min_px, get_fill_color="fill", get_line_color="line",
+                     stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True)
+
+
+def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: float | None = None,
+         center: tuple[float, float] | None = None) -> pdk.Deck:
+    """A Deck over the city: basemap tiles when the profile names a style, else no basemap at all."""
+    lat, lon = center or profile.center
+    view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom or profile.zoom, pitch=0, bearing=0)
+    tooltip = {"text": tooltip_text, "style": {"backgroundColor": "#1a1f2b", "color": "#e8eaed",
+                                              "fontSize": "14px", "whiteSpace": "pre-line"}} if tooltip_text else False
+    if profile.tile_style:
+        return pdk.Deck(layers=layers, initial_view_state=view, map_style=profile.tile_style, tooltip=tooltip)
+    # map_provider=None leaves pydeck's placeholder style, which Streamlit reads as "no basemap":
+    # nothing is fetched from a tile server on a closed network.
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)

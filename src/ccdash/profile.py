@@ -1,0 +1,135 @@
+"""The city profile: a TOML file that makes ccdash one city's command center."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+
+
+class ProfileError(ValueError):
+    """A city profile that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label_id: str
+    label_en: str
+    agency: str
+    sla_days: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    path: Path
+    name: str
+    synthetic: bool
+    timezone: str
+    timezone_label: str
+    default_language: str
+    clock: str
+    center: tuple[float, float]
+    zoom: float
+    bbox: tuple[float, float, float, float]
+    tile_style: str
+    districts_file: Path | None
+    districts_name_property: str
+    facts_file: Path | None
+    categories: dict[str, Category]
+    agencies: dict[str, str]
+    sla_default_days: float
+    thresholds: dict = field(default_factory=dict)
+    wifi_default_radius_m: dict = field(default_factory=dict)
+    cctv_default_view_radius_m: float = 100.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (synthetic demo data)" if self.synthetic else self.name
+
+    def category_label(self, code: str, lang: str) -> str:
+        cat = self.categories.get(code)
+        if cat is None:
+            return code
+        return cat.label_en if lang == "en" else cat.label_id
+
+    def sla_days(self, category: str) -> float:
+        cat = self.categories.get(category)
+        return cat.sla_days if cat else self.sla_default_days
+
+    def in_bbox(self, lon: float, lat: float) -> bool:
+        x0, y0, x1, y1 = self.bbox
+        return x0 <= lon <= x1 and y0 <= lat <= y1
+
+    def threshold(self, name: str, default):
+        return self.thresholds.get(name, default)
+
+
+def data_dir() -> Path:
+    """Where the extracts live: $CCDASH_DATA_DIR, else the repository's data/."""
+    return Path(os.environ.get("CCDASH_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def profile_path(directory: Path | None = None) -> Path:
+    env = os.environ.get("CCDASH_PROFILE")
+    if env:
+        return Path(env)
+    return (directory or data_dir()) / "city.toml"
+
+
+def load_profile(path: Path | str | None = None) -> Profile:
+    """Read and check a city profile; relative file names resolve against the profile's folder."""
+    path = Path(path) if path else profile_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"city profile not found: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ProfileError(f"city profile {path} is not valid TOML: {e}") from None
+    city = raw.get("city", {})
+    m = raw.get("map", {})
+    if "name" not in city:
+        raise ProfileError(f"city profile {path} has no [city] name")
+    bbox = m.get("bbox")
+    if not (isinstance(bbox, list) and len(bbox) == 4 and bbox[0] < bbox[2] and bbox[1] < bbox[3]):
+        raise ProfileError(f"city profile {path}: [map] bbox must be [min_lon, min_lat, max_lon, max_lat]")
+
+    def rel(name):
+        return (path.parent / name) if name else None
+
+    sla_default = float(raw.get("sla", {}).get("default_days", 5))
+    cats = {
+        code: Category(code, c.get("id", code), c.get("en", c.get("id", code)),
+                       c.get("agency", ""), float(c.get("sla_days", sla_default)))
+        for code, c in raw.get("categories", {}).items()
+    }
+    clock = city.get("clock", "system")
+    if clock not in ("data", "system"):
+        raise ProfileError(f"city profile {path}: [city] clock must be 'data' or 'system', not {clock!r}")
+    return Profile(
+        path=path,
+        name=city["name"],
+        synthetic=bool(city.get("synthetic", False)),
+        timezone=city.get("timezone", "UTC"),
+        timezone_label=city.get("timezone_label", city.get("timezone", "UTC")),
+        default_language=city.get("default_language", "id"),
+        clock=clock,
+        center=(float(m.get("center_lat", (bbox[1] + bbox[3]) / 2)),
+                float(m.get("center_lon", (bbox[0] + bbox[2]) / 2))),
+        zoom=float(m.get("zoom", 11)),
+        bbox=tuple(float(v) for v in bbox),
+        tile_style=m.get("tile_style", ""),
+        districts_file=rel(m.get("districts_file")),
+        districts_name_property=m.get("districts_name_property", "name"),
+        facts_file=rel(m.get("facts_file")),
+        categories=cats,
+        agencies=dict(raw.get("agencies", {})),
+        sla_default_days=sla_default,
+        thresholds=dict(raw.get("thresholds", {})),
+        wifi_default_radius_m=dict(raw.get("wifi", {}).get("default_radius_m", {})),
+        cctv_default_view_radius_m=float(raw.get("cctv", {}).get("default_view_radius_m", 100)),
+    )

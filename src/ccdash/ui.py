@@ -1,0 +1,196 @@
+"""The shared Streamlit frame: store, cached queries, language, filters mirrored in the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import streamlit as st
+
+from . import queries
+from .db import Store
+from .filters import DIMENSIONS, Filters, from_query_params
+from .i18n import fmt_datetime, normalize_lang, t, value_label
+from .profile import Profile, data_dir, load_profile, profile_path
+
+DEFAULT_DAYS = 90  # the default date range: the last 90 days of data
+
+
+@st.cache_resource(show_spinner=False)
+def _store(directory: str, facts: str | None) -> Store:
+    return Store(directory, facts)
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _profile(path: str, mtime: float) -> Profile:
+    return load_profile(path)
+
+
+def get_profile() -> Profile:
+    p = profile_path()
+    return _profile(str(p), p.stat().st_mtime if p.exists() else 0.0)
+
+
+def get_store() -> Store:
+    prof = get_profile()
+    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, directory: str, version: tuple, args: tuple, kwargs: tuple):
+    return getattr(queries, name)(get_store(), *args, **dict(kwargs))
+
+
+def q(name: str, *args, **kwargs):
+    """Run a named query, cached by its arguments and the data version (a replaced file invalidates)."""
+    store = get_store()
+    version = store.refresh()
+    return _cached(name, str(store.directory), version, args, tuple(sorted(kwargs.items())))
+
+
+def now(profile: Profile) -> datetime:
+    """The reference time of this run (the newest complaint for demo data, else the city clock)."""
+    return queries.now(get_store(), profile, latest=q("latest_complaint"))
+
+
+def ctx() -> "Context":
+    """The frame's context for the page being drawn (set by app.py each run)."""
+    return st.session_state["ctx"]
+
+
+@dataclass
+class Context:
+    profile: Profile
+    lang: str
+    at: datetime
+    options: dict
+    filters: Filters
+
+    def t(self, key: str, **kw) -> str:
+        return t(key, self.lang, **kw)
+
+    def label(self, dim: str, value) -> str:
+        """A display label for a stored value (category names from the profile, enums from i18n)."""
+        if dim == "category":
+            return self.profile.category_label(value, self.lang)
+        return value_label(dim, value, self.lang)
+
+
+def language(profile: Profile) -> str:
+    if "lang" not in st.session_state:
+        st.session_state.lang = normalize_lang(st.query_params.get("lang"), profile.default_language)
+    return st.session_state.lang
+
+
+def _default_dates(options) -> tuple[date, date] | tuple:
+    hi = options.get("date_max")
+    if hi is None:
+        return ()
+    hi = hi.date() if isinstance(hi, datetime) else hi
+    lo = options.get("date_min")
+    lo = lo.date() if isinstance(lo, datetime) else lo
+    return (max(lo, hi - timedelta(days=DEFAULT_DAYS - 1)), hi)
+
+
+def _url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def _load_url_once(options) -> None:
+    """At a session's first run, the URL's filters become the widgets' state; bad values get a notice."""
+    if st.session_state.get("_url_loaded"):
+        return
+    f, notices = from_query_params(_url_params(), options)
+    default = _default_dates(options)
+    if default:
+        st.session_state.f_dates = (f.start or default[0], f.end or default[1])
+    for dim in DIMENSIONS:
+        st.session_state[f"f_{dim}"] = list(getattr(f, dim))
+    st.session_state._notices = notices
+    st.session_state._url_loaded = True
+
+
+def current_filters(options) -> Filters:
+    dates = st.session_state.get("f_dates") or _default_dates(options)
+    start, end = (dates[0], dates[-1]) if dates else (None, None)
+    return Filters(start=start, end=end, **{d: tuple(st.session_state.get(f"f_{d}") or ()) for d in DIMENSIONS})
+
+
+def write_url(f: Filters, lang: str) -> None:
+    """Mirror the filters and language in the address bar so the view is a link."""
+    want: dict[str, list[str] | str] = {}
+    if f.start:
+        want["from"] = f.start.isoformat()
+    if f.end:
+        want["to"] = f.end.isoformat()
+    for dim in DIMENSIONS:
+        if getattr(f, dim):
+            want[dim] = list(getattr(f, dim))
+    want["lang"] = lang
+    for key in ("from", "to", *DIMENSIONS, "lang"):
+        cur = st.query_params.get_all(key)
+        new = want.get(key)
+        new_list = [new] if isinstance(new, str) else (new or [])
+        if cur != new_list:
+            if new_list:
+                st.query_params[key] = new if isinstance(new, str) else new_list
+            elif key in st.query_params:
+                del st.query_params[key]
+
+
+def set_filter(dim: str, values) -> None:
+    """For callbacks (chart and map clicks): set one filter before the widgets are drawn."""
+    st.session_state[f"f_{dim}"] = list(values)
+
+
+def _reset(options) -> None:
+    default = _default_dates(options)
+    if default:
+        st.session_state.f_dates = default
+    for dim in DIMENSIONS:
+        st.session_state[f"f_{dim}"] = []
+
+
+def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
+    """The shared filters in the sidebar; returns the Filters they select."""
+    _load_url_once(options)
+    with st.sidebar:
+        st.segmented_control(t("app.language", lang), ["id", "en"], key="lang", required=True,
+                             format_func=lambda x: {"id": "Bahasa Indonesia", "en": "English"}[x])
+        st.subheader(t("filters.title", lang))
+        lo, hi = options.get("date_min"), options.get("date_max")
+        if lo is not None:
+            st.date_input(t("filters.dates", lang), key="f_dates", min_value=lo, max_value=hi,
+                          format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD")
+        ctx_label = Context(profile, lang, datetime.now(), options, Filters())
+        for dim in DIMENSIONS:
+            st.multiselect(t(f"filters.{dim}", lang), options.get(dim, []), key=f"f_{dim}",
+                           format_func=lambda v, d=dim: ctx_label.label(d, v), placeholder=t("filters.all", lang))
+        st.button(t("filters.reset", lang), on_click=_reset, args=(options,), key="f_reset")
+        st.caption(t("filters.link", lang))
+    return current_filters(options)
+
+
+def synthetic_banner(ctx: Context) -> None:
+    """Every page says when its data is synthetic."""
+    if ctx.profile.synthetic:
+        st.caption(f":orange-badge[{ctx.t('app.synthetic')}]")
+
+
+def header(ctx: Context, title_key: str) -> None:
+    st.title(ctx.t(title_key))
+    cols = st.columns([3, 2])
+    with cols[0]:
+        synthetic_banner(ctx)
+    with cols[1]:
+        st.caption(f"{ctx.profile.label} · {ctx.t('app.as_of', when=fmt_datetime(ctx.at, ctx.lang))} "
+                   f"{ctx.profile.timezone_label}")
+
+
+def notices(lang: str, store: Store) -> None:
+    items = st.session_state.pop("_notices", None)
+    if items:
+        st.toast(t("app.notice_params", lang, items="; ".join(items)), icon="⚠️")
+        st.info(t("app.notice_params", lang, items="; ".join(items)), icon="⚠️")
+    if store.problems:
+        st.warning(t("app.data_problem", lang, items="; ".join(store.problems.values())), icon="⚠️")

@@ -1,0 +1,138 @@
+"""Pieces several pages draw: KPI tiles, the city map, labelled tables. Data comes from ui.q."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from . import charts, maps
+from .i18n import fmt_num, fmt_pct, fmt_signed
+from .ui import Context, q, set_filter
+
+LAYERS = ("hex", "districts", "cctv", "wifi")
+
+
+@st.cache_data(show_spinner=False)
+def districts_geojson(path: str, mtime: float, name_property: str) -> dict:
+    """The district shapes as GeoJSON (names under 'kecamatan')."""
+    raw = json.loads(open(path, encoding="utf-8").read())
+    for f in raw.get("features", []):
+        props = f.get("properties") or {}
+        f["properties"] = {"kecamatan": props.get(name_property)}
+    return raw
+
+
+def city_geojson(ctx: Context) -> dict:
+    p = ctx.profile.districts_file
+    if p is None or not p.exists():
+        return {"type": "FeatureCollection", "features": []}
+    return districts_geojson(str(p), p.stat().st_mtime, ctx.profile.districts_name_property)
+
+
+def complaint_kpis(ctx: Context, k: dict) -> None:
+    """The complaint tiles: today, 7 days against the 7 before, backlog, overdue, on time, median."""
+    c = st.columns(6)
+    c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang))
+    delta = k["last_7d"] - k["prev_7d"]
+    c[1].metric(ctx.t("kpi.last_7d"), fmt_num(k["last_7d"], ctx.lang),
+                delta=ctx.t("kpi.vs_prev", delta=fmt_signed(delta, ctx.lang)) if k["prev_7d"] or k["last_7d"] else None,
+                delta_color="inverse")
+    c[2].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
+    c[3].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang))
+    c[4].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang), help=ctx.t("kpi.on_time_help"))
+    c[5].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+
+
+def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")) -> pd.DataFrame:
+    """Stored codes replaced by their labels in the page's language (for display only)."""
+    df = df.copy()
+    for d in dims:
+        if d in df:
+            df[d] = [ctx.label(d, v) for v in df[d]]
+    return df
+
+
+def column_config(ctx: Context, df: pd.DataFrame) -> dict:
+    """Translated headers; numbers keep their type so the table sorts numerically."""
+    cfg = {}
+    for c in df.columns:
+        name = ctx.t(f"col.{c}")
+        if name == f"col.{c}":
+            continue
+        if c.endswith("_pct"):
+            cfg[c] = st.column_config.NumberColumn(name, format="%.1f%%")
+        elif c in ("median_days", "hours_since_seen", "per_10k"):
+            cfg[c] = st.column_config.NumberColumn(name, format="%.1f")
+        elif c.endswith("_at"):
+            cfg[c] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")
+        else:
+            cfg[c] = st.column_config.Column(name)
+    return cfg
+
+
+def table(ctx: Context, df: pd.DataFrame, key: str, height: int | str = "auto") -> None:
+    """A read-only table: values render as text (never markup), headers translated."""
+    st.dataframe(df, hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
+
+
+def _on_map_select(key: str) -> None:
+    """A click on a district filters by it (runs before the next run draws the widgets)."""
+    state = st.session_state.get(key)
+    objects = (state or {}).get("selection", {}).get("objects", {}) if state else {}
+    picked = [o.get("properties", {}).get("kecamatan") or o.get("kecamatan") for o in objects.get("districts", [])]
+    picked = [p for p in picked if p]
+    if picked:
+        set_filter("kecamatan", picked[:1])
+
+
+def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, height: int = 560,
+             selectable: bool = False) -> None:
+    """The city map: complaint hexagons, district choropleth per 10k, CCTV and wifi, on no basemap."""
+    deck_layers = []
+    geojson = city_geojson(ctx)
+    if "districts" in layers:
+        per = q("by_kecamatan", ctx.filters, ctx.at)
+        per = per.assign(label=[f"{k}: {fmt_num(v, ctx.lang, 1)} / 10k · {fmt_num(n, ctx.lang)}"
+                                for k, v, n in zip(per.kecamatan, per.per_10k, per.complaints)])
+        deck_layers.append(maps.districts_layer(geojson, per, "per_10k"))
+    else:
+        deck_layers.append(maps.districts_layer(geojson, None, pickable=selectable))
+    if "hex" in layers:
+        hexes = q("hex_density", ctx.filters, ctx.at, res=8, min_count=hex_min_count)
+        hexes = hexes.assign(kecamatan="", tip=[f"{fmt_num(n, ctx.lang)} {ctx.t('chart.complaints').lower()}" for n in hexes.complaints])
+        deck_layers.append(maps.hex_layer(hexes))
+    if "cctv" in layers:
+        cams = q("cctv_sites").assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
+        deck_layers.append(maps.points_layer(cams, "view_radius_m", layer_id="cctv"))
+    if "wifi" in layers:
+        wifi = q("wifi_points").assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
+        deck_layers.append(maps.points_layer(wifi, "coverage_radius_m", layer_id="wifi"))
+    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}")
+    if selectable:
+        st.pydeck_chart(deck, key=key, on_select=lambda: _on_map_select(key), selection_mode="single-object",
+                        height=height)
+    else:
+        st.pydeck_chart(deck, key=key, height=height)
+    if not ctx.profile.tile_style:
+        st.caption(ctx.t("map.offline_note"))
+
+
+def on_bar_select(key: str, dim: str) -> None:
+    """A click on a bar filters by the bar's stored value (carried as customdata)."""
+    state = st.session_state.get(key)
+    points = (state or {}).get("selection", {}).get("points", []) if state else []
+    values = [p.get("customdata") for p in points if p.get("customdata") is not None]
+    values = [v[0] if isinstance(v, list) else v for v in values]
+    if values:
+        set_filter(dim, list(dict.fromkeys(values)))
+
+
+def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str, title: str, **kw) -> None:
+    """A horizontal bar chart whose bars filter the page by `dim` when clicked."""
+    df = df.assign(label=[ctx.label(dim, v) for v in df["value"]])
+    fig = charts.hbar(df, value, "label", key="value", **kw)
+    st.subheader(title)
+    st.plotly_chart(fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
+

@@ -1,0 +1,49 @@
+"""Filters as data: SQL text and bound parameters, and the URL round trip."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from ccdash.filters import Filters, from_query_params, to_query_params, where
+
+
+@pytest.mark.parametrize("f, sql, params", [
+    (Filters(), "true", {}),
+    (Filters(kecamatan=("Coblong",)), "kecamatan IN ($kecamatan_0)", {"kecamatan_0": "Coblong"}),
+    (Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), status=("new", "resolved")),
+     "created_at >= $start AND created_at < $end_excl AND status IN ($status_0, $status_1)",
+     {"start": datetime(2026, 1, 1), "end_excl": datetime(2026, 2, 1), "status_0": "new", "status_1": "resolved"}),
+    (Filters(category=("x'); DROP TABLE complaints; --",)), "category IN ($category_0)",
+     {"category_0": "x'); DROP TABLE complaints; --"}),
+])
+def test_where_binds_every_value(f, sql, params):
+    assert where(f) == (sql, params)
+
+
+def test_alias_prefixes_columns():
+    assert where(Filters(agency=("DLH",)), "c")[0] == "c.agency IN ($agency_0)"
+
+
+def test_url_round_trip():
+    f = Filters(start=date(2026, 10, 1), end=date(2026, 11, 20), kecamatan=("Coblong", "Regol"), channel=("lapor",))
+    back, notices = from_query_params(to_query_params(f), {"kecamatan": ["Coblong", "Regol"], "channel": ["lapor"]})
+    assert back == f and notices == []
+
+
+def test_bad_url_values_are_dropped_with_notices():
+    params = {"from": ["2026-13-01"], "to": ["2026-11-20"], "kecamatan": ["Coblong", "<script>"],
+              "nonsense": ["1"], "lang": ["en"]}
+    f, notices = from_query_params(params, {"kecamatan": ["Coblong"]})
+    assert f == Filters(end=date(2026, 11, 20), kecamatan=("Coblong",))
+    assert "'from' is not a date (YYYY-MM-DD): '2026-13-01'" in notices
+    assert "unknown kecamatan '<script>'" in notices
+    assert "unknown parameter 'nonsense'" in notices
+    assert not any("lang" in n for n in notices)
+
+
+def test_reversed_dates_are_swapped():
+    f, notices = from_query_params({"from": ["2026-11-20"], "to": ["2026-11-01"]})
+    assert (f.start, f.end) == (date(2026, 11, 1), date(2026, 11, 20))
+    assert notices == ["'from' is after 'to'; the dates were swapped"]

@@ -1,0 +1,204 @@
+"""Ingestion: good files in every accepted form, every bad case with its message, data unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ccdash.ingest import IngestError, Mapping, ingest
+from ccdash.profile import REPO_ROOT
+
+NOW = datetime(2026, 11, 21, 12, 0)
+HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"
+GOOD_ROWS = [
+    "T-1,2026-11-01 08:00:00,2026-11-02 09:00:00,resolved,road_damage,lapor,Coblong,-6.8848,107.6154,Jalan rusak,Asep",
+    "T-2,2026-11-03 10:30:00,,new,waste,whatsapp,,-6.9401,107.6126,Sampah menumpuk,Euis",
+    "T-3,2026-11-04 11:00:00,,in_progress,flooding,instagram,Gedebage,,,\"Banjir,\nair tinggi\",",
+]
+
+
+def snapshot(d: Path) -> dict:
+    """Every file in the data folder with its hash: what 'unchanged' means."""
+    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def stored(d: Path) -> pd.DataFrame:
+    return pd.read_parquet(d / "complaints.parquet")
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return p
+
+
+@pytest.mark.parametrize("name, text, encoding", [
+    ("comma.csv", "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+    ("semicolon.csv", "\n".join(r.replace(",", ";") for r in [HEADER, *GOOD_ROWS[:2]]) + "\n" +
+     GOOD_ROWS[2].replace(",", ";").replace('"Banjir;', '"Banjir,'), "utf-8"),
+    ("bom.csv", "\ufeff" + "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+    ("latin1.csv", "\n".join([HEADER, *GOOD_ROWS]).replace("Sampah menumpuk", "Sampah dekat café"), "latin-1"),
+])
+def test_csv_forms_are_accepted(writable_city, profile, tmp_path, name, text, encoding):
+    before = len(stored(writable_city))
+    report = ingest(write(tmp_path, name, text, encoding), "complaints", writable_city, profile, now=NOW)
+    assert (report.accepted, report.rejected) == (3, 0)
+    after = stored(writable_city)
+    assert len(after) == before + 3
+    new = after[after.complaint_id.str.startswith("T-")].set_index("complaint_id")
+    assert new.loc["T-3", "description"] == "Banjir,\nair tinggi"  # quoted newline kept
+    assert new.loc["T-2", "kecamatan"] == "Regol"  # found by point-in-polygon
+    assert new.loc["T-1", "agency"] == "DSDABM"  # from the profile's category table
+    assert new.loc["T-1", "due_at"] == pd.Timestamp("2026-11-15 08:00:00")  # 14 SLA days
+    assert new.loc["T-1", "h3_r8"] != 0 and new.loc["T-3", "h3_r8"] == 0
+    if encoding == "latin-1":
+        assert new.loc["T-2", "description"] == "Sampah dekat café"
+
+
+def test_parquet_and_json_are_accepted(writable_city, profile, tmp_path):
+    df = pd.read_csv(write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])), dtype=str)
+    pq = tmp_path / "x.parquet"
+    df.iloc[:2].to_parquet(pq)
+    assert ingest(pq, "complaints", writable_city, profile, now=NOW).accepted == 2
+    js = write(tmp_path, "x.json", json.dumps(df.iloc[2:].where(df.iloc[2:].notna(), None).to_dict("records")))
+    assert ingest(js, "complaints", writable_city, profile, now=NOW).accepted == 1
+    assert stored(writable_city).complaint_id.isin(["T-1", "T-2", "T-3"]).sum() == 3
+
+
+BAD_ROWS = {
+    "B-1,2026-11-05 08:00:00,2026-11-04 08:00:00,resolved,waste,lapor,Coblong,-6.88,107.61,x,": "closed_at is before created_at",
+    "B-2,2027-01-01 08:00:00,,new,waste,lapor,Coblong,-6.88,107.61,x,": "created_at is in the future",
+    "B-3,2026-11-05 08:00:00,,new,waste,lapor,Coblong,0,0,x,": "placeholder coordinates 0,0",
+    "B-4,2026-11-05 08:00:00,,new,waste,lapor,Coblong,40.7,-74.0,x,": "outside the city's bounding box",
+    "B-5,yesterday-ish,,new,waste,lapor,Coblong,-6.88,107.61,x,": "created_at is not a date: 'yesterday-ish'",
+    "T-1,2026-11-05 08:00:00,,new,waste,lapor,Coblong,-6.88,107.61,x,": "duplicate complaint_id in this file",
+    "B-6,2026-11-05 08:00:00,,lost,waste,lapor,Coblong,-6.88,107.61,x,": "unknown status 'lost'",
+    "B-7,2026-11-05 08:00:00,,new,waste,lapor,Coblong,abc,107.61,x,": "lat is not a number: 'abc'",
+    "B-8,2026-11-05 08:00:00,,new,waste,lapor,,,,x,": "no kecamatan and no coordinates",
+    "B-9,2026-11-05 08:00:00,,new,waste,lapor,Coblong,107.61,-6.88,x,": "outside the city's bounding box (lat and lon swapped?)",
+}
+
+
+def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(writable_city, profile, tmp_path):
+    src = write(tmp_path, "mixed.csv", "\n".join([HEADER, GOOD_ROWS[0], *BAD_ROWS]))
+    report = ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert (report.accepted, report.rejected) == (1, len(BAD_ROWS))
+    rejects = pd.read_csv(report.rejects_file, dtype=str)
+    assert rejects.reason.tolist() == list(BAD_ROWS.values())
+    assert rejects.row.astype(int).tolist() == list(range(2, 2 + len(BAD_ROWS)))
+    log = json.loads((writable_city / "_ingest" / "complaints.json").read_text())
+    assert (log["accepted"], log["rejected"]) == (1, len(BAD_ROWS))
+
+
+def test_ids_already_stored_are_rejected_on_append(writable_city, profile, tmp_path):
+    existing = stored(writable_city).complaint_id.iloc[0]
+    src = write(tmp_path, "again.csv", "\n".join([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]))
+    report = ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert report.reasons == {"complaint_id is already stored": 1}
+
+
+def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):
+    src = write(tmp_path, "new.csv", "\n".join([HEADER, *GOOD_ROWS]))
+    ingest(src, "complaints", writable_city, profile, now=NOW, replace=True)
+    assert sorted(stored(writable_city).complaint_id) == ["T-1", "T-2", "T-3"]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("empty.csv", "", "empty.csv: empty file"),
+    ("blank.csv", "\n\n  \n", "blank.csv: empty file"),
+    ("prose.txt", "Dear admin,\nplease fix the road\n", "prose.txt: not a table (the header line has 1 empty column names of 2)"),
+    ("words.txt", "Hello\nworld\n", "words.txt: not a table (no comma, semicolon or tab in the header line)"),
+    ("header_only.csv", HEADER + "\n", "header_only.csv: no rows"),
+    ("missing.csv", "complaint_id,created_at,status\nX,2026-11-01,new\n",
+     "required column(s) missing: category, channel (the file has: complaint_id, created_at, status); map them with --mapping"),
+    ("utf16.csv", ("\n".join([HEADER, GOOD_ROWS[0]])).encode("utf-16"),
+     "utf16.csv: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text"),
+    ("object.json", '{"a": 1, "b": 2}', "object.json: not a table (JSON must be an array of objects)"),
+    ("broken.json", '[{"a": 1,', "broken.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)"),
+    ("fake.parquet", b"PAR1 this is not parquet", "fake.parquet: not a readable Parquet file"),
+    ("all_bad.csv", "\n".join([HEADER, *list(BAD_ROWS)[:2]]),
+     "all_bad.csv: no row is valid (2 rejected, mostly: closed_at is before created_at); nothing was written"),
+])
+def test_unusable_input_fails_clearly_and_changes_nothing(writable_city, profile, tmp_path, name, content, message):
+    before = snapshot(writable_city)
+    with pytest.raises(IngestError) as e:
+        ingest(write(tmp_path, name, content), "complaints", writable_city, profile, now=NOW)
+    assert str(e.value).startswith(message)
+    assert "\n" not in str(e.value)
+    assert snapshot(writable_city) == before
+
+
+def test_a_failed_write_leaves_the_stored_file_intact(writable_city, profile, tmp_path, monkeypatch):
+    import ccdash.extracts as ex
+
+    before = snapshot(writable_city)
+
+    def crash(table, where, **kw):
+        Path(where).write_bytes(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(ex.pq, "write_table", crash)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(write(tmp_path, "ok.csv", "\n".join([HEADER, *GOOD_ROWS])), "complaints", writable_city, profile, now=NOW)
+    after = snapshot(writable_city)
+    # The rejects log may not exist (no rejects) and the Parquet is untouched; no temp files remain.
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert not [k for k in after if k.endswith(".tmp")]
+
+
+def test_mapping_renames_recodes_and_parses_foreign_dates(writable_city, profile, tmp_path):
+    src = write(tmp_path, "foreign.csv", "\n".join([
+        "id;tanggal;selesai;kondisi;jenis;sumber;kec;lintang;bujur",
+        "F-1;03/11/2026 08:15;04/11/2026 10:00;Selesai;Jalan;SP4N;Coblong;-6.8848;107.6154",
+        "F-2;05/11/2026 09:00;;Baru;Sampah;WA;Regol;-6.9401;107.6126",
+    ]))
+    mp = tmp_path / "m.toml"
+    mp.write_text("""
+[columns]
+complaint_id = "id"
+created_at = "tanggal"
+closed_at = "selesai"
+status = "kondisi"
+category = "jenis"
+channel = "sumber"
+kecamatan = "kec"
+lat = "lintang"
+lon = "bujur"
+[dates]
+format = "%d/%m/%Y %H:%M"
+[values.status]
+Selesai = "resolved"
+Baru = "new"
+[values.category]
+Jalan = "road_damage"
+Sampah = "waste"
+[values.channel]
+SP4N = "lapor"
+WA = "whatsapp"
+""")
+    report = ingest(src, "complaints", writable_city, profile, Mapping.load(mp), now=NOW)
+    assert (report.accepted, report.rejected) == (2, 0)
+    new = stored(writable_city).set_index("complaint_id").loc[["F-1", "F-2"]]
+    assert new.created_at.tolist() == [pd.Timestamp("2026-11-03 08:15"), pd.Timestamp("2026-11-05 09:00")]
+    assert new.status.tolist() == ["resolved", "new"] and new.channel.tolist() == ["lapor", "whatsapp"]
+
+
+def test_cli_reports_and_fails_with_one_line(writable_city, tmp_path):
+    ok = write(tmp_path, "ok.csv", "\n".join([HEADER, GOOD_ROWS[0], list(BAD_ROWS)[0]]))
+    run = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints", "--data-dir", str(writable_city)]
+    r = subprocess.run([*run, str(ok)], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "2 rows read, 1 accepted, 1 rejected" in r.stdout and "closed_at is before created_at" in r.stdout
+    before = snapshot(writable_city)
+    empty = write(tmp_path, "empty.csv", "")
+    r = subprocess.run([*run, str(empty)], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert r.returncode == 2
+    assert r.stderr == "error: empty.csv: empty file\n"
+    assert snapshot(writable_city) == before

@@ -1,0 +1,67 @@
+"""Real public extracts from ../shared ingest through the shipped mappings (skipped without ../shared)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from ccdash.ingest import Mapping, ingest
+from ccdash.profile import REPO_ROOT, load_profile
+
+from .conftest import needs_shared
+
+
+def test_nyc_311_through_its_mapping(tmp_path):
+    src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
+    profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
+    report = ingest(src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml"))
+    raw = pd.read_csv(src, dtype=str)
+    # Independent expectation: the only unusable row is the one with neither borough nor coordinates.
+    unusable = (raw.borough == "Unspecified") & raw.latitude.isna()
+    assert report.rows_read == len(raw) == 1000
+    assert report.rejected == unusable.sum() == 1
+    assert report.reasons == {"no kecamatan and no coordinates": 1}
+    rejects = pd.read_csv(report.rejects_file, dtype=str)
+    assert rejects.unique_key.tolist() == raw.unique_key[unusable].tolist()
+    got = pd.read_parquet(tmp_path / "complaints.parquet").set_index("complaint_id")
+    assert len(got) == 999
+    expected_status = raw.set_index("unique_key").status.map(
+        {"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress", "Closed": "resolved"})
+    assert (got.status == expected_status.reindex(got.index)).all()
+    assert got.channel.value_counts().to_dict() == raw[~unusable].open_data_channel_type.map(
+        {"ONLINE": "website", "PHONE": "call_center_112", "MOBILE": "mobile_app", "UNKNOWN": "other"}).value_counts().to_dict()
+    first = raw.iloc[0]
+    assert got.loc[first.unique_key, "created_at"] == pd.Timestamp(first.created_date)
+    # No due date in the source: the profile's default SLA (5 days) applies.
+    assert got.loc[first.unique_key, "due_at"] == pd.Timestamp(first.created_date) + pd.Timedelta(days=5)
+
+
+def test_bandung_cctv_list_with_real_boundaries(tmp_path):
+    src = needs_shared("bandung-cctv", "cctvs.json")
+    osm = needs_shared("bandung-kecamatan-osm", "kecamatan_bandung.geojson")
+    # A profile that names the real OpenStreetMap boundaries instead of the demo's approximate cells.
+    city = tmp_path / "city"
+    city.mkdir()
+    text = (REPO_ROOT / "data" / "city.toml").read_text()
+    text = text.replace('districts_file = "districts.geojson"', f'districts_file = "{osm}"')
+    text = text.replace('districts_name_property = "kecamatan"', 'districts_name_property = "name"')
+    text = text.replace('facts_file = "kecamatan.csv"', f'facts_file = "{REPO_ROOT / "data" / "kecamatan.csv"}"')
+    (city / "city.toml").write_text(text)
+    profile = load_profile(city / "city.toml")
+    report = ingest(src, "cctv", city, profile, Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),
+                    replace=True)
+    raw = pd.DataFrame(json.loads(src.read_text()))
+    got = pd.read_parquet(city / "cctv_sites.parquet")
+    assert report.rows_read == len(raw) == 528
+    assert report.accepted + report.rejected == 528
+    # SOURCE.md: 451 Kota Bandung cameras, 448 of them inside the OSM polygons, 3 outside.
+    in_city = got.camera_id.isin(raw.id[raw.region == "Kota Bandung"])
+    assert in_city.sum() == 448
+    counts = got[in_city].kecamatan.value_counts()
+    assert counts.nunique() > 1 and counts["Coblong"] == 48 and counts["Regol"] == 47
+    assert set(got.kind) <= {"traffic_atcs", "public_safety"}
+    assert (got.status == "unknown").all() and (got.view_radius_m == 100).all()
+    assert set(report.reasons) <= {"outside the city's bounding box", "no kecamatan, and the point is in no district"}
