@@ -5,7 +5,7 @@ import streamlit as st
 from ccdash import ui
 from ccdash.i18n import t
 
-st.set_page_config(page_title="ccdash", page_icon="🛰️", layout="wide")
+st.set_page_config(page_title="ccdash", layout="wide")
 
 profile = ui.get_profile()
 store = ui.get_store()
@@ -19,13 +19,13 @@ ui.write_url(filters, lang)
 
 pages = {
     t("nav.section.views", lang): [
-        st.Page("pages/overview.py", title=t("nav.overview", lang), icon="🏙️", url_path="overview", default=True),
-        st.Page("pages/complaints.py", title=t("nav.complaints", lang), icon="📣", url_path="complaints"),
-        st.Page("pages/cctv.py", title=t("nav.cctv", lang), icon="📹", url_path="cctv"),
-        st.Page("pages/wifi.py", title=t("nav.wifi", lang), icon="📶", url_path="wifi"),
+        st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
+        st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
+        st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
+        st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
     ],
     t("nav.section.admin", lang): [
-        st.Page("pages/data.py", title=t("nav.data", lang), icon="🗂️", url_path="data"),
+        st.Page("app_pages/data.py", title=t("nav.data", lang), url_path="data"),
     ],
 }
 page = st.navigation(pages)

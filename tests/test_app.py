@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from ccdash.profile import REPO_ROOT
 
-PAGES = ["pages/overview.py", "pages/complaints.py", "pages/cctv.py", "pages/wifi.py", "pages/data.py"]
+PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py", "app_pages/data.py"]
 
 
 @pytest.fixture

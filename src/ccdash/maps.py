@@ -67,12 +67,16 @@ def hex_layer(df: pd.DataFrame) -> pdk.Layer:
 
 def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", layer_id: str = "points",
                  min_px: int = 3) -> pdk.Layer:
-    """Sites as circles of their real radius in metres, coloured by status."""
-    df = df.copy()
-    df["fill"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [110] for s in df[status_col]]
-    df["line"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [230] for s in df[status_col]]
-    return pdk.Layer("ScatterplotLayer", df, id=layer_id, get_position=["lon", "lat"], get_radius=radius_col,
-                     radius_units="meters", radius_min_pixels=min_px, get_fill_color="fill", get_line_color="line",
+    """Sites as circles of their real radius in metres (deck.gl's default unit), coloured by status.
+
+    Only what the layer draws and its tooltip reads is sent to the browser.
+    """
+    keep = [c for c in ("lon", "lat", radius_col, "kecamatan", "tip") if c in df]
+    data = df[keep].copy()
+    data["fill"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [110] for s in df[status_col]]
+    data["line"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [230] for s in df[status_col]]
+    return pdk.Layer("ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"], get_radius=radius_col,
+                     radius_min_pixels=min_px, get_fill_color="fill", get_line_color="line",
                      stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True)
 
 

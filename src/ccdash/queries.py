@@ -186,50 +186,59 @@ def count_complaints(store: Store, f: Filters, at: datetime) -> int:
     return int(store.scalar(f"SELECT count(*) FROM complaints WHERE created_at <= $now AND {w}", p))
 
 
-# --- CCTV -------------------------------------------------------------------------------------
+# --- CCTV and wifi: the kecamatan filter applies; the other dimensions are complaint fields ---------
 
-def cctv_summary(store: Store) -> dict:
-    row = store.query("""
+def _kec(kecamatan: tuple[str, ...], alias: str = "") -> tuple[str, dict]:
+    return where(Filters(kecamatan=tuple(kecamatan)), alias)
+
+
+def cctv_summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
+    w, p = _kec(kecamatan)
+    row = store.query(f"""
         SELECT count(*) AS cameras, count(*) FILTER (status = 'online') AS online,
                count(*) FILTER (status = 'offline') AS offline,
-               count(*) FILTER (status = 'maintenance') AS maintenance FROM cctv_sites
-    """).iloc[0]
+               count(*) FILTER (status = 'maintenance') AS maintenance FROM cctv_sites WHERE {w}
+    """, p).iloc[0]
     out = {k: int(v) for k, v in row.items()}
     out["online_pct"] = 100.0 * out["online"] / out["cameras"] if out["cameras"] else None
     return out
 
 
 def cctv_sites(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
-    w, p = where(Filters(kecamatan=kecamatan))
+    w, p = _kec(kecamatan)
     return store.query(f"""
         SELECT camera_id, name, lat, lon, kecamatan, kind, status, last_seen_at, agency, view_radius_m
         FROM cctv_sites WHERE {w} ORDER BY camera_id
     """, p)
 
 
-def cctv_by_kecamatan(store: Store) -> pd.DataFrame:
-    return store.query("""
+def cctv_by_kecamatan(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    w, p = _kec(kecamatan)
+    return store.query(f"""
         SELECT kecamatan, count(*) AS cameras, count(*) FILTER (status = 'online') AS online,
                100.0 * count(*) FILTER (status = 'online') / count(*) AS online_pct
-        FROM cctv_sites GROUP BY 1 ORDER BY online_pct, cameras DESC
-    """)
+        FROM cctv_sites WHERE {w} GROUP BY 1 ORDER BY online_pct, cameras DESC
+    """, p)
 
 
-def cctv_by_kind(store: Store) -> pd.DataFrame:
-    return store.query("""
-        SELECT kind, status, count(*) AS cameras FROM cctv_sites GROUP BY 1, 2 ORDER BY 1, 2
-    """)
+def cctv_by_kind(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    w, p = _kec(kecamatan)
+    return store.query(f"""
+        SELECT kind, status, count(*) AS cameras FROM cctv_sites WHERE {w} GROUP BY 1, 2 ORDER BY 1, 2
+    """, p)
 
 
-def cctv_offline(store: Store, at: datetime, min_hours: float = 0) -> pd.DataFrame:
+def cctv_offline(store: Store, at: datetime, min_hours: float = 0, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cameras not online, longest silent first."""
-    return store.query("""
+    w, p = _kec(kecamatan)
+    return store.query(f"""
         SELECT camera_id, name, kecamatan, kind, status, last_seen_at,
                date_diff('second', last_seen_at, $now) / 3600.0 AS hours_since_seen
         FROM cctv_sites
-        WHERE status <> 'online' AND date_diff('second', last_seen_at, $now) / 3600.0 >= $min_hours
+        WHERE status <> 'online' AND coalesce(date_diff('second', last_seen_at, $now) / 3600.0, 1e9) >= $min_hours
+          AND {w}
         ORDER BY hours_since_seen DESC NULLS FIRST
-    """, {"now": at, "min_hours": float(min_hours)})
+    """, p | {"now": at, "min_hours": float(min_hours)})
 
 
 def complaints_in_camera_view(store: Store, f: Filters, at: datetime, by: str = "kecamatan") -> pd.DataFrame:
@@ -256,17 +265,18 @@ def complaints_in_camera_view(store: Store, f: Filters, at: datetime, by: str = 
     """, p)
 
 
-# --- Wifi -------------------------------------------------------------------------------------
-
-def wifi_summary(store: Store) -> dict:
-    row = store.query("""
-        WITH last AS (SELECT max(month) AS m FROM wifi_usage)
-        SELECT (SELECT count(*) FROM wifi_points) AS points,
-               (SELECT count(*) FROM wifi_points WHERE status = 'active') AS active,
-               (SELECT count(*) FROM wifi_points WHERE bandwidth_mbps >= 300) AS at_300,
-               (SELECT sum(users) FROM wifi_usage, last WHERE month = last.m) AS users_last_month,
+def wifi_summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
+    w, p = _kec(kecamatan)
+    row = store.query(f"""
+        WITH pts AS (SELECT * FROM wifi_points WHERE {w}),
+        last AS (SELECT max(month) AS m FROM wifi_usage)
+        SELECT (SELECT count(*) FROM pts) AS points,
+               (SELECT count(*) FROM pts WHERE status = 'active') AS active,
+               (SELECT count(*) FROM pts WHERE bandwidth_mbps >= 300) AS at_300,
+               (SELECT sum(users) FROM wifi_usage u, last WHERE u.month = last.m
+                  AND u.ap_id IN (SELECT ap_id FROM pts)) AS users_last_month,
                (SELECT m FROM last) AS last_month
-    """).iloc[0]
+    """, p).iloc[0]
     out = row.to_dict()
     for k in ("points", "active", "at_300"):
         out[k] = int(out[k] or 0)
@@ -275,31 +285,34 @@ def wifi_summary(store: Store) -> dict:
 
 
 def wifi_points(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
-    w, p = where(Filters(kecamatan=kecamatan))
+    w, p = _kec(kecamatan)
     return store.query(f"""
         SELECT ap_id, site_name, site_type, lat, lon, kecamatan, bandwidth_mbps, status, coverage_radius_m
         FROM wifi_points WHERE {w} ORDER BY ap_id
     """, p)
 
 
-def wifi_by_site_type(store: Store) -> pd.DataFrame:
-    return store.query("""
+def wifi_by_site_type(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    w, p = _kec(kecamatan)
+    return store.query(f"""
         SELECT site_type, count(*) AS points, count(*) FILTER (bandwidth_mbps >= 300) AS at_300
-        FROM wifi_points GROUP BY 1 ORDER BY 2 DESC
-    """)
+        FROM wifi_points WHERE {w} GROUP BY 1 ORDER BY 2 DESC
+    """, p)
 
 
-def wifi_bandwidth_mix(store: Store) -> pd.DataFrame:
-    return store.query("""
-        SELECT bandwidth_mbps, count(*) AS points FROM wifi_points GROUP BY 1 ORDER BY 1
-    """)
+def wifi_bandwidth_mix(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    w, p = _kec(kecamatan)
+    return store.query(f"""
+        SELECT bandwidth_mbps, count(*) AS points FROM wifi_points WHERE {w} GROUP BY 1 ORDER BY 1
+    """, p)
 
 
-def wifi_users_by_month(store: Store) -> pd.DataFrame:
-    return store.query("""
+def wifi_users_by_month(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    w, p = _kec(kecamatan, "w")
+    return store.query(f"""
         SELECT u.month, sum(u.users) AS users, count(DISTINCT u.ap_id) AS points
-        FROM wifi_usage u GROUP BY 1 ORDER BY 1
-    """)
+        FROM wifi_usage u JOIN wifi_points w USING (ap_id) WHERE {w} GROUP BY 1 ORDER BY 1
+    """, p)
 
 
 def wifi_per_10k(store: Store) -> pd.DataFrame:

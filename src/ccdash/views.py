@@ -88,7 +88,7 @@ def _on_map_select(key: str) -> None:
 
 
 def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, height: int = 560,
-             selectable: bool = False) -> None:
+             selectable: bool = False, zoom: float | None = None) -> None:
     """The city map: complaint hexagons, district choropleth per 10k, CCTV and wifi, on no basemap."""
     deck_layers = []
     geojson = city_geojson(ctx)
@@ -104,12 +104,12 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
         hexes = hexes.assign(kecamatan="", tip=[f"{fmt_num(n, ctx.lang)} {ctx.t('chart.complaints').lower()}" for n in hexes.complaints])
         deck_layers.append(maps.hex_layer(hexes))
     if "cctv" in layers:
-        cams = q("cctv_sites").assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
+        cams = q("cctv_sites", ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
         deck_layers.append(maps.points_layer(cams, "view_radius_m", layer_id="cctv"))
     if "wifi" in layers:
-        wifi = q("wifi_points").assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
+        wifi = q("wifi_points", ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
         deck_layers.append(maps.points_layer(wifi, "coverage_radius_m", layer_id="wifi"))
-    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}")
+    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom)
     if selectable:
         st.pydeck_chart(deck, key=key, on_select=lambda: _on_map_select(key), selection_mode="single-object",
                         height=height)

@@ -7,9 +7,10 @@ from ccdash.i18n import fmt_num, fmt_pct
 from ccdash.ui import ctx as get_ctx, header, q
 
 ctx = get_ctx()
+kec = ctx.filters.kecamatan  # wifi points follow the district filter
 header(ctx, "nav.wifi")
 
-s = q("wifi_summary")
+s = q("wifi_summary", kec)
 c = st.columns(4)
 c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
 c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
@@ -22,15 +23,15 @@ views.city_map(ctx, ["wifi"], key="wf_map")
 left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("wifi.by_site_type"))
-    types = q("wifi_by_site_type").rename(columns={"site_type": "value"})
+    types = q("wifi_by_site_type", kec).rename(columns={"site_type": "value"})
     types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
     st.plotly_chart(charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
     st.subheader(ctx.t("wifi.users"))
-    st.plotly_chart(charts.line(q("wifi_users_by_month"), "month", "users", ctx.t("chart.users"),
+    st.plotly_chart(charts.line(q("wifi_users_by_month", kec), "month", "users", ctx.t("chart.users"),
                                 y_title=ctx.t("chart.users")), key="wf_users")
 with right:
     st.subheader(ctx.t("wifi.bandwidth"))
-    mix = q("wifi_bandwidth_mix")
+    mix = q("wifi_bandwidth_mix", kec)
     st.plotly_chart(charts.donut([f"{b} Mbps" for b in mix.bandwidth_mbps], mix.points), key="wf_mix")
     st.subheader(ctx.t("wifi.per_10k"))
     per = q("wifi_per_10k")

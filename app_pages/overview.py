@@ -10,7 +10,7 @@ ctx = get_ctx()
 header(ctx, "nav.overview")
 
 views.complaint_kpis(ctx, q("complaint_kpis", ctx.filters, ctx.at))
-cctv, wifi = q("cctv_summary"), q("wifi_summary")
+cctv, wifi = q("cctv_summary", ctx.filters.kecamatan), q("wifi_summary", ctx.filters.kecamatan)
 c = st.columns(3)
 c[0].metric(ctx.t("kpi.cctv_online"), fmt_pct((cctv["online_pct"] or 0) / 100 if cctv["cameras"] else None, ctx.lang),
             help=f"{fmt_num(cctv['online'], ctx.lang)} / {fmt_num(cctv['cameras'], ctx.lang)}")

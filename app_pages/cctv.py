@@ -7,9 +7,10 @@ from ccdash.i18n import fmt_num, fmt_pct
 from ccdash.ui import ctx as get_ctx, header, q
 
 ctx = get_ctx()
+kec = ctx.filters.kecamatan  # cameras follow the district filter
 header(ctx, "nav.cctv")
 
-s = q("cctv_summary")
+s = q("cctv_summary", kec)
 c = st.columns(4)
 c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
 c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct(s["online_pct"] / 100 if s["online_pct"] is not None else None, ctx.lang))
@@ -21,20 +22,20 @@ views.city_map(ctx, ["cctv"], key="cc_map")
 
 left, right = st.columns(2)
 with left:
-    byk = q("cctv_by_kecamatan").rename(columns={"kecamatan": "value"})
+    byk = q("cctv_by_kecamatan", kec).rename(columns={"kecamatan": "value"})
     st.subheader(ctx.t("cctv.by_kecamatan"))
     st.plotly_chart(charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
                                 x_title=ctx.t("chart.online_pct"), color="#2ecc71",
                                 text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
 with right:
     st.subheader(ctx.t("cctv.by_kind"))
-    kinds = q("cctv_by_kind")
+    kinds = q("cctv_by_kind", kec)
     kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
     st.plotly_chart(charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
                                    {s: ctx.label("status", s) for s in kinds.status.unique()},
                                    y_title=ctx.t("chart.cameras")), key="cc_kind")
     st.subheader(ctx.t("cctv.offline"))
-    views.table(ctx, views.labelled(ctx, q("cctv_offline", ctx.at)), key="cc_offline", height=320)
+    views.table(ctx, views.labelled(ctx, q("cctv_offline", ctx.at, kecamatan=kec)), key="cc_offline", height=320)
 
 st.subheader(ctx.t("cctv.integration"))
 st.caption(ctx.t("cctv.integration_help"))

@@ -34,10 +34,10 @@ views.table(ctx, q("agency_scorecard", ctx.filters, ctx.at), key="cp_score")
 left, right = st.columns(2)
 with left:
     st.subheader(ctx.t("complaints.hotspots"))
-    views.city_map(ctx, ["hex"], key="cp_hex", height=460)
+    views.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
 with right:
     st.subheader(ctx.t("complaints.choropleth"))
-    views.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True)
+    views.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True, zoom=ctx.profile.zoom - 0.6)
 
 st.subheader(ctx.t("complaints.table"))
 total = q("count_complaints", ctx.filters, ctx.at)

@@ -1,0 +1,193 @@
+"""AppTest of the views: filters from widgets and URLs change KPIs to what DuckDB says directly."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ccdash import maps
+from ccdash.profile import REPO_ROOT, load_profile
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def start(monkeypatch, directory, params=None, page=None, secrets=None) -> AppTest:
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def url(at, key) -> list[str]:
+    """A URL parameter's values (AppTest gives a single value as a plain string)."""
+    v = at.query_params.get(key)
+    return [] if v is None else [v] if isinstance(v, str) else list(v)
+
+
+def metric(at, label) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str, lang: str = "id") -> float:
+    """Parse a formatted number back ('1.777' in id, '1,777' in en, '73,2%')."""
+    text = text.rstrip("%").split(" / ")[0]
+    if lang == "id":
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", "")
+    return float(text)
+
+
+def sql(directory, query, params=None):
+    """An independent DuckDB query straight on the fixture's Parquet files."""
+    con = duckdb.connect()
+    for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage"):
+        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{directory / (t + '.parquet')}')")
+    return con.execute(query, params or []).fetchall()
+
+
+def last7(directory, where="true", params=()):
+    (latest,), = sql(directory, "SELECT max(created_at) FROM complaints")
+    day0 = pd.Timestamp(latest).normalize() - timedelta(days=6)
+    (n,), = sql(directory, f"SELECT count(*) FROM complaints WHERE created_at >= ? AND {where}", [day0, *params])
+    return n
+
+
+def test_url_filter_sets_the_kpi_and_the_widgets(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"kecamatan": ["Coblong", "Regol"], "category": "street_light"},
+               page="app_pages/complaints.py")
+    expected = last7(city_dir, "kecamatan IN ('Coblong', 'Regol') AND category = 'street_light'")
+    assert number(metric(at, "7 hari terakhir")) == expected
+    assert at.multiselect(key="f_kecamatan").value == ["Coblong", "Regol"]
+
+
+def test_widget_filter_changes_the_kpi_and_the_url(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, page="app_pages/complaints.py")
+    everything = number(metric(at, "7 hari terakhir"))
+    assert everything == last7(city_dir)
+    at.multiselect(key="f_channel").set_value(["whatsapp"]).run()
+    at.multiselect(key="f_status").set_value(["resolved", "rejected"]).run()
+    got = number(metric(at, "7 hari terakhir"))
+    assert got == last7(city_dir, "channel = 'whatsapp' AND status IN ('resolved', 'rejected')") < everything
+    assert url(at, "channel") == ["whatsapp"]
+    assert url(at, "status") == ["resolved", "rejected"]
+
+
+def test_url_round_trip_reproduces_the_view(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, page="app_pages/complaints.py")
+    at.multiselect(key="f_kecamatan").set_value(["Gedebage"]).run()
+    at.multiselect(key="f_category").set_value(["flooding"]).run()
+    link = {k: at.query_params[k] for k in at.query_params}
+    tiles = [(m.label, m.value) for m in at.metric]
+    again = start(monkeypatch, city_dir, link, page="app_pages/complaints.py")
+    assert [(m.label, m.value) for m in again.metric] == tiles
+    assert again.multiselect(key="f_category").value == ["flooding"]
+
+
+def test_date_range_from_the_url(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"from": "2026-10-01", "to": "2026-10-31"}, page="app_pages/complaints.py")
+    assert at.date_input(key="f_dates").value == (pd.Timestamp("2026-10-01").date(), pd.Timestamp("2026-10-31").date())
+    (n,), = sql(city_dir, "SELECT count(*) FROM complaints WHERE created_at >= '2026-10-01' AND created_at < '2026-11-01'")
+    assert any(str(n) in c.value.replace(".", "") for c in at.caption)  # "Menampilkan 1.000 dari N"
+
+
+def test_bad_parameters_get_a_notice_not_an_exception(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"from": "yesterday", "kecamatan": ["Nowhere", "Coblong"], "utm": "x"})
+    text = " ".join(i.value for i in at.info)
+    assert "'from' is not a date" in text and "unknown kecamatan 'Nowhere'" in text and "unknown parameter 'utm'" in text
+    assert at.multiselect(key="f_kecamatan").value == ["Coblong"]
+
+
+def test_language_from_url_and_toggle(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"lang": "en"})
+    assert at.metric[0].label == "New complaints today"
+    assert at.title[0].value == "Overview"
+    at.segmented_control(key="lang").set_value("id").run()
+    assert at.metric[0].label == "Pengaduan baru hari ini"
+    assert url(at, "lang") == ["id"]
+
+
+def test_numbers_follow_the_language(monkeypatch, city_dir):
+    ind = start(monkeypatch, city_dir, {"lang": "id"})
+    eng = start(monkeypatch, city_dir, {"lang": "en"})
+    (n,), = sql(city_dir, "SELECT sum(users) FROM wifi_usage WHERE month = (SELECT max(month) FROM wifi_usage)")
+    assert n >= 1000  # so the thousands separator shows
+    assert metric(ind, "Pengguna wifi bulan lalu") == f"{n:,}".replace(",", ".")
+    assert metric(eng, "Wifi users last month") == f"{n:,}"
+    assert "," in metric(ind, "Tepat waktu") and "." in metric(eng, "On-time rate")
+
+
+@pytest.mark.parametrize("page, label, query", [
+    ("app_pages/overview.py", "Belum selesai",
+     "SELECT count(*) FROM complaints WHERE kecamatan = 'Cicendo' AND created_at >= ? AND (closed_at IS NULL OR closed_at > ?)"),
+    ("app_pages/cctv.py", "Kamera", "SELECT count(*) FROM cctv_sites WHERE kecamatan = 'Cicendo'"),
+    ("app_pages/wifi.py", "Titik wifi", "SELECT count(*) FROM wifi_points WHERE kecamatan = 'Cicendo'"),
+])
+def test_each_page_follows_the_district_filter(monkeypatch, city_dir, page, label, query):
+    at = start(monkeypatch, city_dir, {"kecamatan": "Cicendo"}, page=page)
+    (latest,), = sql(city_dir, "SELECT max(created_at) FROM complaints")
+    params = [pd.Timestamp(latest).normalize() - timedelta(days=89), latest] if "?" in query else []
+    (n,), = sql(city_dir, query, params)
+    assert number(metric(at, label)) == n > 0
+
+
+def test_complaint_text_is_data_in_table_and_tooltip(monkeypatch, writable_city):
+    p = writable_city / "complaints.parquet"
+    df = pd.read_parquet(p)
+    df.loc[df.index[-1], "description"] = XSS
+    df.to_parquet(p, index=False)
+    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    cams.loc[0, "name"] = XSS
+    cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
+    at = start(monkeypatch, writable_city, page="app_pages/complaints.py")
+    table = next(d.value for d in at.dataframe if "description" in d.value.columns)
+    assert XSS in table.description.tolist()  # shown as the text it is, in a grid that renders text
+    assert not [c for c in table.columns if c.startswith("reporter")]
+    at.switch_page("app_pages/cctv.py")
+    at.run()
+    assert not at.exception
+    decks = at.get("deck_gl_json_chart")
+    spec, tooltip = decks[0].proto.json, json.loads(decks[0].proto.tooltip)
+    assert XSS in spec  # the raw name travels as data ...
+    assert "text" in tooltip and "html" not in tooltip  # ... into a tooltip deck.gl sets as innerText
+
+
+def test_deck_tooltips_are_text_only():
+    profile = load_profile(REPO_ROOT / "data" / "city.toml")
+    d = maps.deck([], profile, tooltip_text="{name}")
+    assert d._tooltip == {"text": "{name}", "style": d._tooltip["style"]}
+    assert "html" not in d._tooltip
+
+
+def test_upload_needs_the_admin_password(monkeypatch, writable_city):
+    at = start(monkeypatch, writable_city, page="app_pages/data.py")
+    assert any("Hanya-baca" in i.value for i in at.info)
+    assert not at.get("file_uploader")
+    at = start(monkeypatch, writable_city, page="app_pages/data.py", secrets={"admin_password": "s3cret"})
+    assert at.get("file_uploader")
+    before = (writable_city / "complaints.parquet").read_bytes()
+    at.text_input(key="dt_password").set_value("wrong")
+    next(b for b in at.button if b.label == "Validasi dan simpan").click().run()
+    assert any("Kata sandi salah" in e.value for e in at.error)
+    assert (writable_city / "complaints.parquet").read_bytes() == before
+
+
+def test_data_page_lists_every_source(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/data.py")
+    sources = at.dataframe[0].value
+    assert sources.table.tolist() == ["complaints", "cctv_sites", "wifi_points", "wifi_usage"]
+    (n,), = sql(city_dir, "SELECT count(*) FROM complaints")
+    assert sources.loc[0, "Rows"] == f"{n:,}"
