@@ -33,7 +33,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k --quick --out docs/benchmarks-quick.md
 
 screenshots: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -k screenshots
+	CCDASH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -k page_draws
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/cache

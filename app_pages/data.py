@@ -27,7 +27,7 @@ for table in TABLES:
     modified = datetime.fromtimestamp(path.stat().st_mtime) if path else None
     age_h = (datetime.now() - modified).total_seconds() / 3600 if modified else None
     rows.append({
-        "table": table,
+        ctx.t("data.table"): table,
         ctx.t("data.file"): path.name if path else ctx.t("data.missing"),
         ctx.t("data.rows"): fmt_num(stats["rows"], ctx.lang),
         ctx.t("data.span"): f"{stats['first']:%Y-%m-%d} – {stats['last']:%Y-%m-%d}" if stats["first"] is not None else "–",

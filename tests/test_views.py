@@ -188,6 +188,6 @@ def test_upload_needs_the_admin_password(monkeypatch, writable_city):
 def test_data_page_lists_every_source(monkeypatch, city_dir):
     at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/data.py")
     sources = at.dataframe[0].value
-    assert sources.table.tolist() == ["complaints", "cctv_sites", "wifi_points", "wifi_usage"]
+    assert sources["Extract"].tolist() == ["complaints", "cctv_sites", "wifi_points", "wifi_usage"]
     (n,), = sql(city_dir, "SELECT count(*) FROM complaints")
     assert sources.loc[0, "Rows"] == f"{n:,}"

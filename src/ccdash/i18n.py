@@ -133,6 +133,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wifi.points": ("Titik wifi", "Wifi points"),
     "wifi.at_300": ("Sudah 300 Mbps", "Upgraded to 300 Mbps"),
     "data.title": ("Sumber data", "Data sources"),
+    "data.table": ("Ekstrak", "Extract"),
     "data.file": ("Berkas", "File"),
     "data.rows": ("Baris", "Rows"),
     "data.span": ("Rentang", "Date span"),

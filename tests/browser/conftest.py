@@ -1,0 +1,142 @@
+"""A real browser (Debian's chromium driven by Playwright) against the app on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ccdash.profile import REPO_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def start_app(data_dir: Path | None = None, extra_env: dict | None = None):
+    port = _free_port()
+    env = dict(os.environ)
+    env.pop("CCDASH_PROFILE", None)
+    if data_dir:
+        env["CCDASH_DATA_DIR"] = str(data_dir)
+    else:
+        env.pop("CCDASH_DATA_DIR", None)
+    env.update(extra_env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s:\n" + proc.stdout.read().decode()[-2000:])
+
+
+def stop_app(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser):
+    """The app on the embedded demo data (what a fresh clone shows)."""
+    proc, url = start_app()
+    yield url
+    stop_app(proc)
+
+
+class Page:
+    """A browser tab with the console watched."""
+
+    def __init__(self, browser, width=1920, height=1080):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def _console(self, msg):
+        if msg.type != "error":
+            return
+        text = msg.text
+        # Streamlit probes path-relative /<page>/_stcore/* before the root ones: its own 404s.
+        if "Failed to load resource" in text and "404" in text:
+            return
+        self.errors.append(text)
+
+    def goto(self, url: str, wait_for: str = "[data-testid=stMetric]"):
+        self.page.goto(url)
+        self.page.wait_for_selector(wait_for, timeout=60_000)
+        self.settle()
+        return self.page
+
+    def settle(self, quiet_ms: int = 1200, timeout_s: float = 30):
+        """Wait until Streamlit stops running the script and the DOM is quiet."""
+        deadline = time.time() + timeout_s
+        self.page.wait_for_timeout(300)
+        while time.time() < deadline:
+            if self.page.locator("[data-testid=stStatusWidget]").count() == 0:
+                break
+            self.page.wait_for_timeout(200)
+        self.page.wait_for_timeout(quiet_ms)
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture
+def tab(browser):
+    p = Page(browser)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    """docs/screenshots when asked (make screenshots, or CCDASH_SCREENSHOTS=1), else a temp folder."""
+    if os.environ.get("CCDASH_SCREENSHOTS") == "1":
+        d = REPO_ROOT / "docs" / "screenshots"
+    else:
+        d = Path(os.environ.get("TMPDIR", "/tmp")) / "ccdash-screenshots"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
