@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ccdash import ui
+from ccdash.filters import Filters
 from ccdash.i18n import t
 
 st.set_page_config(page_title="ccdash", layout="wide")
@@ -10,11 +11,19 @@ st.set_page_config(page_title="ccdash", layout="wide")
 profile = ui.get_profile()
 store = ui.get_store()
 lang = ui.language(profile)
+wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")
+tour = st.Page("app_pages/tour.py", title=t("wall.tour", lang), url_path="tour")
+
+if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
+    # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
+    st.session_state.ctx = ui.Context(profile, lang, ui.now(profile), {}, Filters())
+    st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden").run()
+    st.stop()
+
 options = ui.q("filter_options")
 filters = ui.sidebar(profile, lang, options)
 lang = st.session_state.lang
-at = ui.now(profile)
-st.session_state.ctx = ui.Context(profile, lang, at, options, filters)
+st.session_state.ctx = ui.Context(profile, lang, ui.now(profile), options, filters)
 ui.write_url(filters, lang)
 
 pages = {
@@ -24,6 +33,7 @@ pages = {
         st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
         st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
     ],
+    t("wall.section", lang): [wall, tour],
     t("nav.section.admin", lang): [
         st.Page("app_pages/data.py", title=t("nav.data", lang), url_path="data"),
     ],

@@ -418,7 +418,7 @@ def generate(out: Path, seed: int = 42, complaints: int = DEFAULT_COMPLAINTS, en
     write_text_atomic(json.dumps(geo.districts_geojson(shapes), separators=(",", ":")),
                       out / "districts.geojson")
     # A folder elsewhere (a benchmark scale) gets the profile and facts so it is a city of its own.
-    for name in ("city.toml", "kecamatan.csv"):
+    for name in ("city.toml", "kecamatan.csv", "tour.toml"):
         if not (out / name).exists():
             shutil.copyfile(profile.path.parent / name, out / name)
     return {k: len(v) for k, v in tables.items()}

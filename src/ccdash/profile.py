@@ -46,6 +46,10 @@ class Profile:
     thresholds: dict = field(default_factory=dict)
     wifi_default_radius_m: dict = field(default_factory=dict)
     cctv_default_view_radius_m: float = 100.0
+    alerts: dict = field(default_factory=dict)
+    wall_refresh_seconds: float = 30.0
+    wall_playlist: tuple = ()  # ((view, seconds), ...)
+    tour_file: Path | None = None
 
     @property
     def label(self) -> str:
@@ -107,6 +111,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
                        c.get("agency", ""), float(c.get("sla_days", sla_default)))
         for code, c in raw.get("categories", {}).items()
     }
+    wall = raw.get("wall", {})
     clock = city.get("clock", "system")
     if clock not in ("data", "system"):
         raise ProfileError(f"city profile {path}: [city] clock must be 'data' or 'system', not {clock!r}")
@@ -132,4 +137,28 @@ def load_profile(path: Path | str | None = None) -> Profile:
         thresholds=dict(raw.get("thresholds", {})),
         wifi_default_radius_m=dict(raw.get("wifi", {}).get("default_radius_m", {})),
         cctv_default_view_radius_m=float(raw.get("cctv", {}).get("default_view_radius_m", 100)),
+        alerts=dict(raw.get("alerts", {})),
+        wall_refresh_seconds=float(wall.get("refresh_seconds", 30)),
+        wall_playlist=_playlist(path, wall.get("playlist")),
+        tour_file=rel(raw.get("tour", {}).get("captions_file")),
     )
+
+
+WALL_VIEWS = ("overview", "complaints", "cctv", "wifi", "alerts")
+DEFAULT_PLAYLIST = (("overview", 30), ("complaints", 20), ("cctv", 20), ("wifi", 15), ("alerts", 15))
+
+
+def _playlist(path: Path, raw) -> tuple:
+    if raw is None:
+        return DEFAULT_PLAYLIST
+    out = []
+    for item in raw:
+        view, seconds = item.get("view"), item.get("seconds", 20)
+        if view not in WALL_VIEWS:
+            raise ProfileError(f"city profile {path}: [wall] playlist view {view!r} is not one of {', '.join(WALL_VIEWS)}")
+        if not isinstance(seconds, (int, float)) or seconds < 3:
+            raise ProfileError(f"city profile {path}: [wall] playlist seconds for {view!r} must be a number >= 3")
+        out.append((view, float(seconds)))
+    if not out:
+        raise ProfileError(f"city profile {path}: [wall] playlist is empty")
+    return tuple(out)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .alerts import active_alerts  # noqa: F401 - a named query too (the wall's ticker)
 from .db import Store
 from .filters import DIMENSIONS, Filters, where
 from .profile import Profile

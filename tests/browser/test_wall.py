@@ -1,0 +1,121 @@
+"""The wall and the tour in a real browser, and a soak test of the unattended wall."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from ccdash.profile import REPO_ROOT
+
+from .conftest import Page, start_app, stop_app
+
+FAST_PLAYLIST = """playlist = [
+  { view = "overview", seconds = 4 },
+  { view = "complaints", seconds = 4 },
+  { view = "cctv", seconds = 4 },
+  { view = "wifi", seconds = 4 },
+  { view = "alerts", seconds = 4 },
+]"""
+# How long the soak runs, and how much the server may grow after its warm-up (stated in the README).
+SOAK_SECONDS = int(os.environ.get("CCDASH_SOAK_SECONDS", "180"))
+SOAK_WARMUP_SECONDS = 40
+SOAK_GROWTH_LIMIT_MB = 60
+
+
+@pytest.fixture(scope="module")
+def fast_wall(browser, tmp_path_factory):
+    """The demo data with a playlist of 4-second views and a 5-second refresh."""
+    d = tmp_path_factory.mktemp("wall") / "data"
+    shutil.copytree(REPO_ROOT / "data", d)
+    toml = (d / "city.toml").read_text()
+    toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S).replace("refresh_seconds = 30", "refresh_seconds = 5")
+    (d / "city.toml").write_text(toml)
+    proc, url = start_app(d)
+    yield proc, url
+    stop_app(proc)
+
+
+def rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def wall_title(page) -> str:
+    return page.locator(".st-key-wall_title").inner_text().strip()
+
+
+def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
+    _, url = fast_wall
+    tab = Page(browser)
+    page = tab.goto(f"{url}/?mode=wall&lang=en")
+    assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator("[data-testid=stSidebar]").is_visible()
+    seen, clock = set(), set()
+    deadline = time.time() + 30
+    while time.time() < deadline and len(seen) < 3:
+        seen.add(wall_title(page))
+        clock.add(page.locator(".st-key-wall_clock").inner_text())
+        page.wait_for_timeout(700)
+    assert len(seen) >= 3, seen  # several views came round by themselves
+    assert len(clock) >= 5  # the clock ticks
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert tab.errors == []
+    tab.close()
+
+
+def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
+    for w, h, name in ((1920, 1080, "wall"), (3840, 2160, "wall-4k")):
+        tab = Page(browser, w, h)
+        page = tab.goto(f"{app_url}/?mode=wall&view=overview&lang=en")
+        page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(screenshot_dir / f"{name}.png"))
+        value = page.locator("[data-testid=stMetricValue]").first
+        px = float(value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        # Readable from 5 m: KPI digits of at least 56 px on 1080p (about 2.8 cm on a 55" screen).
+        assert px >= (56 if w == 1920 else 100), px
+        assert tab.errors == []
+        tab.close()
+
+
+def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
+    tab = Page(browser)
+    page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")
+    assert page.locator(".st-key-tour_title").inner_text().strip() == "Bandung Command Center in numbers"
+    page.screenshot(path=str(screenshot_dir / "tour.png"))
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.st-key-tour_title').innerText.includes('Where residents')",
+                           timeout=20_000)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('.st-key-tour_title').innerText.includes('in numbers')",
+                           timeout=20_000)
+    assert tab.errors == []
+    tab.close()
+
+
+def test_soak_memory_stays_flat(browser, fast_wall):
+    """Rotate for minutes; the server's RSS after warm-up may not grow past the stated bound."""
+    proc, url = fast_wall
+    tab = Page(browser)
+    tab.goto(f"{url}/?mode=wall&lang=en")
+    samples, titles = [], set()
+    start = time.time()
+    while time.time() - start < SOAK_SECONDS:
+        tab.page.wait_for_timeout(5000)
+        samples.append((time.time() - start, rss_mb(proc.pid)))
+        titles.add(wall_title(tab.page))
+    after = [mb for t, mb in samples if t >= SOAK_WARMUP_SECONDS]
+    base = after[0]
+    growth = max(after[len(after) * 2 // 3:]) - base
+    print(f"soak: {len(samples)} samples over {SOAK_SECONDS}s, RSS {base:.0f} MB after warm-up, "
+          f"growth {growth:+.1f} MB, views seen {len(titles)}")
+    assert len(titles) == 5  # every view came round
+    assert growth <= SOAK_GROWTH_LIMIT_MB, samples
+    assert tab.page.locator("[data-testid=stException]").count() == 0
+    assert tab.errors == []
+    tab.close()

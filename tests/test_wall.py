@@ -1,0 +1,132 @@
+"""AppTest of the wall and the tour: rotation, pinning, staleness, a corrupt file, privacy."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ccdash.profile import REPO_ROOT
+
+
+def run(monkeypatch, directory, params, state=None) -> AppTest:
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def test_wall_has_no_sidebar_and_starts_on_the_first_view(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"})
+    assert texts(at)[0] == "Kota Bandung · City overview"
+    assert not at.sidebar.children or not list(at.sidebar)  # no filters on a wall
+    assert "Synthetic demo data: not real citizens' data." in texts(at)
+
+
+def test_wall_rotates_with_time(monkeypatch, city_dir):
+    # 35 s after the start the default playlist (overview 30 s, complaints 20 s, ...) shows complaints.
+    at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"}, {"wall_start": time.monotonic() - 35})
+    assert texts(at)[0] == "Kota Bandung · Complaints and agencies"
+    at.session_state["wall_start"] = time.monotonic() - 55
+    at.run()
+    assert texts(at)[0] == "Kota Bandung · CCTV"
+
+
+def test_a_pinned_view_holds(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"mode": "wall", "view": "wifi", "lang": "en"},
+             {"wall_start": time.monotonic() - 1000})
+    assert texts(at)[0] == "Kota Bandung · Public wifi"
+    assert any("view pinned" in c.value for c in at.caption)
+
+
+def test_stale_badge_when_the_newest_record_is_old(monkeypatch, writable_city):
+    # The fixture ends 2026-11-20; on the system clock that is days old.
+    toml = writable_city / "city.toml"
+    toml.write_text(toml.read_text().replace('clock = "data"', 'clock = "system"'))
+    at = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en"})
+    assert any(t.startswith("STALE: newest 20 Nov 2026") for t in texts(at))
+
+
+def test_fresh_data_shows_as_of(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"})
+    assert any(t.startswith("Data as of 20 Nov 2026") for t in texts(at))
+    assert not any(t.startswith("STALE") for t in texts(at))
+
+
+def test_a_corrupt_file_shows_a_banner_and_keeps_the_last_good_data(monkeypatch, writable_city):
+    at = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en"})
+    before = {m.label: m.value for m in at.metric}
+    (writable_city / "complaints.parquet").write_bytes(b"PAR1 not really parquet")
+    at.run()
+    assert not at.exception
+    assert any("complaints.parquet cannot be read" in e.value for e in at.error)
+    assert {m.label: m.value for m in at.metric} == before  # the last good numbers stay up
+
+
+def test_a_missing_file_shows_a_banner(monkeypatch, writable_city):
+    at = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en", "view": "cctv"})
+    (writable_city / "cctv_sites.parquet").unlink()
+    (writable_city / "cctv_sites.csv").unlink()
+    at.run()
+    assert not at.exception
+    assert any("no cctv_sites extract" in e.value for e in at.error)
+
+
+def test_the_wall_ticker_carries_the_alerts(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"})
+    body = " ".join(texts(at))
+    assert "Flooding spike in Gedebage" in body and "Street light out spike in Lengkong" in body
+
+
+def test_wall_and_tour_show_no_free_text_or_personal_data(monkeypatch, city_dir):
+    import pandas as pd
+
+    c = pd.read_parquet(city_dir / "complaints.parquet")
+    private = set(c.description.head(200)) | set(c.reporter_name.head(200)) | set(c.reporter_phone.head(200))
+    for params in ({"mode": "wall", "view": v} for v in ("overview", "complaints", "cctv", "wifi", "alerts")):
+        at = run(monkeypatch, city_dir, params)
+        shown = " ".join(texts(at)) + " ".join(str(d.value) for d in at.dataframe)
+        assert not any(p in shown for p in private)
+        assert not at.dataframe  # no tables of records on a public screen
+    for step in range(1, 6):
+        at = run(monkeypatch, city_dir, {"tour": "1", "step": str(step)})
+        assert not any(p in " ".join(texts(at)) for p in private)
+
+
+def test_tour_steps_with_buttons_and_the_timer(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
+    assert "Bandung Command Center in numbers" in texts(at)
+    at.button(key="tour_next").click().run()
+    assert "Where residents report" in texts(at)
+    at.button(key="tour_back").click().run()
+    assert "Bandung Command Center in numbers" in texts(at)
+    at.session_state["tour_started"] = time.monotonic() - 21  # the 20 s step ran out
+    at.run()
+    assert "Where residents report" in texts(at)
+
+
+def test_tour_in_indonesian_by_default(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"tour": "1", "step": "3"})
+    assert "Perjalanan sebuah pengaduan" in texts(at)
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
+def test_every_tour_step_draws(monkeypatch, city_dir, step):
+    at = run(monkeypatch, city_dir, {"tour": "1", "step": str(step), "lang": "en"})
+    assert not at.warning  # no panel failed
+
+
+def test_a_missing_tour_file_is_an_error_not_a_traceback(monkeypatch, writable_city):
+    (writable_city / "tour.toml").unlink()
+    at = run(monkeypatch, writable_city, {"tour": "1", "lang": "en"})
+    assert any("tour captions file not found" in e.value for e in at.error)
