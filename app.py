@@ -32,6 +32,7 @@ pages = {
         st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
         st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
         st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
+        st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage"),
     ],
     t("wall.section", lang): [wall, tour],
     t("nav.section.admin", lang): [

@@ -7,7 +7,8 @@ from streamlit.testing.v1 import AppTest
 
 from ccdash.profile import REPO_ROOT
 
-PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py", "app_pages/data.py"]
+PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py",
+         "app_pages/coverage.py", "app_pages/data.py"]
 
 
 @pytest.fixture

@@ -191,3 +191,36 @@ def test_data_page_lists_every_source(monkeypatch, city_dir):
     assert sources["Extract"].tolist() == ["complaints", "cctv_sites", "wifi_points", "wifi_usage"]
     (n,), = sql(city_dir, "SELECT count(*) FROM complaints")
     assert sources.loc[0, "Rows"] == f"{n:,}"
+
+
+def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
+    import numpy as np
+
+    from ccdash import coverage as cv, geo
+
+    at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/coverage.py")
+    profile = load_profile(city_dir / "city.toml")
+    g = cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), 10)
+    w = pd.read_parquet(city_dir / "wifi_points.parquet")
+    w = w[w.status == "active"]
+    # Independent: brute-force distances from every point to every cell centre.
+    d = geo.haversine_m(w.lat.to_numpy()[:, None], w.lon.to_numpy()[:, None], g.lat[None, :], g.lon[None, :])
+    covered = (d <= w.coverage_radius_m.to_numpy()[:, None]).any(axis=0)
+    own = [np.flatnonzero(g.cells == np.uint64(__import__("h3").api.basic_int.latlng_to_cell(a, b, 10)))
+           for a, b in zip(w.lat, w.lon)]
+    for o in own:
+        covered[o] = True
+    expected = 100 * g.population[covered].sum() / g.population.sum()
+    assert number(metric(at, "Residents covered"), "en") == pytest.approx(expected, abs=0.05)
+    plan = next(d.value for d in at.dataframe if "new_residents_covered" in d.value.columns)
+    assert len(plan) == 20
+    at.number_input(key="cov_lat").set_value(-6.95)
+    at.number_input(key="cov_lon").set_value(107.69)
+    next(b for b in at.button if b.key == "cov_add").click().run()
+    assert not at.exception
+    tile = next(m for m in at.metric if m.label == "Residents covered")
+    assert at.session_state["cov_added"] == [(-6.95, 107.69)]
+    assert tile.delta.endswith("residents (what-if)") and number(tile.delta.split()[0], "en") > 0
+    at.number_input(key="cov_lat").set_value(40.7)
+    next(b for b in at.button if b.key == "cov_add").click().run()
+    assert any("outside the city" in e.value for e in at.error)

@@ -50,6 +50,7 @@ class Profile:
     wall_refresh_seconds: float = 30.0
     wall_playlist: tuple = ()  # ((view, seconds), ...)
     tour_file: Path | None = None
+    coverage: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -141,7 +142,18 @@ def load_profile(path: Path | str | None = None) -> Profile:
         wall_refresh_seconds=float(wall.get("refresh_seconds", 30)),
         wall_playlist=_playlist(path, wall.get("playlist")),
         tour_file=rel(raw.get("tour", {}).get("captions_file")),
+        coverage=_coverage(path, raw.get("coverage", {}), rel),
     )
+
+
+def _coverage(path: Path, raw: dict, rel) -> dict:
+    res = int(raw.get("h3_resolution", 10))
+    if res not in (8, 9, 10, 11):
+        raise ProfileError(f"city profile {path}: [coverage] h3_resolution must be 8 to 11, not {res}")
+    return {"res": res, "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
+            "peak_hour_share": float(raw.get("peak_hour_share", 0.12)),
+            "candidates_file": rel(raw.get("candidates_file") or None),
+            "population_grid_file": rel(raw.get("population_grid_file") or None)}
 
 
 WALL_VIEWS = ("overview", "complaints", "cctv", "wifi", "alerts")

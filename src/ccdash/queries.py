@@ -169,6 +169,23 @@ def hex_density(store: Store, f: Filters, at: datetime, res: int = 8, min_count:
     """, p)
 
 
+def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.DataFrame:
+    """Complaints per H3 cell with the district most of them fall in."""
+    if res not in H3_RESOLUTIONS:
+        raise ValueError(f"no stored H3 resolution {res}; have {H3_RESOLUTIONS}")
+    w, p = where(f)
+    p["now"] = at
+    return store.query(f"""
+        SELECT lower(hex(h3_r{res})) AS hex, count(*) AS complaints, mode(kecamatan) AS kecamatan
+        FROM complaints WHERE created_at <= $now AND h3_r{res} IS NOT NULL AND h3_r{res} <> 0 AND {w}
+        GROUP BY h3_r{res} ORDER BY 2 DESC
+    """, p)
+
+
+def wifi_usage_last_month(store: Store) -> pd.DataFrame:
+    return store.query("SELECT ap_id, month, users FROM wifi_usage WHERE month = (SELECT max(month) FROM wifi_usage)")
+
+
 def complaint_rows(store: Store, f: Filters, at: datetime, limit: int | None = 1000) -> pd.DataFrame:
     """The filtered complaints themselves, newest first, without personal data."""
     cols = [c for c in displayable("complaints") if not c.startswith("h3_")]

@@ -63,7 +63,8 @@ def column_config(ctx: Context, df: pd.DataFrame) -> dict:
             continue
         if c.endswith("_pct"):
             cfg[c] = st.column_config.NumberColumn(name, format="%.1f%%")
-        elif c in ("median_days", "hours_since_seen", "per_10k"):
+        elif c in ("median_days", "hours_since_seen", "per_10k", "points_per_10k", "users_per_point", "mbps_per_user",
+                   "after_upgrade", "peak_users"):
             cfg[c] = st.column_config.NumberColumn(name, format="%.1f")
         elif c.endswith("_at"):
             cfg[c] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")

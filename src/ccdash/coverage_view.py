@@ -1,0 +1,190 @@
+"""The wifi coverage explorer page: coverage by district, planner, what-if, bandwidth, blind spots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+from h3.api import basic_int as h3i
+
+from . import coverage as cv, geo, maps
+from .i18n import fmt_num, fmt_pct, fmt_signed
+from .ui import Context, get_store, q, set_filter
+from .views import city_geojson, column_config
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _grid(districts: str, mtime: float, facts: str, res: int, pop_file: str | None, pop_mtime: float):
+    from .profile import load_profile, profile_path
+
+    profile = load_profile(profile_path())
+    pop = pd.read_csv(pop_file) if pop_file else None
+    return cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), res, pop)
+
+
+def grid(ctx: Context) -> cv.Grid:
+    p, c = ctx.profile.districts_file, ctx.profile.coverage
+    pop = c["population_grid_file"]
+    return _grid(str(p), p.stat().st_mtime if p and p.exists() else 0.0, str(ctx.profile.facts_file), c["res"],
+                 str(pop) if pop and pop.exists() else None, pop.stat().st_mtime if pop and pop.exists() else 0.0)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _covered(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, radius: float) -> np.ndarray:
+    pts = q("wifi_points")
+    pts = pts[(pts.status == "active") & ~pts.ap_id.isin(removed)]
+    lat = np.concatenate([pts.lat.to_numpy(float), [a[0] for a in added]])
+    lon = np.concatenate([pts.lon.to_numpy(float), [a[1] for a in added]])
+    r = np.concatenate([pts.coverage_radius_m.to_numpy(float), [radius] * len(added)])
+    return cv.covered_mask(_grid, lat, lon, r)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, n: int, radius: float,
+          cand_file: str | None) -> pd.DataFrame:
+    covered = _covered(_grid, grid_key, version, removed, added, radius)
+    cands = pd.read_csv(cand_file) if cand_file else None
+    return cv.plan(_grid, covered, n, radius, cands)
+
+
+def _key(g: cv.Grid) -> tuple:
+    return (g.res, len(g.cells), int(g.cells[0]) if len(g.cells) else 0, float(g.population.sum()))
+
+
+def _cells_layer(g: cv.Grid, covered: np.ndarray, only: np.ndarray | None = None) -> pdk.Layer:
+    sel = np.ones(len(g.cells), bool) if only is None else only
+    dens = g.population / np.maximum(g.area_m2 / 1e4, 1e-9)  # residents per ha
+    hi = float(np.nanpercentile(dens, 95)) or 1.0
+    fill = [[46, 204, 113, 150] if c else [231, 76, 60, int(40 + 160 * min(d / hi, 1.0))]
+            for c, d in zip(covered[sel], dens[sel])]
+    data = pd.DataFrame({"hex": [format(int(c), "x") for c in g.cells[sel]], "kecamatan": g.kecamatan[sel],
+                         "fill": fill, "tip": [f"{fmt_num(p, 'en', 0)} residents" for p in g.population[sel]]})
+    return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
+                     pickable=True, auto_highlight=True)
+
+
+def _on_map(key: str) -> None:
+    """A click on a district filters by it; a click on a cell adds a what-if point there."""
+    state = st.session_state.get(key) or {}
+    objs = state.get("selection", {}).get("objects", {})
+    for o in objs.get("districts", []):
+        name = o.get("properties", {}).get("kecamatan") or o.get("kecamatan")
+        if name:
+            set_filter("kecamatan", [name])
+            return
+    for o in objs.get("cells", []):
+        lat, lon = h3i.cell_to_latlng(int(o["hex"], 16))
+        st.session_state.setdefault("cov_added", []).append((round(lat, 6), round(lon, 6)))
+
+
+def render(ctx: Context) -> None:
+    c = ctx.profile.coverage
+    g = grid(ctx)
+    version = get_store().refresh()
+    removed = tuple(st.session_state.get("cov_removed", []))
+    added = tuple(st.session_state.get("cov_added", []))
+    radius = float(c["new_point_radius_m"])
+    base = _covered(g, _key(g), version, (), (), radius)
+    now_cov = _covered(g, _key(g), version, removed, added, radius)
+    points, users = q("wifi_points"), q("wifi_usage_last_month")
+    kec = ctx.filters.kecamatan
+
+    t0, t1 = cv.totals(g, base), cv.totals(g, now_cov)
+    k = st.columns(4)
+    k[0].metric(ctx.t("cov.residents"), fmt_pct(t1["residents_covered_pct"] / 100, ctx.lang),
+                delta=(ctx.t("cov.delta", n=fmt_signed(t1["residents_covered"] - t0["residents_covered"], ctx.lang))
+                       if (removed or added) else None))
+    k[1].metric(ctx.t("cov.area"), fmt_pct(t1["area_covered_pct"] / 100, ctx.lang))
+    k[2].metric(ctx.t("cov.uncovered"), fmt_num(g.population.sum() - t1["residents_covered"], ctx.lang))
+    k[3].metric(ctx.t("kpi.wifi_active"), fmt_num(int((points.status == "active").sum()) - len(removed) + len(added),
+                                                   ctx.lang))
+    st.caption(ctx.t("cov.model", res=g.res, cells=fmt_num(len(g.cells), ctx.lang)))
+
+    plan_n = st.session_state.get("cov_n", 20)
+    cand = c["candidates_file"]
+    planned = _plan(g, _key(g), version, removed, added, int(plan_n), radius,
+                    str(cand) if cand and cand.exists() else None)
+
+    st.subheader(ctx.t("cov.map"))
+    only = np.isin(g.kecamatan, kec) if kec else None
+    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=True), _cells_layer(g, now_cov, only)]
+    pts = points[points.status == "active"]
+    if kec:
+        pts = pts[pts.kecamatan.isin(kec)]
+    layers.append(maps.points_layer(pts.assign(tip=pts.site_name), "coverage_radius_m", layer_id="wifi"))
+    if len(planned):
+        layers.append(maps.points_layer(planned.assign(status="maintenance", radius=radius,
+                                                       tip=[f"#{o}" for o in planned.order]), "radius",
+                                        layer_id="planned", min_px=6))
+    if added:
+        extra = pd.DataFrame(added, columns=["lat", "lon"]).assign(status="online", radius=radius, kecamatan="",
+                                                                   tip="what-if")
+        layers.append(maps.points_layer(extra, "radius", layer_id="added", min_px=6))
+    center, zoom = None, None
+    if kec:
+        sel = np.isin(g.kecamatan, kec)
+        center, zoom = (float(g.lat[sel].mean()), float(g.lon[sel].mean())), ctx.profile.zoom + 1.2
+    deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", center=center, zoom=zoom)
+    st.pydeck_chart(deck, key="cov_map", on_select=lambda: _on_map("cov_map"), selection_mode="single-object",
+                    height=600)
+    st.caption(ctx.t("cov.map_help"))
+
+    st.subheader(ctx.t("cov.by_kecamatan"))
+    table = cv.by_kecamatan(g, now_cov, points, users)
+    if kec:
+        table = table[table.kecamatan.isin(kec)]
+    st.dataframe(table, hide_index=True, key="cov_table", column_config=column_config(ctx, table))
+
+    st.subheader(ctx.t("cov.planner"))
+    a, b = st.columns([1, 3])
+    with a:
+        st.number_input(ctx.t("cov.n"), min_value=1, max_value=200, value=20, step=1, key="cov_n")
+        after = now_cov.copy()
+        if len(planned):
+            _, cells = cv.cover_pairs(g, planned.lat, planned.lon, np.full(len(planned), radius))
+            after[cells] = True
+        st.metric(ctx.t("cov.before_after"), fmt_pct(cv.totals(g, after)["residents_covered_pct"] / 100, ctx.lang),
+                  delta=fmt_pct((cv.totals(g, after)["residents_covered_pct"] - t1["residents_covered_pct"]) / 100,
+                                ctx.lang))
+        st.download_button(ctx.t("cov.download_plan"), planned.to_csv(index=False), file_name="wifi_plan.csv",
+                           mime="text/csv", key="cov_dl_plan", on_click="ignore")
+    with b:
+        st.dataframe(planned, hide_index=True, key="cov_plan", height=320, column_config=column_config(ctx, planned))
+
+    st.subheader(ctx.t("cov.whatif"))
+    a, b, cc = st.columns(3)
+    with a:
+        lat = st.number_input(ctx.t("col.lat"), value=float(ctx.profile.center[0]), format="%.5f", key="cov_lat")
+        lon = st.number_input(ctx.t("col.lon"), value=float(ctx.profile.center[1]), format="%.5f", key="cov_lon")
+        if st.button(ctx.t("cov.add"), key="cov_add"):
+            if ctx.profile.in_bbox(lon, lat):
+                st.session_state.setdefault("cov_added", []).append((lat, lon))
+                st.rerun()
+            else:
+                st.error(ctx.t("cov.outside"))
+    with b:
+        names = dict(zip(points.ap_id, points.site_name))
+        st.multiselect(ctx.t("cov.remove"), list(points.ap_id[points.status == "active"]), key="cov_removed",
+                       format_func=lambda a: f"{names.get(a, a)} ({a})")
+    with cc:
+        st.caption(ctx.t("cov.added_n", n=len(added)))
+        if st.button(ctx.t("cov.clear"), key="cov_clear"):
+            st.session_state.cov_added = []
+            st.rerun()
+
+    st.subheader(ctx.t("cov.bandwidth"))
+    bw = cv.bandwidth_per_user(points, users, float(c["peak_hour_share"]))
+    if kec:
+        bw = bw[bw.kecamatan.isin(kec)]
+    st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)))
+    st.dataframe(bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]),
+                 hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
+
+    st.subheader(ctx.t("cov.blind"))
+    st.caption(ctx.t("cov.blind_help"))
+    cells = q("complaint_cells", ctx.filters, ctx.at, 9)
+    spots = cv.blind_spots(cells, q("cctv_sites"), points, 9, top=20)
+    st.dataframe(spots, hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
+    st.download_button(ctx.t("cov.download_blind"), spots.to_csv(index=False), file_name="camera_sites.csv",
+                       mime="text/csv", key="cov_dl_blind", on_click="ignore")
