@@ -202,3 +202,17 @@ def test_cli_reports_and_fails_with_one_line(writable_city, tmp_path):
     assert r.returncode == 2
     assert r.stderr == "error: empty.csv: empty file\n"
     assert snapshot(writable_city) == before
+
+
+def test_h3_parents_by_bit_arithmetic_match_h3():
+    import numpy as np
+    from h3.api import basic_int as h3i
+
+    from ccdash import geo
+
+    rng = np.random.default_rng(3)
+    lat, lon = rng.uniform(-6.98, -6.83, 500), rng.uniform(107.53, 107.76, 500)
+    cells = geo.h3_cells(lat, lon, 9)
+    for r in (7, 8):
+        assert geo.h3_parent(cells, r).tolist() == [h3i.cell_to_parent(int(c), r) for c in cells]
+    assert geo.h3_parent(np.array([0], dtype=np.uint64), 7).tolist() == [0]

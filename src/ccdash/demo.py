@@ -170,8 +170,8 @@ class _Places:
 
 
 def _add_h3(df: pd.DataFrame) -> pd.DataFrame:
-    for r in H3_RESOLUTIONS:
-        df[f"h3_r{r}"] = geo.h3_cells(df["lat"].to_numpy(), df["lon"].to_numpy(), r)
+    for r, cells in geo.h3_columns(df["lat"].to_numpy(), df["lon"].to_numpy(), H3_RESOLUTIONS).items():
+        df[f"h3_r{r}"] = cells
     return df
 
 

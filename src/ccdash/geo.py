@@ -96,6 +96,28 @@ def h3_cells(lat, lon, res: int) -> np.ndarray:
     return out
 
 
+def h3_parent(cells: np.ndarray, res: int) -> np.ndarray:
+    """Parents of H3 cells at a coarser resolution, by bit arithmetic on the ids (vectorised).
+
+    An H3 index keeps its resolution in bits 52-55 and one 3-bit digit per resolution below;
+    a parent has the coarser resolution and the digits past it set to 7 (unused).
+    """
+    cells = np.asarray(cells, dtype=np.uint64)
+    out = (cells & ~np.uint64(0xF << 52)) | np.uint64(res << 52)
+    unused = 0
+    for d in range(res + 1, 16):
+        unused |= 7 << ((15 - d) * 3)
+    out |= np.uint64(unused)
+    return np.where(cells == 0, np.uint64(0), out)
+
+
+def h3_columns(lat, lon, resolutions) -> dict[int, np.ndarray]:
+    """H3 cells at several resolutions: the finest from the coordinates, the rest as its parents."""
+    finest = max(resolutions)
+    base = h3_cells(lat, lon, finest)
+    return {r: base if r == finest else h3_parent(base, r) for r in resolutions}
+
+
 def haversine_m(lat1, lon1, lat2, lon2):
     """Great-circle distance in metres (numpy broadcasting)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)

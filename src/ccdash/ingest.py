@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from . import geo
@@ -158,15 +159,30 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
 
 
 def _read_csv(text: str, name: str) -> pd.DataFrame:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
     sep = max((",", ";", "\t", "|"), key=first.count)
     if first.count(sep) == 0:
         raise IngestError(f"{name}: not a table (no comma, semicolon or tab in the header line)")
+    data = text.encode("utf-8")
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
-                         skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as e:
-        raise IngestError(f"{name}: not a readable CSV ({str(e).splitlines()[0]})") from None
+        header = pacsv.read_csv(io.BytesIO(data), parse_options=parse,
+                                convert_options=pacsv.ConvertOptions(include_columns=[])).column_names
+        if len(set(header)) != len(header) or any(not h.strip() for h in header):
+            raise pa.ArrowInvalid("duplicate or empty column names")
+        # Arrow's parser (quoted newlines included): every column as text, empty cells as null.
+        table = pacsv.read_csv(
+            io.BytesIO(data), parse_options=parse,
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
+                                                 strings_can_be_null=True, null_values=[""]))
+        df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    except pa.ArrowInvalid:
+        # Ragged or odd files: pandas' parser is more forgiving and says where it breaks.
+        try:
+            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
+                             skipinitialspace=True)
+        except (pd.errors.ParserError, ValueError) as e:
+            raise IngestError(f"{name}: not a readable CSV ({str(e).splitlines()[0]})") from None
     unnamed = sum(1 for c in df.columns if str(c).startswith("Unnamed:") or not str(c).strip())
     if unnamed * 2 >= df.shape[1]:
         raise IngestError(f"{name}: not a table (the header line has {unnamed} empty column names of {df.shape[1]})")
@@ -174,13 +190,16 @@ def _read_csv(text: str, name: str) -> pd.DataFrame:
 
 
 def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column as trimmed text, with empty cells as missing (vectorised)."""
     out = {}
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s):
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S")
-        vals = s.astype(object).where(s.notna(), None)
-        out[c] = [None if v is None else (str(v).strip() or None) for v in vals]
+        elif not isinstance(s.dtype, pd.StringDtype):
+            s = s.astype(object).where(s.notna(), None).astype("string")
+        s = s.str.strip()
+        out[c] = s.mask(s == "")
     return pd.DataFrame(out, index=range(len(df)))
 
 
@@ -242,6 +261,11 @@ def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_cit
     return parsed
 
 
+def _says(prefix: str, values: pd.Series, sep: str = ": "):
+    """A message maker for _Reasons.add: the prefix and each offending value, quoted."""
+    return lambda mask: [f"{prefix}{sep}{str(v)!r}" for v in values.to_numpy(dtype=object)[mask]]
+
+
 class _Reasons:
     """The first reason each row is rejected for."""
 
@@ -249,11 +273,14 @@ class _Reasons:
         self.reason = np.full(n, None, dtype=object)
 
     def add(self, mask, message) -> None:
+        """Reject rows under mask; message is a string or a function of the values of those rows."""
         mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711
+        if not mask.any():
+            return
         if isinstance(message, str):
             self.reason[mask] = message
         else:
-            self.reason[mask] = np.asarray(message, dtype=object)[mask]
+            self.reason[mask] = message(mask)
 
     @property
     def ok(self) -> np.ndarray:
@@ -273,7 +300,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         present = s.notna().to_numpy()
         if col.type == "float" or col.type == "int":
             num = pd.to_numeric(s, errors="coerce")
-            bad.add(present & num.isna().to_numpy(), [f"{col.name} is not a number: {v!r}" for v in s])
+            bad.add(present & num.isna().to_numpy(), _says(f"{col.name} is not a number", s))
             if col.type == "int":
                 bad.add(present & num.notna().to_numpy() & (num % 1 != 0).to_numpy(), f"{col.name} is not a whole number")
                 num = num.round().astype("Int64")
@@ -281,17 +308,18 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         elif col.type in ("timestamp", "date"):
             fmt = mapping.date_formats.get(col.name, mapping.date_format)
             t = _parse_times(s, fmt, mapping.timezone, profile.timezone)
-            bad.add(present & t.isna().to_numpy(), [f"{col.name} is not a date: {v!r}" for v in s])
+            bad.add(present & t.isna().to_numpy(), _says(f"{col.name} is not a date", s))
             out[col.name] = t.dt.date if col.type == "date" else t
         else:
             out[col.name] = s
     # Derive what a source may leave out.
     name = table.name
     if name == "complaints":
-        cat = out["category"]
-        agency = cat.map(lambda c: profile.categories[c].agency if c in profile.categories else None)
+        cat = out["category"].astype(object)
+        agency = cat.map({c: k.agency for c, k in profile.categories.items()})
         out["agency"] = out["agency"].where(out["agency"].notna(), agency)
-        sla = cat.map(profile.sla_days).astype(float)
+        sla = cat.map({c: k.sla_days for c, k in profile.categories.items()}).fillna(profile.sla_default_days)
+        sla = sla.astype(float)
         out["due_at"] = out["due_at"].where(out["due_at"].notna(),
                                             out["created_at"] + pd.to_timedelta(sla * 86400, unit="s"))
         out["due_at"] = out["due_at"].astype("datetime64[us]")
@@ -307,7 +335,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         bad.add(out[col].isna().to_numpy(), f"{col} is empty")
     for col, allowed in table.enums.items():
         v = out[col]
-        bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), [f"unknown {col} {x!r}" for x in v])
+        bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" "))
 
     limit = pd.Timestamp(now + FUTURE_TOLERANCE)
     for col in table.columns:
@@ -353,9 +381,10 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
 
 
 def add_h3(df: pd.DataFrame) -> pd.DataFrame:
-    for r in H3_RESOLUTIONS:
-        df[f"h3_r{r}"] = geo.h3_cells(df["lat"].to_numpy(float, na_value=np.nan),
-                                      df["lon"].to_numpy(float, na_value=np.nan), r)
+    cols = geo.h3_columns(df["lat"].to_numpy(float, na_value=np.nan), df["lon"].to_numpy(float, na_value=np.nan),
+                          H3_RESOLUTIONS)
+    for r, cells in cols.items():
+        df[f"h3_r{r}"] = cells
     return df
 
 
