@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M --out docs/benchmarks.md
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m bench.run --scales 100k --quick --out docs/benchmarks-quick.md
+	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --out bench/cache/quick.md
 
 screenshots: $(STAMP)
 	CCDASH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -k page_draws

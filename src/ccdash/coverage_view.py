@@ -53,13 +53,28 @@ def _key(g: cv.Grid) -> tuple:
 
 
 def _cells_layer(g: cv.Grid, covered: np.ndarray, only: np.ndarray | None = None) -> pdk.Layer:
-    sel = np.ones(len(g.cells), bool) if only is None else only
+    """Covered cells green, uncovered red (deeper where more people live per hectare).
+
+    The whole city is drawn one resolution coarser (a seventh as many hexagons, each shaded by the
+    share of it covered) to keep the page light; a chosen district is drawn cell by cell.
+    """
     dens = g.population / np.maximum(g.area_m2 / 1e4, 1e-9)  # residents per ha
     hi = float(np.nanpercentile(dens, 95)) or 1.0
-    fill = [[46, 204, 113, 150] if c else [231, 76, 60, int(40 + 160 * min(d / hi, 1.0))]
-            for c, d in zip(covered[sel], dens[sel])]
-    data = pd.DataFrame({"hex": [format(int(c), "x") for c in g.cells[sel]], "kecamatan": g.kecamatan[sel],
-                         "fill": fill, "tip": [f"{fmt_num(p, 'en', 0)} residents" for p in g.population[sel]]})
+    if only is None:
+        parents = geo.h3_parent(g.cells, g.res - 1)
+        df = pd.DataFrame({"p": parents, "cov": covered.astype(float) * g.area_m2, "area": g.area_m2,
+                           "pop": g.population, "kec": g.kecamatan})
+        agg = df.groupby("p").agg(cov=("cov", "sum"), area=("area", "sum"), pop=("pop", "sum"), kec=("kec", "first"))
+        share = (agg["cov"] / agg["area"]).to_numpy()
+        d = (agg["pop"] / (agg["area"] / 1e4)).to_numpy()
+        hexes, kec, pop = [format(int(c), "x") for c in agg.index], agg["kec"].to_numpy(), agg["pop"].to_numpy()
+    else:
+        share, d = covered[only].astype(float), dens[only]
+        hexes, kec, pop = [format(int(c), "x") for c in g.cells[only]], g.kecamatan[only], g.population[only]
+    fill = [[46, 204, 113, int(60 + 140 * s)] if s >= 0.5 else [231, 76, 60, int(40 + 160 * min(x / hi, 1.0))]
+            for s, x in zip(share, d)]
+    data = pd.DataFrame({"hex": hexes, "kecamatan": kec, "fill": fill,
+                         "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(pop, share)]})
     return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
                      pickable=True, auto_highlight=True)
 

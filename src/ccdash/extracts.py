@@ -70,8 +70,8 @@ def conform(df: pd.DataFrame, table: str) -> pa.Table:
             df[c.name] = [None if pd.isna(x) else x.date() for x in d]
         elif c.type == "timestamp":
             df[c.name] = pd.to_datetime(df[c.name], errors="coerce").astype("datetime64[us]")
-        elif c.type == "str":
-            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None)
+        elif c.type == "str" and not isinstance(df[c.name].dtype, pd.StringDtype):
+            df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None).astype("string")
     return pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False)
 
 

@@ -97,7 +97,7 @@ class Report:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _decode(data: bytes, name: str) -> str:
+def _decode(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:65536]:
         raise IngestError(f"{name}: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text")
     for enc in ("utf-8-sig", "cp1252", "latin-1"):
@@ -108,7 +108,7 @@ def _decode(data: bytes, name: str) -> str:
         controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
         if controls > max(8, len(text[:65536]) // 200):
             raise IngestError(f"{name}: unreadable encoding (control characters: binary file?)")
-        return text
+        return text, enc
     raise IngestError(f"{name}: unreadable encoding")  # pragma: no cover - latin-1 decodes anything
 
 
@@ -133,12 +133,15 @@ def read_table(path: Path | str, data: bytes | None = None, name: str | None = N
             raise IngestError(f"{name}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
         df = table.to_pandas()
     else:
-        text = _decode(data, name)
+        text, encoding = _decode(data, name)
         head = text.lstrip()[:1]
         if suffix.endswith(".json") or head in ("[", "{"):
             df = _read_json(text, name)
         else:
-            df = _read_csv(text, name)
+            # UTF-8 input goes to the parser as it is; other encodings as re-encoded text.
+            utf8 = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data) if encoding == "utf-8-sig" \
+                else text.encode("utf-8")
+            df = _read_csv(text, name, utf8)
     if df.shape[1] == 0 or len(df) == 0:
         raise IngestError(f"{name}: no rows")
     df.columns = [str(c).strip() for c in df.columns]
@@ -158,12 +161,11 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(raw)
 
 
-def _read_csv(text: str, name: str) -> pd.DataFrame:
+def _read_csv(text: str, name: str, data: bytes) -> pd.DataFrame:
     first = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
     sep = max((",", ";", "\t", "|"), key=first.count)
     if first.count(sep) == 0:
         raise IngestError(f"{name}: not a table (no comma, semicolon or tab in the header line)")
-    data = text.encode("utf-8")
     parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True)
     try:
         header = pacsv.read_csv(io.BytesIO(data), parse_options=parse,

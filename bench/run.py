@@ -1,0 +1,160 @@
+"""Benchmark: `python -m bench.run --scales 100k,1M,10M --out docs/benchmarks.md [--quick]`.
+
+Generates complaint datasets (cached in bench/cache, not committed), then measures in separate
+processes: server-side render time per page (AppTest, changing filters, p50/p95), bytes sent per
+render, peak RSS, named-query latency, ingest throughput, and the same pages in a naive Streamlit
+baseline (bench/baseline_app.py). Prints a table and writes it to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "bench" / "cache"
+SCALES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
+BASELINE_PAGES = ["overview", "complaints"]
+TARGET_P95 = {"1M": 1.0, "10M": 3.0}
+TARGET_RATIO = 5.0
+TARGET_BYTES = 2 * 1024 * 1024
+TARGET_RSS_MB_10M = 1536
+TARGET_INGEST = 300_000
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def dataset(scale: str, need_csv: bool) -> Path:
+    d = CACHE / scale
+    if not (d / "complaints.parquet").exists():
+        log(f"generating {scale} complaints into {d}")
+        from ccdash import demo
+
+        demo.generate(d, seed=42, complaints=SCALES[scale], formats=("parquet",))
+    if need_csv and not (d / "complaints.csv").exists():
+        import duckdb
+
+        log(f"writing the baseline's CSV for {scale}")
+        duckdb.execute(f"COPY (SELECT * EXCLUDE (h3_r7, h3_r8, h3_r9) FROM read_parquet('{d / 'complaints.parquet'}')) "
+                       f"TO '{d / 'complaints.csv'}' (HEADER)")
+    return d
+
+
+def worker(*args: str, timeout: int = 3600) -> dict:
+    cmd = [sys.executable, "-m", "bench.worker", *args]
+    log(" ".join(args))
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=timeout, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"worker failed: {' '.join(args)}\n{r.stderr[-3000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def mark(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "**missed**")
+
+
+def fmt_s(x) -> str:
+    return "–" if x is None else (f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run")
+    ap.add_argument("--scales", default="100k,1M,10M")
+    ap.add_argument("--baseline-scales", default="100k,1M", help="the naive baseline gets slow past 1M")
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--quick", action="store_true", help="fewer runs, fewer pages")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    a = ap.parse_args(argv)
+    scales = a.scales.split(",")
+    base_scales = set(a.baseline_scales.split(","))
+    runs = 4 if a.quick else a.runs
+    started = time.time()
+    results = {}
+    for scale in scales:
+        d = dataset(scale, scale in base_scales)
+        r = {"pages": worker("--variant", "ccdash", "--what", "pages", "--data", str(d), "--runs", str(runs)),
+             "queries": worker("--variant", "ccdash", "--what", "queries", "--data", str(d), "--runs", str(runs)),
+             "ingest": worker("--variant", "ccdash", "--what", "ingest", "--data", str(d),
+                              "--ingest-rows", str(min(SCALES[scale], 1_000_000)))}
+        if scale in base_scales:
+            r["baseline"] = worker("--variant", "baseline", "--what", "pages", "--data", str(d), "--runs", str(runs),
+                                   "--pages", ",".join(BASELINE_PAGES))
+        results[scale] = r
+
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}) by `python -m bench.run --scales {a.scales}"
+        f"{' --quick' if a.quick else ''}` in {time.time() - started:.0f} s. Synthetic Bandung complaints "
+        "(`ccdash.demo`, seed 42, two years) at each scale; CCTV and wifi stay at city size.",
+        "",
+        "Render time is the server-side run of the whole page (app frame included) in Streamlit's AppTest, "
+        f"over {runs} runs that each change the district filter (so no query is served from the cache); "
+        "bytes are the serialized elements of one render (what goes to the browser); peak RSS is the "
+        "measuring process's. The baseline (`bench/baseline_app.py`) is the usual Streamlit dashboard: the "
+        "CSV read into pandas under `st.cache_data`, boolean masks, pandas group-bys and raw points to pydeck; "
+        "its one-off CSV load is the *first render* column, outside its p50/p95.",
+        "",
+        "## Pages",
+        "",
+        "| scale | page | first render | p50 | p95 | bytes/render | baseline p95 | baseline/ccdash | targets |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for scale, r in results.items():
+        for page, m in r["pages"]["result"].items():
+            b = r.get("baseline", {}).get("result", {}).get(page)
+            ratio = b["p95_s"] / m["p95_s"] if b else None
+            checks = []
+            if scale in TARGET_P95:
+                checks.append(f"p95 ≤ {TARGET_P95[scale]:g} s {mark(m['p95_s'] <= TARGET_P95[scale])}")
+            if ratio is not None and scale == "1M":
+                checks.append(f"≥ {TARGET_RATIO:g}x {mark(ratio >= TARGET_RATIO)}")
+            checks.append(f"≤ 2 MB {mark(m['bytes_max'] <= TARGET_BYTES)}")
+            lines.append(f"| {scale} | {page} | {fmt_s(m['first_s'])} | {fmt_s(m['p50_s'])} | {fmt_s(m['p95_s'])} | "
+                         f"{m['bytes_max'] / 1024:,.0f} KB | {fmt_s(b['p95_s']) if b else '–'} | "
+                         f"{f'{ratio:.1f}x' if ratio else '–'} | {'; '.join(checks)} |")
+        for page, b in r.get("baseline", {}).get("result", {}).items():
+            lines.append(f"| {scale} | baseline {page} | {fmt_s(b['first_s'])} | {fmt_s(b['p50_s'])} | "
+                         f"{fmt_s(b['p95_s'])} | {b['bytes_max'] / 1024:,.0f} KB | | | |")
+    lines += ["", "## Memory and ingest", "",
+              "| scale | ccdash pages peak RSS | baseline peak RSS | ingest rows | ingest rows/s | targets |",
+              "|---|---|---|---|---|---|"]
+    for scale, r in results.items():
+        rss = r["pages"]["peak_rss_mb"]
+        brss = r.get("baseline", {}).get("peak_rss_mb")
+        ing = r["ingest"]["result"]
+        checks = [f"ingest ≥ 300k/s {mark(ing['rows_per_s'] >= TARGET_INGEST)}"]
+        if scale == "10M":
+            checks.insert(0, f"RSS ≤ 1.5 GB {mark(rss <= TARGET_RSS_MB_10M)}")
+        lines.append(f"| {scale} | {rss:,.0f} MB | {f'{brss:,.0f} MB' if brss else '–'} | {ing['rows']:,} | "
+                     f"{ing['rows_per_s']:,.0f} | {'; '.join(checks)} |")
+    lines += ["", "## Named queries (DuckDB, 90-day window, changing district)", "",
+              "| query | " + " | ".join(f"{s} p50 | {s} p95" for s in results) + " |",
+              "|---|" + "---|---|" * len(results)]
+    names = list(next(iter(results.values()))["queries"]["result"])
+    for n in names:
+        cells = []
+        for s in results:
+            m = results[s]["queries"]["result"][n]
+            cells += [fmt_s(m["p50_s"]), fmt_s(m["p95_s"])]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""One benchmark measurement in its own process (so peak RSS is its own): pages, queries, ingest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = ["overview", "complaints", "cctv", "wifi", "coverage", "data"]
+KECAMATAN = ["Coblong", "Regol", "Gedebage", "Andir", "Cicendo", "Lengkong", "Sukajadi", "Antapani",
+             "Buahbatu", "Cibiru", "Kiaracondong", "Rancasari", "Sukasari", "Batununggal", "Astanaanyar"]
+
+
+def element_bytes(node) -> int:
+    """Serialized size of every element the run produced: what goes to the browser."""
+    total = 0
+    proto = getattr(node, "proto", None)
+    children = getattr(node, "children", None)
+    if children:
+        for ch in children.values():
+            total += element_bytes(ch)
+    elif proto is not None and hasattr(proto, "SerializeToString"):
+        total += len(proto.SerializeToString())
+    return total
+
+
+def pct(values, q):
+    return float(np.percentile(values, q)) if values else None
+
+
+def run_pages(variant: str, data: Path, runs: int, pages: list[str]) -> dict:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    out = {}
+    for page in pages:
+        st.cache_data.clear()
+        if variant == "ccdash":
+            os.environ["CCDASH_DATA_DIR"] = str(data)
+            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+        else:
+            os.environ["BASELINE_CSV"] = str(data / "complaints.csv")
+            os.environ["BASELINE_PAGE"] = page
+            at = AppTest.from_file(str(REPO / "bench" / "baseline_app.py"), default_timeout=600)
+        t = time.perf_counter()
+        at.run()
+        if variant == "ccdash" and page != "overview":
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        first = time.perf_counter() - t
+        if at.exception:
+            raise RuntimeError(f"{variant} {page}: {at.exception[0].value}")
+        times, sizes = [], []
+        for i in range(runs):
+            # A different filter every run: nothing is served from the query cache.
+            value = [] if i % 4 == 3 else [KECAMATAN[i % len(KECAMATAN)]]
+            t = time.perf_counter()
+            at.multiselect(key="f_kecamatan").set_value(value).run()
+            times.append(time.perf_counter() - t)
+            sizes.append(element_bytes(at._tree))
+            if at.exception:
+                raise RuntimeError(f"{variant} {page}: {at.exception[0].value}")
+        out[page] = {"first_s": first, "p50_s": pct(times, 50), "p95_s": pct(times, 95),
+                     "bytes_max": max(sizes), "bytes_p50": pct(sizes, 50)}
+    return out
+
+
+def run_queries(data: Path, runs: int) -> dict:
+    from ccdash import queries as q
+    from ccdash.db import Store
+    from ccdash.filters import Filters
+    from ccdash.profile import load_profile
+
+    profile = load_profile(data / "city.toml")
+    store = Store(data, profile.facts_file)
+    at = q.now(store, profile)
+    lo = (at - timedelta(days=89)).date()
+    calls = {
+        "complaint_kpis": lambda f: q.complaint_kpis(store, f, at),
+        "daily_trend": lambda f: q.daily_trend(store, f, at),
+        "count_by(category)": lambda f: q.count_by(store, f, "category", at),
+        "by_kecamatan": lambda f: q.by_kecamatan(store, f, at),
+        "category_by_kecamatan": lambda f: q.category_by_kecamatan(store, f, at),
+        "agency_scorecard": lambda f: q.agency_scorecard(store, f, at),
+        "hex_density(r8)": lambda f: q.hex_density(store, f, at, 8),
+        "complaint_rows(1000)": lambda f: q.complaint_rows(store, f, at, 1000),
+        "complaints_in_camera_view": lambda f: q.complaints_in_camera_view(store, f, at),
+        "complaint_cells(r9)": lambda f: q.complaint_cells(store, f, at, 9),
+        "filter_options": lambda f: q.filter_options(store),
+    }
+    out = {}
+    for name, fn in calls.items():
+        times = []
+        for i in range(runs):
+            f = Filters(start=lo, end=at.date(), kecamatan=() if i % 4 == 3 else (KECAMATAN[i % len(KECAMATAN)],))
+            t = time.perf_counter()
+            fn(f)
+            times.append(time.perf_counter() - t)
+        out[name] = {"p50_s": pct(times, 50), "p95_s": pct(times, 95)}
+    return out
+
+
+def run_ingest(data: Path, rows: int) -> dict:
+    import pandas as pd
+
+    from ccdash.ingest import ingest
+    from ccdash.profile import load_profile
+
+    src = pd.read_parquet(data / "complaints.parquet").head(rows)
+    src = src.drop(columns=[c for c in src.columns if c.startswith("h3_")])
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "complaints.csv"
+        src.to_csv(csv, index=False)
+        profile = load_profile(data / "city.toml")
+        t = time.perf_counter()
+        report = ingest(csv, "complaints", Path(tmp) / "store", profile, replace=True)
+        dt = time.perf_counter() - t
+    return {"rows": report.accepted, "seconds": dt, "rows_per_s": report.accepted / dt}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--variant", choices=["ccdash", "baseline"], required=True)
+    ap.add_argument("--what", choices=["pages", "queries", "ingest"], required=True)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--ingest-rows", type=int, default=1_000_000)
+    a = ap.parse_args()
+    if a.what == "pages":
+        result = run_pages(a.variant, a.data, a.runs, a.pages.split(","))
+    elif a.what == "queries":
+        result = run_queries(a.data, a.runs)
+    else:
+        result = run_ingest(a.data, a.ingest_rows)
+    result = {"result": result, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    json.dump(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
