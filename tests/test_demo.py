@@ -19,6 +19,7 @@ def test_same_seed_same_data_other_seed_other_data(city_dir, tmp_path):
     demo.generate(tmp_path / "b", seed=8, complaints=4000, end="2026-11-20", days=120)
     for table in TABLES:
         assert (city_dir / f"{table}.parquet").read_bytes() == (tmp_path / "a" / f"{table}.parquet").read_bytes(), table
+    assert (city_dir / "complaints.csv.gz").read_bytes() == (tmp_path / "a" / "complaints.csv.gz").read_bytes()
     assert not _read(city_dir, "complaints").equals(_read(tmp_path / "b", "complaints"))
 
 

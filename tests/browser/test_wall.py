@@ -35,7 +35,7 @@ def fast_wall(browser, tmp_path_factory):
     toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S).replace("refresh_seconds = 30", "refresh_seconds = 5")
     (d / "city.toml").write_text(toml)
     proc, url = start_app(d)
-    yield proc, url
+    yield proc, url, d
     stop_app(proc)
 
 
@@ -51,7 +51,7 @@ def wall_title(page) -> str:
 
 
 def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
-    _, url = fast_wall
+    _, url, _ = fast_wall
     tab = Page(browser)
     page = tab.goto(f"{url}/?mode=wall&lang=en")
     assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator("[data-testid=stSidebar]").is_visible()
@@ -100,7 +100,7 @@ def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
 
 def test_soak_memory_stays_flat(browser, fast_wall):
     """Rotate for minutes; the server's RSS after warm-up may not grow past the stated bound."""
-    proc, url = fast_wall
+    proc, url, _ = fast_wall
     tab = Page(browser)
     tab.goto(f"{url}/?mode=wall&lang=en")
     samples, titles = [], set()
@@ -119,3 +119,36 @@ def test_soak_memory_stays_flat(browser, fast_wall):
     assert tab.page.locator("[data-testid=stException]").count() == 0
     assert tab.errors == []
     tab.close()
+
+
+def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
+    """Swap in a new complaints file while the wall runs: the tiles change within a refresh."""
+    import pandas as pd
+
+    from ccdash.extracts import write_parquet_atomic
+
+    _, url, data = fast_wall
+    tab = Page(browser)
+    page = tab.goto(f"{url}/?mode=wall&view=overview&lang=en")
+    tile = page.locator("[data-testid=stMetric]").filter(has_text="New complaints today").locator(
+        "[data-testid=stMetricValue]")
+    before = tile.inner_text().strip()
+    original = (data / "complaints.parquet").read_bytes()
+    c = pd.read_parquet(data / "complaints.parquet")
+    latest = c.created_at.max().normalize()
+    fewer = c[~((c.created_at >= latest) & (c.kecamatan == "Coblong"))]  # today's Coblong reports withdrawn
+    expected = int((fewer.created_at >= latest).sum())
+    try:
+        write_parquet_atomic(fewer, data / "complaints.parquet", "complaints")
+        page.wait_for_function(
+            "([want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => "
+            "m.innerText.includes('New complaints today') && "
+            "m.querySelector('[data-testid=stMetricValue]').innerText.trim() === want)",
+            arg=[f"{expected:,}"], timeout=15_000)
+        assert f"{expected:,}" != before
+        assert page.url.endswith("mode=wall&view=overview&lang=en")  # no reload, no navigation
+    finally:
+        (data / "complaints.parquet").write_bytes(original)
+    assert tab.errors == []
+    tab.close()
+
