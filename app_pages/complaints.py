@@ -10,7 +10,8 @@ ctx = get_ctx()
 header(ctx, "nav.complaints")
 st.caption(ctx.t("complaints.click_hint"))
 
-views.complaint_kpis(ctx, q("complaint_kpis", ctx.filters, ctx.at))
+kpis = q("complaint_kpis", ctx.filters, ctx.at)
+views.complaint_kpis(ctx, kpis)
 st.subheader(ctx.t("chart.trend"))
 st.plotly_chart(charts.trend(q("daily_trend", ctx.filters, ctx.at), ctx.t("chart.daily"),
                              ctx.t("chart.mean_7d"), ctx.t("chart.complaints")), key="cp_trend")
@@ -40,7 +41,7 @@ with right:
     views.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True, zoom=ctx.profile.zoom - 0.6)
 
 st.subheader(ctx.t("complaints.table"))
-total = q("count_complaints", ctx.filters, ctx.at)
+total = kpis["total"]
 rows = views.labelled(ctx, q("complaint_rows", ctx.filters, ctx.at, 1000))
 st.caption(ctx.t("complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)))
 views.table(ctx, rows, key="cp_rows", height=420)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
-import pytest
 
 from ccdash.ingest import Mapping, ingest
 from ccdash.profile import REPO_ROOT, load_profile

@@ -198,12 +198,6 @@ def complaint_rows(store: Store, f: Filters, at: datetime, limit: int | None = 1
     """, p)
 
 
-def count_complaints(store: Store, f: Filters, at: datetime) -> int:
-    w, p = where(f)
-    p["now"] = at
-    return int(store.scalar(f"SELECT count(*) FROM complaints WHERE created_at <= $now AND {w}", p))
-
-
 # --- CCTV and wifi: the kecamatan filter applies; the other dimensions are complaint fields ---------
 
 def _kec(kecamatan: tuple[str, ...], alias: str = "") -> tuple[str, dict]:

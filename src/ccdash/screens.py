@@ -15,7 +15,7 @@ import streamlit as st
 from . import alerts, charts, maps
 from .display import alert_sentence, is_stale, load_tour, rotation
 from .filters import Filters
-from .i18n import fmt_datetime, fmt_num, fmt_pct, t
+from .i18n import fmt_datetime, fmt_num, fmt_pct
 from .ui import Context, get_store, q
 from .views import city_geojson
 

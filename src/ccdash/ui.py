@@ -70,10 +70,14 @@ class Context:
         return t(key, self.lang, **kw)
 
     def label(self, dim: str, value) -> str:
-        """A display label for a stored value (category names from the profile, enums from i18n)."""
-        if dim == "category":
-            return self.profile.category_label(value, self.lang)
-        return value_label(dim, value, self.lang)
+        return label(self.profile, self.lang, dim, value)
+
+
+def label(profile: Profile, lang: str, dim: str, value) -> str:
+    """A display label for a stored value (category names from the profile, enums from i18n)."""
+    if dim == "category":
+        return profile.category_label(value, lang)
+    return value_label(dim, value, lang)
 
 
 def language(profile: Profile) -> str:
@@ -162,10 +166,9 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
         if lo is not None:
             st.date_input(t("filters.dates", lang), key="f_dates", min_value=lo, max_value=hi,
                           format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD")
-        ctx_label = Context(profile, lang, datetime.now(), options, Filters())
         for dim in DIMENSIONS:
             st.multiselect(t(f"filters.{dim}", lang), options.get(dim, []), key=f"f_{dim}",
-                           format_func=lambda v, d=dim: ctx_label.label(d, v), placeholder=t("filters.all", lang))
+                           format_func=lambda v, d=dim: label(profile, lang, d, v), placeholder=t("filters.all", lang))
         st.button(t("filters.reset", lang), on_click=_reset, args=(options,), key="f_reset")
         st.caption(t("filters.link", lang))
     return current_filters(options)
@@ -190,7 +193,6 @@ def header(ctx: Context, title_key: str) -> None:
 def notices(lang: str, store: Store) -> None:
     items = st.session_state.pop("_notices", None)
     if items:
-        st.toast(t("app.notice_params", lang, items="; ".join(items)), icon="⚠️")
         st.info(t("app.notice_params", lang, items="; ".join(items)), icon="⚠️")
     if store.problems:
         st.warning(t("app.data_problem", lang, items="; ".join(store.problems.values())), icon="⚠️")
