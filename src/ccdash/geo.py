@@ -92,7 +92,9 @@ def h3_cells(lat, lon, res: int) -> np.ndarray:
     lon = np.asarray(lon, dtype=float)
     out = np.zeros(len(lat), dtype=np.uint64)
     ok = ~(np.isnan(lat) | np.isnan(lon))
-    out[ok] = [h3i.latlng_to_cell(a, b, res) for a, b in zip(lat[ok].tolist(), lon[ok].tolist())]
+    n = int(ok.sum())
+    out[ok] = np.fromiter(map(h3i.latlng_to_cell, lat[ok].tolist(), lon[ok].tolist(), [res] * n),
+                          dtype=np.uint64, count=n)
     return out
 
 

@@ -287,20 +287,15 @@ class _Reasons:
 
     def __init__(self, n: int):
         self.reason = np.full(n, None, dtype=object)
+        self.ok = np.ones(n, dtype=bool)
 
     def add(self, mask, message) -> None:
         """Reject rows under mask; message is a string or a function of the values of those rows."""
-        mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711
+        mask = np.asarray(mask, dtype=bool) & self.ok
         if not mask.any():
             return
-        if isinstance(message, str):
-            self.reason[mask] = message
-        else:
-            self.reason[mask] = message(mask)
-
-    @property
-    def ok(self) -> np.ndarray:
-        return self.reason == None  # noqa: E711
+        self.reason[mask] = message if isinstance(message, str) else message(mask)
+        self.ok &= ~mask
 
 
 def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping | None, now: datetime,
