@@ -89,6 +89,8 @@ def main(argv=None) -> int:
             r["baseline"] = worker("--variant", "baseline", "--what", "pages", "--data", str(d), "--runs", str(runs),
                                    "--pages", ",".join(BASELINE_PAGES))
         results[scale] = r
+    coverage = worker("--variant", "ccdash", "--what", "coverage", "--data", str(CACHE / scales[0]), "--runs",
+                      str(runs))
 
     lines = [
         "# Benchmarks",
@@ -138,6 +140,12 @@ def main(argv=None) -> int:
             checks.insert(0, f"RSS ≤ 1.5 GB {mark(rss <= TARGET_RSS_MB_10M)}")
         lines.append(f"| {scale} | {rss:,.0f} MB | {f'{brss:,.0f} MB' if brss else '–'} | {ing['rows']:,} | "
                      f"{ing['rows_per_s']:,.0f} | {'; '.join(checks)} |")
+    c = coverage["result"]
+    lines += ["", "## Wifi coverage explorer (city-sized: wifi points do not grow with complaints)", "",
+              "| what | time | target |", "|---|---|---|",
+              f"| whole-city coverage, H3 resolution {c['res']} ({c['cells']:,} cells), uncached, p95 | "
+              f"{fmt_s(c['coverage_p95_s'])} | ≤ 2 s {mark(c['coverage_p95_s'] <= 2)} |",
+              f"| planner, N = 20, p95 | {fmt_s(c['plan20_p95_s'])} | ≤ 5 s {mark(c['plan20_p95_s'] <= 5)} |"]
     lines += ["", "## Named queries (DuckDB, 90-day window, changing district)", "",
               "| query | " + " | ".join(f"{s} p50 | {s} p95" for s in results) + " |",
               "|---|" + "---|---|" * len(results)]

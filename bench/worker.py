@@ -136,10 +136,37 @@ def run_ingest(data: Path, rows: int) -> dict:
     return {"rows": report.accepted, "seconds": dt, "rows_per_s": report.accepted / dt}
 
 
+def run_coverage(data: Path, runs: int) -> dict:
+    """Whole-city wifi coverage and the N=20 planner, cold (no cache)."""
+    from ccdash import coverage as cv, geo
+    from ccdash.db import Store
+    from ccdash.profile import load_profile
+    from ccdash import queries as q
+
+    profile = load_profile(data / "city.toml")
+    store = Store(data, profile.facts_file)
+    res = profile.coverage["res"]
+    grid_t, cover_t, plan_t = [], [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        g = cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), res)
+        grid_t.append(time.perf_counter() - t)
+        pts = q.wifi_points(store)
+        pts = pts[pts.status == "active"]
+        t = time.perf_counter()
+        covered = cv.covered_mask(g, pts.lat, pts.lon, pts.coverage_radius_m)
+        cover_t.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        cv.plan(g, covered, 20, profile.coverage["new_point_radius_m"])
+        plan_t.append(time.perf_counter() - t)
+    return {"cells": len(g.cells), "res": res, "grid_p50_s": pct(grid_t, 50), "cover_p50_s": pct(cover_t, 50),
+            "coverage_p95_s": pct([a + b for a, b in zip(grid_t, cover_t)], 95), "plan20_p95_s": pct(plan_t, 95)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["ccdash", "baseline"], required=True)
-    ap.add_argument("--what", choices=["pages", "queries", "ingest"], required=True)
+    ap.add_argument("--what", choices=["pages", "queries", "ingest", "coverage"], required=True)
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--pages", default=",".join(PAGES))
@@ -149,6 +176,8 @@ def main() -> int:
         result = run_pages(a.variant, a.data, a.runs, a.pages.split(","))
     elif a.what == "queries":
         result = run_queries(a.data, a.runs)
+    elif a.what == "coverage":
+        result = run_coverage(a.data, a.runs)
     else:
         result = run_ingest(a.data, a.ingest_rows)
     result = {"result": result, "peak_rss_mb": peak_rss_mb()}
