@@ -130,10 +130,13 @@ def run_ingest(data: Path, rows: int) -> dict:
         csv = Path(tmp) / "complaints.csv"
         src.to_csv(csv, index=False)
         profile = load_profile(data / "city.toml")
-        t = time.perf_counter()
-        report = ingest(csv, "complaints", Path(tmp) / "store", profile, replace=True)
-        dt = time.perf_counter() - t
-    return {"rows": report.accepted, "seconds": dt, "rows_per_s": report.accepted / dt}
+        times = []
+        for _ in range(2):  # the first run in a process pays for growing its heap; the second reuses it
+            t = time.perf_counter()
+            report = ingest(csv, "complaints", Path(tmp) / "store", profile, replace=True)
+            times.append(time.perf_counter() - t)
+    return {"rows": report.accepted, "seconds": times[0], "rows_per_s": report.accepted / times[0],
+            "rows_per_s_again": report.accepted / times[1]}
 
 
 def run_coverage(data: Path, runs: int) -> dict:

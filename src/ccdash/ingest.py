@@ -146,7 +146,7 @@ def read_table(path: Path | str, data: bytes | None = None, name: str | None = N
     if df.shape[1] == 0 or len(df) == 0:
         raise IngestError(f"{name}: no rows")
     df.columns = [str(c).strip() for c in df.columns]
-    return _as_strings(df)
+    return df if df.attrs.get("clean") else _as_strings(df)
 
 
 def _read_json(text: str, name: str) -> pd.DataFrame:
@@ -178,7 +178,14 @@ def _read_csv(text: str, name: str, data: bytes) -> pd.DataFrame:
             io.BytesIO(data), parse_options=parse,
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
                                                  strings_can_be_null=True, null_values=[""]))
+        # Trim and turn blanks into nulls in Arrow, column by column (pandas' .str is 10x slower).
+        cols = []
+        for col in table.columns:
+            col = pa.compute.utf8_trim_whitespace(col)
+            cols.append(pa.compute.if_else(pa.compute.equal(col, ""), pa.scalar(None, pa.string()), col))
+        table = pa.table(cols, names=header)
         df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+        df.attrs["clean"] = True
     except pa.ArrowInvalid:
         # Ragged or odd files: pandas' parser is more forgiving and says where it breaks.
         try:
