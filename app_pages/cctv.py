@@ -5,6 +5,7 @@ import streamlit as st
 from ccdash import charts, views
 from ccdash.i18n import fmt_num, fmt_pct
 from ccdash.ui import ctx as get_ctx, header, q
+from ccdash.views import plot
 
 ctx = get_ctx()
 kec = ctx.filters.kecamatan  # cameras follow the district filter
@@ -24,14 +25,14 @@ left, right = st.columns(2)
 with left:
     byk = q("cctv_by_kecamatan", kec).rename(columns={"kecamatan": "value"})
     st.subheader(ctx.t("cctv.by_kecamatan"))
-    st.plotly_chart(charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
+    plot(ctx, charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
                                 x_title=ctx.t("chart.online_pct"), color="#2ecc71",
                                 text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
 with right:
     st.subheader(ctx.t("cctv.by_kind"))
     kinds = q("cctv_by_kind", kec)
     kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
-    st.plotly_chart(charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
+    plot(ctx, charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
                                    {s: ctx.label("status", s) for s in kinds.status.unique()},
                                    y_title=ctx.t("chart.cameras")), key="cc_kind")
     st.subheader(ctx.t("cctv.offline"))
@@ -45,5 +46,5 @@ for col, by, title in ((left, "kecamatan", "cctv.by_district"), (right, "categor
         df = q("complaints_in_camera_view", ctx.filters, ctx.at, by)
         df = df.assign(label=[ctx.label(by, v) for v in df.value])
         st.markdown(f"**{ctx.t(title)}**")
-        st.plotly_chart(charts.hbar(df, "in_view_pct", "label", x_title=ctx.t("chart.in_view_pct"), color="#9b5de5",
+        plot(ctx, charts.hbar(df, "in_view_pct", "label", x_title=ctx.t("chart.in_view_pct"), color="#9b5de5",
                                     text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%"), key=f"cc_int_{by}")

@@ -5,6 +5,7 @@ import streamlit as st
 from ccdash import charts, views
 from ccdash.i18n import fmt_num
 from ccdash.ui import ctx as get_ctx, header, q
+from ccdash.views import plot
 
 ctx = get_ctx()
 header(ctx, "nav.complaints")
@@ -13,8 +14,8 @@ st.caption(ctx.t("complaints.click_hint"))
 kpis = q("complaint_kpis", ctx.filters, ctx.at)
 views.complaint_kpis(ctx, kpis)
 st.subheader(ctx.t("chart.trend"))
-st.plotly_chart(charts.trend(q("daily_trend", ctx.filters, ctx.at), ctx.t("chart.daily"),
-                             ctx.t("chart.mean_7d"), ctx.t("chart.complaints")), key="cp_trend")
+plot(ctx, charts.trend(q("daily_trend", ctx.filters, ctx.at), ctx.t("chart.daily"),
+                             ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="cp_trend")
 
 left, right = st.columns(2)
 with left:
@@ -27,7 +28,7 @@ with right:
 
 st.subheader(ctx.t("chart.heatmap"))
 heat = views.labelled(ctx, q("category_by_kecamatan", ctx.filters, ctx.at))
-st.plotly_chart(charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
+plot(ctx, charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
 
 st.subheader(ctx.t("complaints.scorecard"))
 views.table(ctx, q("agency_scorecard", ctx.filters, ctx.at), key="cp_score")

@@ -5,6 +5,7 @@ import streamlit as st
 from ccdash import charts, views
 from ccdash.i18n import fmt_num, fmt_pct
 from ccdash.ui import ctx as get_ctx, header, q
+from ccdash.views import plot
 
 ctx = get_ctx()
 header(ctx, "nav.overview")
@@ -20,8 +21,8 @@ c[2].metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang)
 left, right = st.columns([2, 1])
 with left:
     st.subheader(ctx.t("chart.trend"))
-    st.plotly_chart(charts.trend(q("daily_trend", ctx.filters, ctx.at), ctx.t("chart.daily"),
-                                 ctx.t("chart.mean_7d"), ctx.t("chart.complaints")), key="ov_trend")
+    plot(ctx, charts.trend(q("daily_trend", ctx.filters, ctx.at), ctx.t("chart.daily"),
+                                 ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="ov_trend")
 with right:
     top = q("count_by", ctx.filters, "category", ctx.at, 8)
     views.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)

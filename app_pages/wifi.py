@@ -5,6 +5,7 @@ import streamlit as st
 from ccdash import charts, views
 from ccdash.i18n import fmt_num, fmt_pct
 from ccdash.ui import ctx as get_ctx, header, q
+from ccdash.views import plot
 
 ctx = get_ctx()
 kec = ctx.filters.kecamatan  # wifi points follow the district filter
@@ -25,16 +26,16 @@ with left:
     st.subheader(ctx.t("wifi.by_site_type"))
     types = q("wifi_by_site_type", kec).rename(columns={"site_type": "value"})
     types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
-    st.plotly_chart(charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
+    plot(ctx, charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
     st.subheader(ctx.t("wifi.users"))
-    st.plotly_chart(charts.line(q("wifi_users_by_month", kec), "month", "users", ctx.t("chart.users"),
-                                y_title=ctx.t("chart.users")), key="wf_users")
+    plot(ctx, charts.line(q("wifi_users_by_month", kec), "month", "users", ctx.t("chart.users"),
+                                y_title=ctx.t("chart.users"), lang=ctx.lang), key="wf_users")
 with right:
     st.subheader(ctx.t("wifi.bandwidth"))
     mix = q("wifi_bandwidth_mix", kec)
-    st.plotly_chart(charts.donut([f"{b} Mbps" for b in mix.bandwidth_mbps], mix.points), key="wf_mix")
+    plot(ctx, charts.donut([f"{b} Mbps" for b in mix.bandwidth_mbps], mix.points), key="wf_mix")
     st.subheader(ctx.t("wifi.per_10k"))
     per = q("wifi_per_10k")
-    st.plotly_chart(charts.hbar(per.sort_values("per_10k", ascending=False), "per_10k", "kecamatan",
+    plot(ctx, charts.hbar(per.sort_values("per_10k", ascending=False), "per_10k", "kecamatan",
                                 x_title=ctx.t("col.per_10k"), color="#4cc9f0",
                                 text_fmt=lambda v: fmt_num(v, ctx.lang, 1)), key="wf_per10k")

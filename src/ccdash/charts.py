@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from .i18n import MONTHS, fmt_date
+
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
 STATUS = {"online": "#2ecc71", "offline": "#e74c3c", "maintenance": "#f1c40f", "unknown": "#95a5a6"}
@@ -17,12 +19,36 @@ def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
     return fig
 
 
-def trend(df: pd.DataFrame, daily_label: str, mean_label: str, y_title: str, height: int = 360) -> go.Figure:
+def localize(fig: go.Figure, lang: str) -> go.Figure:
+    """Number separators of the language: 1.234,5 in Indonesian, 1,234.5 in English."""
+    fig.update_layout(separators=",." if lang == "id" else ".,")
+    return fig
+
+
+def date_axis(fig: go.Figure, dates, lang: str, monthly: bool = False, ticks: int = 8) -> go.Figure:
+    """Date ticks in the page's language (Plotly's own month names are English)."""
+    dates = pd.to_datetime(pd.Series(dates)).dropna().drop_duplicates().sort_values()
+    if dates.empty:
+        return fig
+    step = max(1, len(dates) // ticks)
+    shown = dates.iloc[::step]
+    month = MONTHS[lang]
+    text = [f"{month[d.month - 1]} {d.year}" if monthly else f"{d.day} {month[d.month - 1]}" for d in shown]
+    fig.update_xaxes(tickmode="array", tickvals=list(shown), ticktext=text)
+    return fig
+
+
+def trend(df: pd.DataFrame, daily_label: str, mean_label: str, y_title: str, height: int = 360,
+          lang: str = "en") -> go.Figure:
     """Complaints per day as bars with the trailing 7-day mean as a line."""
     fig = go.Figure()
-    fig.add_bar(x=df["day"], y=df["complaints"], name=daily_label, marker_color="#4c6ef5", opacity=0.6)
-    fig.add_scatter(x=df["day"], y=df["mean_7d"], name=mean_label, mode="lines", line=dict(color=ACCENT, width=3))
-    return _layout(fig, height, yaxis_title=y_title, bargap=0.05, hovermode="x unified")
+    labels = [fmt_date(d, lang) for d in df["day"]]
+    fig.add_bar(x=df["day"], y=df["complaints"], name=daily_label, marker_color="#4c6ef5", opacity=0.6,
+                customdata=labels, hovertemplate="%{customdata}: %{y}<extra></extra>")
+    fig.add_scatter(x=df["day"], y=df["mean_7d"], name=mean_label, mode="lines", line=dict(color=ACCENT, width=3),
+                    customdata=labels, hovertemplate="%{customdata}: %{y:.1f}<extra></extra>")
+    date_axis(fig, df["day"], lang)
+    return _layout(fig, height, yaxis_title=y_title, bargap=0.05, hovermode="closest")
 
 
 def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_title: str = "",
@@ -60,6 +86,8 @@ def donut(labels, values, height: int = 300) -> go.Figure:
     return _layout(fig, height)
 
 
-def line(df: pd.DataFrame, x: str, y: str, name: str, y_title: str = "", height: int = 320) -> go.Figure:
+def line(df: pd.DataFrame, x: str, y: str, name: str, y_title: str = "", height: int = 320,
+         lang: str = "en", monthly: bool = True) -> go.Figure:
     fig = go.Figure(go.Scatter(x=df[x], y=df[y], name=name, mode="lines+markers", line=dict(color=ACCENT, width=3)))
+    date_axis(fig, df[x], lang, monthly=monthly)
     return _layout(fig, height, yaxis_title=y_title, showlegend=False)

@@ -12,6 +12,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("Pusat Komando", "Command Center"),
     "app.synthetic": ("Data demo sintetis: bukan data warga yang sebenarnya.",
                       "Synthetic demo data: not real citizens' data."),
+    "app.synthetic_short": ("data demo sintetis", "synthetic demo data"),
     "app.language": ("Bahasa", "Language"),
     "app.as_of": ("Data per {when}", "Data as of {when}"),
     "app.notice_params": ("Parameter tautan diabaikan: {items}", "Link parameters ignored: {items}"),

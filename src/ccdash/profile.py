@@ -52,10 +52,6 @@ class Profile:
     tour_file: Path | None = None
     coverage: dict = field(default_factory=dict)
 
-    @property
-    def label(self) -> str:
-        return f"{self.name} (synthetic demo data)" if self.synthetic else self.name
-
     def category_label(self, code: str, lang: str) -> str:
         cat = self.categories.get(code)
         if cat is None:

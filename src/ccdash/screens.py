@@ -17,7 +17,7 @@ from .display import alert_sentence, is_stale, load_tour, rotation
 from .filters import Filters
 from .i18n import fmt_datetime, fmt_num, fmt_pct
 from .ui import Context, get_store, q
-from .views import city_geojson
+from .views import city_geojson, plot
 
 WALL_CSS = """
 <style>
@@ -131,8 +131,8 @@ def panel_overview(ctx: Context, at: datetime) -> None:
     with right:
         st.text(ctx.t("wall.last_30"))
         trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
-        st.plotly_chart(_big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520)),
-                        key="wall_trend", config={"staticPlot": True})
+        fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520, lang=ctx.lang)
+        plot(ctx, _big(fig), key="wall_trend", config={"staticPlot": True})
 
 
 def panel_complaints(ctx: Context, at: datetime) -> None:
@@ -142,12 +142,12 @@ def panel_complaints(ctx: Context, at: datetime) -> None:
         top = safe_q("count_by", "complaints", Filters(start=(at - timedelta(days=6)).date()), "category", at, 8,
                      key="top7")
         top = top.assign(label=[ctx.label("category", v) for v in top.value])
-        st.plotly_chart(_big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
+        plot(ctx, _big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
                         config={"staticPlot": True})
     with right:
         st.text(ctx.t("wall.on_time_by_agency"))
         sc = safe_q("agency_scorecard", "complaints", Filters(start=(at - timedelta(days=89)).date()), at, key="score")
-        st.plotly_chart(_big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
+        plot(ctx, _big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
                                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
                         key="wall_score", config={"staticPlot": True})
 
@@ -181,8 +181,8 @@ def panel_wifi(ctx: Context, at: datetime) -> None:
         private_map(ctx, at, ("wifi",), 560)
     with right:
         st.text(ctx.t("wifi.users"))
-        st.plotly_chart(_big(charts.line(safe_q("wifi_users_by_month", "wifi_usage"), "month", "users", "",
-                                         height=520)), key="wall_users", config={"staticPlot": True})
+        plot(ctx, _big(charts.line(safe_q("wifi_users_by_month", "wifi_usage"), "month", "users", "",
+                                         height=520, lang=ctx.lang)), key="wall_users", config={"staticPlot": True})
 
 
 def panel_alerts(ctx: Context, at: datetime, items) -> None:
@@ -307,7 +307,7 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c[0].metric(ctx.t("kpi.total"), fmt_num(k["total"], ctx.lang))
     c[1].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
     c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
-    st.plotly_chart(_big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
+    plot(ctx, _big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
                     config={"staticPlot": True})
 
@@ -348,8 +348,8 @@ def render_tour(ctx: Context) -> None:
                 _kpis(ctx, safe_q("complaint_kpis", "complaints", Filters(), at, key="kpis"))
                 trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=89)).date()), at,
                                key="trend90")
-                st.plotly_chart(_big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "",
-                                                  height=460)), key="tour_trend", config={"staticPlot": True})
+                plot(ctx, _big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "",
+                                                  height=460, lang=ctx.lang)), key="tour_trend", config={"staticPlot": True})
             elif step.view == "map":
                 private_map(ctx, at, ("hex", "districts"), 640)
             elif step.view == "journey":

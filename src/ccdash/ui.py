@@ -186,7 +186,8 @@ def header(ctx: Context, title_key: str) -> None:
     with cols[0]:
         synthetic_banner(ctx)
     with cols[1]:
-        st.caption(f"{ctx.profile.label} · {ctx.t('app.as_of', when=fmt_datetime(ctx.at, ctx.lang))} "
+        name = f"{ctx.profile.name} ({ctx.t('app.synthetic_short')})" if ctx.profile.synthetic else ctx.profile.name
+        st.caption(f"{name} · {ctx.t('app.as_of', when=fmt_datetime(ctx.at, ctx.lang))} "
                    f"{ctx.profile.timezone_label}")
 
 

@@ -78,6 +78,11 @@ def table(ctx: Context, df: pd.DataFrame, key: str, height: int | str = "auto") 
     st.dataframe(df, hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
 
 
+def plot(ctx: Context, fig, key: str | None = None, **kwargs):
+    """st.plotly_chart with the language's number separators."""
+    return st.plotly_chart(charts.localize(fig, ctx.lang), key=key, **kwargs)
+
+
 def _on_map_select(key: str) -> None:
     """A click on a district filters by it (runs before the next run draws the widgets)."""
     state = st.session_state.get(key)
@@ -135,5 +140,5 @@ def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str
     df = df.assign(label=[ctx.label(dim, v) for v in df["value"]])
     fig = charts.hbar(df, value, "label", key="value", **kw)
     st.subheader(title)
-    st.plotly_chart(fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
+    plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
 

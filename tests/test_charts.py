@@ -1,0 +1,42 @@
+"""Figure builders: data in, figure out, labels in the page's language."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ccdash import charts, maps
+from ccdash.profile import REPO_ROOT, load_profile
+
+
+def _days():
+    days = pd.date_range("2026-08-01", "2026-10-31", freq="D")
+    return pd.DataFrame({"day": days.date, "complaints": range(len(days)), "mean_7d": 1.0})
+
+
+def test_trend_ticks_and_hover_follow_the_language():
+    ind = charts.trend(_days(), "Harian", "Rata-rata", "", lang="id")
+    eng = charts.trend(_days(), "Daily", "Mean", "", lang="en")
+    assert "1 Agu" in ind.layout.xaxis.ticktext and "1 Aug" in eng.layout.xaxis.ticktext
+    assert any("Okt" in t for t in ind.layout.xaxis.ticktext)
+    assert ind.data[0].customdata[0] == "1 Agu 2026"
+    assert list(ind.data[0].y) == list(range(92))
+
+
+def test_monthly_axis():
+    df = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=12, freq="MS"), "users": range(12)})
+    fig = charts.line(df, "month", "users", "Pengguna", lang="id", monthly=True)
+    assert "Mei 2026" in fig.layout.xaxis.ticktext or "Des 2026" in fig.layout.xaxis.ticktext
+
+
+def test_district_layer_shades_by_value_and_keeps_outlines_without_values():
+    profile = load_profile(REPO_ROOT / "data" / "city.toml")
+    import json
+
+    gj = json.loads(profile.districts_file.read_text())
+    values = pd.DataFrame({"kecamatan": ["Coblong", "Regol"], "per_10k": [10.0, 20.0], "label": ["a", "b"]})
+    layer = maps.districts_layer(gj, values)
+    feats = {f["properties"]["kecamatan"]: f["properties"] for f in layer.data["features"]}
+    assert len(feats) == 30
+    assert feats["Coblong"]["fill"] != feats["Regol"]["fill"]  # low and high ends of the ramp
+    assert feats["Andir"]["fill"] == [30, 36, 48, 60]  # no value: outline only
+    assert feats["Regol"]["tip"] == "b"
