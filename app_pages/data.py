@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ccdash import views
 from ccdash.extracts import extract_path
 from ccdash.i18n import fmt_datetime, fmt_num
 from ccdash.ingest import IngestError, Mapping, ingest, last_ingest
@@ -76,6 +75,5 @@ else:
             else:
                 st.success(ctx.t("data.done", accepted=fmt_num(report.accepted, ctx.lang),
                                  rejected=fmt_num(report.rejected, ctx.lang)))
-                if report.reasons:
-                    views.table(ctx, pd.DataFrame(list(report.reasons.items()), columns=["reason", "rows"]),
-                                key="dt_reasons")
+                if report.reasons:  # a short table as text: reasons quote the file's own values
+                    st.table(pd.DataFrame(list(report.reasons.items()), columns=["reason", "rows"]))

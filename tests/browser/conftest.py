@@ -45,7 +45,7 @@ def browser():
         b.close()
 
 
-def start_app(data_dir: Path | None = None, extra_env: dict | None = None):
+def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra_args: tuple = ()):
     port = _free_port()
     env = dict(os.environ)
     env.pop("CCDASH_PROFILE", None)
@@ -56,7 +56,7 @@ def start_app(data_dir: Path | None = None, extra_env: dict | None = None):
     env.update(extra_env or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
+         "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

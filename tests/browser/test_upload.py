@@ -1,0 +1,60 @@
+"""The Data page's upload form in a real browser: the admin stores a file; a bad file changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from .conftest import Page, start_app, stop_app
+
+HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description"
+ROWS = ["UP-1,2026-11-18 08:00:00,,new,waste,whatsapp,,-6.9401,107.6126,Sampah menumpuk",
+        "UP-2,2026-11-18 09:00:00,2026-11-17 09:00:00,resolved,waste,lapor,Regol,-6.9401,107.6126,x"]
+
+
+@pytest.fixture
+def admin_app(browser, writable_city, tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('admin_password = "s3cret-test"\n')
+    proc, url = start_app(writable_city, extra_args=("--secrets.files", str(secrets)))
+    yield url, writable_city
+    stop_app(proc)
+
+
+def digest(p) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def upload(page, path, password="s3cret-test"):
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(800)
+    page.get_by_label("Admin password").fill(password)
+    page.get_by_role("button", name="Validate and store").click()
+
+
+def test_admin_uploads_a_file_and_a_bad_one_changes_nothing(browser, admin_app, tmp_path):
+    url, data = admin_app
+    tab = Page(browser)
+    page = tab.goto(f"{url}/data?lang=en", wait_for="[data-testid=stFileUploader]")
+    good = tmp_path / "new.csv"
+    good.write_text("\n".join([HEADER, *ROWS]))
+    upload(page, good)
+    page.wait_for_selector("text=Stored: 1 rows accepted, 1 rejected", timeout=30_000)
+    stored = pd.read_parquet(data / "complaints.parquet")
+    assert stored.complaint_id.isin(["UP-1"]).sum() == 1 and not stored.complaint_id.isin(["UP-2"]).any()
+    assert stored.set_index("complaint_id").loc["UP-1", "kecamatan"] == "Regol"  # found by point-in-polygon
+    page.wait_for_selector("text=closed_at is before created_at", timeout=10_000)  # the reasons, as text
+
+    before = digest(data / "complaints.parquet")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    upload(page, empty)
+    page.wait_for_selector("text=Not stored: empty.csv: empty file", timeout=30_000)
+    assert digest(data / "complaints.parquet") == before
+    upload(page, good, password="wrong")
+    page.wait_for_selector("text=Wrong password; upload refused.", timeout=30_000)
+    assert digest(data / "complaints.parquet") == before
+    assert page.locator("[data-testid=stException]").count() == 0
+    tab.close()
