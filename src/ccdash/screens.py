@@ -28,6 +28,7 @@ WALL_CSS = """
 html { font-size: 19px; }
 @media (min-width: 2500px) { html { font-size: 36px; } }
 .stApp, .stApp p, .stApp span { color: #f5f7fa; }
+.stApp [data-testid=stText] { font-size: 1.35rem; }
 [data-testid=stMetricValue] { font-size: 3.2rem !important; font-weight: 700; line-height: 1.1; }
 [data-testid=stMetricLabel] p { font-size: 1.25rem !important; color: #c9d1d9 !important; }
 [data-testid=stMetricDelta] { font-size: 1.1rem !important; }
@@ -132,7 +133,7 @@ def panel_overview(ctx: Context, at: datetime) -> None:
         st.text(ctx.t("wall.last_30"))
         trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
         fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520, lang=ctx.lang)
-        plot(ctx, _big(fig), key="wall_trend", config={"staticPlot": True})
+        plot(ctx, _big(fig), key="wall_trend", config={"staticPlot": True}, theme=None)
 
 
 def panel_complaints(ctx: Context, at: datetime) -> None:
@@ -143,13 +144,13 @@ def panel_complaints(ctx: Context, at: datetime) -> None:
                      key="top7")
         top = top.assign(label=[ctx.label("category", v) for v in top.value])
         plot(ctx, _big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
-                        config={"staticPlot": True})
+                        config={"staticPlot": True}, theme=None)
     with right:
         st.text(ctx.t("wall.on_time_by_agency"))
         sc = safe_q("agency_scorecard", "complaints", Filters(start=(at - timedelta(days=89)).date()), at, key="score")
         plot(ctx, _big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
                                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
-                        key="wall_score", config={"staticPlot": True})
+                        key="wall_score", config={"staticPlot": True}, theme=None)
 
 
 def panel_cctv(ctx: Context, at: datetime) -> None:
@@ -182,7 +183,7 @@ def panel_wifi(ctx: Context, at: datetime) -> None:
     with right:
         st.text(ctx.t("wifi.users"))
         plot(ctx, _big(charts.line(safe_q("wifi_users_by_month", "wifi_usage"), "month", "users", "",
-                                         height=520, lang=ctx.lang)), key="wall_users", config={"staticPlot": True})
+                                         height=520, lang=ctx.lang)), key="wall_users", config={"staticPlot": True}, theme=None)
 
 
 def panel_alerts(ctx: Context, at: datetime, items) -> None:
@@ -202,7 +203,7 @@ def current_alerts(ctx: Context, at: datetime) -> list[str]:
 
 def _top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
     store = get_store()
-    c = st.columns([4, 3, 3, 2], vertical_alignment="center")
+    c = st.columns([6, 3, 1, 2], vertical_alignment="center")
     with c[0]:
         st.container(key="wall_title").text(f"{ctx.profile.name} · {title}")
         if ctx.profile.synthetic:
@@ -309,7 +310,7 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
     plot(ctx, _big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
-                    config={"staticPlot": True})
+                    config={"staticPlot": True}, theme=None)
 
 
 def render_tour(ctx: Context) -> None:
@@ -349,7 +350,7 @@ def render_tour(ctx: Context) -> None:
                 trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=89)).date()), at,
                                key="trend90")
                 plot(ctx, _big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "",
-                                                  height=460, lang=ctx.lang)), key="tour_trend", config={"staticPlot": True})
+                                                  height=460, lang=ctx.lang)), key="tour_trend", config={"staticPlot": True}, theme=None)
             elif step.view == "map":
                 private_map(ctx, at, ("hex", "districts"), 640)
             elif step.view == "journey":
