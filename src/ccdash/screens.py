@@ -6,6 +6,7 @@ Only static CSS is written as HTML; every data value goes through text elements.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -54,9 +55,31 @@ html { font-size: 19px; }
 BIG_FONT = 20
 
 
+def scale() -> float:
+    """Size factor of this screen (?scale=2 on a 3840x2160 wall): maps, charts and type grow together."""
+    return st.session_state.get("_scale", 1.0)
+
+
+def _read_scale() -> None:
+    try:
+        st.session_state._scale = min(3.0, max(1.0, float(st.query_params.get("scale", 1))))
+    except ValueError:
+        st.session_state._scale = 1.0
+
+
+def _css() -> None:
+    st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
+    if scale() > 1:  # a number we parsed and clamped, never text from the URL
+        st.markdown(f"<style>html {{ font-size: {19 * scale():.0f}px !important; }}</style>", unsafe_allow_html=True)
+
+
 def _big(fig):
-    fig.update_layout(font=dict(size=BIG_FONT), margin=dict(l=10, r=10, t=10, b=10))
+    fig.update_layout(font=dict(size=BIG_FONT * scale()), margin=dict(l=10, r=10, t=10, b=10),
+                      height=(fig.layout.height or 400) * scale())
     return fig
+
+
+STATIC = {"config": {"staticPlot": True}, "theme": None}  # wall charts: no hover, our own type sizes
 
 
 def city_now(ctx: Context) -> datetime:
@@ -118,8 +141,8 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
     if "wifi" in layers:
         deck_layers.append(maps.points_layer(safe_q("wifi_points", "wifi_points"), "coverage_radius_m",
                                              layer_id="wifi", min_px=3))
-    deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta)
-    st.pydeck_chart(deck, height=height)
+    deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
+    st.pydeck_chart(deck, height=int(height * scale()))
 
 
 # --- wall panels ------------------------------------------------------------------------------
@@ -133,7 +156,7 @@ def panel_overview(ctx: Context, at: datetime) -> None:
         st.text(ctx.t("wall.last_30"))
         trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
         fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520, lang=ctx.lang)
-        plot(ctx, _big(fig), key="wall_trend", config={"staticPlot": True}, theme=None)
+        plot(ctx, _big(fig), key="wall_trend", **STATIC)
 
 
 def panel_complaints(ctx: Context, at: datetime) -> None:
@@ -144,13 +167,13 @@ def panel_complaints(ctx: Context, at: datetime) -> None:
                      key="top7")
         top = top.assign(label=[ctx.label("category", v) for v in top.value])
         plot(ctx, _big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
-                        config={"staticPlot": True}, theme=None)
+                        **STATIC)
     with right:
         st.text(ctx.t("wall.on_time_by_agency"))
         sc = safe_q("agency_scorecard", "complaints", Filters(start=(at - timedelta(days=89)).date()), at, key="score")
         plot(ctx, _big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
                                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
-                        key="wall_score", config={"staticPlot": True}, theme=None)
+                        key="wall_score", **STATIC)
 
 
 def panel_cctv(ctx: Context, at: datetime) -> None:
@@ -183,7 +206,7 @@ def panel_wifi(ctx: Context, at: datetime) -> None:
     with right:
         st.text(ctx.t("wifi.users"))
         plot(ctx, _big(charts.line(safe_q("wifi_users_by_month", "wifi_usage"), "month", "users", "",
-                                         height=520, lang=ctx.lang)), key="wall_users", config={"staticPlot": True}, theme=None)
+                                         height=520, lang=ctx.lang)), key="wall_users", **STATIC)
 
 
 def panel_alerts(ctx: Context, at: datetime, items) -> None:
@@ -251,7 +274,8 @@ def _maybe_advance(ctx: Context) -> None:
 
 
 def render_wall(ctx: Context) -> None:
-    st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
+    _read_scale()
+    _css()
     state = st.session_state
     state._in_full_run = True
     playlist = ctx.profile.wall_playlist
@@ -310,11 +334,12 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
     plot(ctx, _big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
-                    config={"staticPlot": True}, theme=None)
+                    **STATIC)
 
 
 def render_tour(ctx: Context) -> None:
-    st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only
+    _read_scale()
+    _css()
     try:
         steps = load_tour(ctx.profile.tour_file)
     except (ValueError, OSError) as e:
@@ -350,7 +375,7 @@ def render_tour(ctx: Context) -> None:
                 trend = safe_q("daily_trend", "complaints", Filters(start=(at - timedelta(days=89)).date()), at,
                                key="trend90")
                 plot(ctx, _big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "",
-                                                  height=460, lang=ctx.lang)), key="tour_trend", config={"staticPlot": True}, theme=None)
+                                                  height=460, lang=ctx.lang)), key="tour_trend", **STATIC)
             elif step.view == "map":
                 private_map(ctx, at, ("hex", "districts"), 640)
             elif step.view == "journey":

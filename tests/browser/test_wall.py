@@ -69,18 +69,21 @@ def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
 
 
 def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
-    for w, h, name in ((1920, 1080, "wall"), (3840, 2160, "wall-4k")):
+    heights = {}
+    for w, h, name, extra in ((1920, 1080, "wall", ""), (3840, 2160, "wall-4k", "&scale=2")):
         tab = Page(browser, w, h)
-        page = tab.goto(f"{app_url}/?mode=wall&view=overview&lang=en")
+        page = tab.goto(f"{app_url}/?mode=wall&view=overview&lang=en{extra}")
         page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(screenshot_dir / f"{name}.png"))
         value = page.locator("[data-testid=stMetricValue]").first
         px = float(value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
         # Readable from 5 m: KPI digits of at least 56 px on 1080p (about 2.8 cm on a 55" screen).
-        assert px >= (56 if w == 1920 else 100), px
+        assert px >= (56 if w == 1920 else 112), px
+        heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()["height"]
         assert tab.errors == []
         tab.close()
+    assert heights["wall-4k"] >= 1.9 * heights["wall"]  # the map grows with the screen, not just the type
 
 
 def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
