@@ -65,7 +65,7 @@ def arrow_schema(table: str) -> pa.Schema:
 def conform(df: pd.DataFrame, table: str) -> pa.Table:
     """A frame as an Arrow table with the canonical types of `table`, columns in canonical order."""
     t = TABLES[table]
-    df = df[t.stored_names()].copy()
+    df = df[t.stored_names()]  # copy-on-write: the caller's frame is not changed below
     for c in t.columns:
         if c.type == "date":
             d = pd.to_datetime(df[c.name], errors="coerce")
