@@ -19,8 +19,9 @@ import shapely
 
 from . import geo
 from .extracts import write_csv_atomic, write_parquet_atomic, write_text_atomic
+from .ingest import add_h3
 from .profile import load_profile, profile_path
-from .schema import H3_RESOLUTIONS, TABLES
+from .schema import TABLES
 
 DEFAULT_END = "2026-11-20"
 DEFAULT_DAYS = 730
@@ -169,12 +170,6 @@ class _Places:
         return pts
 
 
-def _add_h3(df: pd.DataFrame) -> pd.DataFrame:
-    for r, cells in geo.h3_columns(df["lat"].to_numpy(), df["lon"].to_numpy(), H3_RESOLUTIONS).items():
-        df[f"h3_r{r}"] = cells
-    return df
-
-
 def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.DataFrame:
     end = pd.Timestamp(end).normalize()
     dates = pd.date_range(end - pd.Timedelta(days=days - 1), end, freq="D")
@@ -290,7 +285,7 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
     phones = rng.integers(10**9, 10**10, n)
     df_out["reporter_phone"] = ["08" + str(p) for p in phones.tolist()]
     df_out["reporter_email"] = None
-    return _add_h3(df_out)
+    return add_h3(df_out)
 
 
 def generate_cctv(facts, shapes, end, rng) -> pd.DataFrame:
@@ -336,7 +331,7 @@ def generate_cctv(facts, shapes, end, rng) -> pd.DataFrame:
         "agency": df.agency,
         "view_radius_m": df.view_radius_m.astype(float),
     })
-    return _add_h3(out)
+    return add_h3(out)
 
 
 def generate_wifi(profile, facts, shapes, end, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -394,7 +389,7 @@ def generate_wifi(profile, facts, shapes, end, rng) -> tuple[pd.DataFrame, pd.Da
         usage.append(pd.DataFrame({"ap_id": points.ap_id, "month": first.date(), "users": users}))
     usage = pd.concat(usage, ignore_index=True)
     usage = usage[usage.users > 0].reset_index(drop=True)
-    return _add_h3(points), usage
+    return add_h3(points), usage
 
 
 def generate(out: Path, seed: int = 42, complaints: int = DEFAULT_COMPLAINTS, end: str = DEFAULT_END,

@@ -332,6 +332,7 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c[0].metric(ctx.t("kpi.total"), fmt_num(k["total"], ctx.lang))
     c[1].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
     c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+    st.text(ctx.t("tour.journey"))
     plot(ctx, _big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
                     **STATIC)
