@@ -76,6 +76,7 @@ def _cells_layer(g: cv.Grid, covered: np.ndarray, only: np.ndarray | None = None
     data = pd.DataFrame({"hex": hexes, "kecamatan": kec, "fill": fill,
                          "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(pop, share)]})
     return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
+                     extruded=False,  # flat: extruded cells (the default) hid the wifi points under them
                      pickable=True, auto_highlight=True)
 
 
