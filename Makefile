@@ -24,7 +24,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser"
 
 demo-data: $(STAMP)
-	$(BIN)/python -m ccdash.demo --seed 42 --out data
+	$(BIN)/python -m ccdash.data.demo --seed 42 --out data
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M --out docs/benchmarks.md

@@ -1,44 +1,5 @@
-"""ccdash: router and shared frame (page config, theme, language, sidebar filters, navigation)."""
+"""ccdash: the Streamlit entry point (`streamlit run app.py`); the router lives in ccdash.app.router."""
 
-import streamlit as st
+from ccdash.app.router import main
 
-from ccdash import ui
-from ccdash.filters import Filters
-from ccdash.i18n import t
-
-st.set_page_config(page_title="ccdash", layout="wide")
-
-profile = ui.get_profile()
-store = ui.get_store()
-lang = ui.language(profile)
-wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")
-tour = st.Page("app_pages/tour.py", title=t("wall.tour", lang), url_path="tour")
-
-if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
-    # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
-    st.session_state.ctx = ui.Context(profile, lang, ui.now(profile), {}, Filters())
-    st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden").run()
-    st.stop()
-
-options = ui.q("filter_options")
-filters = ui.sidebar(profile, lang, options)
-lang = st.session_state.lang
-st.session_state.ctx = ui.Context(profile, lang, ui.now(profile), options, filters)
-ui.write_url(filters, lang)
-
-pages = {
-    t("nav.section.views", lang): [
-        st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
-        st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
-        st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
-        st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
-        st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage"),
-    ],
-    t("wall.section", lang): [wall, tour],
-    t("nav.section.admin", lang): [
-        st.Page("app_pages/data.py", title=t("nav.data", lang), url_path="data"),
-    ],
-}
-page = st.navigation(pages)
-ui.notices(lang, store)
-page.run()
+main()

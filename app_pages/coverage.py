@@ -1,8 +1,8 @@
 """Wifi coverage explorer (Jangkauan wifi): who is covered, the gaps, where the next points go."""
 
-from ccdash import coverage_view
-from ccdash.ui import ctx as get_ctx, header
+from ccdash.app import coverage_page
+from ccdash.app.frame import header
+from ccdash.app.state import ctx
 
-ctx = get_ctx()
-header(ctx, "nav.coverage")
-coverage_view.render(ctx)
+header(ctx(), "nav.coverage")
+coverage_page.render(ctx())

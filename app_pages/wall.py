@@ -1,6 +1,6 @@
 """Wall display: rotates through the profile's playlist, refreshes itself, shows alerts."""
 
-from ccdash.screens import render_wall
-from ccdash.ui import ctx
+from ccdash.app.state import ctx
+from ccdash.app.wall import render_wall
 
 render_wall(ctx())

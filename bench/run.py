@@ -38,7 +38,7 @@ def dataset(scale: str, need_csv: bool) -> Path:
     if not (d / "complaints.parquet").exists():
         log(f"generating {scale} complaints into {d}")
         # In a child process, so the runner stays small (its children inherit nothing heavy).
-        subprocess.run([sys.executable, "-m", "ccdash.demo", "--seed", "42", "--complaints", str(SCALES[scale]),
+        subprocess.run([sys.executable, "-m", "ccdash.data.demo", "--seed", "42", "--complaints", str(SCALES[scale]),
                         "--out", str(d), "--parquet-only"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     if need_csv and not (d / "complaints.csv").exists():
         log(f"writing the baseline's CSV for {scale}")
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         f"Measured {date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}) by `python -m bench.run --scales {a.scales}"
         f"{' --quick' if a.quick else ''}` in {time.time() - started:.0f} s. Synthetic Bandung complaints "
-        "(`ccdash.demo`, seed 42, two years) at each scale; CCTV and wifi stay at city size.",
+        "(`ccdash.data.demo`, seed 42, two years) at each scale; CCTV and wifi stay at city size.",
         "",
         "Render time is the server-side run of the whole page (app frame included) in Streamlit's AppTest, "
         f"over {runs} runs that each change the district filter (so no query is served from the cache); "

@@ -84,17 +84,18 @@ def run_pages(variant: str, data: Path, runs: int, pages: list[str]) -> dict:
 
 
 def run_queries(data: Path, runs: int) -> dict:
-    from ccdash import queries as q
-    from ccdash.db import Store
-    from ccdash.filters import Filters
-    from ccdash.profile import load_profile
+    from ccdash.data.clock import reference_now
+    from ccdash.data.profile import load_profile
+    from ccdash.data.store import Store
+    from ccdash.metrics import cctv, complaints as q
+    from ccdash.metrics.filters import Filters
 
     profile = load_profile(data / "city.toml")
     store = Store(data, profile.facts_file)
-    at = q.now(store, profile)
+    at = reference_now(profile, q.latest_complaint(store))
     lo = (at - timedelta(days=89)).date()
     calls = {
-        "complaint_kpis": lambda f: q.complaint_kpis(store, f, at),
+        "complaint_kpis": lambda f: q.kpis(store, f, at),
         "daily_trend": lambda f: q.daily_trend(store, f, at),
         "count_by(category)": lambda f: q.count_by(store, f, "category", at),
         "by_kecamatan": lambda f: q.by_kecamatan(store, f, at),
@@ -102,7 +103,7 @@ def run_queries(data: Path, runs: int) -> dict:
         "agency_scorecard": lambda f: q.agency_scorecard(store, f, at),
         "hex_density(r8)": lambda f: q.hex_density(store, f, at, 8),
         "complaint_rows(1000)": lambda f: q.complaint_rows(store, f, at, 1000),
-        "complaints_in_camera_view": lambda f: q.complaints_in_camera_view(store, f, at),
+        "complaints_in_camera_view": lambda f: cctv.complaints_in_view(store, f, at),
         "complaint_cells(r9)": lambda f: q.complaint_cells(store, f, at, 9),
         "filter_options": lambda f: q.filter_options(store),
     }
@@ -121,8 +122,8 @@ def run_queries(data: Path, runs: int) -> dict:
 def run_ingest(data: Path, rows: int) -> dict:
     import pandas as pd
 
-    from ccdash.ingest import ingest
-    from ccdash.profile import load_profile
+    from ccdash.data.ingest import ingest
+    from ccdash.data.profile import load_profile
 
     src = pd.read_parquet(data / "complaints.parquet").head(rows)
     src = src.drop(columns=[c for c in src.columns if c.startswith("h3_")])
@@ -141,10 +142,11 @@ def run_ingest(data: Path, rows: int) -> dict:
 
 def run_coverage(data: Path, runs: int) -> dict:
     """Whole-city wifi coverage and the N=20 planner, cold (no cache)."""
-    from ccdash import coverage as cv, geo
-    from ccdash.db import Store
-    from ccdash.profile import load_profile
-    from ccdash import queries as q
+    from ccdash.analysis import coverage as cv, planner
+    from ccdash.data.profile import load_profile
+    from ccdash.data.reference import facts_of, shapes_of
+    from ccdash.data.store import Store
+    from ccdash.metrics import wifi
 
     profile = load_profile(data / "city.toml")
     store = Store(data, profile.facts_file)
@@ -152,15 +154,15 @@ def run_coverage(data: Path, runs: int) -> dict:
     grid_t, cover_t, plan_t = [], [], []
     for _ in range(runs):
         t = time.perf_counter()
-        g = cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), res)
+        g = cv.city_grid(shapes_of(profile), facts_of(profile), res)
         grid_t.append(time.perf_counter() - t)
-        pts = q.wifi_points(store)
+        pts = wifi.points(store)
         pts = pts[pts.status == "active"]
         t = time.perf_counter()
         covered = cv.covered_mask(g, pts.lat, pts.lon, pts.coverage_radius_m)
         cover_t.append(time.perf_counter() - t)
         t = time.perf_counter()
-        cv.plan(g, covered, 20, profile.coverage["new_point_radius_m"])
+        planner.plan(g, covered, 20, profile.coverage["new_point_radius_m"])
         plan_t.append(time.perf_counter() - t)
     return {"cells": len(g.cells), "res": res, "grid_p50_s": pct(grid_t, 50), "cover_p50_s": pct(cover_t, 50),
             "coverage_p95_s": pct([a + b for a, b in zip(grid_t, cover_t)], 95), "plan20_p95_s": pct(plan_t, 95)}

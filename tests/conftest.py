@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ccdash import demo
-from ccdash.db import Store
-from ccdash.profile import REPO_ROOT, load_profile
+from ccdash.data import demo
+from ccdash.data.store import Store
+from ccdash.data.profile import REPO_ROOT, load_profile
 
 SHARED = REPO_ROOT.parent / "shared"
 EXTERNAL = SHARED / "data" / "external"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.profile import REPO_ROOT
+from ccdash.data.profile import REPO_ROOT
 
 PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py",
          "app_pages/coverage.py", "app_pages/data.py"]

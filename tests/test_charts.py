@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccdash import charts, maps
-from ccdash.profile import REPO_ROOT, load_profile
+from ccdash.present import charts, maps
+from ccdash.data.profile import REPO_ROOT, load_profile
 
 
 def _days():

@@ -11,8 +11,8 @@ import pytest
 import shapely
 from h3.api import basic_int as h3i
 
-from ccdash import coverage as cv
-from ccdash.geo import haversine_m
+from ccdash.analysis import coverage as cv, planner
+from ccdash.analysis.geometry import haversine_m
 
 CENTRE = (-6.917, 107.62)
 
@@ -84,7 +84,7 @@ def test_greedy_against_brute_force(seed):
     sets = [set(rng.choice(n_cells, rng.integers(2, 8), replace=False).tolist()) for _ in range(n_cand)]
     cand_idx = np.array([c for c, s in enumerate(sets) for _ in s])
     cell_idx = np.array([x for s in sets for x in sorted(s)])
-    chosen, gains = cv.greedy(cand_idx, cell_idx, weights, np.zeros(n_cells, bool), n, n_cand)
+    chosen, gains = planner.greedy(cand_idx, cell_idx, weights, np.zeros(n_cells, bool), n, n_cand)
     got = weights[list(set().union(*(sets[c] for c in chosen)))].sum()
     assert sum(gains) == pytest.approx(got)
     optimum = brute_force(sets, weights, n)
@@ -98,14 +98,14 @@ def test_greedy_takes_the_obvious_optimum_and_skips_covered_cells():
     cand_idx = np.array([c for c, s in enumerate(sets) for _ in s])
     cell_idx = np.array([x for s in sets for x in sorted(s)])
     covered = np.array([False, False, False, False, True])  # cell 4 is covered already
-    chosen, gains = cv.greedy(cand_idx, cell_idx, weights, covered, 3, len(sets))
+    chosen, gains = planner.greedy(cand_idx, cell_idx, weights, covered, 3, len(sets))
     assert chosen == [0, 1, 2] and gains == [20.0, 1.0, 1.0]
 
 
 def test_plan_covers_the_most_residents(two_districts):
     g, _ = two_districts
     covered = np.zeros(len(g.cells), bool)
-    out = cv.plan(g, covered, 2, 150)
+    out = planner.plan(g, covered, 2, 150)
     assert len(out) == 2 and (out.kecamatan == "East").all()  # the denser district first
     # The reported gain is what the point really adds, recomputed independently.
     first = cv.covered_mask(g, out.lat[:1], out.lon[:1], [150])
@@ -116,7 +116,7 @@ def test_plan_from_a_candidates_file(two_districts):
     g, _ = two_districts
     cands = pd.DataFrame({"name": ["Kantor Kelurahan A", "SD B"], "lat": [CENTRE[0], CENTRE[0]],
                           "lon": [CENTRE[1] - 0.005, CENTRE[1] + 0.005]})
-    out = cv.plan(g, np.zeros(len(g.cells), bool), 1, 150, cands)
+    out = planner.plan(g, np.zeros(len(g.cells), bool), 1, 150, cands)
     assert out.name.tolist() == ["SD B"]
 
 
@@ -127,7 +127,7 @@ def test_blind_spots_rank_uncovered_cells_by_complaints():
     # A camera on the busiest cell; the second busiest has none: it must top the list.
     cams = pd.DataFrame({"lat": [cells_ll[0][0]], "lon": [cells_ll[0][1]], "view_radius_m": [100.0]})
     wifi = pd.DataFrame({"lat": [cells_ll[2][0]], "lon": [cells_ll[2][1]], "coverage_radius_m": [50.0]})
-    out = cv.blind_spots(cells, cams, wifi, 9, top=2)
+    out = planner.blind_spots(cells, cams, wifi, 9, top=2)
     assert out.kecamatan.tolist() == ["B", "C"]
     assert out.wifi_covered.tolist() == [False, True]
 
@@ -136,7 +136,7 @@ def test_bandwidth_per_user_and_upgrade_order():
     points = pd.DataFrame({"ap_id": ["a", "b", "c"], "site_name": ["A", "B", "C"], "site_type": ["park"] * 3,
                            "kecamatan": ["K"] * 3, "bandwidth_mbps": [100, 100, 300], "status": ["active"] * 3})
     users = pd.DataFrame({"ap_id": ["a", "b", "c"], "month": ["2026-11-01"] * 3, "users": [3000, 600, 3000]})
-    out = cv.bandwidth_per_user(points, users, peak_share=0.1)
+    out = planner.bandwidth_per_user(points, users, peak_share=0.1)
     assert out.ap_id.tolist() == ["a", "b"]  # only 100 Mbps sites, most crowded first
     assert out.peak_users[0] == pytest.approx(3000 / 30 * 0.1)
     assert out.mbps_per_user[0] == pytest.approx(100 / 10) and out.after_upgrade[0] == pytest.approx(300 / 10)

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccdash import demo
-from ccdash.schema import TABLES
+from ccdash.data import demo
+from ccdash.data.demo.world import CENTRE
+from ccdash.data.schema import TABLES
 
 
 def _read(d, table):
@@ -101,7 +102,7 @@ def test_cctv_and_wifi_shape(full):
     cams, wifi, usage = full["cctv_sites"], full["wifi_points"], full["wifi_usage"]
     assert 400 <= len(cams) <= 500
     assert 0.05 <= (cams.status == "offline").mean() <= 0.10
-    centre = cams.kecamatan.isin(demo.CENTRE).mean()
+    centre = cams.kecamatan.isin(CENTRE).mean()
     assert centre > 4 / 30 * 1.5  # the centre is densest
     # Several cameras share one intersection (one per approach).
     assert cams.groupby(["lat", "lon"]).size().max() >= 3

@@ -8,9 +8,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from ccdash import alerts, queries as q
-from ccdash.display import is_stale, load_tour, rotation
-from ccdash.profile import REPO_ROOT, load_profile
+from ccdash.metrics import alerts, complaints as q
+from ccdash.app.playlist import rotation
+from ccdash.data.tour import load_tour
+from ccdash.metrics.freshness import is_stale
+from ccdash.data.clock import reference_now
+from ccdash.data.profile import REPO_ROOT, load_profile
 
 PLAYLIST = (("overview", 30.0), ("complaints", 20.0), ("cctv", 10.0))
 
@@ -78,10 +81,10 @@ def test_a_spike_is_found_with_its_numbers():
 
 def test_planted_events_of_the_demo_raise_alerts():
     profile = load_profile(REPO_ROOT / "data" / "city.toml")
-    from ccdash.db import Store
+    from ccdash.data.store import Store
 
     store = Store(REPO_ROOT / "data", profile.facts_file)
-    at = q.now(store, profile)
+    at = reference_now(profile, q.latest_complaint(store))
     found = alerts.active_alerts(store, at, tuple(sorted(alerts.settings(profile).items())))
     spikes = [a.key for a in found if a.kind == "spike"]
     assert {"category": "flooding", "kecamatan": "Gedebage"} in spikes

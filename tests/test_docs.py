@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import tomllib
 
-from ccdash.extracts import arrow_schema
-from ccdash.profile import REPO_ROOT
-from ccdash.schema import TABLES, displayable
+from ccdash.data.files import arrow_schema
+from ccdash.data.profile import REPO_ROOT
+from ccdash.data.schema import TABLES, displayable
 
 README = (REPO_ROOT / "README.md").read_text()
 DATA_MD = (REPO_ROOT / "docs" / "data.md").read_text()

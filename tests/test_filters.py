@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from ccdash.filters import Filters, from_query_params, to_query_params, where
+from ccdash.metrics.filters import Filters, from_query_params, to_query_params, where
 
 
 @pytest.mark.parametrize("f, sql, params", [

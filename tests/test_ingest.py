@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ccdash.ingest import IngestError, Mapping, ingest
-from ccdash.profile import REPO_ROOT
+from ccdash.data.ingest import IngestError, Mapping, ingest
+from ccdash.data.profile import REPO_ROOT
 
 NOW = datetime(2026, 11, 21, 12, 0)
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"
@@ -136,7 +136,7 @@ def test_unusable_input_fails_clearly_and_changes_nothing(writable_city, profile
 
 
 def test_a_failed_write_leaves_the_stored_file_intact(writable_city, profile, tmp_path, monkeypatch):
-    import ccdash.extracts as ex
+    import ccdash.data.files as ex
 
     before = snapshot(writable_city)
 
@@ -208,7 +208,7 @@ def test_h3_parents_by_bit_arithmetic_match_h3():
     import numpy as np
     from h3.api import basic_int as h3i
 
-    from ccdash import geo
+    from ccdash.data import spatial as geo
 
     rng = np.random.default_rng(3)
     lat, lon = rng.uniform(-6.98, -6.83, 500), rng.uniform(107.53, 107.76, 500)

@@ -8,8 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccdash import geo, queries as q
-from ccdash.filters import Filters
+from ccdash.analysis.geometry import haversine_m
+from ccdash.data.clock import reference_now
+from ccdash.data.reference import facts_of
+from ccdash.metrics import cctv, complaints as q, wifi
+from ccdash.metrics.filters import Filters
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +22,7 @@ def frames(city_dir):
 
 @pytest.fixture(scope="module")
 def at(store, profile):
-    return q.now(store, profile)
+    return reference_now(profile, q.latest_complaint(store))
 
 
 def _select(c, f: Filters):
@@ -53,7 +56,7 @@ def test_kpis(store, frames, at, f):
     day0 = now.normalize()
     closed = c.closed_at.notna() & (c.closed_at <= now)
     overdue = ~closed & (c.due_at < now)
-    k = q.complaint_kpis(store, f, at)
+    k = q.kpis(store, f, at)
     assert k["total"] == len(c)
     assert k["new_today"] == (c.created_at >= day0).sum()
     assert k["last_7d"] == (c.created_at >= day0 - pd.Timedelta(days=6)).sum()
@@ -79,7 +82,7 @@ def test_on_time_rate_edge_cases(closed_on_time, closed, open_past_due, expected
 
 
 def test_kpis_of_an_empty_selection(store, at):
-    k = q.complaint_kpis(store, Filters(kecamatan=("Nowhere",)), at)
+    k = q.kpis(store, Filters(kecamatan=("Nowhere",)), at)
     assert k["total"] == 0 and k["on_time_rate"] is None and k["median_days_to_resolve"] is None
 
 
@@ -108,7 +111,7 @@ def test_count_by_refuses_a_column_outside_the_whitelist(store, at):
 
 
 def test_by_kecamatan_per_10k(store, frames, profile, at):
-    facts = geo.load_facts(profile).set_index("kecamatan")
+    facts = facts_of(profile).set_index("kecamatan")
     got = q.by_kecamatan(store, Filters(), at).set_index("kecamatan")
     counts = frames["complaints"].kecamatan.value_counts()
     assert len(got) == 30
@@ -156,23 +159,23 @@ def test_category_by_kecamatan(store, frames, at):
 
 def test_cctv_queries(store, frames, at):
     cams = frames["cctv_sites"]
-    s = q.cctv_summary(store)
+    s = cctv.summary(store)
     assert s["cameras"] == len(cams) and s["online"] == (cams.status == "online").sum()
     assert s["online_pct"] == pytest.approx(100 * (cams.status == "online").mean())
-    off = q.cctv_offline(store, at)
+    off = cctv.offline(store, at)
     assert set(off.camera_id) == set(cams.camera_id[cams.status != "online"])
     assert off.hours_since_seen.is_monotonic_decreasing
-    byk = q.cctv_by_kecamatan(store).set_index("kecamatan")
+    byk = cctv.by_kecamatan(store).set_index("kecamatan")
     for k, g in cams.groupby("kecamatan"):
         assert byk.loc[k, "online_pct"] == pytest.approx(100 * (g.status == "online").mean())
 
 
 def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
     c, cams = frames["complaints"], frames["cctv_sites"]
-    d = geo.haversine_m(c.lat.to_numpy()[:, None], c.lon.to_numpy()[:, None],
+    d = haversine_m(c.lat.to_numpy()[:, None], c.lon.to_numpy()[:, None],
                         cams.lat.to_numpy()[None, :], cams.lon.to_numpy()[None, :])
     seen = (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
-    got = q.complaints_in_camera_view(store, Filters(), at, by="category").set_index("value")
+    got = cctv.complaints_in_view(store, Filters(), at, by="category").set_index("value")
     for cat, idx in c.groupby("category").groups.items():
         assert got.loc[cat, "complaints"] == len(idx)
         assert got.loc[cat, "in_view"] == seen[c.index.get_indexer(idx)].sum()
@@ -181,12 +184,12 @@ def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
 
 def test_wifi_queries(store, frames):
     w, u = frames["wifi_points"], frames["wifi_usage"]
-    s = q.wifi_summary(store)
+    s = wifi.summary(store)
     last = u.month.max()
     assert s["points"] == len(w) and s["active"] == (w.status == "active").sum()
     assert s["users_last_month"] == u[u.month == last].users.sum()
-    mix = q.wifi_bandwidth_mix(store).set_index("bandwidth_mbps").points.to_dict()
+    mix = wifi.bandwidth_mix(store).set_index("bandwidth_mbps").points.to_dict()
     assert mix == w.bandwidth_mbps.value_counts().to_dict()
-    per = q.wifi_per_10k(store).set_index("kecamatan")
+    per = wifi.per_10k(store).set_index("kecamatan")
     assert per.points.sum() == len(w)
-    assert q.wifi_users_by_month(store).users.sum() == u.users.sum()
+    assert wifi.users_by_month(store).users.sum() == u.users.sum()

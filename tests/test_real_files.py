@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from ccdash.ingest import Mapping, ingest
-from ccdash.profile import REPO_ROOT, load_profile
+from ccdash.data.ingest import Mapping, ingest
+from ccdash.data.profile import REPO_ROOT, load_profile
 
 from .conftest import needs_shared
 

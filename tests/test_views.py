@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash import maps
-from ccdash.profile import REPO_ROOT, load_profile
+from ccdash.present import maps
+from ccdash.data.profile import REPO_ROOT, load_profile
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -196,15 +196,17 @@ def test_data_page_lists_every_source(monkeypatch, city_dir):
 def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     import numpy as np
 
-    from ccdash import coverage as cv, geo
+    from ccdash.analysis import coverage as cv
+    from ccdash.analysis.geometry import haversine_m
+    from ccdash.data.reference import facts_of, shapes_of
 
     at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/coverage.py")
     profile = load_profile(city_dir / "city.toml")
-    g = cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), 10)
+    g = cv.city_grid(shapes_of(profile), facts_of(profile), 10)
     w = pd.read_parquet(city_dir / "wifi_points.parquet")
     w = w[w.status == "active"]
     # Independent: brute-force distances from every point to every cell centre.
-    d = geo.haversine_m(w.lat.to_numpy()[:, None], w.lon.to_numpy()[:, None], g.lat[None, :], g.lon[None, :])
+    d = haversine_m(w.lat.to_numpy()[:, None], w.lon.to_numpy()[:, None], g.lat[None, :], g.lon[None, :])
     covered = (d <= w.coverage_radius_m.to_numpy()[:, None]).any(axis=0)
     own = [np.flatnonzero(g.cells == np.uint64(__import__("h3").api.basic_int.latlng_to_cell(a, b, 10)))
            for a, b in zip(w.lat, w.lon)]

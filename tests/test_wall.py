@@ -7,10 +7,10 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.profile import REPO_ROOT
+from ccdash.data.profile import REPO_ROOT
 
 
-def run(monkeypatch, directory, params, state=None) -> AppTest:
+def run(monkeypatch, directory, params, state=None, allow_failures=False) -> AppTest:
     monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     for k, v in params.items():
@@ -19,7 +19,14 @@ def run(monkeypatch, directory, params, state=None) -> AppTest:
         at.session_state[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    if not allow_failures:  # a panel that raised shows the operator one line, and fails every test here
+        assert failures(at) == {}, failures(at)
     return at
+
+
+def failures(at) -> dict:
+    """Panels that raised in this session, by name (counted by ccdash.app.public.guarded)."""
+    return dict(at.session_state["_panel_failures"]) if "_panel_failures" in at.session_state else {}
 
 
 def texts(at) -> list[str]:
@@ -124,9 +131,41 @@ def test_tour_in_indonesian_by_default(monkeypatch, city_dir):
 def test_every_tour_step_draws(monkeypatch, city_dir, step):
     at = run(monkeypatch, city_dir, {"tour": "1", "step": str(step), "lang": "en"})
     assert not at.warning  # no panel failed
+    assert at.get("plotly_chart") or at.get("deck_gl_json_chart")  # each step shows a chart or a map
 
 
 def test_a_missing_tour_file_is_an_error_not_a_traceback(monkeypatch, writable_city):
     (writable_city / "tour.toml").unlink()
     at = run(monkeypatch, writable_city, {"tour": "1", "lang": "en"})
     assert any("tour captions file not found" in e.value for e in at.error)
+
+
+# view -> (KPI tiles with a value, Plotly charts, deck.gl maps) each wall panel must draw
+WALL_CONTENT = {"overview": (4, 1, 1), "complaints": (0, 2, 0), "cctv": (4, 0, 1), "wifi": (4, 1, 1),
+                "alerts": (0, 0, 0)}
+
+
+@pytest.mark.parametrize("view", WALL_CONTENT)
+def test_every_wall_panel_renders_its_content(monkeypatch, city_dir, view):
+    at = run(monkeypatch, city_dir, {"mode": "wall", "view": view, "lang": "en"})
+    tiles, charts, maps = WALL_CONTENT[view]
+    assert len([m for m in at.metric if m.value not in ("", "–")]) >= tiles
+    assert len(at.get("plotly_chart")) >= charts
+    assert len(at.get("deck_gl_json_chart")) >= maps
+    assert not at.warning
+    if view in ("cctv", "alerts"):  # the offline list and the alert list are text panels
+        assert any(len(t.splitlines()) >= 2 for t in texts(at))
+
+
+def test_a_panel_that_raises_is_counted_and_fails_the_tests(monkeypatch, city_dir):
+    from ccdash.app import public, wall
+
+    def broken(ctx, at):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(wall.PANELS, "overview", broken)
+    before = public.PANEL_FAILURES["overview"]
+    at = run(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": "en"}, allow_failures=True)
+    assert failures(at) == {"overview": 1}
+    assert public.PANEL_FAILURES["overview"] == before + 1
+    assert [w.value for w in at.warning] == ["This panel cannot be shown right now."]

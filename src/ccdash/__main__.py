@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .ingest import IngestError, Mapping, ingest
-from .profile import ProfileError, data_dir, load_profile, profile_path
-from .schema import KINDS
+from .data.ingest import IngestError, Mapping, ingest
+from .data.profile import ProfileError, data_dir, load_profile, profile_path
+from .data.schema import KINDS
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ccdash.profile import REPO_ROOT
+from ccdash.data.profile import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ccdash.profile import REPO_ROOT
+from ccdash.data.profile import REPO_ROOT
 
 DATA = REPO_ROOT / "data"
 PAGES = {"overview": "", "complaints": "complaints", "cctv": "cctv", "wifi": "wifi", "coverage": "coverage",

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ccdash.profile import REPO_ROOT
+from ccdash.data.profile import REPO_ROOT
 
 from .conftest import Page, start_app, stop_app
 
@@ -131,7 +131,7 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
     """Swap in a new complaints file while the wall runs: the tiles change within a refresh."""
     import pandas as pd
 
-    from ccdash.extracts import write_parquet_atomic
+    from ccdash.data.files import write_parquet_atomic
 
     _, url, data = fast_wall
     tab = Page(browser)

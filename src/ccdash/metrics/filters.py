@@ -48,6 +48,11 @@ def where(f: Filters, alias: str = "") -> tuple[str, dict]:
     return (" AND ".join(parts) or "true"), params
 
 
+def in_districts(kecamatan: tuple[str, ...], alias: str = "") -> tuple[str, dict]:
+    """The WHERE clause of the district filter alone (CCTV sites and wifi points have no other dimension)."""
+    return where(Filters(kecamatan=tuple(kecamatan)), alias)
+
+
 def _parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)

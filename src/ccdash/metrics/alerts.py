@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
-from .db import Store
+from ..data.store import Store
+from .registry import query
 
 DEFAULTS = {"baseline_days": 28, "p_threshold": 1e-4, "min_count": 5, "min_ratio": 2.0, "min_rate": 0.5,
             "sla_horizon_hours": 24, "sla_min_count": 5, "cctv_offline_hours": 12}
@@ -81,9 +82,9 @@ def complaint_buckets(store: Store, at: datetime, base_days: int) -> pd.DataFram
                CAST(floor(date_diff('second', created_at, $now) / 86400.0) AS INTEGER) AS bucket,
                count(*) AS n
         FROM complaints
-        WHERE created_at <= $now AND created_at > $now - to_days(CAST($days AS INTEGER) + 1)
-        GROUP BY ALL
-    """, {"now": at, "days": base_days})
+        WHERE created_at <= $now AND created_at > $since
+        GROUP BY category, kecamatan, CAST(floor(date_diff('second', created_at, $now) / 86400.0) AS INTEGER)
+    """, {"now": at, "since": at - timedelta(days=base_days + 1)})
 
 
 def spike_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
@@ -100,9 +101,9 @@ def sla_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
     df = store.query("""
         SELECT agency, count(*) AS n FROM complaints
         WHERE created_at <= $now AND (closed_at IS NULL OR closed_at > $now)
-          AND due_at > $now AND due_at <= $now + to_hours(CAST($h AS INTEGER))
-        GROUP BY agency HAVING count(*) >= $min ORDER BY n DESC
-    """, {"now": at, "h": int(cfg["sla_horizon_hours"]), "min": int(cfg["sla_min_count"])})
+          AND due_at > $now AND due_at <= $horizon
+        GROUP BY agency HAVING count(*) >= $min ORDER BY n DESC, agency
+    """, {"now": at, "horizon": at + timedelta(hours=int(cfg["sla_horizon_hours"])), "min": int(cfg["sla_min_count"])})
     return [Alert("sla", float(n), {"agency": a, "hours": int(cfg["sla_horizon_hours"])}, int(n))
             for a, n in zip(df.agency, df.n)]
 
@@ -112,7 +113,7 @@ def cctv_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
     df = store.query("""
         SELECT name, kecamatan, date_diff('second', last_seen_at, $now) / 3600.0 AS hours
         FROM cctv_sites WHERE status = 'offline' AND date_diff('second', last_seen_at, $now) / 3600.0 >= $h
-        ORDER BY hours DESC
+        ORDER BY hours DESC, name
     """, {"now": at, "h": float(cfg["cctv_offline_hours"])})
     if df.empty:
         return []
@@ -120,6 +121,7 @@ def cctv_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
                                           "worst_hours": float(df.hours.iloc[0])}, len(df))]
 
 
+@query(tables=("complaints", "cctv_sites"))
 def active_alerts(store: Store, at: datetime, cfg_items: tuple) -> list[Alert]:
     """Every alert, most severe spikes first, then SLA, then cameras (cfg as sorted items: cacheable)."""
     cfg = {**DEFAULTS, **dict(cfg_items)}

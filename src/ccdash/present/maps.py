@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from .profile import Profile
+from ..data.spatial import h3_text
+
+from ..data.profile import Profile
 
 # Sequential palette (dark background): low -> high.
 RAMP = np.array([[38, 70, 83], [42, 157, 143], [233, 196, 106], [244, 162, 97], [231, 111, 81]], dtype=float)
@@ -78,6 +80,21 @@ def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", 
     return pdk.Layer("ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"], get_radius=radius_col,
                      radius_min_pixels=min_px, get_fill_color="fill", get_line_color="line",
                      stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True)
+
+
+def coverage_layer(cells: pd.DataFrame, density_hi: float) -> pdk.Layer:
+    """Coverage cells: a cell at least half covered is green, else red, deeper where more people live per hectare.
+
+    `cells` has cell (H3 id), share covered, population, density (residents per ha) and kecamatan.
+    """
+    hi = density_hi or 1.0
+    fill = [[46, 204, 113, int(60 + 140 * s)] if s >= 0.5 else [231, 76, 60, int(40 + 160 * min(x / hi, 1.0))]
+            for s, x in zip(cells["share"], cells["density"])]
+    data = pd.DataFrame({"hex": h3_text(cells["cell"]), "kecamatan": cells["kecamatan"], "fill": fill,
+                         "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])]})
+    return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
+                     extruded=False,  # flat: extruded cells (deck.gl's default) hid the wifi points under them
+                     pickable=True, auto_highlight=True)
 
 
 def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: float | None = None,

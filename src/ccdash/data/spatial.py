@@ -1,28 +1,15 @@
-"""District shapes, point-in-polygon and H3 cells (shapely and h3 do the geometry)."""
+"""What ingest needs of geometry: the district containing a point, H3 cells, and demo district shapes.
+
+shapely and h3 do the work; distances and coverage are in ccdash.analysis.
+"""
 
 from __future__ import annotations
-
-import json
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 from h3.api import basic_int as h3i
-from shapely.geometry import MultiPoint, mapping, shape
-
-from .profile import Profile
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def load_facts(profile: Profile) -> pd.DataFrame:
-    """The districts' facts: kecamatan, centroid, population, area (ha)."""
-    if profile.facts_file is None or not profile.facts_file.exists():
-        return pd.DataFrame(columns=["kecamatan", "centroid_lat", "centroid_lon", "population", "area_ha"])
-    df = pd.read_csv(profile.facts_file)
-    return df.rename(columns={"population_2022": "population"})
+from shapely.geometry import MultiPoint, mapping
 
 
 def voronoi_districts(facts: pd.DataFrame, margin_deg: float = 0.02) -> dict[str, shapely.Geometry]:
@@ -48,25 +35,6 @@ def districts_geojson(shapes: dict[str, shapely.Geometry], name_property: str = 
             for name, geom in sorted(shapes.items())
         ],
     }
-
-
-@lru_cache(maxsize=8)
-def _load_geojson(path: str, mtime: float, name_property: str) -> tuple:
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    out = []
-    for feat in raw.get("features", []):
-        name = (feat.get("properties") or {}).get(name_property)
-        if name and feat.get("geometry"):
-            out.append((name, shape(feat["geometry"])))
-    return tuple(out)
-
-
-def load_districts(profile: Profile) -> dict[str, shapely.Geometry]:
-    """District polygons named in the profile; empty when it names none."""
-    p = profile.districts_file
-    if p is None or not p.exists():
-        return {}
-    return dict(_load_geojson(str(p), p.stat().st_mtime, profile.districts_name_property))
 
 
 def assign_kecamatan(lon: np.ndarray, lat: np.ndarray, shapes: dict[str, shapely.Geometry]) -> np.ndarray:
@@ -120,10 +88,7 @@ def h3_columns(lat, lon, resolutions) -> dict[int, np.ndarray]:
     return {r: base if r == finest else h3_parent(base, r) for r in resolutions}
 
 
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres (numpy broadcasting)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
+
+def h3_text(cells) -> list[str]:
+    """H3 ids as deck.gl reads them: lower-case hex text (queries return the integers, which every engine has)."""
+    return [format(int(c), "x") for c in cells]

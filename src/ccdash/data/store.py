@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .extracts import data_version, extract_path
+from .files import data_version, extract_path
+from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
 
 SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "timestamp": "TIMESTAMP", "date": "DATE"}
@@ -60,7 +61,7 @@ class Store:
 
     def refresh(self) -> tuple:
         """Point the views at the current files; returns the data version used."""
-        version = data_version(self.directory)
+        version = (data_version(self.directory), file_version(self.facts_file))
         if version == self._version:
             return version
         with self._lock:
@@ -78,19 +79,23 @@ class Store:
                 except duckdb.Error as e:
                     problems[table] = f"{path.name} cannot be read: {str(e).splitlines()[0]}"
                     self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
-            self._con.execute(f"CREATE OR REPLACE VIEW districts AS {self._districts_sql()}")
+            # The facts come from data.reference (the geometry code reads the same frame).
+            # A table, not a registered frame: registered frames are invisible to the per-query cursors.
+            self._con.register("_district_facts", load_facts(self.facts_file))
+            self._con.execute("CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
+                              "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
+                              "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
+                              "FROM _district_facts")
+            self._con.unregister("_district_facts")
             self.problems = problems
             self._version = version
         return version
 
-    def _districts_sql(self) -> str:
-        if self.facts_file and Path(self.facts_file).exists():
-            return (f"SELECT kecamatan, CAST(population_2022 AS BIGINT) AS population, "
-                    f"CAST(area_ha AS DOUBLE) AS area_ha, CAST(centroid_lat AS DOUBLE) AS centroid_lat, "
-                    f"CAST(centroid_lon AS DOUBLE) AS centroid_lon FROM read_csv({_literal(self.facts_file)}, header = true)")
-        return ("SELECT CAST(NULL AS VARCHAR) AS kecamatan, CAST(NULL AS BIGINT) AS population, "
-                "CAST(NULL AS DOUBLE) AS area_ha, CAST(NULL AS DOUBLE) AS centroid_lat, "
-                "CAST(NULL AS DOUBLE) AS centroid_lon WHERE false")
+    def version(self, tables=(), facts: bool = False) -> tuple:
+        """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
+        self.refresh()
+        out = tuple(file_version(extract_path(self.directory, t)) for t in tables)
+        return out + ((file_version(self.facts_file),) if facts else ())
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run one read-only query with bound parameters on its own cursor."""

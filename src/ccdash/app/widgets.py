@@ -1,34 +1,23 @@
-"""Pieces several pages draw: KPI tiles, the city map, labelled tables. Data comes from ui.q."""
+"""Pieces several pages draw: KPI tiles, the city map, labelled tables, clickable bars."""
 
 from __future__ import annotations
-
-import json
 
 import pandas as pd
 import streamlit as st
 
-from . import charts, maps
-from .i18n import fmt_num, fmt_pct, fmt_signed
-from .ui import Context, q, set_filter
+from ..data.reference import load_geojson
+from ..metrics import cctv, complaints, wifi
+from ..present import charts, maps
+from ..present.i18n import fmt_num, fmt_pct, fmt_signed
+from .frame import set_filter
+from .state import Context, run
 
 LAYERS = ("hex", "districts", "cctv", "wifi")
 
 
-@st.cache_data(show_spinner=False)
-def districts_geojson(path: str, mtime: float, name_property: str) -> dict:
-    """The district shapes as GeoJSON (names under 'kecamatan')."""
-    raw = json.loads(open(path, encoding="utf-8").read())
-    for f in raw.get("features", []):
-        props = f.get("properties") or {}
-        f["properties"] = {"kecamatan": props.get(name_property)}
-    return raw
-
-
 def city_geojson(ctx: Context) -> dict:
-    p = ctx.profile.districts_file
-    if p is None or not p.exists():
-        return {"type": "FeatureCollection", "features": []}
-    return districts_geojson(str(p), p.stat().st_mtime, ctx.profile.districts_name_property)
+    """The district shapes of the city (names under 'kecamatan'); none without a districts file."""
+    return load_geojson(ctx.profile.districts_file, ctx.profile.districts_name_property)
 
 
 def complaint_kpis(ctx: Context, k: dict) -> None:
@@ -99,22 +88,22 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
     deck_layers = []
     geojson = city_geojson(ctx)
     if "districts" in layers:
-        per = q("by_kecamatan", ctx.filters, ctx.at)
+        per = run(complaints.by_kecamatan, ctx.filters, ctx.at)
         per = per.assign(label=[f"{k}: {fmt_num(v, ctx.lang, 1)} / 10k · {fmt_num(n, ctx.lang)}"
                                 for k, v, n in zip(per.kecamatan, per.per_10k, per.complaints)])
         deck_layers.append(maps.districts_layer(geojson, per, "per_10k"))
     else:
         deck_layers.append(maps.districts_layer(geojson, None, pickable=selectable))
     if "hex" in layers:
-        hexes = q("hex_density", ctx.filters, ctx.at, res=8, min_count=hex_min_count)
+        hexes = run(complaints.hex_density, ctx.filters, ctx.at, res=8, min_count=hex_min_count)
         hexes = hexes.assign(kecamatan="", tip=[f"{fmt_num(n, ctx.lang)} {ctx.t('chart.complaints').lower()}" for n in hexes.complaints])
         deck_layers.append(maps.hex_layer(hexes))
     if "cctv" in layers:
-        cams = q("cctv_sites", ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
+        cams = run(cctv.sites, ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
         deck_layers.append(maps.points_layer(cams, "view_radius_m", layer_id="cctv"))
     if "wifi" in layers:
-        wifi = q("wifi_points", ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
-        deck_layers.append(maps.points_layer(wifi, "coverage_radius_m", layer_id="wifi"))
+        pts = run(wifi.points, ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
+        deck_layers.append(maps.points_layer(pts, "coverage_radius_m", layer_id="wifi"))
     deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom)
     if selectable:
         st.pydeck_chart(deck, key=key, on_select=lambda: _on_map_select(key), selection_mode="single-object",

@@ -1,83 +1,18 @@
-"""The shared Streamlit frame: store, cached queries, language, filters mirrored in the URL."""
+"""The shared frame around every desk page: language, sidebar filters mirrored in the URL, header, notices."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import streamlit as st
 
-from . import queries
-from .db import Store
-from .filters import DIMENSIONS, Filters, from_query_params
-from .i18n import fmt_datetime, normalize_lang, t, value_label
-from .profile import Profile, data_dir, load_profile, profile_path
+from ..data.profile import Profile
+from ..data.store import Store
+from ..metrics.filters import DIMENSIONS, Filters, from_query_params
+from ..present.i18n import fmt_datetime, label, normalize_lang, t
+from .state import Context
 
 DEFAULT_DAYS = 90  # the default date range: the last 90 days of data
-
-
-@st.cache_resource(show_spinner=False)
-def _store(directory: str, facts: str | None) -> Store:
-    return Store(directory, facts)
-
-
-@st.cache_data(show_spinner=False, ttl=60)
-def _profile(path: str, mtime: float) -> Profile:
-    return load_profile(path)
-
-
-def get_profile() -> Profile:
-    p = profile_path()
-    return _profile(str(p), p.stat().st_mtime if p.exists() else 0.0)
-
-
-def get_store() -> Store:
-    prof = get_profile()
-    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, directory: str, version: tuple, args: tuple, kwargs: tuple):
-    return getattr(queries, name)(get_store(), *args, **dict(kwargs))
-
-
-def q(name: str, *args, **kwargs):
-    """Run a named query, cached by its arguments and the data version (a replaced file invalidates)."""
-    store = get_store()
-    version = store.refresh()
-    return _cached(name, str(store.directory), version, args, tuple(sorted(kwargs.items())))
-
-
-def now(profile: Profile) -> datetime:
-    """The reference time of this run (the newest complaint for demo data, else the city clock)."""
-    return queries.now(get_store(), profile, latest=q("latest_complaint"))
-
-
-def ctx() -> "Context":
-    """The frame's context for the page being drawn (set by app.py each run)."""
-    return st.session_state["ctx"]
-
-
-@dataclass
-class Context:
-    profile: Profile
-    lang: str
-    at: datetime
-    options: dict
-    filters: Filters
-
-    def t(self, key: str, **kw) -> str:
-        return t(key, self.lang, **kw)
-
-    def label(self, dim: str, value) -> str:
-        return label(self.profile, self.lang, dim, value)
-
-
-def label(profile: Profile, lang: str, dim: str, value) -> str:
-    """A display label for a stored value (category names from the profile, enums from i18n)."""
-    if dim == "category":
-        return profile.category_label(value, lang)
-    return value_label(dim, value, lang)
 
 
 def language(profile: Profile) -> str:

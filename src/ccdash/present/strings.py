@@ -1,11 +1,6 @@
-"""Every UI string in Bahasa Indonesia and English, and numbers and dates formatted per language."""
+"""Every UI string in Bahasa Indonesia and English: (id, en) pairs by key, and labels of stored codes."""
 
 from __future__ import annotations
-
-import math
-from datetime import date, datetime
-
-LANGS = ("id", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (id, en)
@@ -258,69 +253,3 @@ VALUE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
                   "health_center": ("Puskesmas", "Health center"), "library": ("Taman bacaan", "Library"),
                   "other": ("Lainnya", "Other")},
 }
-
-MONTHS = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
-
-def normalize_lang(lang: str | None, default: str = "id") -> str:
-    return lang if lang in LANGS else default
-
-
-def t(key: str, lang: str, **kw) -> str:
-    """The string for key in lang; the key itself when missing (visible, so it gets fixed)."""
-    pair = STRINGS.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "en" else pair[0]
-    return text.format(**kw) if kw else text
-
-
-def value_label(kind: str, value, lang: str) -> str:
-    pair = VALUE_LABELS.get(kind, {}).get(value)
-    if pair is None:
-        return "" if value is None else str(value)
-    return pair[1] if lang == "en" else pair[0]
-
-
-def fmt_num(x, lang: str, decimals: int = 0) -> str:
-    """1,234.5 in English and 1.234,5 in Indonesian; an en dash for no value."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    s = f"{x:,.{decimals}f}"
-    if lang == "id":
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
-
-
-def fmt_pct(x, lang: str, decimals: int = 1) -> str:
-    """A share in 0..1 as a percentage."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return fmt_num(100 * x, lang, decimals) + "%"
-
-
-def fmt_signed(x, lang: str, decimals: int = 0) -> str:
-    if x is None:
-        return "–"
-    return ("+" if x > 0 else "") + fmt_num(x, lang, decimals)
-
-
-def fmt_date(d, lang: str) -> str:
-    if d is None:
-        return "–"
-    if isinstance(d, datetime):
-        d = d.date()
-    if not isinstance(d, date):
-        d = date.fromisoformat(str(d)[:10])
-    return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
-
-
-def fmt_datetime(dt, lang: str) -> str:
-    if dt is None:
-        return "–"
-    sep = "pukul" if lang == "id" else "at"
-    clock = f"{dt:%H.%M}" if lang == "id" else f"{dt:%H:%M}"
-    return f"{fmt_date(dt, lang)} {sep} {clock}"

@@ -4,35 +4,35 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 from h3.api import basic_int as h3i
 
-from . import coverage as cv, geo, maps
-from .i18n import fmt_num, fmt_pct, fmt_signed
-from .ui import Context, get_store, q, set_filter
-from .views import city_geojson, column_config
+from ..analysis import coverage as cv, planner
+from ..data.reference import file_version, load_facts, load_shapes
+from ..metrics import cctv, complaints, wifi
+from ..present import maps
+from ..present.i18n import fmt_num, fmt_pct, fmt_signed
+from .frame import set_filter
+from .state import Context, get_store, run
+from .widgets import city_geojson, column_config
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _grid(districts: str, mtime: float, facts: str, res: int, pop_file: str | None, pop_mtime: float):
-    from .profile import load_profile, profile_path
-
-    profile = load_profile(profile_path())
-    pop = pd.read_csv(pop_file) if pop_file else None
-    return cv.city_grid(geo.load_districts(profile), geo.load_facts(profile), res, pop)
+def _grid(districts: tuple, name_property: str, facts: tuple, res: int, pop: tuple) -> cv.Grid:
+    # Keyed by the versions of every file it reads: an edited shape, population or profile redraws it.
+    pop_grid = pd.read_csv(pop[0]) if pop[0] is not None and len(pop) > 2 else None
+    return cv.city_grid(load_shapes(districts[0], name_property), load_facts(facts[0]), res, pop_grid)
 
 
 def grid(ctx: Context) -> cv.Grid:
-    p, c = ctx.profile.districts_file, ctx.profile.coverage
-    pop = c["population_grid_file"]
-    return _grid(str(p), p.stat().st_mtime if p and p.exists() else 0.0, str(ctx.profile.facts_file), c["res"],
-                 str(pop) if pop and pop.exists() else None, pop.stat().st_mtime if pop and pop.exists() else 0.0)
+    p, c = ctx.profile, ctx.profile.coverage
+    return _grid(file_version(p.districts_file), p.districts_name_property, file_version(p.facts_file), c["res"],
+                 file_version(c["population_grid_file"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _covered(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, radius: float) -> np.ndarray:
-    pts = q("wifi_points")
+    pts = run(wifi.points)
     pts = pts[(pts.status == "active") & ~pts.ap_id.isin(removed)]
     lat = np.concatenate([pts.lat.to_numpy(float), [a[0] for a in added]])
     lon = np.concatenate([pts.lon.to_numpy(float), [a[1] for a in added]])
@@ -45,39 +45,11 @@ def _plan(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added
           cand_file: str | None) -> pd.DataFrame:
     covered = _covered(_grid, grid_key, version, removed, added, radius)
     cands = pd.read_csv(cand_file) if cand_file else None
-    return cv.plan(_grid, covered, n, radius, cands)
+    return planner.plan(_grid, covered, n, radius, cands)
 
 
 def _key(g: cv.Grid) -> tuple:
     return (g.res, len(g.cells), int(g.cells[0]) if len(g.cells) else 0, float(g.population.sum()))
-
-
-def _cells_layer(g: cv.Grid, covered: np.ndarray, only: np.ndarray | None = None) -> pdk.Layer:
-    """Covered cells green, uncovered red (deeper where more people live per hectare).
-
-    The whole city is drawn one resolution coarser (a seventh as many hexagons, each shaded by the
-    share of it covered) to keep the page light; a chosen district is drawn cell by cell.
-    """
-    dens = g.population / np.maximum(g.area_m2 / 1e4, 1e-9)  # residents per ha
-    hi = float(np.nanpercentile(dens, 95)) or 1.0
-    if only is None:
-        parents = geo.h3_parent(g.cells, g.res - 1)
-        df = pd.DataFrame({"p": parents, "cov": covered.astype(float) * g.area_m2, "area": g.area_m2,
-                           "pop": g.population, "kec": g.kecamatan})
-        agg = df.groupby("p").agg(cov=("cov", "sum"), area=("area", "sum"), pop=("pop", "sum"), kec=("kec", "first"))
-        share = (agg["cov"] / agg["area"]).to_numpy()
-        d = (agg["pop"] / (agg["area"] / 1e4)).to_numpy()
-        hexes, kec, pop = [format(int(c), "x") for c in agg.index], agg["kec"].to_numpy(), agg["pop"].to_numpy()
-    else:
-        share, d = covered[only].astype(float), dens[only]
-        hexes, kec, pop = [format(int(c), "x") for c in g.cells[only]], g.kecamatan[only], g.population[only]
-    fill = [[46, 204, 113, int(60 + 140 * s)] if s >= 0.5 else [231, 76, 60, int(40 + 160 * min(x / hi, 1.0))]
-            for s, x in zip(share, d)]
-    data = pd.DataFrame({"hex": hexes, "kecamatan": kec, "fill": fill,
-                         "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(pop, share)]})
-    return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
-                     extruded=False,  # flat: extruded cells (the default) hid the wifi points under them
-                     pickable=True, auto_highlight=True)
 
 
 def _on_map(key: str) -> None:
@@ -97,13 +69,13 @@ def _on_map(key: str) -> None:
 def render(ctx: Context) -> None:
     c = ctx.profile.coverage
     g = grid(ctx)
-    version = get_store().refresh()
+    version = wifi.points.version(get_store()) + wifi.usage_last_month.version(get_store())
     removed = tuple(st.session_state.get("cov_removed", []))
     added = tuple(st.session_state.get("cov_added", []))
     radius = float(c["new_point_radius_m"])
     base = _covered(g, _key(g), version, (), (), radius)
     now_cov = _covered(g, _key(g), version, removed, added, radius)
-    points, users = q("wifi_points"), q("wifi_usage_last_month")
+    points, users = run(wifi.points), run(wifi.usage_last_month)
     kec = ctx.filters.kecamatan
 
     t0, t1 = cv.totals(g, base), cv.totals(g, now_cov)
@@ -124,7 +96,9 @@ def render(ctx: Context) -> None:
 
     st.subheader(ctx.t("cov.map"))
     only = np.isin(g.kecamatan, kec) if kec else None
-    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=True), _cells_layer(g, now_cov, only)]
+    cells = cv.fine_cells(g, now_cov, only) if only is not None else cv.coarse_cells(g, now_cov)
+    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=True),
+              maps.coverage_layer(cells, cv.density_scale(g))]
     pts = points[points.status == "active"]
     if kec:
         pts = pts[pts.kecamatan.isin(kec)]
@@ -190,7 +164,7 @@ def render(ctx: Context) -> None:
             st.rerun()
 
     st.subheader(ctx.t("cov.bandwidth"))
-    bw = cv.bandwidth_per_user(points, users, float(c["peak_hour_share"]))
+    bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]))
     if kec:
         bw = bw[bw.kecamatan.isin(kec)]
     st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)))
@@ -199,8 +173,8 @@ def render(ctx: Context) -> None:
 
     st.subheader(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))
-    cells = q("complaint_cells", ctx.filters, ctx.at, 9)
-    spots = cv.blind_spots(cells, q("cctv_sites"), points, 9, top=20)
+    hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)
+    spots = planner.blind_spots(hot, run(cctv.sites), points, 9, top=20)
     st.dataframe(spots, hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
     st.download_button(ctx.t("cov.download_blind"), spots.to_csv(index=False), file_name="camera_sites.csv",
                        mime="text/csv", key="cov_dl_blind", on_click="ignore")

@@ -1,0 +1,166 @@
+"""The desk pages: Overview, Complaints, CCTV, Public wifi. Each reads the context, runs named queries, draws."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..metrics import cctv as cctv_q, complaints as complaints_q, wifi as wifi_q
+from ..present import charts
+from ..present.i18n import fmt_num, fmt_pct
+from . import widgets
+from .frame import header
+from .state import Context, run
+from .widgets import plot
+
+
+
+def overview(ctx: Context) -> None:
+    """Overview (Ringkasan): the city at a glance."""
+    header(ctx, "nav.overview")
+
+    widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
+    cctv, wifi = run(cctv_q.summary, ctx.filters.kecamatan), run(wifi_q.summary, ctx.filters.kecamatan)
+    c = st.columns(3)
+    c[0].metric(ctx.t("kpi.cctv_online"), fmt_pct((cctv["online_pct"] or 0) / 100 if cctv["cameras"] else None, ctx.lang),
+                help=f"{fmt_num(cctv['online'], ctx.lang)} / {fmt_num(cctv['cameras'], ctx.lang)}")
+    c[1].metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
+    c[2].metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
+
+    left, right = st.columns([2, 1])
+    with left:
+        st.subheader(ctx.t("chart.trend"))
+        plot(ctx, charts.trend(run(complaints_q.daily_trend, ctx.filters, ctx.at), ctx.t("chart.daily"),
+                                     ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="ov_trend")
+    with right:
+        top = run(complaints_q.count_by, ctx.filters, "category", ctx.at, 8)
+        widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
+
+    st.subheader(ctx.t("map.title"))
+    names = {k: ctx.t(f"map.{k}") for k in widgets.LAYERS}
+    layers = st.pills(ctx.t("map.layers"), list(widgets.LAYERS), selection_mode="multi", default=["hex", "districts"],
+                      format_func=names.get, key="ov_layers")
+    widgets.city_map(ctx, layers or [], key="ov_map")
+
+
+def complaints(ctx: Context) -> None:
+    """Complaints (Pengaduan): filters, trend, heatmap, agency scorecard, hotspots, drill-down."""
+    header(ctx, "nav.complaints")
+    st.caption(ctx.t("complaints.click_hint"))
+
+    kpis = run(complaints_q.kpis, ctx.filters, ctx.at)
+    widgets.complaint_kpis(ctx, kpis)
+    st.subheader(ctx.t("chart.trend"))
+    plot(ctx, charts.trend(run(complaints_q.daily_trend, ctx.filters, ctx.at), ctx.t("chart.daily"),
+                                 ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="cp_trend")
+
+    left, right = st.columns(2)
+    with left:
+        widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters, "category", ctx.at), "category", "complaints", "cp_cat",
+                            ctx.t("filters.category"))
+    with right:
+        per = run(complaints_q.by_kecamatan, ctx.filters, ctx.at).rename(columns={"kecamatan": "value"})
+        widgets.clickable_bar(ctx, per, "kecamatan", "per_10k", "cp_kec", ctx.t("chart.per_10k"),
+                            text_fmt=lambda v: fmt_num(v, ctx.lang, 1), color="#4cc9f0")
+
+    st.subheader(ctx.t("chart.heatmap"))
+    heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
+    plot(ctx, charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
+
+    st.subheader(ctx.t("complaints.scorecard"))
+    widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ctx.t("complaints.hotspots"))
+        widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
+    with right:
+        st.subheader(ctx.t("complaints.choropleth"))
+        widgets.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True, zoom=ctx.profile.zoom - 0.6)
+
+    st.subheader(ctx.t("complaints.table"))
+    total = kpis["total"]
+    rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
+    st.caption(ctx.t("complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)))
+    widgets.table(ctx, rows, key="cp_rows", height=420)
+    filters, at = ctx.filters, ctx.at
+    st.download_button(ctx.t("complaints.download"), data=lambda: run(complaints_q.complaint_rows, filters, at, None).to_csv(index=False),
+                       file_name="complaints_filtered.csv", mime="text/csv", key="cp_download", on_click="ignore")
+
+
+def cctv(ctx: Context) -> None:
+    """CCTV: camera status on the map, online share, offline list, and complaints a camera could verify."""
+    kec = ctx.filters.kecamatan  # cameras follow the district filter
+    header(ctx, "nav.cctv")
+
+    s = run(cctv_q.summary, kec)
+    c = st.columns(4)
+    c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
+    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct(s["online_pct"] / 100 if s["online_pct"] is not None else None, ctx.lang))
+    c[2].metric(ctx.label("status", "offline"), fmt_num(s["offline"], ctx.lang))
+    c[3].metric(ctx.label("status", "maintenance"), fmt_num(s["maintenance"], ctx.lang))
+
+    st.subheader(ctx.t("cctv.map"))
+    widgets.city_map(ctx, ["cctv"], key="cc_map")
+
+    left, right = st.columns(2)
+    with left:
+        byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
+        st.subheader(ctx.t("cctv.by_kecamatan"))
+        plot(ctx, charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
+                                    x_title=ctx.t("chart.online_pct"), color="#2ecc71",
+                                    text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
+    with right:
+        st.subheader(ctx.t("cctv.by_kind"))
+        kinds = run(cctv_q.by_kind, kec)
+        kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
+        plot(ctx, charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
+                                       {s: ctx.label("status", s) for s in kinds.status.unique()},
+                                       y_title=ctx.t("chart.cameras")), key="cc_kind")
+        st.subheader(ctx.t("cctv.offline"))
+        widgets.table(ctx, widgets.labelled(ctx, run(cctv_q.offline, ctx.at, kecamatan=kec)), key="cc_offline", height=320)
+
+    st.subheader(ctx.t("cctv.integration"))
+    st.caption(ctx.t("cctv.integration_help"))
+    left, right = st.columns(2)
+    for col, by, title in ((left, "kecamatan", "cctv.by_district"), (right, "category", "cctv.by_category")):
+        with col:
+            df = run(cctv_q.complaints_in_view, ctx.filters, ctx.at, by)
+            df = df.assign(label=[ctx.label(by, v) for v in df.value])
+            st.markdown(f"**{ctx.t(title)}**")
+            plot(ctx, charts.hbar(df, "in_view_pct", "label", x_title=ctx.t("chart.in_view_pct"), color="#9b5de5",
+                                        text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%"), key=f"cc_int_{by}")
+
+
+def wifi(ctx: Context) -> None:
+    """Public wifi: points with coverage, site types, bandwidth mix, users, points per 10k residents."""
+    kec = ctx.filters.kecamatan  # wifi points follow the district filter
+    header(ctx, "nav.wifi")
+
+    s = run(wifi_q.summary, kec)
+    c = st.columns(4)
+    c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
+    c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
+    c[2].metric(ctx.t("wifi.at_300"), fmt_pct(s["at_300"] / s["points"] if s["points"] else None, ctx.lang))
+    c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
+
+    st.subheader(ctx.t("wifi.map"))
+    widgets.city_map(ctx, ["wifi"], key="wf_map")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(ctx.t("wifi.by_site_type"))
+        types = run(wifi_q.by_site_type, kec).rename(columns={"site_type": "value"})
+        types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
+        plot(ctx, charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
+        st.subheader(ctx.t("wifi.users"))
+        plot(ctx, charts.line(run(wifi_q.users_by_month, kec), "month", "users", ctx.t("chart.users"),
+                                    y_title=ctx.t("chart.users"), lang=ctx.lang), key="wf_users")
+    with right:
+        st.subheader(ctx.t("wifi.bandwidth"))
+        mix = run(wifi_q.bandwidth_mix, kec)
+        plot(ctx, charts.donut([f"{b} Mbps" for b in mix.bandwidth_mbps], mix.points), key="wf_mix")
+        st.subheader(ctx.t("wifi.per_10k"))
+        per = run(wifi_q.per_10k)
+        plot(ctx, charts.hbar(per.sort_values("per_10k", ascending=False), "per_10k", "kecamatan",
+                                    x_title=ctx.t("col.per_10k"), color="#4cc9f0",
+                                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1)), key="wf_per10k")

@@ -1,0 +1,216 @@
+"""What the wall and the tour share: big dark type, screen scale, private maps, last good data, the top bar.
+
+Privacy on both: no complaint free text, no personal data, hexagons under k complaints hidden.
+Only static CSS is written as HTML; every data value goes through text elements.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from ..data.clock import city_time
+from ..metrics import cctv, complaints, wifi
+from ..metrics.filters import Filters
+from ..metrics.freshness import is_stale
+from ..metrics.registry import Query
+from ..present import maps
+from ..present.i18n import fmt_datetime, fmt_num, fmt_pct
+from .playlist import rotation
+from .state import Context, get_store, run
+from .widgets import city_geojson
+
+log = logging.getLogger(__name__)
+PANEL_FAILURES: Counter = Counter()  # panel -> failures since the process started, every session together
+
+WALL_CSS = """
+<style>
+[data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
+[data-testid=stToolbar], [data-testid=stDecoration], footer { display: none !important; }
+.stApp, [data-testid=stAppViewContainer], [data-testid=stMain] { background: #000 !important; }
+[data-testid=stMainBlockContainer] { padding: 0.6rem 1.6rem 0 1.6rem !important; max-width: 100% !important; }
+html { font-size: 19px; }
+@media (min-width: 2500px) { html { font-size: 36px; } }
+.stApp, .stApp p, .stApp span { color: #f5f7fa; }
+.stApp [data-testid=stText] { font-size: 1.35rem; }
+[data-testid=stMetricValue] { font-size: 3.2rem !important; font-weight: 700; line-height: 1.1; }
+[data-testid=stMetricLabel] p { font-size: 1.25rem !important; color: #c9d1d9 !important; }
+[data-testid=stMetricDelta] { font-size: 1.1rem !important; }
+.st-key-wall_clock [data-testid=stText], .st-key-tour_clock [data-testid=stText] {
+  font-size: 2.4rem; font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
+.st-key-wall_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; }
+.st-key-wall_badge [data-testid=stText] { font-size: 1.2rem; text-align: right; }
+.st-key-wall_stale [data-testid=stText] { font-size: 1.5rem; font-weight: 800; color: #000 !important;
+  background: #ff453a; padding: 0.2rem 0.6rem; border-radius: 0.3rem; text-align: center; }
+.st-key-wall_synthetic [data-testid=stText], .st-key-wall_synthetic [data-testid=stText] * {
+  font-size: 1.1rem; color: #ffb020 !important; }
+.st-key-wall_ticker { overflow: hidden; border-top: 2px solid #ffb020; padding-top: 0.3rem; }
+.st-key-wall_ticker [data-testid=stText], .st-key-wall_ticker [data-testid=stText] * {
+  white-space: nowrap !important; color: #ffb020 !important; font-size: 1.6rem; }
+.st-key-wall_ticker [data-testid=stText] { display: inline-block; width: max-content; max-width: none !important;
+  padding-left: 100%; animation: ccdash-ticker 90s linear infinite; }
+@keyframes ccdash-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
+.st-key-wall_alerts [data-testid=stText] { font-size: 1.7rem; line-height: 1.5; white-space: pre-wrap; }
+.st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }
+.st-key-tour_title [data-testid=stText] { font-size: 2.4rem; font-weight: 800; }
+</style>
+"""
+BIG_FONT = 20
+
+
+def scale() -> float:
+    """Size factor of this screen (?scale=2 on a 3840x2160 wall): maps, charts and type grow together."""
+    return st.session_state.get("_scale", 1.0)
+
+
+def read_scale() -> None:
+    try:
+        st.session_state._scale = min(3.0, max(1.0, float(st.query_params.get("scale", 1))))
+    except ValueError:
+        st.session_state._scale = 1.0
+
+
+def css() -> None:
+    st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
+    if scale() > 1:  # a number we parsed and clamped, never text from the URL
+        st.markdown(f"<style>html {{ font-size: {19 * scale():.0f}px !important; }}</style>", unsafe_allow_html=True)
+
+
+def big(fig):
+    fig.update_layout(font=dict(size=BIG_FONT * scale()), margin=dict(l=10, r=10, t=10, b=10),
+                      height=(fig.layout.height or 400) * scale())
+    return fig
+
+
+STATIC = {"config": {"staticPlot": True}, "theme": None}  # wall charts: no hover, our own type sizes
+
+
+def safe_run(query: Query, table: str, *args, key: str | None = None, **kwargs):
+    """run(), but while `table`'s file cannot be read the last good result is kept on screen."""
+    store = get_store()
+    store.refresh()
+    good = st.session_state.setdefault("_last_good", {})
+    k = key or query.name
+    if table in store.problems and k in good:
+        return good[k]
+    result = run(query, *args, **kwargs)
+    if table not in store.problems:
+        good[k] = result
+    return result
+
+
+def reference_time(ctx: Context) -> datetime:
+    """`now` for the panels; the last good one while the complaints file is unreadable."""
+    store = get_store()
+    store.refresh()
+    good = st.session_state.setdefault("_last_good", {})
+    if "complaints" in store.problems and "at" in good:
+        return good["at"]
+    if "complaints" not in store.problems:
+        good["at"] = ctx.at
+    return ctx.at
+
+
+def kpi_row(ctx: Context, k: dict) -> None:
+    c = st.columns(4)
+    c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang))
+    c[1].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
+    c[2].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang))
+    c[3].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
+
+
+def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, zoom_delta: float = -0.6) -> None:
+    """Map for public screens: hexagons under k complaints hidden, no free text anywhere."""
+    k_min = int(ctx.profile.threshold("k_anonymity", 5))
+    deck_layers = []
+    geo = city_geojson(ctx)
+    if "districts" in layers:
+        per = safe_run(complaints.by_kecamatan, "complaints", Filters(), at, key="by_kec")
+        per = per.assign(label=[f"{fmt_num(v, ctx.lang, 1)} / 10k" for v in per.per_10k])
+        deck_layers.append(maps.districts_layer(geo, per, "per_10k", pickable=False))
+    else:
+        deck_layers.append(maps.districts_layer(geo, None, pickable=False))
+    if "hex" in layers:
+        start = (at - timedelta(days=29)).date()
+        hexes = safe_run(complaints.hex_density, "complaints", Filters(start=start), at, res=8, min_count=k_min, key="hex")
+        deck_layers.append(maps.hex_layer(hexes))
+    if "cctv" in layers:
+        deck_layers.append(maps.points_layer(safe_run(cctv.sites, "cctv_sites"), "view_radius_m", layer_id="cctv",
+                                             min_px=4))
+    if "wifi" in layers:
+        deck_layers.append(maps.points_layer(safe_run(wifi.points, "wifi_points"), "coverage_radius_m",
+                                             layer_id="wifi", min_px=3))
+    deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
+    st.pydeck_chart(deck, height=int(height * scale()))
+
+
+def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
+    store = get_store()
+    c = st.columns([6, 3, 1, 2], vertical_alignment="center")
+    with c[0]:
+        st.container(key="wall_title").text(f"{ctx.profile.name} · {title}")
+        if ctx.profile.synthetic:
+            st.container(key="wall_synthetic").text(ctx.t("app.synthetic"))
+    with c[1]:
+        newest = run(complaints.latest_complaint) if "complaints" not in store.problems else st.session_state.get(
+            "_last_good", {}).get("at")
+        clock_now = at if ctx.profile.clock == "data" else city_time(ctx.profile)
+        stale_h = float(ctx.profile.threshold("stale_hours", 24))
+        if newest is None:
+            st.container(key="wall_stale").text(ctx.t("wall.no_data"))
+        elif is_stale(newest, clock_now, stale_h):
+            st.container(key="wall_stale").text(ctx.t("wall.stale", when=fmt_datetime(newest, ctx.lang)))
+        else:
+            st.container(key="wall_badge").text(ctx.t("wall.as_of", when=fmt_datetime(newest, ctx.lang)))
+    with c[3]:
+        clock(ctx, key)
+
+
+def clock(ctx: Context, key: str) -> None:
+    @st.fragment(run_every=1.0)
+    def tick():
+        now = city_time(ctx.profile)
+        st.container(key=key).text(f"{now:%H:%M:%S} {ctx.profile.timezone_label}")
+        _maybe_advance(ctx)
+
+    tick()
+
+
+def _maybe_advance(ctx: Context) -> None:
+    """From the 1-second clock: rerun the whole screen when the view, the data or the interval is due."""
+    state = st.session_state
+    if state.get("_in_full_run", True):
+        return  # the whole screen is being drawn right now; only the clock's own reruns decide
+
+    version = get_store().refresh()
+    due = time.monotonic() - state.get("_rendered_at", time.monotonic()) >= ctx.profile.wall_refresh_seconds
+    if "wall_index" in state:
+        idx, _ = rotation(ctx.profile.wall_playlist, time.monotonic() - state.wall_start, state.get("_pinned"))
+        changed = idx != state.wall_index
+    else:
+        changed = tour_elapsed() >= state.get("_tour_seconds", float("inf"))  # render_tour advances
+    if changed or due or version != state.get("_rendered_version"):
+        st.rerun(scope="app")
+
+
+
+def tour_elapsed() -> float:
+    return time.monotonic() - st.session_state.get("tour_started", time.monotonic())
+
+
+def guarded(ctx: Context, name: str, draw, *args):
+    """Draw one panel. A failure shows the operator one line; it is logged and counted (per process and
+    in the session's `_panel_failures`) so that tests fail on it."""
+    try:
+        return draw(*args)
+    except Exception:
+        log.exception("panel %r failed", name)
+        PANEL_FAILURES[name] += 1
+        st.session_state.setdefault("_panel_failures", Counter())[name] += 1
+        st.warning(ctx.t("wall.panel_failed"), icon="⚠️")
+        return None

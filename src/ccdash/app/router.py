@@ -1,0 +1,49 @@
+"""The router: page config, language, the hands-free screens or the desk pages with their shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..metrics import complaints
+from ..metrics.filters import Filters
+from ..present.i18n import t
+from . import frame
+from .state import Context, get_profile, get_store, now, run
+
+
+def main() -> None:
+    st.set_page_config(page_title="ccdash", layout="wide")
+    profile = get_profile()
+    store = get_store()
+    lang = frame.language(profile)
+    wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")
+    tour = st.Page("app_pages/tour.py", title=t("wall.tour", lang), url_path="tour")
+
+    if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
+        # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
+        st.session_state.ctx = Context(profile, lang, now(profile), {}, Filters())
+        st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden").run()
+        return
+
+    options = run(complaints.filter_options)
+    filters = frame.sidebar(profile, lang, options)
+    lang = st.session_state.lang
+    st.session_state.ctx = Context(profile, lang, now(profile), options, filters)
+    frame.write_url(filters, lang)
+
+    pages = {
+        t("nav.section.views", lang): [
+            st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
+            st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
+            st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
+            st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
+            st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage"),
+        ],
+        t("wall.section", lang): [wall, tour],
+        t("nav.section.admin", lang): [
+            st.Page("app_pages/data.py", title=t("nav.data", lang), url_path="data"),
+        ],
+    }
+    page = st.navigation(pages)
+    frame.notices(lang, store)
+    page.run()

@@ -1,0 +1,78 @@
+"""The frame's state: the store, the profile, named queries cached by their inputs' versions, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+import streamlit as st
+
+from ..data.clock import reference_now
+from ..data.profile import Profile, data_dir, load_profile, profile_path
+from ..data.reference import file_version
+from ..data.store import Store
+from ..metrics import complaints
+from ..metrics.filters import Filters
+from ..metrics.registry import Query, all_queries
+from ..present.i18n import label, t
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@st.cache_resource(show_spinner=False)
+def _store(directory: str, facts: str | None) -> Store:
+    return Store(directory, facts)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _profile(path: str, version: tuple) -> Profile:
+    return load_profile(path)
+
+
+def get_profile() -> Profile:
+    """The city profile, read again whenever its file changes."""
+    p = profile_path()
+    return _profile(str(p), file_version(p))
+
+
+def get_store() -> Store:
+    prof = get_profile()
+    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, directory: str, version: tuple, args: tuple, kwargs: tuple):
+    return all_queries()[name](get_store(), *args, **dict(kwargs))
+
+
+def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """A named query, cached by its arguments and the versions of exactly the inputs it declares."""
+    store = get_store()
+    return _cached(query.name, str(store.directory), query.version(store), args, tuple(sorted(kwargs.items())))
+
+
+def now(profile: Profile) -> datetime:
+    """The reference time of this run (the newest complaint for demo data, else the city clock)."""
+    return reference_now(profile, run(complaints.latest_complaint))
+
+
+def ctx() -> "Context":
+    """The frame's context for the page being drawn (set by app.py each run)."""
+    return st.session_state["ctx"]
+
+
+@dataclass
+class Context:
+    profile: Profile
+    lang: str
+    at: datetime
+    options: dict
+    filters: Filters
+
+    def t(self, key: str, **kw) -> str:
+        return t(key, self.lang, **kw)
+
+    def label(self, dim: str, value) -> str:
+        return label(self.profile, self.lang, dim, value)

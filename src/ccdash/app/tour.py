@@ -1,0 +1,101 @@
+"""The visitor tour (?tour=1): the city's story in captioned steps, on a timer or by the presenter's keys."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from ..data.tour import load_tour
+from ..metrics import cctv, complaints
+from ..metrics.filters import Filters
+from ..present import charts
+from ..present.i18n import fmt_num, fmt_pct
+from .public import STATIC, big, css, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar, tour_elapsed
+from .state import Context, get_store
+from .widgets import plot
+
+def _tour_move(delta: int, n: int) -> None:
+    st.session_state.tour_step = (st.session_state.get("tour_step", 0) + delta) % n
+    st.session_state.tour_started = time.monotonic()
+
+
+def tour_journey(ctx: Context, at: datetime) -> None:
+    """How complaints travel: counts per lifecycle status over the last 90 days, and the on-time rate."""
+    f = Filters(start=(at - timedelta(days=89)).date())
+    by = safe_run(complaints.count_by, "complaints", f, "status", at, key="journey")
+    order = ["new", "verified", "dispatched", "in_progress", "resolved", "rejected"]
+    by = by.set_index("value").reindex(order).fillna(0).reset_index()
+    by = by.assign(label=[ctx.label("status", v) for v in by["value"]])
+    k = safe_run(complaints.kpis, "complaints", f, at, key="journey_kpis")
+    c = st.columns(3)
+    c[0].metric(ctx.t("kpi.total"), fmt_num(k["total"], ctx.lang))
+    c[1].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
+    c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+    st.text(ctx.t("tour.journey"))
+    plot(ctx, big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
+                                     text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
+                    **STATIC)
+
+
+def tour_headline(ctx: Context, at: datetime) -> None:
+    kpi_row(ctx, safe_run(complaints.kpis, "complaints", Filters(), at, key="kpis"))
+    trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=89)).date()), at,
+                     key="trend90")
+    plot(ctx, big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=460,
+                               lang=ctx.lang)), key="tour_trend", **STATIC)
+
+
+def tour_cctv(ctx: Context, at: datetime) -> None:
+    private_map(ctx, at, ("cctv",), 520)
+    cov = safe_run(cctv.complaints_in_view, "complaints", Filters(), at, "category", key="cov")
+    share = cov.in_view.sum() / cov.complaints.sum() if len(cov) else None
+    st.metric(ctx.t("cctv.integration"), fmt_pct(share, ctx.lang))
+
+
+TOUR_VIEWS = {
+    "headline": tour_headline,
+    "map": lambda ctx, at: private_map(ctx, at, ("hex", "districts"), 640),
+    "journey": lambda ctx, at: tour_journey(ctx, at),
+    "cctv": tour_cctv,
+    "wifi": lambda ctx, at: private_map(ctx, at, ("wifi",), 640),
+}
+
+
+def render_tour(ctx: Context) -> None:
+    read_scale()
+    css()
+    try:
+        steps = load_tour(ctx.profile.tour_file)
+    except (ValueError, OSError) as e:
+        st.error(ctx.t("tour.error", error=str(e)))
+        return
+    state = st.session_state
+    state._in_full_run = True
+    n = len(steps)
+    if "tour_step" not in state:
+        raw = st.query_params.get("step")
+        state.tour_step = (int(raw) - 1) % n if raw and raw.isdigit() and int(raw) >= 1 else 0
+        state.tour_started = time.monotonic()
+    if tour_elapsed() >= steps[state.tour_step % n].seconds:  # the timer ran out: next step
+        _tour_move(1, n)
+    step = steps[state.tour_step % n]
+    state._tour_seconds = step.seconds
+    at = reference_time(ctx)
+    top_bar(ctx, ctx.t("wall.tour"), at, "tour_clock")
+    left, right = st.columns([2, 3])
+    with left:
+        st.container(key="tour_title").text(step.title[ctx.lang])
+        st.container(key="tour_caption").text(step.caption[ctx.lang])
+        st.caption(ctx.t("tour.step", i=state.tour_step % n + 1, n=n))
+        b = st.columns(2)
+        b[0].button(ctx.t("tour.back"), key="tour_back", shortcut="Left", on_click=_tour_move, args=(-1, n),
+                    width="stretch")
+        b[1].button(ctx.t("tour.next"), key="tour_next", shortcut="Right", on_click=_tour_move, args=(1, n),
+                    type="primary", width="stretch")
+    with right:
+        guarded(ctx, f"tour.{step.view}", TOUR_VIEWS[step.view], ctx, at)
+    state._rendered_at = time.monotonic()
+    state._rendered_version = get_store().refresh()
+    state._in_full_run = False

@@ -1,0 +1,129 @@
+"""The wall display (?mode=wall): rotates through the profile's playlist, redraws itself, shows alerts.
+
+A panel that fails shows the operator one line, and is logged and counted (see public.guarded).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from ..metrics import alerts, cctv, complaints, wifi
+from ..metrics.filters import Filters
+from ..present import charts
+from ..present.alert_text import alert_sentence
+from ..present.i18n import fmt_num, fmt_pct
+from .playlist import rotation
+from .public import STATIC, big, css, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
+from .state import Context, get_store
+from .widgets import plot
+
+def panel_overview(ctx: Context, at: datetime) -> None:
+    kpi_row(ctx, safe_run(complaints.kpis, "complaints", Filters(), at, key="kpis"))
+    left, right = st.columns([3, 2])
+    with left:
+        private_map(ctx, at, ("hex", "districts"), 560)
+    with right:
+        st.text(ctx.t("wall.last_30"))
+        trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
+        fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520, lang=ctx.lang)
+        plot(ctx, big(fig), key="wall_trend", **STATIC)
+
+
+def panel_complaints(ctx: Context, at: datetime) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.text(ctx.t("wall.top_7d"))
+        top = safe_run(complaints.count_by, "complaints", Filters(start=(at - timedelta(days=6)).date()), "category", at, 8,
+                     key="top7")
+        top = top.assign(label=[ctx.label("category", v) for v in top.value])
+        plot(ctx, big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
+                        **STATIC)
+    with right:
+        st.text(ctx.t("wall.on_time_by_agency"))
+        sc = safe_run(complaints.agency_scorecard, "complaints", Filters(start=(at - timedelta(days=89)).date()), at, key="score")
+        plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
+                                         text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
+                        key="wall_score", **STATIC)
+
+
+def panel_cctv(ctx: Context, at: datetime) -> None:
+    s = safe_run(cctv.summary, "cctv_sites")
+    c = st.columns(4)
+    c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
+    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct((s["online_pct"] or 0) / 100, ctx.lang))
+    c[2].metric(ctx.label("status", "offline"), fmt_num(s["offline"], ctx.lang))
+    c[3].metric(ctx.label("status", "maintenance"), fmt_num(s["maintenance"], ctx.lang))
+    left, right = st.columns([3, 2])
+    with left:
+        private_map(ctx, at, ("cctv",), 560)
+    with right:
+        st.text(ctx.t("cctv.offline"))
+        off = safe_run(cctv.offline, "cctv_sites", at, key="offline").head(10)
+        lines = [f"{h:>6.0f} h  {n}" for n, h in zip(off.name, off.hours_since_seen.fillna(0))]
+        st.container(key="wall_alerts").text("\n".join(lines) or "–")
+
+
+def panel_wifi(ctx: Context, at: datetime) -> None:
+    s = safe_run(wifi.summary, "wifi_points")
+    c = st.columns(4)
+    c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
+    c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
+    c[2].metric(ctx.t("wifi.at_300"), fmt_pct(s["at_300"] / s["points"] if s["points"] else None, ctx.lang))
+    c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
+    left, right = st.columns([3, 2])
+    with left:
+        private_map(ctx, at, ("wifi",), 560)
+    with right:
+        st.text(ctx.t("wifi.users"))
+        plot(ctx, big(charts.line(safe_run(wifi.users_by_month, "wifi_usage"), "month", "users", "",
+                                         height=520, lang=ctx.lang)), key="wall_users", **STATIC)
+
+
+def panel_alerts(ctx: Context, at: datetime, items) -> None:
+    st.container(key="wall_alerts").text("\n".join(f"▲ {x}" for x in items) if items else ctx.t("alert.none"))
+
+
+PANELS = {"overview": panel_overview, "complaints": panel_complaints, "cctv": panel_cctv, "wifi": panel_wifi}
+
+
+def current_alerts(ctx: Context, at: datetime) -> list[str]:
+    cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
+    found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
+    return [alert_sentence(a, ctx.lang, ctx.label) for a in found]
+
+
+def render_wall(ctx: Context) -> None:
+    read_scale()
+    css()
+    state = st.session_state
+    state._in_full_run = True
+    playlist = ctx.profile.wall_playlist
+    pinned = st.query_params.get("view")
+    state._pinned = pinned if pinned in [v for v, _ in playlist] else None
+    state.setdefault("wall_start", time.monotonic())
+    idx, left = rotation(playlist, time.monotonic() - state.wall_start, state._pinned)
+    view = playlist[idx][0]
+    state.wall_index = idx
+    at = reference_time(ctx)
+    top_bar(ctx, ctx.t(f"wall.view.{view}"), at, "wall_clock")
+    store = get_store()
+    if store.problems:
+        st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
+    items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
+    if view == "alerts":
+        guarded(ctx, "alerts", panel_alerts, ctx, at, items)
+    else:
+        guarded(ctx, view, PANELS[view], ctx, at)
+    nxt = playlist[(idx + 1) % len(playlist)][0]
+    footer = ctx.t("wall.pinned") if state._pinned else ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"),
+                                                               s=int(left))
+    st.caption(footer)
+    st.container(key="wall_ticker").text("   •   ".join(items) if items else ctx.t("alert.none"))
+    state._rendered_at = time.monotonic()
+    state._rendered_version = store.refresh()
+    state._in_full_run = False
+
+

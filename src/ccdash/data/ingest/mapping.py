@@ -1,0 +1,82 @@
+"""How a foreign extract becomes canonical: the mapping file, and renaming and recoding columns."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..schema import Table
+from .errors import IngestError
+
+# Columns a source may leave out because ingest can derive them.
+DERIVABLE = {
+    "complaints": {"due_at", "agency", "kecamatan"},
+    "cctv_sites": {"kecamatan", "view_radius_m"},
+    "wifi_points": {"kecamatan", "coverage_radius_m"},
+    "wifi_usage": set(),
+}
+
+
+@dataclass
+class Mapping:
+    """How a foreign extract becomes canonical: column renames, value maps, patterns, dates."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column -> {source: canonical}
+    patterns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {regex: canonical}
+    constants: dict[str, object] = field(default_factory=dict)  # canonical column -> fixed value
+    date_format: str | None = None  # strftime format of every date column
+    date_formats: dict[str, str] = field(default_factory=dict)  # per column
+    timezone: str | None = None  # zone of naive source times, when not the city's
+
+    @classmethod
+    def load(cls, path: Path | str) -> "Mapping":
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IngestError(f"mapping file not found: {path}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise IngestError(f"mapping file {path} is not valid TOML: {e}") from None
+        dates = raw.get("dates", {})
+        return cls(
+            columns={k: str(v) for k, v in raw.get("columns", {}).items()},
+            values={k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()},
+            patterns={k: dict(v) for k, v in raw.get("patterns", {}).items()},
+            constants=dict(raw.get("constants", {})),
+            date_format=dates.get("format"),
+            date_formats={k: v for k, v in dates.get("columns", {}).items()},
+            timezone=dates.get("timezone"),
+        )
+
+
+def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd.DataFrame:
+    """Rename and recode a source frame into canonical columns (still strings)."""
+    mapping = mapping or Mapping()
+    out = pd.DataFrame(index=df.index)
+    for col in table.names:
+        source = mapping.columns.get(col, col)
+        if source in df.columns:
+            out[col] = df[source]
+    for col, value in mapping.constants.items():
+        if col in table.names:
+            out[col] = None if value == "" else str(value)
+    for col, pats in mapping.patterns.items():
+        if col in out:
+            compiled = [(re.compile(rx), v) for rx, v in pats.items()]
+            out[col] = [next((v for rx, v in compiled if x is not None and rx.search(x)), x) for x in out[col]]
+    for col, vmap in mapping.values.items():
+        if col in out:
+            out[col] = [None if x is None else (vmap.get(x, x) or None) for x in out[col]]
+    missing = [c for c in table.required if c not in out and c not in DERIVABLE[table.name]]
+    if missing:
+        have = ", ".join(list(df.columns)[:12]) + (", ..." if df.shape[1] > 12 else "")
+        raise IngestError(f"required column(s) missing: {', '.join(missing)} (the file has: {have}); "
+                          f"map them with --mapping")
+    for col in table.names:
+        if col not in out:
+            out[col] = None
+    return out[table.names]

@@ -1,0 +1,194 @@
+"""Validation: typed canonical rows, and for each rejected row the first reason it is rejected for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
+
+from .. import spatial
+from ..profile import Profile
+from ..reference import shapes_of
+from ..schema import H3_RESOLUTIONS, Table
+from .mapping import Mapping
+
+FUTURE_TOLERANCE = timedelta(minutes=10)  # clocks of source systems drift a little
+
+
+def _naive_local(t: pd.Series, tz_from: str | None, tz_city: str) -> pd.Series:
+    """Timestamps as naive city-local time (the stored convention)."""
+    if getattr(t.dt, "tz", None) is not None:
+        return t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
+    if tz_from and tz_from != tz_city:
+        return t.dt.tz_localize(ZoneInfo(tz_from), ambiguous="NaT", nonexistent="NaT") \
+                .dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
+    return t
+
+
+def _to_datetime(s: pd.Series, **kw) -> pd.Series:
+    try:
+        return pd.to_datetime(s, errors="coerce", **kw)
+    except (ValueError, TypeError):  # offsets that differ from row to row
+        return pd.to_datetime(s, errors="coerce", utc=True, **kw)
+
+
+def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str) -> pd.Series:
+    s = values.astype(object)
+    parsed = _naive_local(_to_datetime(s, format=fmt or "ISO8601"), tz_from, tz_city).astype("datetime64[us]")
+    retry = (parsed.isna() & s.notna()).to_numpy()
+    if not fmt and retry.any():  # a second chance for local day-first forms (31/12/2025 08:00)
+        alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=True), tz_from, tz_city)
+        parsed[retry] = alt.astype("datetime64[us]")
+    return parsed
+
+
+def _lookup(values: pd.Series, table: dict) -> pd.Series:
+    """values.map(table), through the few distinct values a code column has (much faster)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([table.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index)
+
+
+def _fast_cast(s: pd.Series, to: pa.DataType) -> pd.Series | None:
+    """Arrow's C++ cast of a whole text column, or None when any value needs the slow, forgiving path."""
+    try:
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+        out = pa.compute.cast(arr, to).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    out.index = s.index
+    if to == pa.float64():
+        return out.astype("float64")
+    return pd.Series(out.to_numpy(dtype="datetime64[us]"), index=s.index)
+
+
+def _says(prefix: str, values: pd.Series, sep: str = ": "):
+    """A message maker for _Reasons.add: the prefix and each offending value, quoted."""
+    return lambda mask: [f"{prefix}{sep}{str(v)!r}" for v in values.to_numpy(dtype=object)[mask]]
+
+
+class _Reasons:
+    """The first reason each row is rejected for."""
+
+    def __init__(self, n: int):
+        self.reason = np.full(n, None, dtype=object)
+        self.ok = np.ones(n, dtype=bool)
+
+    def add(self, mask, message) -> None:
+        """Reject rows under mask; message is a string or a function of the values of those rows."""
+        mask = np.asarray(mask, dtype=bool) & self.ok
+        if not mask.any():
+            return
+        self.reason[mask] = message if isinstance(message, str) else message(mask)
+        self.ok &= ~mask
+
+
+def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping | None, now: datetime,
+             existing_ids: set | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Typed canonical rows and, per row, the reason it is rejected (None when accepted)."""
+    mapping = mapping or Mapping()
+    n = len(df)
+    bad = _Reasons(n)
+    out = pd.DataFrame(index=df.index)
+    raw = df
+    for col in table.columns:
+        s = raw[col.name]
+        present = s.notna().to_numpy()
+        if col.type == "float" or col.type == "int":
+            num = _fast_cast(s, pa.float64())
+            if num is None:
+                num = pd.to_numeric(s, errors="coerce")
+            bad.add(present & num.isna().to_numpy(), _says(f"{col.name} is not a number", s))
+            if col.type == "int":
+                bad.add(present & num.notna().to_numpy() & (num % 1 != 0).to_numpy(), f"{col.name} is not a whole number")
+                num = num.round().astype("Int64")
+            out[col.name] = num
+        elif col.type in ("timestamp", "date"):
+            fmt = mapping.date_formats.get(col.name, mapping.date_format)
+            t = None
+            if not fmt and not mapping.timezone:
+                t = _fast_cast(s, pa.timestamp("us"))  # plain ISO local times, the common case
+            if t is None:
+                t = _parse_times(s, fmt, mapping.timezone, profile.timezone)
+            bad.add(present & t.isna().to_numpy(), _says(f"{col.name} is not a date", s))
+            out[col.name] = t.dt.date if col.type == "date" else t
+        else:
+            out[col.name] = s
+    # Derive what a source may leave out.
+    name = table.name
+    if name == "complaints":
+        cat = out["category"]
+        agency = _lookup(cat, {c: k.agency for c, k in profile.categories.items()})
+        out["agency"] = out["agency"].where(out["agency"].notna(), agency)
+        sla = _lookup(cat, {c: k.sla_days for c, k in profile.categories.items()}).astype(float)
+        sla = sla.fillna(profile.sla_default_days)
+        out["due_at"] = out["due_at"].where(out["due_at"].notna(),
+                                            out["created_at"] + pd.to_timedelta(sla * 86400, unit="s"))
+        out["due_at"] = out["due_at"].astype("datetime64[us]")
+    if name == "cctv_sites":
+        out["view_radius_m"] = out["view_radius_m"].fillna(profile.cctv_default_view_radius_m)
+    if name == "wifi_points":
+        default = out["site_type"].map(profile.wifi_default_radius_m).astype(float)
+        out["coverage_radius_m"] = out["coverage_radius_m"].fillna(default)
+
+    for col in table.required:
+        if col in ("kecamatan",):
+            continue  # found from the coordinates below
+        bad.add(out[col].isna().to_numpy(), f"{col} is empty")
+    for col, allowed in table.enums.items():
+        v = out[col]
+        bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" "))
+
+    limit = pd.Timestamp(now + FUTURE_TOLERANCE)
+    for col in table.columns:
+        if col.type == "timestamp" and col.name not in ("due_at",):
+            t = out[col.name]
+            bad.add((t > limit).fillna(False).to_numpy(), f"{col.name} is in the future")
+    if name == "complaints":
+        bad.add((out.closed_at < out.created_at).fillna(False).to_numpy(), "closed_at is before created_at")
+        bad.add((out.due_at < out.created_at).fillna(False).to_numpy(), "due_at is before created_at")
+
+    if table.has_location:
+        lat, lon = out["lat"].to_numpy(float, na_value=np.nan), out["lon"].to_numpy(float, na_value=np.nan)
+        one = np.isnan(lat) ^ np.isnan(lon)
+        bad.add(one, "only one of lat/lon is given")
+        zero = (np.abs(lat) < 1e-9) & (np.abs(lon) < 1e-9)
+        bad.add(zero, "placeholder coordinates 0,0")
+        x0, y0, x1, y1 = profile.bbox
+        has = ~(np.isnan(lat) | np.isnan(lon))
+        outside = has & ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        swapped = outside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+        bad.add(swapped, "outside the city's bounding box (lat and lon swapped?)")
+        bad.add(outside, "outside the city's bounding box")
+        if "lat" in table.required:
+            bad.add(~has, "no coordinates")
+        # Enrich: the district by point-in-polygon where the source gives none.
+        missing_kec = out["kecamatan"].isna().to_numpy() & has & bad.ok
+        if missing_kec.any():
+            shapes = shapes_of(profile)
+            found = spatial.assign_kecamatan(lon[missing_kec], lat[missing_kec], shapes)
+            k = out["kecamatan"].to_numpy(dtype=object).copy()
+            k[missing_kec] = found
+            out["kecamatan"] = k
+        bad.add(out["kecamatan"].isna().to_numpy() & has, "no kecamatan, and the point is in no district")
+        bad.add(out["kecamatan"].isna().to_numpy(), "no kecamatan and no coordinates")
+
+    if table.key:
+        key = out[table.key]
+        dup = key.duplicated(keep="first").to_numpy() & key.notna().to_numpy()
+        bad.add(dup, f"duplicate {table.key} in this file")
+        if existing_ids:
+            bad.add(key.isin(existing_ids).to_numpy(), f"{table.key} is already stored")
+    return out, bad.reason
+
+
+def add_h3(df: pd.DataFrame) -> pd.DataFrame:
+    cols = spatial.h3_columns(df["lat"].to_numpy(float, na_value=np.nan), df["lon"].to_numpy(float, na_value=np.nan),
+                          H3_RESOLUTIONS)
+    for r, cells in cols.items():
+        df[f"h3_r{r}"] = cells
+    return df

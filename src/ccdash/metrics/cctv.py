@@ -1,0 +1,99 @@
+"""Named queries over CCTV sites (the district filter applies; other filters are complaint fields)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from ..data.store import Store
+from .filters import DIMENSIONS, Filters, in_districts, where
+from .registry import query
+
+METRES_PER_DEG_LAT = 111_320.0
+EARTH_RADIUS_M = 6_371_008.8
+
+
+@query(tables=("cctv_sites",))
+def summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
+    """Cameras and how many are online, offline, in maintenance."""
+    w, p = in_districts(kecamatan)
+    row = store.query(f"""
+        SELECT count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
+               count(*) FILTER (WHERE status = 'offline') AS offline,
+               count(*) FILTER (WHERE status = 'maintenance') AS maintenance FROM cctv_sites WHERE {w}
+    """, p).iloc[0]
+    out = {k: int(v) for k, v in row.items()}
+    out["online_pct"] = 100.0 * out["online"] / out["cameras"] if out["cameras"] else None
+    return out
+
+
+@query(tables=("cctv_sites",))
+def sites(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every camera (no personal data in this table)."""
+    w, p = in_districts(kecamatan)
+    return store.query(f"""
+        SELECT camera_id, name, lat, lon, kecamatan, kind, status, last_seen_at, agency, view_radius_m
+        FROM cctv_sites WHERE {w} ORDER BY camera_id
+    """, p)
+
+
+@query(tables=("cctv_sites",))
+def by_kecamatan(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cameras and the share online per district, worst first."""
+    w, p = in_districts(kecamatan)
+    return store.query(f"""
+        SELECT kecamatan, count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
+               100.0 * count(*) FILTER (WHERE status = 'online') / count(*) AS online_pct
+        FROM cctv_sites WHERE {w} GROUP BY kecamatan ORDER BY online_pct, cameras DESC
+    """, p)
+
+
+@query(tables=("cctv_sites",))
+def by_kind(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cameras per (kind, status)."""
+    w, p = in_districts(kecamatan)
+    return store.query(f"""
+        SELECT kind, status, count(*) AS cameras FROM cctv_sites WHERE {w}
+        GROUP BY kind, status ORDER BY kind, status
+    """, p)
+
+
+@query(tables=("cctv_sites",))
+def offline(store: Store, at: datetime, min_hours: float = 0, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cameras not online, longest silent first."""
+    w, p = in_districts(kecamatan)
+    return store.query(f"""
+        SELECT camera_id, name, kecamatan, kind, status, last_seen_at,
+               date_diff('second', last_seen_at, $now) / 3600.0 AS hours_since_seen
+        FROM cctv_sites
+        WHERE status <> 'online' AND coalesce(date_diff('second', last_seen_at, $now) / 3600.0, 1e9) >= $min_hours
+          AND {w}
+        ORDER BY hours_since_seen DESC NULLS FIRST, camera_id
+    """, p | {"now": at, "min_hours": float(min_hours)})
+
+
+@query(tables=("complaints", "cctv_sites"))
+def complaints_in_view(store: Store, f: Filters, at: datetime, by: str = "kecamatan") -> pd.DataFrame:
+    """Share of complaints inside some camera's view radius (a camera could verify them), per `by`."""
+    if by not in DIMENSIONS:
+        raise ValueError(f"not a filter dimension: {by!r}")
+    w, p = where(f, "c")
+    p["now"] = at
+    return store.query(f"""
+        WITH c AS (SELECT complaint_id, {by}, lat, lon FROM complaints c
+                   WHERE c.created_at <= $now AND c.lat IS NOT NULL AND {w}),
+        cams AS (SELECT lat, lon, view_radius_m AS r,
+                        view_radius_m / {METRES_PER_DEG_LAT} AS dlat,
+                        view_radius_m / ({METRES_PER_DEG_LAT} * cos(radians(lat))) AS dlon FROM cctv_sites),
+        seen AS (
+          SELECT DISTINCT c.complaint_id FROM c JOIN cams k
+            ON c.lat BETWEEN k.lat - k.dlat AND k.lat + k.dlat
+           AND c.lon BETWEEN k.lon - k.dlon AND k.lon + k.dlon
+          WHERE 2 * {EARTH_RADIUS_M} * asin(sqrt(power(sin(radians(c.lat - k.lat) / 2), 2)
+                + cos(radians(c.lat)) * cos(radians(k.lat)) * power(sin(radians(c.lon - k.lon) / 2), 2))) <= k.r)
+        SELECT c.{by} AS value, count(*) AS complaints, count(seen.complaint_id) AS in_view,
+               100.0 * count(seen.complaint_id) / count(*) AS in_view_pct
+        FROM c LEFT JOIN seen ON seen.complaint_id = c.complaint_id
+        GROUP BY c.{by} ORDER BY in_view_pct DESC, value
+    """, p)

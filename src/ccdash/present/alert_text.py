@@ -1,0 +1,21 @@
+"""The ticker's sentences: one line per alert, in the page's language."""
+
+from __future__ import annotations
+
+from ..metrics.alerts import Alert
+from .i18n import fmt_num, t
+
+
+def alert_sentence(a: Alert, lang: str, label) -> str:
+    """One line of the ticker. `label(dim, value)` translates stored codes."""
+    if a.kind == "spike":
+        cat, kec = a.key.get("category"), a.key.get("kecamatan")
+        what = ("spike.both" if cat and kec else "spike.category" if cat else "spike.kecamatan")
+        return t(f"alert.{what}", lang, category=label("category", cat) if cat else "", kecamatan=kec or "",
+                 n=fmt_num(a.observed, lang), base=fmt_num(a.expected, lang, 1))
+    if a.kind == "sla":
+        return t("alert.sla", lang, agency=a.key["agency"], n=fmt_num(a.observed, lang), hours=a.key["hours"])
+    if a.kind == "cctv":
+        return t("alert.cctv", lang, n=fmt_num(a.observed, lang), hours=fmt_num(a.key["hours"], lang),
+                 worst=a.key["worst"], worst_hours=fmt_num(a.key["worst_hours"], lang))
+    return str(a)
