@@ -25,8 +25,10 @@ GOOD_ROWS = [
 
 
 def snapshot(d: Path) -> dict:
-    """Every file in the data folder with its hash: what 'unchanged' means."""
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()}
+    """Every file in the data folder with its hash: what 'unchanged' means (the empty writers' lock files
+    are not data)."""
+    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
+            if p.is_file() and p.suffix != ".lock"}
 
 
 def stored(d: Path) -> pd.DataFrame:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +41,46 @@ def data_version(directory: Path) -> tuple:
             st = p.stat()
             out.append((p.name, st.st_size, st.st_mtime_ns))
     return tuple(out)
+
+
+class LockTimeout(RuntimeError):
+    """Another writer held a table's lock for longer than we would wait."""
+
+
+@contextmanager
+def table_lock(directory: Path | str, table: str, timeout_s: float = 900.0):
+    """Hold the one writer's lock of a table (CLI, upload and any watcher alike), from reading the stored
+    rows to publishing the new file: two appends at once would otherwise each rewrite the file from the
+    same old rows, and one would lose the other's.
+
+    An exclusive flock on DATA_DIR/_ingest/<table>.lock; the kernel releases it when a process dies.
+    """
+    lock_dir = Path(directory) / "_ingest"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{table}.lock", "a+") as fh:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LockTimeout(f"another ingest of {table} has been running for over {timeout_s:.0f} s") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def remove_stale_temp(directory: Path | str, table: str) -> list[Path]:
+    """Temporary files a killed writer of `table` left behind (call it holding the table's lock)."""
+    directory = Path(directory)
+    stale = [*directory.glob(f".{table}.*.tmp"), *(directory / "rejects").glob(f".{table}-*.tmp"),
+             *(directory / "_ingest").glob(f".{table}.json.*.tmp")]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
 
 
 def _atomic(path: Path, write) -> None:

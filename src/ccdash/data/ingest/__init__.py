@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ..clock import city_time
-from ..files import extract_path, write_csv_atomic, write_parquet_atomic, write_text_atomic
+from ..files import (LockTimeout, extract_path, remove_stale_temp, table_lock, write_csv_atomic, write_parquet_atomic,
+                     write_text_atomic)
 from ..profile import Profile
 from ..schema import KINDS, TABLES, Table
 from .errors import IngestError
@@ -82,11 +83,25 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
     now = now or city_time(profile)
 
     raw = read_table(source, data=data, name=name)
+    field_counts = raw.attrs.get("field_counts")
     canon = apply_mapping(raw, table, mapping)
-    target_existing = extract_path(data_dir, table.name)
-    existing = None if replace else _read_existing(target_existing, table)
+    try:
+        with table_lock(data_dir, table.name):
+            remove_stale_temp(data_dir, table.name)
+            return _store(raw, canon, field_counts, table, kind, name, data_dir, profile, mapping, replace, now)
+    except LockTimeout as e:
+        raise IngestError(f"{name}: {e}; nothing was written") from None
+
+
+def _store(raw, canon, field_counts, table: Table, kind: str, name: str, data_dir: Path, profile: Profile,
+           mapping: Mapping | None, replace: bool, now: datetime) -> Report:
+    """Validate against what is stored and publish: the data first, then its rejects and the log."""
+    existing = None if replace else _read_existing(extract_path(data_dir, table.name), table)
     existing_ids = set(existing[table.key]) if existing is not None and table.key else None
     typed, reasons = validate(canon, table, profile, mapping, now, existing_ids)
+    if field_counts is not None:  # a ragged row: its values may sit under the wrong columns
+        ragged = field_counts != len(raw.columns)
+        reasons[ragged] = [f"the row has {n} fields; the header has {len(raw.columns)}" for n in field_counts[ragged]]
     ok = reasons == None  # noqa: E711
     accepted = typed if ok.all() else typed[ok].reset_index(drop=True)  # no copy when every row is good
     if table.has_location:
@@ -97,6 +112,12 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
         top = pd.Series(reasons).value_counts().index[0]
         raise IngestError(f"{name}: no row is valid ({len(raw):,} rejected, mostly: {top}); nothing was written")
 
+    stored = pd.concat([existing[table.stored_names()], accepted], ignore_index=True) if existing is not None \
+        else accepted
+    target = data_dir / f"{table.name}.parquet"
+    write_parquet_atomic(stored, target, table.name)
+
+    # Only now that the data is published: the rejects and the log that describe it.
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
     rejects_file = None
     if (~ok).any():
@@ -105,13 +126,6 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
         rej.insert(0, "row", np.flatnonzero(~ok) + 1)
         rejects_file = data_dir / "rejects" / f"{table.name}-{stamp}.csv"
         write_csv_atomic(rej, rejects_file)
-
-    if existing is not None:
-        stored = pd.concat([existing[table.stored_names()], accepted], ignore_index=True)
-    else:
-        stored = accepted
-    target = data_dir / f"{table.name}.parquet"
-    write_parquet_atomic(stored, target, table.name)
     reasons_count = pd.Series(reasons[~ok]).value_counts().to_dict() if (~ok).any() else {}
     report = Report(kind, table.name, name, len(raw), int(ok.sum()), int((~ok).sum()), len(stored), target,
                     rejects_file, {str(k): int(v) for k, v in reasons_count.items()})

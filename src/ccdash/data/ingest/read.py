@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import io
 import json
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -40,9 +44,15 @@ def read_table(path: Path | str, data: bytes | None = None, name: str | None = N
             raise IngestError(f"{name}: file not found") from None
         except IsADirectoryError:
             raise IngestError(f"{name}: is a folder, not a file") from None
+    suffix = name.lower()
+    if data[:2] == b"\x1f\x8b":  # gzip, whatever the name says
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            raise IngestError(f"{name}: a damaged or truncated gzip file ({e}); nothing was read") from None
+        suffix = suffix.removesuffix(".gz")
     if not data[:65536].strip() and not data.strip():  # the whole file only when its head is blank
         raise IngestError(f"{name}: empty file")
-    suffix = name.lower()
     if data[:4] == b"PAR1" or suffix.endswith(".parquet"):
         try:
             table = pq.read_table(io.BytesIO(data))
@@ -62,7 +72,11 @@ def read_table(path: Path | str, data: bytes | None = None, name: str | None = N
     if df.shape[1] == 0 or len(df) == 0:
         raise IngestError(f"{name}: no rows")
     df.columns = [str(c).strip() for c in df.columns]
-    return df if df.attrs.get("clean") else _as_strings(df)
+    if df.attrs.get("clean"):
+        return df
+    out = _as_strings(df)
+    out.attrs["field_counts"] = df.attrs.get("field_counts")
+    return out
 
 
 def _read_json(text: str, name: str) -> pd.DataFrame:
@@ -103,15 +117,32 @@ def _read_csv(text: str, name: str, data: bytes) -> pd.DataFrame:
         df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
         df.attrs["clean"] = True
     except pa.ArrowInvalid:
-        # Ragged or odd files: pandas' parser is more forgiving and says where it breaks.
-        try:
-            df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[],
-                             skipinitialspace=True)
-        except (pd.errors.ParserError, ValueError) as e:
-            raise IngestError(f"{name}: not a readable CSV ({str(e).splitlines()[0]})") from None
+        df = _read_ragged_csv(text, name, sep)
     unnamed = sum(1 for c in df.columns if str(c).startswith("Unnamed:") or not str(c).strip())
     if unnamed * 2 >= df.shape[1]:
         raise IngestError(f"{name}: not a table (the header line has {unnamed} empty column names of {df.shape[1]})")
+    return df
+
+
+def _read_ragged_csv(text: str, name: str, sep: str) -> pd.DataFrame:
+    """Files whose rows do not all have the header's number of fields. Every row is kept, padded or cut to
+    the header, and its field count goes along (attrs["field_counts"]) so that ingest rejects it with
+    that reason instead of reading values under the wrong columns."""
+    try:
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+                   if any(f.strip() for f in r)]
+    except csv.Error as e:
+        raise IngestError(f"{name}: not a readable CSV ({e})") from None
+    if not records:
+        raise IngestError(f"{name}: no rows")
+    header, rows = [h.strip() for h in records[0]], records[1:]
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise IngestError(f"{name}: the header names a column twice ({', '.join(dup)})")
+    width = len(header)
+    counts = np.array([len(r) for r in rows], dtype=np.int64)
+    df = pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=header, dtype=object)
+    df.attrs["field_counts"] = counts
     return df
 
 

@@ -1,0 +1,107 @@
+"""Ingest under stress: concurrent writers lose nothing, a killed writer leaves whole files, damaged input
+is named for what it is."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ccdash.data.ingest import IngestError, ingest
+from ccdash.data.profile import REPO_ROOT, load_profile
+from tests.test_ingest import GOOD_ROWS, HEADER, NOW, snapshot, stored, write
+
+CLI = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints"]
+
+
+def batch(city: Path, prefix: str, n: int, tmp_path: Path) -> Path:
+    """n complaints drawn from the city with new ids: a CSV as a source system would export it."""
+    src = pd.read_parquet(city / "complaints.parquet").sample(n, replace=True, random_state=len(prefix) + n)
+    src = src.drop(columns=[c for c in src.columns if c.startswith("h3_")])
+    src["complaint_id"] = [f"{prefix}-{i}" for i in range(n)]
+    path = tmp_path / f"{prefix}.csv"
+    src.to_csv(path, index=False)
+    return path
+
+
+def test_two_cli_ingests_at_once_lose_no_rows(writable_city, tmp_path):
+    before = len(stored(writable_city))
+    files = [batch(writable_city, p, 40_000, tmp_path) for p in ("A", "B")]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    procs = [subprocess.Popen([*CLI, str(f), "--data-dir", str(writable_city)], env=env, cwd=REPO_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    after = stored(writable_city)
+    assert len(after) == before + 80_000
+    assert after.complaint_id.str.startswith("A-").sum() == 40_000
+    assert after.complaint_id.str.startswith("B-").sum() == 40_000
+
+
+def test_two_uploads_at_once_lose_no_rows(writable_city, profile, tmp_path):
+    """The Data page's path (bytes in memory, several sessions on threads of one server)."""
+    before = len(stored(writable_city))
+    data = {p: batch(writable_city, p, 20_000, tmp_path).read_bytes() for p in ("U1", "U2")}
+    errors = []
+
+    def upload(prefix):
+        try:
+            ingest(f"{prefix}.csv", "complaints", writable_city, profile, data=data[prefix], source_name=f"{prefix}.csv")
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=upload, args=(p,)) for p in data]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert len(stored(writable_city)) == before + 40_000
+
+
+@pytest.mark.parametrize("after_s", [0.4, 0.9, 1.4, 1.9])
+def test_a_killed_ingest_leaves_the_old_or_the_new_data_and_nothing_stale(writable_city, tmp_path, after_s):
+    before_rows = len(stored(writable_city))
+    src = batch(writable_city, "K", 60_000, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    proc = subprocess.Popen([*CLI, str(src), "--data-dir", str(writable_city)], env=env, cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(after_s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    rows = len(stored(writable_city))  # whole and readable
+    assert rows in (before_rows, before_rows + 60_000)
+    log = writable_city / "_ingest" / "complaints.json"
+    if rows == before_rows:  # nothing stored: no rejects file or log may claim otherwise
+        assert not log.exists() or "K.csv" not in log.read_text()
+    # The next ingest clears what the killed one left half-written.
+    ingest(write(tmp_path, "next.csv", "\n".join([HEADER, *GOOD_ROWS])), "complaints", writable_city,
+           load_profile(writable_city / "city.toml"), now=NOW)
+    assert not [p for p in writable_city.rglob("*.tmp")]
+
+
+def test_gzip_input_is_read_and_a_damaged_one_named(writable_city, profile, tmp_path):
+    text = "\n".join([HEADER, *GOOD_ROWS]).encode()
+    report = ingest(write(tmp_path, "ok.csv.gz", gzip.compress(text)), "complaints", writable_city, profile, now=NOW)
+    assert report.accepted == 3
+    before = snapshot(writable_city)
+    with pytest.raises(IngestError) as e:
+        ingest(write(tmp_path, "cut.csv.gz", gzip.compress(text)[:-20]), "complaints", writable_city, profile, now=NOW)
+    assert str(e.value).startswith("cut.csv.gz: a damaged or truncated gzip file")
+    assert snapshot(writable_city) == before
+
+
+def test_a_ragged_row_is_rejected_for_its_field_count(writable_city, profile, tmp_path):
+    short = "T-9,2026-11-05 08:00:00,,new,waste"  # 5 fields under an 11-column header
+    src = write(tmp_path, "ragged.csv", "\n".join([HEADER, short, *GOOD_ROWS]))
+    report = ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert report.accepted == 3
+    assert report.reasons == {"the row has 5 fields; the header has 11": 1}
