@@ -14,7 +14,7 @@ from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_signed
 from .frame import set_filter
 from .state import Context, get_store, run
-from .widgets import city_geojson, column_config
+from .widgets import city_geojson, column_config, csv_download
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -137,8 +137,7 @@ def render(ctx: Context) -> None:
         st.metric(ctx.t("cov.before_after"), fmt_pct(cv.totals(g, after)["residents_covered_pct"] / 100, ctx.lang),
                   delta=fmt_pct((cv.totals(g, after)["residents_covered_pct"] - t1["residents_covered_pct"]) / 100,
                                 ctx.lang))
-        st.download_button(ctx.t("cov.download_plan"), planned.to_csv(index=False), file_name="wifi_plan.csv",
-                           mime="text/csv", key="cov_dl_plan", on_click="ignore")
+        csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
         st.dataframe(planned, hide_index=True, key="cov_plan", height=320, column_config=column_config(ctx, planned))
 
@@ -176,5 +175,4 @@ def render(ctx: Context) -> None:
     hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)
     spots = planner.blind_spots(hot, run(cctv.sites), points, 9, top=20)
     st.dataframe(spots, hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
-    st.download_button(ctx.t("cov.download_blind"), spots.to_csv(index=False), file_name="camera_sites.csv",
-                       mime="text/csv", key="cov_dl_blind", on_click="ignore")
+    csv_download(ctx.t("cov.download_blind"), spots, "camera_sites.csv", "cov_dl_blind")

@@ -83,8 +83,8 @@ def complaints(ctx: Context) -> None:
     st.caption(ctx.t("complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)))
     widgets.table(ctx, rows, key="cp_rows", height=420)
     filters, at = ctx.filters, ctx.at
-    st.download_button(ctx.t("complaints.download"), data=lambda: run(complaints_q.complaint_rows, filters, at, None).to_csv(index=False),
-                       file_name="complaints_filtered.csv", mime="text/csv", key="cp_download", on_click="ignore")
+    widgets.csv_download(ctx.t("complaints.download"), lambda: run(complaints_q.complaint_rows, filters, at, None),
+                         "complaints_filtered.csv", "cp_download")
 
 
 def cctv(ctx: Context) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 from ..data.reference import load_geojson
 from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
+from ..present.export import csv_text
 from ..present.i18n import fmt_num, fmt_pct, fmt_signed
 from .frame import set_filter
 from .state import Context, run
@@ -131,3 +132,10 @@ def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str
     st.subheader(title)
     plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
 
+
+
+def csv_download(label: str, frame, file_name: str, key: str) -> None:
+    """The one way ccdash offers a CSV: formula-like cells neutralised. `frame` may be a callable, made only
+    when the button is pressed (Streamlit's own table download is off: client.disableDataExport)."""
+    data = (lambda: csv_text(frame())) if callable(frame) else csv_text(frame)
+    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key, on_click="ignore")
