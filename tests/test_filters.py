@@ -47,3 +47,17 @@ def test_reversed_dates_are_swapped():
     f, notices = from_query_params({"from": ["2026-11-20"], "to": ["2026-11-01"]})
     assert (f.start, f.end) == (date(2026, 11, 1), date(2026, 11, 20))
     assert notices == ["'from' is after 'to'; the dates were swapped"]
+
+
+def test_link_dates_outside_the_data_are_clamped_with_a_notice():
+    from datetime import date
+
+    from ccdash.metrics.filters import clamp_dates
+
+    lo, hi = date(2024, 11, 21), date(2026, 11, 20)
+    f, notices = clamp_dates(Filters(start=date(2020, 1, 1), end=date(2030, 1, 1)), lo, hi)
+    assert (f.start, f.end) == (lo, hi)
+    assert notices == ["'from' is outside the data; using '2024-11-21'", "'to' is outside the data; using '2026-11-20'"]
+    f, notices = clamp_dates(Filters(start=date(2031, 1, 1)), lo, hi)
+    assert f.start == hi and len(notices) == 1
+    assert clamp_dates(Filters(start=date(2025, 1, 1)), lo, hi) == (Filters(start=date(2025, 1, 1)), [])

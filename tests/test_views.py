@@ -107,7 +107,7 @@ def test_date_range_from_the_url(monkeypatch, city_dir):
 def test_bad_parameters_get_a_notice_not_an_exception(monkeypatch, city_dir):
     at = start(monkeypatch, city_dir, {"from": "yesterday", "kecamatan": ["Nowhere", "Coblong"], "utm": "x"})
     text = " ".join(i.value for i in at.info)
-    assert "'from' is not a date" in text and "unknown kecamatan 'Nowhere'" in text and "unknown parameter 'utm'" in text
+    assert "'from' is not a date" in text and "unknown kecamatan ` Nowhere `" in text and "unknown parameter ` utm `" in text
     assert at.multiselect(key="f_kecamatan").value == ["Coblong"]
 
 
@@ -177,11 +177,12 @@ def test_upload_needs_the_admin_password(monkeypatch, writable_city):
     assert any("Hanya-baca" in i.value for i in at.info)
     assert not at.get("file_uploader")
     at = start(monkeypatch, writable_city, page="app_pages/data.py", secrets={"admin_password": "s3cret"})
-    assert at.get("file_uploader")
+    assert not at.get("file_uploader")  # no file can be sent before the password is accepted
     before = (writable_city / "complaints.parquet").read_bytes()
     at.text_input(key="dt_password").set_value("wrong")
-    next(b for b in at.button if b.label == "Validasi dan simpan").click().run()
+    next(b for b in at.button if b.label == "Masuk sebagai admin").click().run()
     assert any("Kata sandi salah" in e.value for e in at.error)
+    assert not at.get("file_uploader")
     assert (writable_city / "complaints.parquet").read_bytes() == before
 
 
@@ -226,3 +227,12 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     at.number_input(key="cov_lat").set_value(40.7)
     next(b for b in at.button if b.key == "cov_add").click().run()
     assert any("outside the city" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("params", [{"from": "2020-01-01"}, {"to": "2030-01-01"}, {"from": "0001-01-01", "to": "9999-12-31"}])
+def test_deep_links_dated_outside_the_data_are_clamped(monkeypatch, city_dir, params):
+    at = start(monkeypatch, city_dir, {"lang": "en", **params})
+    assert any("outside the data" in i.value for i in at.info)
+    span = pd.read_parquet(city_dir / "complaints.parquet").created_at
+    lo, hi = at.date_input(key="f_dates").value
+    assert span.min().date() <= lo <= hi <= span.max().date()

@@ -169,3 +169,9 @@ def test_a_panel_that_raises_is_counted_and_fails_the_tests(monkeypatch, city_di
     assert failures(at) == {"overview": 1}
     assert public.PANEL_FAILURES["overview"] == before + 1
     assert [w.value for w in at.warning] == ["This panel cannot be shown right now."]
+
+
+@pytest.mark.parametrize("step", ["²", "٣", "-1", "0", "x", ""])
+def test_odd_tour_steps_start_at_the_first(monkeypatch, city_dir, step):
+    at = run(monkeypatch, city_dir, {"tour": "1", "step": step, "lang": "en"})
+    assert "Bandung Command Center in numbers" in texts(at)

@@ -1,8 +1,9 @@
-"""Command line: `python -m ccdash ingest --kind complaints|cctv|wifi|wifi_usage FILE [--mapping MAP.toml]`."""
+"""Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -21,7 +22,17 @@ def main(argv=None) -> int:
     ing.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
     ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
     ing.add_argument("--replace", action="store_true", help="replace the stored extract instead of appending")
+    sub.add_parser("hash-password", help="print an admin_password_hash line for .streamlit/secrets.toml")
     a = ap.parse_args(argv)
+    if a.command == "hash-password":
+        from .app.auth import hash_password  # no Streamlit import: auth is plain Python
+
+        password = getpass.getpass("Admin password: ")
+        if len(password) < 12 or password != getpass.getpass("Again: "):
+            print("error: the two entries differ, or the password is shorter than 12 characters", file=sys.stderr)
+            return 2
+        print(f'admin_password_hash = "{hash_password(password)}"')
+        return 0
 
     directory = a.data_dir or data_dir()
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +14,8 @@ from ..data.ingest import IngestError, Mapping, ingest, last_ingest
 from ..data.profile import REPO_ROOT, data_dir
 from ..data.schema import KINDS, TABLES
 from ..metrics import sources
-from ..present.i18n import fmt_datetime, fmt_num
+from ..present.i18n import fmt_datetime, fmt_num, plain
+from .auth import THROTTLE, check_password
 from .state import Context, get_store, run
 
 
@@ -43,47 +44,83 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _admin_password() -> str | None:
+def _secret(name: str) -> str | None:
     try:
-        return st.secrets.get("admin_password")
+        return st.secrets.get(name)
     except Exception:  # no secrets file at all: read-only
         return None
 
 
+SESSION_MINUTES = 30  # an admin sign-in lasts this long without a new password
+
+
+def _signed_in() -> bool:
+    return time.monotonic() < st.session_state.get("_admin_until", 0.0)
+
+
+def sign_in_form(ctx: Context, plain_secret: str | None, hashed: str | None) -> None:
+    """The password comes first: nobody can send a file before it is accepted."""
+    with st.form("dt_login", clear_on_submit=True):
+        password = st.text_input(ctx.t("data.password"), type="password", key="dt_password")
+        submitted = st.form_submit_button(ctx.t("data.sign_in"))
+    if not submitted:
+        return
+    session = st.session_state
+    refused = THROTTLE.wait_s(session)
+    if refused:
+        why, seconds = refused
+        st.error(ctx.t(f"data.{why}", s=fmt_num(seconds, ctx.lang)))
+        return
+    if check_password(password, plain_secret, hashed):
+        THROTTLE.succeeded(session)
+        session["_admin_until"] = time.monotonic() + SESSION_MINUTES * 60
+        st.rerun()
+    THROTTLE.failed(session)
+    st.error(ctx.t("data.wrong_password"))
+
+
+def _sign_out() -> None:
+    st.session_state["_admin_until"] = 0.0
+
+
 def upload_form(ctx: Context, directory: Path) -> None:
     """Upload an extract (admins only): the same validation as the command line."""
-    admin_password = _admin_password()
-    if not admin_password:
+    plain_secret, hashed = _secret("admin_password"), _secret("admin_password_hash")
+    if not plain_secret and not hashed:
         st.info(ctx.t("data.readonly"), icon="🔒")
         return
+    if not _signed_in():
+        sign_in_form(ctx, plain_secret, hashed)
+        return
     mappings = sorted((REPO_ROOT / "mappings").glob("*.toml"))
-    with st.form("dt_upload", clear_on_submit=False):
+    # clear_on_submit: the form forgets the file once submitted, and Streamlit drops files no widget holds.
+    with st.form("dt_upload", clear_on_submit=True):
         kind = st.selectbox(ctx.t("data.kind"), list(KINDS), key="dt_kind")
         mapping_file = st.selectbox(ctx.t("data.mapping"), [None, *mappings], key="dt_mapping",
                                     format_func=lambda p: ctx.t("data.mapping_none") if p is None else Path(p).name)
         mode = st.radio(ctx.t("data.mode"), ["append", "replace"], key="dt_mode", horizontal=True,
                         format_func=lambda m: ctx.t(f"data.{m}"))
-        upload = st.file_uploader(ctx.t("data.file_input"), type=["csv", "txt", "parquet", "json"], key="dt_file")
-        password = st.text_input(ctx.t("data.password"), type="password", key="dt_password")
+        upload = st.file_uploader(ctx.t("data.file_input"), type=["csv", "txt", "gz", "parquet", "json"],
+                                  key="dt_file")
         submitted = st.form_submit_button(ctx.t("data.submit"))
-    if not submitted:
+    st.button(ctx.t("data.sign_out"), key="dt_sign_out", on_click=_sign_out)
+    if not submitted or upload is None:
         return
-    if not hmac.compare_digest(password.encode(), str(admin_password).encode()):
-        st.error(ctx.t("data.wrong_password"))
-        return
-    if upload is None:
-        return
+    name, data = upload.name, upload.getvalue()
+    del upload
     try:
-        report = ingest(upload.name, kind, directory, ctx.profile,
-                        Mapping.load(mapping_file) if mapping_file else None,
-                        replace=mode == "replace", data=upload.getvalue(), source_name=upload.name)
+        report = ingest(name, kind, directory, ctx.profile, Mapping.load(mapping_file) if mapping_file else None,
+                        replace=mode == "replace", data=data, source_name=name)
     except IngestError as e:
-        st.error(ctx.t("data.failed", error=str(e)))
+        st.error(ctx.t("data.failed", error=plain(str(e), limit=300)))
         st.caption(ctx.t("data.nothing_changed"))
         return
+    finally:
+        del data
     st.success(ctx.t("data.done", accepted=fmt_num(report.accepted, ctx.lang), rejected=fmt_num(report.rejected, ctx.lang)))
-    if report.reasons:  # a short table as text: reasons quote the file's own values
-        st.table(pd.DataFrame(list(report.reasons.items()), columns=["reason", "rows"]))
+    if report.reasons:  # reasons quote the file's own values: plain text, never markdown
+        st.container(key="dt_reasons").text("\n".join(f"{n:>8,}  {reason[:200]}" for reason, n in
+                                                       sorted(report.reasons.items(), key=lambda kv: -kv[1])[:20]))
 
 
 def render(ctx: Context) -> None:

@@ -8,17 +8,22 @@ import streamlit as st
 
 from ..data.profile import Profile
 from ..data.store import Store
-from ..metrics.filters import DIMENSIONS, Filters, from_query_params
-from ..present.i18n import fmt_datetime, label, normalize_lang, t
+from ..metrics.filters import DIMENSIONS, Filters, clamp_dates, from_query_params
+from ..present.i18n import fmt_datetime, label, normalize_lang, plain, t
 from .state import Context
 
 DEFAULT_DAYS = 90  # the default date range: the last 90 days of data
+MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
 
 
 def language(profile: Profile) -> str:
     if "lang" not in st.session_state:
         st.session_state.lang = normalize_lang(st.query_params.get("lang"), profile.default_language)
     return st.session_state.lang
+
+
+def _as_date(d) -> date | None:
+    return d.date() if isinstance(d, datetime) else d
 
 
 def _default_dates(options) -> tuple[date, date] | tuple:
@@ -40,6 +45,8 @@ def _load_url_once(options) -> None:
     if st.session_state.get("_url_loaded"):
         return
     f, notices = from_query_params(_url_params(), options)
+    f, outside = clamp_dates(f, _as_date(options.get("date_min")), _as_date(options.get("date_max")))
+    notices += outside
     default = _default_dates(options)
     if default:
         st.session_state.f_dates = (f.start or default[0], f.end or default[1])
@@ -129,6 +136,9 @@ def header(ctx: Context, title_key: str) -> None:
 def notices(lang: str, store: Store) -> None:
     items = st.session_state.pop("_notices", None)
     if items:
-        st.info(t("app.notice_params", lang, items="; ".join(items)), icon="⚠️")
+        shown = [n.message if n.value is None else f"{n.message} {plain(n.value)}" for n in items[:MAX_NOTICES]]
+        if len(items) > MAX_NOTICES:
+            shown.append(t("app.more", lang, n=len(items) - MAX_NOTICES))
+        st.info(t("app.notice_params", lang, items="; ".join(shown)), icon="⚠️")
     if store.problems:
         st.warning(t("app.data_problem", lang, items="; ".join(store.problems.values())), icon="⚠️")

@@ -76,7 +76,8 @@ def render_tour(ctx: Context) -> None:
     n = len(steps)
     if "tour_step" not in state:
         raw = st.query_params.get("step")
-        state.tour_step = (int(raw) - 1) % n if raw and raw.isdigit() and int(raw) >= 1 else 0
+        # isdecimal and isascii: "²" or "٣" are digits to str.isdigit but not to int()
+        state.tour_step = (int(raw) - 1) % n if raw and raw.isascii() and raw.isdecimal() and int(raw) >= 1 else 0
         state.tour_started = time.monotonic()
     if tour_elapsed() >= steps[state.tour_step % n].seconds:  # the timer ran out: next step
         _tour_move(1, n)

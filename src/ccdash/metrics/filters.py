@@ -11,6 +11,16 @@ DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
 OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page")
 
 
+class Notice(str):
+    """A notice about ignored input: reads as one string, and keeps the user's value apart so that a screen
+    can show it as plain text (`message`, `value`)."""
+
+    def __new__(cls, message: str, value: str | None = None):
+        obj = super().__new__(cls, message if value is None else f"{message} '{value}'")
+        obj.message, obj.value = message, value
+        return obj
+
+
 @dataclass(frozen=True)
 class Filters:
     start: date | None = None
@@ -70,17 +80,17 @@ def from_query_params(params, options: dict[str, list[str]] | None = None) -> tu
     values: dict = {}
     for key in params:
         if key not in ("from", "to", *DIMENSIONS, *OTHER_URL_KEYS):
-            notices.append(f"unknown parameter '{key}'")
+            notices.append(Notice("unknown parameter", key))
     for key, attr in (("from", "start"), ("to", "end")):
         raw = list(params.get(key, []))
         if raw:
             d = _parse_date(raw[-1])
             if d is None:
-                notices.append(f"'{key}' is not a date (YYYY-MM-DD): '{raw[-1]}'")
+                notices.append(Notice(f"'{key}' is not a date (YYYY-MM-DD):", raw[-1]))
             else:
                 values[attr] = d
     if values.get("start") and values.get("end") and values["start"] > values["end"]:
-        notices.append("'from' is after 'to'; the dates were swapped")
+        notices.append(Notice("'from' is after 'to'; the dates were swapped"))
         values["start"], values["end"] = values["end"], values["start"]
     for dim in DIMENSIONS:
         raw = [v for v in params.get(dim, []) if v != ""]
@@ -89,10 +99,24 @@ def from_query_params(params, options: dict[str, list[str]] | None = None) -> tu
         allowed = set(options.get(dim, [])) if options else None
         good = [v for v in dict.fromkeys(raw) if allowed is None or v in allowed]
         for bad in [v for v in raw if allowed is not None and v not in allowed]:
-            notices.append(f"unknown {dim} '{bad}'")
+            notices.append(Notice(f"unknown {dim}", bad))
         if good:
             values[dim] = tuple(good)
     return Filters(**values), notices
+
+
+def clamp_dates(f: Filters, lo: date | None, hi: date | None) -> tuple[Filters, list[Notice]]:
+    """Dates from a link kept within the data's span [lo, hi] (a date picker cannot show others)."""
+    if lo is None or hi is None:
+        return f, []
+    notices, start, end = [], f.start, f.end
+    if start is not None and not lo <= start <= hi:
+        notices.append(Notice("'from' is outside the data; using", (lo if start < lo else hi).isoformat()))
+        start = lo if start < lo else hi
+    if end is not None and not lo <= end <= hi:
+        notices.append(Notice("'to' is outside the data; using", (hi if end > hi else lo).isoformat()))
+        end = hi if end > hi else lo
+    return replace(f, start=start, end=end), notices
 
 
 def to_query_params(f: Filters) -> dict[str, list[str]]:

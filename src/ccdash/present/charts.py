@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -10,6 +12,12 @@ from .i18n import MONTHS, fmt_date
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
 STATUS = {"online": "#2ecc71", "offline": "#e74c3c", "maintenance": "#f1c40f", "unknown": "#95a5a6"}
+
+
+def text(values) -> list[str]:
+    """Data as Plotly label text: Plotly renders a few HTML tags (<a>, <b>, <br>...) in labels and hover, so
+    every data string is HTML-escaped and reads literally (Plotly shows &lt; as <)."""
+    return [html.escape("" if v is None else str(v), quote=False) for v in values]
 
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
@@ -56,7 +64,7 @@ def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_tit
     """Horizontal bars, largest on top; `key` rides along as customdata for selection events."""
     df = df.iloc[::-1]
     fig = go.Figure(go.Bar(
-        x=df[value], y=df[label], orientation="h", marker_color=color,
+        x=df[value], y=text(df[label]), orientation="h", marker_color=color,
         customdata=df[key] if key else None,
         text=[text_fmt(v) for v in df[value]] if text_fmt else None, textposition="auto",
     ))
@@ -66,7 +74,7 @@ def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_tit
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, z_title: str, height: int = 520) -> go.Figure:
     """A long table pivoted into a heatmap (rows y, columns x)."""
     pivot = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0)
-    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=list(pivot.columns), y=list(pivot.index),
+    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=text(pivot.columns), y=text(pivot.index),
                                colorscale="YlOrRd", colorbar=dict(title=z_title)))
     return _layout(fig, height, xaxis=dict(tickangle=-45))
 
@@ -75,19 +83,19 @@ def stacked(df: pd.DataFrame, x: str, color: str, value: str, colors: dict | Non
             labels: dict | None = None, y_title: str = "", height: int = 320) -> go.Figure:
     fig = go.Figure()
     for i, (name, g) in enumerate(df.groupby(color, sort=False)):
-        fig.add_bar(x=g[x], y=g[value], name=(labels or {}).get(name, name),
+        fig.add_bar(x=text(g[x]), y=g[value], name=text([(labels or {}).get(name, name)])[0],
                     marker_color=(colors or {}).get(name, SERIES[i % len(SERIES)]))
     return _layout(fig, height, barmode="stack", yaxis_title=y_title)
 
 
 def donut(labels, values, height: int = 300) -> go.Figure:
-    fig = go.Figure(go.Pie(labels=list(labels), values=list(values), hole=0.55, marker=dict(colors=SERIES),
+    fig = go.Figure(go.Pie(labels=text(labels), values=list(values), hole=0.55, marker=dict(colors=SERIES),
                            sort=False, textinfo="percent+value"))
     return _layout(fig, height)
 
 
 def line(df: pd.DataFrame, x: str, y: str, name: str, y_title: str = "", height: int = 320,
          lang: str = "en", monthly: bool = True) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=df[x], y=df[y], name=name, mode="lines+markers", line=dict(color=ACCENT, width=3)))
+    fig = go.Figure(go.Scatter(x=df[x], y=df[y], name=text([name])[0], mode="lines+markers", line=dict(color=ACCENT, width=3)))
     date_axis(fig, df[x], lang, monthly=monthly)
     return _layout(fig, height, yaxis_title=y_title, showlegend=False)

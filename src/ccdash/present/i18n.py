@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 
 from .strings import STRINGS, VALUE_LABELS
@@ -25,6 +26,17 @@ def t(key: str, lang: str, **kw) -> str:
         return key
     text = pair[1] if lang == "en" else pair[0]
     return text.format(**kw) if kw else text
+
+
+def plain(text, limit: int = 80) -> str:
+    """User text (a URL parameter, a file's header or value) for a markdown element: one line, cut to
+    `limit` characters, as an inline code span, where markdown, links, images, colours and icons are
+    not parsed (the fence is longer than any run of backticks inside)."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
 
 
 def value_label(kind: str, value, lang: str) -> str:
