@@ -125,9 +125,11 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path, table: str | None = None)
     if table is not None:
         arrow = conform(df, table)
         # Row groups of DuckDB's own size: sorted by time, a date filter skips most of them.
-        _atomic(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd", row_group_size=ROW_GROUP))
+        # Page checksums: a page damaged on disk is caught when the store verifies a new file version.
+        _atomic(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd", row_group_size=ROW_GROUP,
+                                                 write_page_checksum=True))
     else:
-        _atomic(path, lambda tmp: df.to_parquet(tmp, index=False, compression="zstd"))
+        _atomic(path, lambda tmp: df.to_parquet(tmp, index=False, compression="zstd", write_page_checksum=True))
 
 
 def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from .files import data_version, extract_path
+from .integrity import check_parquet
 from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
 
@@ -58,6 +59,7 @@ class Store:
         self._lock = threading.Lock()
         self._version: tuple | None = None
         self.problems: dict[str, str] = {}  # table -> what is wrong with its file
+        self._checked: dict[tuple, str | None] = {}  # file version -> its integrity problem (None: sound)
 
     def refresh(self) -> tuple:
         """Point the views at the current files; returns the data version used."""
@@ -72,6 +74,11 @@ class Store:
                 path = extract_path(self.directory, table)
                 if path is None:
                     problems[table] = f"no {table} extract in {self.directory}"
+                elif path.name.endswith(".parquet"):
+                    damage = self._check(path)
+                    if damage:  # served like a missing file: a banner, and the wall keeps its last good data
+                        problems[table] = f"{path.name} is {damage}"
+                        path = None
                 sql = _source_sql(table, path)
                 try:
                     self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
@@ -90,6 +97,15 @@ class Store:
             self.problems = problems
             self._version = version
         return version
+
+    def _check(self, path: Path) -> str | None:
+        """Verify each version of a Parquet file once (a full read: page checksums and plausible values)."""
+        key = file_version(path)
+        if key not in self._checked:
+            if len(self._checked) > 64:
+                self._checked.clear()
+            self._checked[key] = check_parquet(path)
+        return self._checked[key]
 
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
