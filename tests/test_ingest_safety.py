@@ -105,3 +105,34 @@ def test_a_ragged_row_is_rejected_for_its_field_count(writable_city, profile, tm
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
     assert report.accepted == 3
     assert report.reasons == {"the row has 5 fields; the header has 11": 1}
+
+
+def test_implausible_values_are_rejected_or_capped_with_a_reason(writable_city, profile, tmp_path):
+    huge = "x" * 5_000_000
+    rows = [
+        "P-1,0001-01-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,old,",
+        f"P-2,2026-11-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,{huge},",
+        "P-3,2026-11-01 08:00:00,,new,waste,lapor,  cOBLONG ,-6.8848,107.6154,case and spaces,",
+        "P-4,2026-11-01 08:00:00,,new,waste,lapor,Atlantis,,,not a district,",
+        "P-" + "9" * 300 + ",2026-11-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,long id,",
+    ]
+    report = ingest(write(tmp_path, "odd.csv", "\n".join([HEADER, *rows])), "complaints", writable_city, profile, now=NOW)
+    assert report.reasons == {
+        "created_at is before 2000-01-01 (the profile's [ingest] earliest)": 1,
+        "kecamatan is not one of the city's districts 'Atlantis'": 1,
+        "complaint_id is longer than 200 characters": 1,
+    }
+    assert report.notes == {"description cut to 2,000 characters": 1}
+    got = stored(writable_city).set_index("complaint_id")
+    assert len(got.loc["P-2", "description"]) == 2_000 and got.loc["P-2", "description"].endswith("…")
+    assert got.loc["P-3", "kecamatan"] == "Coblong"
+
+
+def test_negative_bandwidth_and_radius_are_rejected(writable_city, profile, tmp_path):
+    header = "ap_id,site_name,site_type,lat,lon,kecamatan,bandwidth_mbps,status,coverage_radius_m"
+    rows = ["W-1,Taman A,park,-6.8848,107.6154,Coblong,-100,active,50",
+            "W-2,Taman B,park,-6.8848,107.6154,Coblong,100,active,-5",
+            "W-3,Taman C,park,-6.8848,107.6154,Coblong,100,active,60"]
+    report = ingest(write(tmp_path, "w.csv", "\n".join([header, *rows])), "wifi", writable_city, profile, now=NOW)
+    assert report.reasons == {"bandwidth_mbps must be above zero": 1, "coverage_radius_m must be above zero": 1}
+    assert report.accepted == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -51,6 +52,7 @@ class Profile:
     wall_playlist: tuple = ()  # ((view, seconds), ...)
     tour_file: Path | None = None
     coverage: dict = field(default_factory=dict)
+    ingest: dict = field(default_factory=dict)  # earliest, max_text_chars
 
     def category_label(self, code: str, lang: str) -> str:
         cat = self.categories.get(code)
@@ -139,7 +141,20 @@ def load_profile(path: Path | str | None = None) -> Profile:
         wall_playlist=_playlist(path, wall.get("playlist")),
         tour_file=rel(raw.get("tour", {}).get("captions_file")),
         coverage=_coverage(path, raw.get("coverage", {}), rel),
+        ingest=_ingest(path, raw.get("ingest", {})),
     )
+
+
+def _ingest(path: Path, raw: dict) -> dict:
+    """Plausibility bounds for ingest: no record before `earliest`; free text cut at `max_text_chars`."""
+    try:
+        earliest = date.fromisoformat(str(raw.get("earliest", "2000-01-01")))
+    except ValueError:
+        raise ProfileError(f"city profile {path}: [ingest] earliest must be a date (YYYY-MM-DD)") from None
+    chars = raw.get("max_text_chars", 2000)
+    if not isinstance(chars, int) or chars < 50:
+        raise ProfileError(f"city profile {path}: [ingest] max_text_chars must be a whole number >= 50")
+    return {"earliest": earliest, "max_text_chars": chars}
 
 
 def _coverage(path: Path, raw: dict, rel) -> dict:

@@ -12,6 +12,8 @@ class Column:
     required: bool = True
     personal: bool = False  # stored, never displayed
     doc: str = ""
+    free_text: bool = False  # long text a person wrote: cut at the profile's max_text_chars, not rejected
+    positive: bool = False  # a number that must be above zero
 
 
 COMPLAINT_STATUSES = ("new", "verified", "dispatched", "in_progress", "resolved", "rejected")
@@ -45,7 +47,8 @@ COMPLAINTS = (
     Column("kelurahan", "str", required=False, doc="sub-district, optional"),
     Column("lat", "float", required=False, doc="WGS84 latitude"),
     Column("lon", "float", required=False, doc="WGS84 longitude"),
-    Column("description", "str", required=False, doc="free text from the citizen (data, never markup)"),
+    Column("description", "str", required=False, doc="free text from the citizen (data, never markup)",
+           free_text=True),
     Column("reporter_name", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
     Column("reporter_phone", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
     Column("reporter_email", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
@@ -62,7 +65,8 @@ CCTV_SITES = (
     Column("last_seen_at", "timestamp", required=False, doc="last frame received"),
     Column("installed_at", "date", required=False),
     Column("agency", "str", required=False, doc="operator of the camera"),
-    Column("view_radius_m", "float", doc="how far the camera sees, metres; the profile's default when missing"),
+    Column("view_radius_m", "float", doc="how far the camera sees, metres; the profile's default when missing",
+           positive=True),
 )
 
 WIFI_POINTS = (
@@ -72,16 +76,17 @@ WIFI_POINTS = (
     Column("lat", "float"),
     Column("lon", "float"),
     Column("kecamatan", "str", doc="found by point-in-polygon when missing"),
-    Column("bandwidth_mbps", "int", doc="100 or 300 in Bandung"),
+    Column("bandwidth_mbps", "int", doc="the uplink, Mbps", positive=True),
     Column("status", "str", doc="one of " + ", ".join(WIFI_STATUSES)),
     Column("installed_at", "date", required=False),
-    Column("coverage_radius_m", "float", doc="radius served, metres; the profile's default for the site type when missing"),
+    Column("coverage_radius_m", "float", doc="radius served, metres; the profile's default for the site type when missing",
+           positive=True),
 )
 
 WIFI_USAGE = (
     Column("ap_id", "str"),
     Column("month", "date", doc="first day of the month"),
-    Column("users", "int", doc="distinct users that month"),
+    Column("users", "int", doc="distinct users that month (0 or more)"),
 )
 
 DISTRICTS = (

@@ -7,7 +7,7 @@ Row-level problems reject the row (with a reason, to a rejects file) and keep th
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class Report:
     target: Path
     rejects_file: Path | None
     reasons: dict[str, int]
+    notes: dict[str, int] = field(default_factory=dict)  # accepted rows that were changed, and how
 
     def lines(self) -> list[str]:
         out = [f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, {self.rejected:,} rejected",
@@ -48,6 +49,8 @@ class Report:
             out.append(f"rejected rows with their reasons: {self.rejects_file}")
             for reason, n in sorted(self.reasons.items(), key=lambda kv: -kv[1])[:10]:
                 out.append(f"  {n:>7,}  {reason}")
+        for note, n in self.notes.items():
+            out.append(f"accepted with a change: {n:,} rows, {note}")
         return out
 
 
@@ -128,10 +131,11 @@ def _store(raw, canon, field_counts, table: Table, kind: str, name: str, data_di
         write_csv_atomic(rej, rejects_file)
     reasons_count = pd.Series(reasons[~ok]).value_counts().to_dict() if (~ok).any() else {}
     report = Report(kind, table.name, name, len(raw), int(ok.sum()), int((~ok).sum()), len(stored), target,
-                    rejects_file, {str(k): int(v) for k, v in reasons_count.items()})
+                    rejects_file, {str(k): int(v) for k, v in reasons_count.items()}, typed.attrs.get("notes", {}))
     log = {"source": name, "at": city_time(profile).isoformat(timespec="seconds"), "mode": "replace" if replace else "append",
            "rows_read": report.rows_read, "accepted": report.accepted, "rejected": report.rejected,
-           "rejects_file": str(rejects_file) if rejects_file else None, "reasons": report.reasons}
+           "rejects_file": str(rejects_file) if rejects_file else None, "reasons": report.reasons,
+           "notes": report.notes}
     write_text_atomic(json.dumps(log, indent=2, ensure_ascii=False), data_dir / "_ingest" / f"{table.name}.json")
     return report
 

@@ -128,6 +128,7 @@ def _read_ragged_csv(text: str, name: str, sep: str) -> pd.DataFrame:
     """Files whose rows do not all have the header's number of fields. Every row is kept, padded or cut to
     the header, and its field count goes along (attrs["field_counts"]) so that ingest rejects it with
     that reason instead of reading values under the wrong columns."""
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # one huge cell is a value, not an error
     try:
         records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
                    if any(f.strip() for f in r)]

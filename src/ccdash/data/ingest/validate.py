@@ -12,7 +12,7 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 
 from .. import spatial
 from ..profile import Profile
-from ..reference import shapes_of
+from ..reference import facts_of, shapes_of
 from ..schema import H3_RESOLUTIONS, Table
 from .mapping import Mapping
 
@@ -119,6 +119,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         else:
             out[col.name] = s
     # Derive what a source may leave out.
+    notes: dict[str, int] = {}
     name = table.name
     if name == "complaints":
         cat = out["category"]
@@ -142,6 +143,8 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
     for col, allowed in table.enums.items():
         v = out[col]
         bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" "))
+
+    _plausible(out, table, profile, bad, notes)
 
     limit = pd.Timestamp(now + FUTURE_TOLERANCE)
     for col in table.columns:
@@ -176,6 +179,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             out["kecamatan"] = k
         bad.add(out["kecamatan"].isna().to_numpy() & has, "no kecamatan, and the point is in no district")
         bad.add(out["kecamatan"].isna().to_numpy(), "no kecamatan and no coordinates")
+        _known_districts(out, profile, bad)
 
     if table.key:
         key = out[table.key]
@@ -183,7 +187,55 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         bad.add(dup, f"duplicate {table.key} in this file")
         if existing_ids:
             bad.add(key.isin(existing_ids).to_numpy(), f"{table.key} is already stored")
+    out.attrs["notes"] = notes
     return out, bad.reason
+
+
+CODE_CHARS = 200  # ids, codes and names longer than this are not ids, codes or names
+
+
+def _plausible(out: pd.DataFrame, table: Table, profile: Profile, bad: "_Reasons", notes: dict) -> None:
+    """Values no real extract holds: dates before the profile's [ingest] earliest, text past its bounds,
+    radii and bandwidths of zero or less."""
+    earliest = pd.Timestamp(profile.ingest.get("earliest", "2000-01-01"))
+    for col in table.columns:
+        v = out[col.name]
+        if col.type in ("timestamp", "date"):
+            t = pd.to_datetime(v, errors="coerce") if col.type == "date" else v
+            bad.add((t < earliest).fillna(False).to_numpy(),
+                    f"{col.name} is before {earliest:%Y-%m-%d} (the profile's [ingest] earliest)")
+        elif col.positive:
+            bad.add((v <= 0).fillna(False).to_numpy(dtype=bool), f"{col.name} must be above zero")
+        elif col.type == "str":
+            length = v.str.len().fillna(0).to_numpy()
+            if col.free_text:
+                cap = int(profile.ingest.get("max_text_chars", 2000))
+                long = length > cap
+                if long.any():
+                    out[col.name] = v.where(~long, v.str.slice(0, cap - 1) + "…")
+                    notes[f"{col.name} cut to {cap:,} characters"] = int(long.sum())
+            else:
+                bad.add(length > CODE_CHARS, f"{col.name} is longer than {CODE_CHARS} characters")
+    if "users" in out:
+        bad.add((out["users"] < 0).fillna(False).to_numpy(dtype=bool), "users is below zero")
+
+
+def _norm(name) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons") -> None:
+    """District names as the city's facts file spells them (case and spaces do not matter); a name that
+    matches none is rejected, when the city has a list."""
+    names = facts_of(profile).kecamatan.dropna().astype(str).tolist()
+    if not names:
+        return
+    canonical = {_norm(n): n for n in names}
+    k = out["kecamatan"]
+    fixed = _lookup(k.map(_norm, na_action="ignore"), canonical)
+    unknown = k.notna().to_numpy() & fixed.isna().to_numpy()
+    out["kecamatan"] = fixed.where(fixed.notna(), k)
+    bad.add(unknown, _says("kecamatan is not one of the city's districts", k, sep=" "))
 
 
 def add_h3(df: pd.DataFrame) -> pd.DataFrame:
