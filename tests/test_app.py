@@ -23,7 +23,7 @@ def test_app_runs_on_the_embedded_demo_data(monkeypatch):
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception
-    assert at.metric[0].label == "Pengaduan baru hari ini"
+    assert at.metric[0].label == "Baru hari ini"
 
 
 @pytest.mark.parametrize("page", PAGES)

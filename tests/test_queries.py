@@ -49,25 +49,66 @@ def test_now_is_the_newest_complaint_for_the_demo_clock(frames, at):
     assert at == frames["complaints"].created_at.max()
 
 
+def _dims(c, f: Filters):
+    """The dimension filters alone (stock tiles ignore the date range)."""
+    m = pd.Series(True, index=c.index)
+    for dim in ("kecamatan", "category", "agency", "channel", "status"):
+        if getattr(f, dim):
+            m &= c[dim].isin(getattr(f, dim))
+    return c[m]
+
+
+def expected_kpis(c: pd.DataFrame, f: Filters, now: pd.Timestamp) -> dict:
+    """The KPI definitions of docs/data.md, computed with pandas from the rows themselves."""
+    c = _dims(c[c.created_at <= now], f)
+    w0 = pd.Timestamp(f.start) if f.start else pd.Timestamp.min
+    w1 = pd.Timestamp(f.end + timedelta(days=1)) if f.end else pd.Timestamp.max
+    is_open = c.closed_at.isna() | (c.closed_at > now)
+    closed_in_w = ~is_open & (c.closed_at >= w0) & (c.closed_at < w1)
+    resolved = closed_in_w & (c.status == "resolved")
+    rejected = closed_in_w & (c.status == "rejected")
+    on_time = resolved & (c.closed_at <= c.due_at)
+    past_due = is_open & (c.due_at < now) & (c.due_at >= w0) & (c.due_at < w1)
+    days = ((c.closed_at - c.created_at).dt.total_seconds() / 86400)[resolved]
+    rate = on_time.sum() / (resolved.sum() + past_due.sum()) if resolved.sum() + past_due.sum() else None
+    return {
+        "received": int(((c.created_at >= w0) & (c.created_at < w1)).sum()),
+        "new_today": int((c.created_at >= now.normalize()).sum()),
+        "last_7d": int((c.created_at > now - pd.Timedelta(hours=168)).sum()),
+        "prev_7d": int(((c.created_at > now - pd.Timedelta(hours=336)) & (c.created_at <= now - pd.Timedelta(hours=168))).sum()),
+        "open_backlog": int(is_open.sum()),
+        "overdue_now": int((is_open & (c.due_at < now)).sum()),
+        "resolved": int(resolved.sum()), "rejected": int(rejected.sum()),
+        "on_time_rate": rate,
+        "rejected_rate": rejected.sum() / (resolved.sum() + rejected.sum()) if resolved.sum() + rejected.sum() else None,
+        "median_days_to_resolve": days.median() if len(days) else None,
+    }
+
+
+def assert_kpis_match(got: dict, expected: dict) -> None:
+    for k, v in expected.items():
+        if v is None:
+            assert got[k] is None, k
+        else:
+            assert got[k] == pytest.approx(v, rel=1e-9), k
+
+
 @pytest.mark.parametrize("f", FILTER_CASES)
 def test_kpis(store, frames, at, f):
-    c = _select(frames["complaints"], f)
-    now = pd.Timestamp(at)
-    day0 = now.normalize()
-    closed = c.closed_at.notna() & (c.closed_at <= now)
-    overdue = ~closed & (c.due_at < now)
-    k = q.kpis(store, f, at)
-    assert k["total"] == len(c)
-    assert k["new_today"] == (c.created_at >= day0).sum()
-    assert k["last_7d"] == (c.created_at >= day0 - pd.Timedelta(days=6)).sum()
-    assert k["prev_7d"] == ((c.created_at >= day0 - pd.Timedelta(days=13)) & (c.created_at < day0 - pd.Timedelta(days=6))).sum()
-    assert k["open_backlog"] == (~closed).sum()
-    assert k["overdue_now"] == overdue.sum()
-    expected = (closed & (c.closed_at <= c.due_at)).sum() / (closed.sum() + overdue.sum())
-    assert k["on_time_rate"] == pytest.approx(expected)
-    resolved = c[closed & (c.status == "resolved")]
-    days = (resolved.closed_at - resolved.created_at).dt.total_seconds() / 86400
-    assert k["median_days_to_resolve"] == pytest.approx(days.median())
+    assert_kpis_match(q.kpis(store, f, at), expected_kpis(frames["complaints"], f, pd.Timestamp(at)))
+
+
+def test_stock_tiles_ignore_the_date_range_and_flows_follow_it(store, at):
+    whole, recent = q.kpis(store, Filters(), at), q.kpis(store, Filters(start=at.date() - timedelta(days=29)), at)
+    assert (recent["open_backlog"], recent["overdue_now"]) == (whole["open_backlog"], whole["overdue_now"])
+    assert recent["received"] < whole["received"] and recent["resolved"] < whole["resolved"]
+
+
+def test_rejected_complaints_are_not_counted_as_on_time(store, frames, at):
+    k = q.kpis(store, Filters(), at)
+    assert k["rejected"] > 0
+    c = frames["complaints"]
+    assert k["resolved"] == int(((c.status == "resolved") & (c.closed_at <= pd.Timestamp(at))).sum())
 
 
 @pytest.mark.parametrize("closed_on_time, closed, open_past_due, expected", [
@@ -120,18 +161,23 @@ def test_by_kecamatan_per_10k(store, frames, profile, at):
         assert row.per_10k == pytest.approx(counts.get(k, 0) * 1e4 / facts.population[k])
 
 
-def test_agency_scorecard(store, frames, at):
+@pytest.mark.parametrize("f", [Filters(), FILTER_CASES[2]])
+def test_agency_scorecard(store, frames, at, f):
+    """Per agency, the same definitions as the KPI tiles (and the same numbers for one agency)."""
     c = frames["complaints"]
     now = pd.Timestamp(at)
-    got = q.agency_scorecard(store, Filters(), at).set_index("agency")
-    for agency, g in c.groupby("agency"):
-        closed = g.closed_at.notna() & (g.closed_at <= now)
-        overdue = ~closed & (g.due_at < now)
+    got = q.agency_scorecard(store, f, at).set_index("agency")
+    for agency in got.index:
+        k = expected_kpis(c, f.with_values(agency=(agency,)), now)
+        g = _select(c[c.agency == agency], f.with_values(agency=()))
         row = got.loc[agency]
-        assert row.received == len(g)
-        assert row.resolved_pct == pytest.approx(100 * (closed & (g.status == "resolved")).sum() / len(g))
-        assert row.on_time_pct == pytest.approx(100 * (closed & (g.closed_at <= g.due_at)).sum() / (closed.sum() + overdue.sum()))
-        assert row.overdue_now == overdue.sum()
+        assert row.received == k["received"]
+        received_resolved = ((g.status == "resolved") & (g.closed_at <= now)).sum()
+        assert row.resolved_pct == pytest.approx(100 * received_resolved / len(g)) if len(g) else pd.isna(row.resolved_pct)
+        assert row.on_time_pct == pytest.approx(100 * k["on_time_rate"])
+        assert row.overdue_now == k["overdue_now"]
+        assert row.median_days == pytest.approx(k["median_days_to_resolve"])
+        assert row.on_time_pct == pytest.approx(100 * q.kpis(store, f.with_values(agency=(agency,)), at)["on_time_rate"])
     assert got.on_time_pct.is_monotonic_decreasing and list(got["rank"]) == list(range(1, len(got) + 1))
 
 

@@ -136,7 +136,7 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
     _, url, data = fast_wall
     tab = Page(browser)
     page = tab.goto(f"{url}/?mode=wall&view=overview&lang=en")
-    tile = page.locator("[data-testid=stMetric]").filter(has_text="New complaints today").locator(
+    tile = page.locator("[data-testid=stMetric]").filter(has_text="New today").locator(
         "[data-testid=stMetricValue]")
     before = tile.inner_text().strip()
     original = (data / "complaints.parquet").read_bytes()
@@ -148,7 +148,7 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
         write_parquet_atomic(fewer, data / "complaints.parquet", "complaints")
         page.wait_for_function(
             "([want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => "
-            "m.innerText.includes('New complaints today') && "
+            "m.innerText.includes('New today') && "
             "m.querySelector('[data-testid=stMetricValue]').innerText.trim() === want)",
             arg=[f"{expected:,}"], timeout=15_000)
         assert f"{expected:,}" != before

@@ -6,13 +6,13 @@ from datetime import date, datetime, timedelta
 
 import streamlit as st
 
+from ..data.clock import city_time
 from ..data.profile import Profile
 from ..data.store import Store
-from ..metrics.filters import DIMENSIONS, Filters, clamp_dates, from_query_params
-from ..present.i18n import fmt_datetime, label, normalize_lang, plain, t
+from ..metrics.filters import DEFAULT_WINDOW_DAYS, DIMENSIONS, Filters, clamp_dates, from_query_params
+from ..present.i18n import fmt_datetime, fmt_num, label, normalize_lang, plain, t
 from .state import Context
 
-DEFAULT_DAYS = 90  # the default date range: the last 90 days of data
 MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
 
 
@@ -33,7 +33,7 @@ def _default_dates(options) -> tuple[date, date] | tuple:
     hi = hi.date() if isinstance(hi, datetime) else hi
     lo = options.get("date_min")
     lo = lo.date() if isinstance(lo, datetime) else lo
-    return (max(lo, hi - timedelta(days=DEFAULT_DAYS - 1)), hi)
+    return (max(lo, hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)), hi)
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -129,8 +129,19 @@ def header(ctx: Context, title_key: str) -> None:
         synthetic_banner(ctx)
     with cols[1]:
         name = f"{ctx.profile.name} ({ctx.t('app.synthetic_short')})" if ctx.profile.synthetic else ctx.profile.name
-        st.caption(f"{name} · {ctx.t('app.as_of', when=fmt_datetime(ctx.at, ctx.lang))} "
+        st.caption(f"{name} · {ctx.t('app.as_of', when=fmt_datetime(ctx.newest, ctx.lang))} "
                    f"{ctx.profile.timezone_label}")
+    freshness(ctx)
+
+
+def freshness(ctx: Context) -> None:
+    """Every desk page says when its data stopped: no new complaint for longer than stale_hours."""
+    if ctx.newest is None:
+        st.warning(ctx.t("app.no_data"), icon="⚠️")
+    elif ctx.stale:
+        hours = (city_time(ctx.profile) - ctx.newest).total_seconds() / 3600
+        st.warning(ctx.t("app.stale", when=fmt_datetime(ctx.newest, ctx.lang), hours=fmt_num(hours, ctx.lang),
+                         limit=fmt_num(float(ctx.profile.threshold("stale_hours", 24)), ctx.lang)), icon="⚠️")
 
 
 def notices(lang: str, store: Store) -> None:

@@ -16,13 +16,12 @@ import streamlit as st
 
 from ..data.clock import city_time
 from ..metrics import cctv, complaints, wifi
-from ..metrics.filters import Filters
-from ..metrics.freshness import is_stale
+from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
 from ..metrics.registry import Query
 from ..present import maps
-from ..present.i18n import fmt_datetime, fmt_num, fmt_pct
+from ..present.i18n import fmt_datetime, fmt_num, fmt_pct, fmt_range
 from .playlist import rotation
-from .state import Context, get_store, run
+from .state import Context, get_store, run, stale
 from .widgets import city_geojson
 
 log = logging.getLogger(__name__)
@@ -116,12 +115,18 @@ def reference_time(ctx: Context) -> datetime:
     return ctx.at
 
 
-def kpi_row(ctx: Context, k: dict) -> None:
+def desk_window(at: datetime) -> Filters:
+    """The window the desk pages open on (the last 90 days of data), for the same numbers everywhere."""
+    return Filters(start=(at - timedelta(days=DEFAULT_WINDOW_DAYS - 1)).date(), end=at.date())
+
+
+def kpi_row(ctx: Context, k: dict, f: Filters) -> None:
+    """The wall's tiles: the desk's stock tiles and its on-time rate, each saying its window."""
     c = st.columns(4)
     c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang))
     c[1].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
     c[2].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang))
-    c[3].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
+    c[3].metric(ctx.t("kpi.on_time_rate", window=fmt_range(f.start, f.end, ctx.lang)), fmt_pct(k["on_time_rate"], ctx.lang))
 
 
 def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, zoom_delta: float = -0.6) -> None:
@@ -159,11 +164,9 @@ def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
     with c[1]:
         newest = run(complaints.latest_complaint) if "complaints" not in store.problems else st.session_state.get(
             "_last_good", {}).get("at")
-        clock_now = at if ctx.profile.clock == "data" else city_time(ctx.profile)
-        stale_h = float(ctx.profile.threshold("stale_hours", 24))
         if newest is None:
             st.container(key="wall_stale").text(ctx.t("wall.no_data"))
-        elif is_stale(newest, clock_now, stale_h):
+        elif stale(ctx.profile, newest):
             st.container(key="wall_stale").text(ctx.t("wall.stale", when=fmt_datetime(newest, ctx.lang)))
         else:
             st.container(key="wall_badge").text(ctx.t("wall.as_of", when=fmt_datetime(newest, ctx.lang)))

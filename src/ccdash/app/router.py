@@ -8,7 +8,7 @@ from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..present.i18n import t
 from . import frame
-from .state import Context, get_profile, get_store, now, run
+from .state import context, get_profile, get_store, run
 
 
 def main() -> None:
@@ -21,14 +21,14 @@ def main() -> None:
 
     if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
         # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
-        st.session_state.ctx = Context(profile, lang, now(profile), {}, Filters())
+        st.session_state.ctx = context(profile, lang, {}, Filters())
         st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden").run()
         return
 
     options = run(complaints.filter_options)
     filters = frame.sidebar(profile, lang, options)
     lang = st.session_state.lang
-    st.session_state.ctx = Context(profile, lang, now(profile), options, filters)
+    st.session_state.ctx = context(profile, lang, options, filters)
     frame.write_url(filters, lang)
 
     pages = {

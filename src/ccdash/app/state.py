@@ -14,6 +14,7 @@ from ..data.reference import file_version
 from ..data.store import Store
 from ..metrics import complaints
 from ..metrics.filters import Filters
+from ..metrics.freshness import is_stale
 from ..metrics.registry import Query, all_queries
 from ..present.i18n import label, t
 
@@ -53,9 +54,16 @@ def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     return _cached(query.name, str(store.directory), query.version(store), args, tuple(sorted(kwargs.items())))
 
 
-def now(profile: Profile) -> datetime:
-    """The reference time of this run (the newest complaint for demo data, else the city clock)."""
-    return reference_now(profile, run(complaints.latest_complaint))
+def context(profile: Profile, lang: str, options: dict, filters: Filters) -> "Context":
+    """The context of one run: the reference time, the newest record and whether it is stale."""
+    newest = run(complaints.latest_complaint)
+    return Context(profile, lang, reference_now(profile, newest), options, filters, newest, stale(profile, newest))
+
+
+def stale(profile: Profile, newest: datetime | None) -> bool:
+    """The one staleness rule of every page and the wall: the newest complaint older than [thresholds]
+    stale_hours by the profile's clock (under `clock = "data"` the data's own time is now: never stale)."""
+    return is_stale(newest, reference_now(profile, newest), float(profile.threshold("stale_hours", 24)))
 
 
 def ctx() -> "Context":
@@ -67,9 +75,11 @@ def ctx() -> "Context":
 class Context:
     profile: Profile
     lang: str
-    at: datetime
+    at: datetime  # the reference 'now' every metric is computed at
     options: dict
     filters: Filters
+    newest: datetime | None = None  # the newest complaint: what "data as of" means
+    stale: bool = False  # newest older than [thresholds] stale_hours by the city's clock
 
     def t(self, key: str, **kw) -> str:
         return t(key, self.lang, **kw)

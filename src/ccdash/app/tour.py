@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import streamlit as st
 
@@ -11,8 +11,8 @@ from ..data.tour import load_tour
 from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
-from ..present.i18n import fmt_num, fmt_pct
-from .public import STATIC, big, css, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar, tour_elapsed
+from ..present.i18n import fmt_num, fmt_pct, fmt_range
+from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar, tour_elapsed
 from .state import Context, get_store
 from .widgets import plot
 
@@ -23,16 +23,17 @@ def _tour_move(delta: int, n: int) -> None:
 
 def tour_journey(ctx: Context, at: datetime) -> None:
     """How complaints travel: counts per lifecycle status over the last 90 days, and the on-time rate."""
-    f = Filters(start=(at - timedelta(days=89)).date())
+    f = desk_window(at)
     by = safe_run(complaints.count_by, "complaints", f, "status", at, key="journey")
     order = ["new", "verified", "dispatched", "in_progress", "resolved", "rejected"]
     by = by.set_index("value").reindex(order).fillna(0).reset_index()
     by = by.assign(label=[ctx.label("status", v) for v in by["value"]])
     k = safe_run(complaints.kpis, "complaints", f, at, key="journey_kpis")
+    win = fmt_range(f.start, f.end, ctx.lang)
     c = st.columns(3)
-    c[0].metric(ctx.t("kpi.total"), fmt_num(k["total"], ctx.lang))
-    c[1].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang))
-    c[2].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+    c[0].metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
+    c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
+    c[2].metric(ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
     st.text(ctx.t("tour.journey"))
     plot(ctx, big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
@@ -40,9 +41,9 @@ def tour_journey(ctx: Context, at: datetime) -> None:
 
 
 def tour_headline(ctx: Context, at: datetime) -> None:
-    kpi_row(ctx, safe_run(complaints.kpis, "complaints", Filters(), at, key="kpis"))
-    trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=89)).date()), at,
-                     key="trend90")
+    f = desk_window(at)
+    kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
+    trend = safe_run(complaints.daily_trend, "complaints", f, at, key="trend90")
     plot(ctx, big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=460,
                                lang=ctx.lang)), key="tour_trend", **STATIC)
 

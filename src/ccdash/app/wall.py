@@ -14,14 +14,15 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_sentence
-from ..present.i18n import fmt_num, fmt_pct
+from ..present.i18n import fmt_num, fmt_pct, fmt_range
 from .playlist import rotation
-from .public import STATIC, big, css, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
+from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
 from .state import Context, get_store
 from .widgets import plot
 
 def panel_overview(ctx: Context, at: datetime) -> None:
-    kpi_row(ctx, safe_run(complaints.kpis, "complaints", Filters(), at, key="kpis"))
+    f = desk_window(at)
+    kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
     left, right = st.columns([3, 2])
     with left:
         private_map(ctx, at, ("hex", "districts"), 560)
@@ -35,15 +36,16 @@ def panel_overview(ctx: Context, at: datetime) -> None:
 def panel_complaints(ctx: Context, at: datetime) -> None:
     left, right = st.columns(2)
     with left:
-        st.text(ctx.t("wall.top_7d"))
-        top = safe_run(complaints.count_by, "complaints", Filters(start=(at - timedelta(days=6)).date()), "category", at, 8,
-                     key="top7")
+        week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
+        st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)))
+        top = safe_run(complaints.count_by, "complaints", week, "category", at, 8, key="top7")
         top = top.assign(label=[ctx.label("category", v) for v in top.value])
         plot(ctx, big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
                         **STATIC)
     with right:
-        st.text(ctx.t("wall.on_time_by_agency"))
-        sc = safe_run(complaints.agency_scorecard, "complaints", Filters(start=(at - timedelta(days=89)).date()), at, key="score")
+        f = desk_window(at)
+        st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
+        sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
         plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
                                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
                         key="wall_score", **STATIC)

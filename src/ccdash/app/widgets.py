@@ -9,7 +9,7 @@ from ..data.reference import load_geojson
 from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
 from ..present.export import csv_text
-from ..present.i18n import fmt_num, fmt_pct, fmt_signed
+from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed
 from .frame import set_filter
 from .state import Context, run
 
@@ -22,17 +22,28 @@ def city_geojson(ctx: Context) -> dict:
 
 
 def complaint_kpis(ctx: Context, k: dict) -> None:
-    """The complaint tiles: today, 7 days against the 7 before, backlog, overdue, on time, median."""
-    c = st.columns(6)
-    c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang))
+    """The complaint tiles in two rows, each saying its window: now (stock, today, the last 168 h) and the
+    filter's date range (flows). The same numbers as on the wall and the tour for the same window."""
+    win = fmt_range(ctx.filters.start, ctx.filters.end, ctx.lang)
+    st.caption(ctx.t("kpi.now"))
+    c = st.columns(4)
+    c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang), help=ctx.t("kpi.new_today_help"))
     delta = k["last_7d"] - k["prev_7d"]
-    c[1].metric(ctx.t("kpi.last_7d"), fmt_num(k["last_7d"], ctx.lang),
-                delta=ctx.t("kpi.vs_prev", delta=fmt_signed(delta, ctx.lang)) if k["prev_7d"] or k["last_7d"] else None,
+    show_delta = not ctx.stale and (k["prev_7d"] or k["last_7d"])  # a dead feed is no good news
+    c[1].metric(ctx.t("kpi.last_7d"), fmt_num(k["last_7d"], ctx.lang), help=ctx.t("kpi.last_7d_help"),
+                delta=ctx.t("kpi.vs_prev", delta=fmt_signed(delta, ctx.lang)) if show_delta else None,
                 delta_color="inverse")
-    c[2].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
-    c[3].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang))
-    c[4].metric(ctx.t("kpi.on_time_rate"), fmt_pct(k["on_time_rate"], ctx.lang), help=ctx.t("kpi.on_time_help"))
-    c[5].metric(ctx.t("kpi.median_days"), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+    c[2].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang), help=ctx.t("kpi.open_backlog_help"))
+    c[3].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang), help=ctx.t("kpi.overdue_help"))
+    st.caption(ctx.t("kpi.in_window", window=win))
+    c = st.columns(4)
+    c[0].metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
+    c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang),
+                help=ctx.t("kpi.on_time_help"))
+    c[2].metric(ctx.t("kpi.rejected_rate", window=win), fmt_pct(k["rejected_rate"], ctx.lang),
+                help=ctx.t("kpi.rejected_help"))
+    c[3].metric(ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1),
+                help=ctx.t("kpi.median_help"))
 
 
 def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")) -> pd.DataFrame:

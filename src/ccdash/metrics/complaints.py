@@ -36,38 +36,69 @@ def filter_options(store: Store) -> dict:
 # Open at `now`: not closed yet, or closed after it (an as-of view of history).
 OPEN = "(closed_at IS NULL OR closed_at > $now)"
 CLOSED = "(closed_at IS NOT NULL AND closed_at <= $now)"
+# Closed inside the window [$w0, $w1) and by `now`.
+CLOSED_IN_WINDOW = f"({CLOSED} AND closed_at >= $w0 AND closed_at < $w1)"
 DAYS_TO_CLOSE = "date_diff('second', created_at, closed_at) / 86400.0"
+# Bounds of an open-ended window: no city recorded anything outside them (see data.integrity).
+EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
 
 
-def on_time_rate(closed_on_time: int, closed: int, open_past_due: int) -> float | None:
-    """Closed on time / (closed + open past due): late tickets count before they close."""
-    denominator = closed + open_past_due
-    return None if denominator == 0 else closed_on_time / denominator
+def window(f: Filters) -> tuple[datetime, datetime]:
+    """The filter's date range as [w0, w1): from the first day's midnight to the midnight after the last."""
+    w0 = datetime.combine(f.start, datetime.min.time()) if f.start else EARLIEST
+    w1 = datetime.combine(f.end + timedelta(days=1), datetime.min.time()) if f.end else LATEST
+    return w0, w1
+
+
+def on_time_rate(resolved_on_time: int, resolved: int, open_past_due: int) -> float | None:
+    """Resolved on time / (resolved + open past due): a late ticket counts against the rate before it closes,
+    and rejected ones count in neither (they have their own rate)."""
+    denominator = resolved + open_past_due
+    return None if denominator == 0 else resolved_on_time / denominator
+
+
+def rejected_rate(rejected: int, resolved: int) -> float | None:
+    """Rejected / (resolved + rejected): the share of closed complaints closed without a fix."""
+    denominator = resolved + rejected
+    return None if denominator == 0 else rejected / denominator
 
 
 @query(tables=("complaints",))
 def kpis(store: Store, f: Filters, at: datetime) -> dict:
-    """The KPI tiles, over the complaints the filters select, as of `at`."""
-    w, p = where(f)
+    """The KPI tiles, one definition for every page, the wall and the tour (docs/data.md, Metrics).
+
+    Stock, as of `at` over every complaint the dimension filters select (the date range does not apply):
+    open_backlog, overdue_now. Flow, over the date range: received, resolved, rejected, on_time_rate,
+    rejected_rate, median_days_to_resolve. Fixed windows back from `at`: new_today (since midnight),
+    last_7d (the last 168 hours) against prev_7d (the 168 before).
+    """
+    w, p = where(f.with_values(start=None, end=None))
+    w0, w1 = window(f)
     day0 = datetime.combine(at.date(), datetime.min.time())
-    p |= {"now": at, "day0": day0, "d7": day0 - timedelta(days=6), "d14": day0 - timedelta(days=13)}
+    p |= {"now": at, "w0": w0, "w1": w1, "day0": day0, "h168": at - timedelta(hours=168),
+          "h336": at - timedelta(hours=336)}
     row = store.query(f"""
         SELECT
-          count(*) AS total,
-          count(*) FILTER (WHERE created_at >= $day0 AND created_at <= $now) AS new_today,
-          count(*) FILTER (WHERE created_at >= $d7 AND created_at <= $now) AS last_7d,
-          count(*) FILTER (WHERE created_at >= $d14 AND created_at < $d7) AS prev_7d,
-          count(*) FILTER (WHERE created_at <= $now AND {OPEN}) AS open_backlog,
-          count(*) FILTER (WHERE created_at <= $now AND {OPEN} AND due_at < $now) AS overdue_now,
-          count(*) FILTER (WHERE {CLOSED}) AS closed,
-          count(*) FILTER (WHERE {CLOSED} AND closed_at <= due_at) AS closed_on_time,
-          median({DAYS_TO_CLOSE}) FILTER (WHERE {CLOSED} AND status = 'resolved') AS median_days_to_resolve
+          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1) AS received,
+          count(*) FILTER (WHERE created_at >= $day0) AS new_today,
+          count(*) FILTER (WHERE created_at > $h168) AS last_7d,
+          count(*) FILTER (WHERE created_at > $h336 AND created_at <= $h168) AS prev_7d,
+          count(*) FILTER (WHERE {OPEN}) AS open_backlog,
+          count(*) FILTER (WHERE {OPEN} AND due_at < $now) AS overdue_now,
+          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS resolved,
+          count(*) FILTER (WHERE status = 'rejected' AND {CLOSED_IN_WINDOW}) AS rejected,
+          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW} AND closed_at <= due_at) AS resolved_on_time,
+          count(*) FILTER (WHERE {OPEN} AND due_at < $now AND due_at >= $w0 AND due_at < $w1) AS open_past_due,
+          median({DAYS_TO_CLOSE}) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS median_days_to_resolve
         FROM complaints WHERE created_at <= $now AND {w}
     """, p).iloc[0]
     out = {k: (None if pd.isna(v) else v) for k, v in row.items()}
-    for k in ("total", "new_today", "last_7d", "prev_7d", "open_backlog", "overdue_now", "closed", "closed_on_time"):
+    for k in ("received", "new_today", "last_7d", "prev_7d", "open_backlog", "overdue_now", "resolved", "rejected",
+              "resolved_on_time", "open_past_due"):
         out[k] = int(out[k] or 0)
-    out["on_time_rate"] = on_time_rate(out["closed_on_time"], out["closed"], out["overdue_now"])
+    out["total"] = out["received"]
+    out["on_time_rate"] = on_time_rate(out["resolved_on_time"], out["resolved"], out["open_past_due"])
+    out["rejected_rate"] = rejected_rate(out["rejected"], out["resolved"])
     return out
 
 
@@ -136,22 +167,28 @@ def category_by_kecamatan(store: Store, f: Filters, at: datetime) -> pd.DataFram
 
 @query(tables=("complaints",))
 def agency_scorecard(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
-    """Per agency: received, resolved %, on-time % (honest), median days, overdue now; best first."""
-    w, p = where(f)
-    p["now"] = at
+    """Per agency, on the KPI tiles' definitions: received in the window, the share of those resolved by now,
+    on-time % and median days (resolved in the window), overdue now (stock); best on-time first."""
+    w, p = where(f.with_values(start=None, end=None))
+    w0, w1 = window(f)
+    p |= {"now": at, "w0": w0, "w1": w1}
     df = store.query(f"""
         SELECT agency,
-          count(*) AS received,
-          count(*) FILTER (WHERE {CLOSED} AND status = 'resolved') AS resolved,
-          count(*) FILTER (WHERE {CLOSED}) AS closed,
-          count(*) FILTER (WHERE {CLOSED} AND closed_at <= due_at) AS closed_on_time,
+          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1) AS received,
+          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1 AND status = 'resolved' AND {CLOSED})
+            AS received_resolved,
+          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS resolved,
+          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW} AND closed_at <= due_at) AS resolved_on_time,
+          count(*) FILTER (WHERE {OPEN} AND due_at < $now AND due_at >= $w0 AND due_at < $w1) AS open_past_due,
           count(*) FILTER (WHERE {OPEN} AND due_at < $now) AS overdue_now,
-          median({DAYS_TO_CLOSE}) FILTER (WHERE {CLOSED} AND status = 'resolved') AS median_days
+          median({DAYS_TO_CLOSE}) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS median_days
         FROM complaints WHERE created_at <= $now AND {w} GROUP BY agency
     """, p)
-    df["resolved_pct"] = 100.0 * df.resolved / df.received
-    denom = (df.closed + df.overdue_now).where(lambda s: s > 0)
-    df["on_time_pct"] = 100.0 * df.closed_on_time / denom
+    df = df[(df.received > 0) | (df.resolved > 0) | (df.overdue_now > 0)]
+    df["resolved_pct"] = 100.0 * df.received_resolved / df.received.where(df.received > 0)
+    df["on_time_pct"] = [None if r is None else 100 * r for r in
+                         map(on_time_rate, df.resolved_on_time, df.resolved, df.open_past_due)]
+    df["on_time_pct"] = df["on_time_pct"].astype(float)
     df = df.sort_values(["on_time_pct", "received"], ascending=[False, False], na_position="last")
     df.insert(0, "rank", range(1, len(df) + 1))
     return df[["rank", "agency", "received", "resolved_pct", "on_time_pct", "median_days", "overdue_now"]].reset_index(drop=True)

@@ -7,6 +7,9 @@ from datetime import date, datetime, timedelta
 
 # Filterable columns of complaints (the whitelist: no other name ever becomes SQL).
 DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
+# The date range every page opens on, and the window of the wall's and the tour's flow tiles: the last
+# 90 days of data. One constant, so that the same tile shows the same number everywhere.
+DEFAULT_WINDOW_DAYS = 90
 # URL keys that are not filters but are known (so they are not reported as unknown).
 OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page")
 

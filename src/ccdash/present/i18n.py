@@ -79,6 +79,20 @@ def fmt_date(d, lang: str) -> str:
     return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
 
 
+def fmt_range(start, end, lang: str) -> str:
+    """A date range as a tile's window: '23 Agu – 20 Nov 2026', 'all time' when it is open."""
+    if start is None and end is None:
+        return t("window.all", lang)
+    if start is None:
+        return t("window.until", lang, end=fmt_date(end, lang))
+    if end is None:
+        return t("window.since", lang, start=fmt_date(start, lang))
+    a, b = fmt_date(start, lang), fmt_date(end, lang)
+    if start.year == end.year:
+        a = a.rsplit(" ", 1)[0]
+    return f"{a} – {b}"
+
+
 def fmt_datetime(dt, lang: str) -> str:
     if dt is None:
         return "–"
