@@ -63,3 +63,36 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     assert set(got.kind) <= {"traffic_atcs", "public_safety"}
     assert (got.status == "unknown").all() and (got.view_radius_m == 100).all()
     assert set(report.reasons) <= {"outside the city's bounding box", "no kecamatan, and the point is in no district"}
+
+
+def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
+    """The KPI definitions on a real city's export, against pandas working from the raw CSV."""
+    from ccdash.data.store import Store
+    from ccdash.metrics import complaints
+    from ccdash.metrics.filters import Filters
+
+    from .test_queries import assert_kpis_match, expected_kpis
+
+    src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
+    profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
+    ingest(src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml"))
+    raw = pd.read_csv(src, dtype=str)
+    raw = raw[~((raw.borough == "Unspecified") & raw.latitude.isna())]
+    created = pd.to_datetime(raw.created_date)
+    frame = pd.DataFrame({
+        "created_at": created, "closed_at": pd.to_datetime(raw.closed_date),
+        "due_at": pd.to_datetime(raw.due_date).fillna(created + pd.Timedelta(days=5)),
+        "status": raw.status.map({"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress",
+                                  "Started": "in_progress", "Pending": "in_progress", "Closed": "resolved",
+                                  "Unspecified": "new"}),
+        "kecamatan": raw.borough, "category": raw.complaint_type, "agency": raw.agency,
+        "channel": raw.open_data_channel_type})
+    store = Store(tmp_path, None)
+    at = complaints.latest_complaint(store)
+    for f in (Filters(), Filters(start=(at - pd.Timedelta(days=1)).date(), end=at.date()),
+              Filters(kecamatan=("BROOKLYN",), agency=("NYPD",))):
+        got = complaints.kpis(store, f, at)
+        expected = expected_kpis(frame, f, pd.Timestamp(at))
+        assert got["resolved"] > 0 or f.kecamatan
+        assert_kpis_match(got, expected)
+    store.close()
