@@ -136,3 +136,17 @@ def test_negative_bandwidth_and_radius_are_rejected(writable_city, profile, tmp_
     report = ingest(write(tmp_path, "w.csv", "\n".join([header, *rows])), "wifi", writable_city, profile, now=NOW)
     assert report.reasons == {"bandwidth_mbps must be above zero": 1, "coverage_radius_m must be above zero": 1}
     assert report.accepted == 1
+
+
+def test_a_column_mixing_local_and_zoned_times_keeps_local_and_converts_the_rest(writable_city, profile, tmp_path):
+    """The city is on WIB (UTC+7): a naive 08:00 is 08:00 local; 08:00Z is 15:00 local; 08:00-05:00 is 20:00."""
+    rows = ["Z-1,2026-11-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,naive,",
+            "Z-2,2026-11-01T08:00:00Z,,new,waste,lapor,Coblong,-6.8848,107.6154,utc,",
+            "Z-3,2026-11-01T08:00:00-05:00,,new,waste,lapor,Coblong,-6.8848,107.6154,new york,",
+            "Z-4,2026-11-01T08:00:00+07:00,,new,waste,lapor,Coblong,-6.8848,107.6154,wib,"]
+    report = ingest(write(tmp_path, "mixed.csv", "\n".join([HEADER, *rows])), "complaints", writable_city, profile,
+                    now=NOW)
+    assert report.accepted == 4
+    got = stored(writable_city).set_index("complaint_id").created_at
+    assert [str(got[k]) for k in ("Z-1", "Z-2", "Z-3", "Z-4")] == [
+        "2026-11-01 08:00:00", "2026-11-01 15:00:00", "2026-11-01 20:00:00", "2026-11-01 08:00:00"]

@@ -36,10 +36,23 @@ def _to_datetime(s: pd.Series, **kw) -> pd.Series:
         return pd.to_datetime(s, errors="coerce", utc=True, **kw)
 
 
+# A time with its own zone: "2026-11-01T08:00:00+07:00", "... 08:00Z", "...T08:00-0500" (not a bare date).
+ZONED = r"\d[T ]\d.*(?:Z|[+-]\d\d(?::?\d\d)?)$"
+
+
 def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str) -> pd.Series:
+    """Times as naive city-local time: those with a zone converted to the city's, naive ones kept as local
+    (of the mapping's timezone when it names one). A column may mix both."""
     s = values.astype(object)
-    parsed = _naive_local(_to_datetime(s, format=fmt or "ISO8601"), tz_from, tz_city).astype("datetime64[us]")
-    retry = (parsed.isna() & s.notna()).to_numpy()
+    zoned = s.astype("string").str.strip().str.contains(ZONED, regex=True).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    if zoned.any():
+        t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
+        parsed[zoned] = t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None).astype("datetime64[us]")
+    if (~zoned).any():
+        parsed[~zoned] = _naive_local(_to_datetime(s[~zoned], format=fmt or "ISO8601"), tz_from, tz_city) \
+            .astype("datetime64[us]")
+    retry = (parsed.isna() & s.notna()).to_numpy() & ~zoned
     if not fmt and retry.any():  # a second chance for local day-first forms (31/12/2025 08:00)
         alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=True), tz_from, tz_city)
         parsed[retry] = alt.astype("datetime64[us]")
