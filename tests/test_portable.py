@@ -41,8 +41,8 @@ def recorded(city_dir, profile):
     cfg = tuple(sorted(alerts.settings(profile).items()))
     calls = {
         "alerts.active_alerts": (at, cfg),
-        "cctv.summary": (kec,), "cctv.sites": (kec,), "cctv.by_kecamatan": (kec,), "cctv.by_kind": (kec,),
-        "cctv.offline": (at, 1.0, kec), "cctv.complaints_in_view": (f, at, "category"),
+        "cctv.summary": (at, 12.0, kec), "cctv.sites": (kec,), "cctv.by_kecamatan": (kec,), "cctv.by_kind": (kec,),
+        "cctv.not_reporting": (at, 12.0, kec), "cctv.complaints_in_view": (f, at, "category"),
         "complaints.latest_complaint": (), "complaints.filter_options": (), "complaints.kpis": (f, at),
         "complaints.daily_trend": (f, at), "complaints.count_by": (f, "category", at, 5),
         "complaints.by_kecamatan": (f, at), "complaints.category_by_kecamatan": (f, at),

@@ -203,17 +203,43 @@ def test_category_by_kecamatan(store, frames, at):
     assert got.set_index(["category", "kecamatan"]).complaints.to_dict() == exp.to_dict()
 
 
-def test_cctv_queries(store, frames, at):
+def not_reporting_frame(cams: pd.DataFrame, now: pd.Timestamp, hours: float) -> pd.Series:
+    """The one CCTV rule, independently: status offline, or last seen more than `hours` before now."""
+    silent = cams.last_seen_at.notna() & (cams.last_seen_at < now - pd.Timedelta(hours=hours))
+    return (cams.status == "offline") | silent
+
+
+@pytest.mark.parametrize("hours", [1.0, 12.0, 24 * 30.0])
+def test_cctv_queries(store, frames, at, hours):
     cams = frames["cctv_sites"]
-    s = cctv.summary(store)
+    now = pd.Timestamp(at)
+    s = cctv.summary(store, at, hours)
+    known = cams.status != "unknown"
     assert s["cameras"] == len(cams) and s["online"] == (cams.status == "online").sum()
-    assert s["online_pct"] == pytest.approx(100 * (cams.status == "online").mean())
-    off = cctv.offline(store, at)
-    assert set(off.camera_id) == set(cams.camera_id[cams.status != "online"])
-    assert off.hours_since_seen.is_monotonic_decreasing
+    assert s["unknown"] == (~known).sum()
+    assert s["online_pct"] == pytest.approx(100 * (cams.status == "online").sum() / known.sum())
+    down = not_reporting_frame(cams, now, hours)
+    assert s["not_reporting"] == down.sum()
+    off = cctv.not_reporting(store, at, hours)
+    assert set(off.camera_id) == set(cams.camera_id[down])
+    assert off.hours_since_seen.dropna().is_monotonic_decreasing
     byk = cctv.by_kecamatan(store).set_index("kecamatan")
     for k, g in cams.groupby("kecamatan"):
-        assert byk.loc[k, "online_pct"] == pytest.approx(100 * (g.status == "online").mean())
+        assert byk.loc[k, "online_pct"] == pytest.approx(100 * (g.status == "online").sum() / (g.status != "unknown").sum())
+
+
+def test_unknown_status_is_unknown_not_offline(writable_city, profile):
+    """A real camera list without a status: nothing is called offline, and there is no online share."""
+    from ccdash.data.store import Store
+
+    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    cams["status"], cams["last_seen_at"] = "unknown", pd.NaT
+    cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
+    store = Store(writable_city, profile.facts_file)
+    s = cctv.summary(store, pd.Timestamp("2026-11-20").to_pydatetime(), 12)
+    assert (s["unknown"], s["not_reporting"], s["online_pct"]) == (len(cams), 0, None)
+    assert cctv.not_reporting(store, pd.Timestamp("2026-11-20").to_pydatetime(), 12).empty
+    store.close()
 
 
 def test_complaints_in_camera_view_matches_brute_force(store, frames, at):

@@ -19,10 +19,11 @@ def overview(ctx: Context) -> None:
     header(ctx, "nav.overview")
 
     widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
-    cctv, wifi = run(cctv_q.summary, ctx.filters.kecamatan), run(wifi_q.summary, ctx.filters.kecamatan)
+    cctv = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, ctx.filters.kecamatan)
+    wifi = run(wifi_q.summary, ctx.filters.kecamatan)
     c = st.columns(3)
-    c[0].metric(ctx.t("kpi.cctv_online"), fmt_pct((cctv["online_pct"] or 0) / 100 if cctv["cameras"] else None, ctx.lang),
-                help=f"{fmt_num(cctv['online'], ctx.lang)} / {fmt_num(cctv['cameras'], ctx.lang)}")
+    c[0].metric(ctx.t("kpi.cctv_online"), fmt_pct(None if cctv["online_pct"] is None else cctv["online_pct"] / 100,
+                                                  ctx.lang), help=ctx.t("kpi.cctv_online_help"))
     c[1].metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
     c[2].metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
@@ -92,12 +93,8 @@ def cctv(ctx: Context) -> None:
     kec = ctx.filters.kecamatan  # cameras follow the district filter
     header(ctx, "nav.cctv")
 
-    s = run(cctv_q.summary, kec)
-    c = st.columns(4)
-    c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
-    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct(s["online_pct"] / 100 if s["online_pct"] is not None else None, ctx.lang))
-    c[2].metric(ctx.label("status", "offline"), fmt_num(s["offline"], ctx.lang))
-    c[3].metric(ctx.label("status", "maintenance"), fmt_num(s["maintenance"], ctx.lang))
+    s = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, kec)
+    widgets.cctv_tiles(ctx, s)
 
     st.subheader(ctx.t("cctv.map"))
     widgets.city_map(ctx, ["cctv"], key="cc_map")
@@ -117,7 +114,9 @@ def cctv(ctx: Context) -> None:
                                        {s: ctx.label("status", s) for s in kinds.status.unique()},
                                        y_title=ctx.t("chart.cameras")), key="cc_kind")
         st.subheader(ctx.t("cctv.offline"))
-        widgets.table(ctx, widgets.labelled(ctx, run(cctv_q.offline, ctx.at, kecamatan=kec)), key="cc_offline", height=320)
+        st.caption(ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
+        widgets.table(ctx, widgets.labelled(ctx, run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)),
+                      key="cc_offline", height=320)
 
     st.subheader(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))

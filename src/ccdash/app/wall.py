@@ -14,11 +14,11 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_sentence
-from ..present.i18n import fmt_num, fmt_pct, fmt_range
+from ..present.i18n import fmt_duration, fmt_num, fmt_pct, fmt_range
 from .playlist import rotation
 from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
 from .state import Context, get_store
-from .widgets import plot
+from .widgets import cctv_tiles, plot
 
 def panel_overview(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
@@ -52,19 +52,15 @@ def panel_complaints(ctx: Context, at: datetime) -> None:
 
 
 def panel_cctv(ctx: Context, at: datetime) -> None:
-    s = safe_run(cctv.summary, "cctv_sites")
-    c = st.columns(4)
-    c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
-    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct((s["online_pct"] or 0) / 100, ctx.lang))
-    c[2].metric(ctx.label("status", "offline"), fmt_num(s["offline"], ctx.lang))
-    c[3].metric(ctx.label("status", "maintenance"), fmt_num(s["maintenance"], ctx.lang))
+    silent = ctx.profile.cctv_silent_hours
+    cctv_tiles(ctx, safe_run(cctv.summary, "cctv_sites", at, silent))
     left, right = st.columns([3, 2])
     with left:
         private_map(ctx, at, ("cctv",), 560)
     with right:
-        st.text(ctx.t("cctv.offline"))
-        off = safe_run(cctv.offline, "cctv_sites", at, key="offline").head(10)
-        lines = [f"{h:>6.0f} h  {n}" for n, h in zip(off.name, off.hours_since_seen.fillna(0))]
+        st.text(ctx.t("cctv.offline_help", hours=fmt_num(silent, ctx.lang)))
+        off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(10)
+        lines = [f"{fmt_duration(h, ctx.lang):>8}  {n}" for n, h in zip(off.name, off.hours_since_seen)]
         st.container(key="wall_alerts").text("\n".join(lines) or "–")
 
 

@@ -46,6 +46,17 @@ def complaint_kpis(ctx: Context, k: dict) -> None:
                 help=ctx.t("kpi.median_help"))
 
 
+def cctv_tiles(ctx: Context, s: dict) -> None:
+    """Cameras, the share online (of those whose status is known), not reporting, status unknown."""
+    c = st.columns(4)
+    c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
+    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct(None if s["online_pct"] is None else s["online_pct"] / 100, ctx.lang),
+                help=ctx.t("kpi.cctv_online_help"))
+    c[2].metric(ctx.t("kpi.cctv_not_reporting"), fmt_num(s["not_reporting"], ctx.lang),
+                help=ctx.t("kpi.cctv_not_reporting_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
+    c[3].metric(ctx.label("status", "unknown"), fmt_num(s["unknown"], ctx.lang))
+
+
 def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")) -> pd.DataFrame:
     """Stored codes replaced by their labels in the page's language (for display only)."""
     df = df.copy()

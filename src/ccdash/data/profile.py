@@ -47,6 +47,7 @@ class Profile:
     thresholds: dict = field(default_factory=dict)
     wifi_default_radius_m: dict = field(default_factory=dict)
     cctv_default_view_radius_m: float = 100.0
+    cctv_silent_hours: float = 12.0  # a camera unseen for longer is "not reporting", whatever its status says
     alerts: dict = field(default_factory=dict)
     wall_refresh_seconds: float = 30.0
     wall_playlist: tuple = ()  # ((view, seconds), ...)
@@ -136,6 +137,8 @@ def load_profile(path: Path | str | None = None) -> Profile:
         thresholds=dict(raw.get("thresholds", {})),
         wifi_default_radius_m=dict(raw.get("wifi", {}).get("default_radius_m", {})),
         cctv_default_view_radius_m=float(raw.get("cctv", {}).get("default_view_radius_m", 100)),
+        cctv_silent_hours=float(raw.get("cctv", {}).get("silent_hours",
+                                                        raw.get("alerts", {}).get("cctv_offline_hours", 12))),
         alerts=dict(raw.get("alerts", {})),
         wall_refresh_seconds=float(wall.get("refresh_seconds", 30)),
         wall_playlist=_playlist(path, wall.get("playlist")),

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from ..data.store import Store
+from .cctv import not_reporting
 from .registry import query
 
 DEFAULTS = {"baseline_days": 28, "p_threshold": 1e-4, "min_count": 5, "min_ratio": 2.0, "min_rate": 0.5,
-            "sla_horizon_hours": 24, "sla_min_count": 5, "cctv_offline_hours": 12}
+            "sla_horizon_hours": 24, "sla_min_count": 5}
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class Alert:
 
 
 def settings(profile) -> dict:
-    raw = getattr(profile, "alerts", None) or {}
-    return {**DEFAULTS, **raw}
+    raw = dict(getattr(profile, "alerts", None) or {})
+    raw.pop("cctv_offline_hours", None)  # the CCTV rule's hours are the profile's [cctv] silent_hours
+    return {**DEFAULTS, **raw, "cctv_silent_hours": getattr(profile, "cctv_silent_hours", 12.0)}
 
 
 def poisson_sf(k: int, lam: float) -> float:
@@ -109,16 +111,14 @@ def sla_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
 
 
 def cctv_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
-    """One alert for all cameras silent longer than the threshold, naming the longest."""
-    df = store.query("""
-        SELECT name, kecamatan, date_diff('second', last_seen_at, $now) / 3600.0 AS hours
-        FROM cctv_sites WHERE status = 'offline' AND date_diff('second', last_seen_at, $now) / 3600.0 >= $h
-        ORDER BY hours DESC, name
-    """, {"now": at, "h": float(cfg["cctv_offline_hours"])})
+    """One alert for every camera not reporting (the CCTV page's rule), naming the longest silent."""
+    df = not_reporting(store, at, float(cfg["cctv_silent_hours"]))
     if df.empty:
         return []
-    return [Alert("cctv", float(len(df)), {"hours": cfg["cctv_offline_hours"], "worst": df.name.iloc[0],
-                                          "worst_hours": float(df.hours.iloc[0])}, len(df))]
+    worst = df.iloc[0]
+    return [Alert("cctv", float(len(df)), {"hours": cfg["cctv_silent_hours"], "worst": worst["name"],
+                                          "worst_hours": None if pd.isna(worst.hours_since_seen)
+                                          else float(worst.hours_since_seen)}, len(df))]
 
 
 @query(tables=("complaints", "cctv_sites"))

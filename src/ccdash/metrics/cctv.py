@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -14,17 +14,33 @@ METRES_PER_DEG_LAT = 111_320.0
 EARTH_RADIUS_M = 6_371_008.8
 
 
+# One status model for the page, the wall and the alert: the list's own status (online, offline,
+# maintenance, unknown) and one rule on top of it. A camera is NOT REPORTING when its status is offline or
+# it has not been seen for longer than the profile's [cctv] silent_hours. Unknown stays unknown: it counts
+# neither as online nor as down, and the online share is over the cameras whose status is known.
+SILENT = "(last_seen_at IS NOT NULL AND last_seen_at < $silent_since)"
+NOT_REPORTING = f"(status = 'offline' OR {SILENT})"
+
+
+def _silence(at: datetime, silent_hours: float) -> dict:
+    return {"now": at, "silent_since": at - timedelta(hours=float(silent_hours))}
+
+
 @query(tables=("cctv_sites",))
-def summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
-    """Cameras and how many are online, offline, in maintenance."""
+def summary(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()) -> dict:
+    """Cameras by status, those not reporting, and the share online of those whose status is known."""
     w, p = in_districts(kecamatan)
     row = store.query(f"""
         SELECT count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
                count(*) FILTER (WHERE status = 'offline') AS offline,
-               count(*) FILTER (WHERE status = 'maintenance') AS maintenance FROM cctv_sites WHERE {w}
-    """, p).iloc[0]
+               count(*) FILTER (WHERE status = 'maintenance') AS maintenance,
+               count(*) FILTER (WHERE status = 'unknown' OR status IS NULL) AS unknown,
+               count(*) FILTER (WHERE {NOT_REPORTING}) AS not_reporting
+        FROM cctv_sites WHERE {w}
+    """, p | {"silent_since": _silence(at, silent_hours)["silent_since"]}).iloc[0]
     out = {k: int(v) for k, v in row.items()}
-    out["online_pct"] = 100.0 * out["online"] / out["cameras"] if out["cameras"] else None
+    known = out["cameras"] - out["unknown"]
+    out["online_pct"] = 100.0 * out["online"] / known if known else None
     return out
 
 
@@ -40,12 +56,13 @@ def sites(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
 
 @query(tables=("cctv_sites",))
 def by_kecamatan(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Cameras and the share online per district, worst first."""
+    """Cameras and the share online (of those whose status is known) per district, worst first."""
     w, p = in_districts(kecamatan)
     return store.query(f"""
         SELECT kecamatan, count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
-               100.0 * count(*) FILTER (WHERE status = 'online') / count(*) AS online_pct
-        FROM cctv_sites WHERE {w} GROUP BY kecamatan ORDER BY online_pct, cameras DESC
+               100.0 * count(*) FILTER (WHERE status = 'online')
+                 / nullif(count(*) FILTER (WHERE status IS NOT NULL AND status <> 'unknown'), 0) AS online_pct
+        FROM cctv_sites WHERE {w} GROUP BY kecamatan ORDER BY online_pct NULLS LAST, cameras DESC, kecamatan
     """, p)
 
 
@@ -60,17 +77,16 @@ def by_kind(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 @query(tables=("cctv_sites",))
-def offline(store: Store, at: datetime, min_hours: float = 0, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Cameras not online, longest silent first."""
+def not_reporting(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Cameras not reporting (offline, or unseen for longer than silent_hours), longest silent first; hours
+    since seen are empty when the list gives no last-seen time."""
     w, p = in_districts(kecamatan)
     return store.query(f"""
         SELECT camera_id, name, kecamatan, kind, status, last_seen_at,
                date_diff('second', last_seen_at, $now) / 3600.0 AS hours_since_seen
-        FROM cctv_sites
-        WHERE status <> 'online' AND coalesce(date_diff('second', last_seen_at, $now) / 3600.0, 1e9) >= $min_hours
-          AND {w}
-        ORDER BY hours_since_seen DESC NULLS FIRST, camera_id
-    """, p | {"now": at, "min_hours": float(min_hours)})
+        FROM cctv_sites WHERE {NOT_REPORTING} AND {w}
+        ORDER BY hours_since_seen DESC NULLS LAST, camera_id
+    """, p | _silence(at, silent_hours))
 
 
 @query(tables=("complaints", "cctv_sites"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..metrics.alerts import Alert
-from .i18n import fmt_num, t
+from .i18n import fmt_duration, fmt_num, t
 
 
 def alert_sentence(a: Alert, lang: str, label) -> str:
@@ -17,5 +17,5 @@ def alert_sentence(a: Alert, lang: str, label) -> str:
         return t("alert.sla", lang, agency=a.key["agency"], n=fmt_num(a.observed, lang), hours=a.key["hours"])
     if a.kind == "cctv":
         return t("alert.cctv", lang, n=fmt_num(a.observed, lang), hours=fmt_num(a.key["hours"], lang),
-                 worst=a.key["worst"], worst_hours=fmt_num(a.key["worst_hours"], lang))
+                 worst=a.key["worst"], worst_hours=fmt_duration(a.key["worst_hours"], lang))
     return str(a)

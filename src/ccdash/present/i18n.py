@@ -79,6 +79,15 @@ def fmt_date(d, lang: str) -> str:
     return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
 
 
+def fmt_duration(hours, lang: str) -> str:
+    """A silence or an age: hours up to 48, whole days past that ('17 d', not '418 h'); '–' when unknown."""
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return "–"
+    if hours <= 48:
+        return f"{fmt_num(hours, lang)} {t('unit.hours', lang)}"
+    return f"{fmt_num(hours / 24, lang)} {t('unit.days', lang)}"
+
+
 def fmt_range(start, end, lang: str) -> str:
     """A date range as a tile's window: '23 Agu – 20 Nov 2026', 'all time' when it is open."""
     if start is None and end is None:
