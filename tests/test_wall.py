@@ -92,7 +92,12 @@ def test_a_missing_file_shows_a_banner(monkeypatch, writable_city):
 def test_the_wall_ticker_carries_the_alerts(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"})
     body = " ".join(texts(at))
-    assert "Flooding spike in Gedebage" in body and "Street light out spike in Lengkong" in body
+    lines = [line for t in texts(at) for line in t.splitlines() if line.startswith("▲")]  # the alert panel
+    flood = [x for x in lines if "Flooding spike city-wide" in x]
+    light = [x for x in lines if "Street light out spike" in x]
+    assert len(flood) == 1 and "Gedebage" in flood[0], lines  # one event, one line, naming its districts
+    assert len(light) == 1 and "Regol" in light[0], lines
+    assert "Flooding spike in Gedebage" not in body  # not again on a line of its own
 
 
 def test_wall_and_tour_show_no_free_text_or_personal_data(monkeypatch, city_dir):

@@ -11,8 +11,12 @@ def alert_sentence(a: Alert, lang: str, label) -> str:
     if a.kind == "spike":
         cat, kec = a.key.get("category"), a.key.get("kecamatan")
         what = ("spike.both" if cat and kec else "spike.category" if cat else "spike.kecamatan")
-        return t(f"alert.{what}", lang, category=label("category", cat) if cat else "", kecamatan=kec or "",
+        line = t(f"alert.{what}", lang, category=label("category", cat) if cat else "", kecamatan=kec or "",
                  n=fmt_num(a.observed, lang), base=fmt_num(a.expected, lang, 1))
+        if a.parts:  # one event, one line: the districts it is in
+            line += t("alert.where", lang, places=", ".join(f"{p.key['kecamatan']} {fmt_num(p.observed, lang)}"
+                                                             for p in sorted(a.parts, key=lambda p: -p.observed)))
+        return line
     if a.kind == "sla":
         return t("alert.sla", lang, agency=a.key["agency"], n=fmt_num(a.observed, lang), hours=a.key["hours"])
     if a.kind == "cctv":
