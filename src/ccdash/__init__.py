@@ -11,3 +11,7 @@ __version__ = "0.1.0"
 # ARROW_DEFAULT_MEMORY_POOL still wins.
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
     pa.set_memory_pool(pa.system_memory_pool())
+
+from . import memory  # noqa: E402 - after the pool choice
+
+memory.limit_arenas()

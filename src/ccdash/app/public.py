@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from .. import memory
+
 from ..data.clock import city_time
 from ..metrics import cctv, complaints, wifi
 from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
@@ -179,6 +181,7 @@ def clock(ctx: Context, key: str) -> None:
     def tick():
         now = city_time(ctx.profile)
         st.container(key=key).text(f"{now:%H:%M:%S} {ctx.profile.timezone_label}")
+        memory.trim()  # a screen that redraws all day hands freed memory back once a minute
         _maybe_advance(ctx)
 
     tick()

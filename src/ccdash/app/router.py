@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .. import memory
+
 from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..present.i18n import t
@@ -47,3 +49,4 @@ def main() -> None:
     page = st.navigation(pages)
     frame.notices(lang, store)
     page.run()
+    memory.trim()

@@ -1,0 +1,47 @@
+"""A long-running server's memory kept flat on glibc: few malloc arenas, and freed memory handed back.
+
+Streamlit serves every session and fragment rerun on its own thread; glibc gives busy threads arenas of
+their own (up to 8 per core) and keeps freed pages, so a wall that redraws all day grew by megabytes an
+hour with nothing leaking in Python (measured with tracemalloc: bench/soak.py, README).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import time
+
+M_ARENA_MAX = -8  # mallopt parameter (malloc.h)
+_lock = threading.Lock()
+_last_trim = 0.0
+
+
+def _libc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return None
+
+
+LIBC = _libc()
+
+
+def limit_arenas(n: int = 2) -> None:
+    """At most n malloc arenas from now on, unless MALLOC_ARENA_MAX says otherwise."""
+    if LIBC is not None and not os.environ.get("MALLOC_ARENA_MAX"):
+        LIBC.mallopt(M_ARENA_MAX, n)
+
+
+def trim(every_s: float = 60.0) -> bool:
+    """Hand freed heap memory back to the system, at most once every `every_s` seconds per process."""
+    global _last_trim
+    if LIBC is None:
+        return False
+    now = time.monotonic()
+    with _lock:
+        if now - _last_trim < every_s:
+            return False
+        _last_trim = now
+    LIBC.malloc_trim(0)
+    return True
