@@ -14,7 +14,7 @@ from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_signed
 from .frame import set_filter
 from .state import Context, get_store, run
-from .widgets import city_geojson, column_config, csv_download
+from .widgets import city_geojson, column_config, csv_download, missing_inputs
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -67,6 +67,8 @@ def _on_map(key: str) -> None:
 
 
 def render(ctx: Context) -> None:
+    if missing_inputs(ctx, "polygons", "population", "wifi_points"):
+        return
     c = ctx.profile.coverage
     g = grid(ctx)
     version = wifi.points.version(get_store()) + wifi.usage_last_month.version(get_store())

@@ -19,13 +19,16 @@ def overview(ctx: Context) -> None:
     header(ctx, "nav.overview")
 
     widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
-    cctv = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, ctx.filters.kecamatan)
-    wifi = run(wifi_q.summary, ctx.filters.kecamatan)
-    c = st.columns(3)
-    c[0].metric(ctx.t("kpi.cctv_online"), fmt_pct(None if cctv["online_pct"] is None else cctv["online_pct"] / 100,
-                                                  ctx.lang), help=ctx.t("kpi.cctv_online_help"))
-    c[1].metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
-    c[2].metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
+    c = iter(st.columns(3))
+    if ctx.profile.has("cctv"):  # a city without cameras ([layers] cctv = false) gets no camera tile
+        cctv = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, ctx.filters.kecamatan)
+        next(c).metric(ctx.t("kpi.cctv_online"), fmt_pct(None if cctv["online_pct"] is None else
+                                                         cctv["online_pct"] / 100, ctx.lang),
+                       help=ctx.t("kpi.cctv_online_help"))
+    if ctx.profile.has("wifi"):
+        wifi = run(wifi_q.summary, ctx.filters.kecamatan)
+        next(c).metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
+        next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
     left, right = st.columns([2, 1])
     with left:
@@ -37,8 +40,9 @@ def overview(ctx: Context) -> None:
         widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
 
     st.subheader(ctx.t("map.title"))
-    names = {k: ctx.t(f"map.{k}") for k in widgets.LAYERS}
-    layers = st.pills(ctx.t("map.layers"), list(widgets.LAYERS), selection_mode="multi", default=["hex", "districts"],
+    offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
+    names = {k: ctx.t(f"map.{k}") for k in offered}
+    layers = st.pills(ctx.t("map.layers"), offered, selection_mode="multi", default=["hex", "districts"],
                       format_func=names.get, key="ov_layers")
     widgets.city_map(ctx, layers or [], key="ov_map")
 
@@ -92,6 +96,8 @@ def cctv(ctx: Context) -> None:
     """CCTV: camera status on the map, online share, offline list, and complaints a camera could verify."""
     kec = ctx.filters.kecamatan  # cameras follow the district filter
     header(ctx, "nav.cctv")
+    if widgets.missing_inputs(ctx, "cctv_sites"):
+        return
 
     s = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, kec)
     widgets.cctv_tiles(ctx, s)
@@ -134,6 +140,8 @@ def wifi(ctx: Context) -> None:
     """Public wifi: points with coverage, site types, bandwidth mix, users, points per 10k residents."""
     kec = ctx.filters.kecamatan  # wifi points follow the district filter
     header(ctx, "nav.wifi")
+    if widgets.missing_inputs(ctx, "wifi_points"):
+        return
 
     s = run(wifi_q.summary, kec)
     c = st.columns(4)

@@ -18,3 +18,9 @@ def rotation(playlist, elapsed: float, pinned: str | None = None) -> tuple[int, 
             return i, seconds - pos
         pos -= seconds
     return len(playlist) - 1, 0.0  # pragma: no cover - float edge at the end of a cycle
+
+
+def playlist_for(profile) -> tuple:
+    """The profile's playlist without the views of layers the city does not have ([layers])."""
+    kept = tuple((v, s) for v, s in profile.wall_playlist if v not in ("cctv", "wifi") or profile.has(v))
+    return kept or profile.wall_playlist

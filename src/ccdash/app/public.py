@@ -22,7 +22,7 @@ from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
 from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_num, fmt_pct, fmt_range
-from .playlist import rotation
+from .playlist import playlist_for, rotation
 from .state import Context, get_store, run, stale
 from .widgets import city_geojson
 
@@ -196,7 +196,7 @@ def _maybe_advance(ctx: Context) -> None:
     version = get_store().refresh()
     due = time.monotonic() - state.get("_rendered_at", time.monotonic()) >= ctx.profile.wall_refresh_seconds
     if "wall_index" in state:
-        idx, _ = rotation(ctx.profile.wall_playlist, time.monotonic() - state.wall_start, state.get("_pinned"))
+        idx, _ = rotation(playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned"))
         changed = idx != state.wall_index
     else:
         changed = tour_elapsed() >= state.get("_tour_seconds", float("inf"))  # render_tour advances

@@ -37,9 +37,10 @@ def main() -> None:
         t("nav.section.views", lang): [
             st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
             st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
-            st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv"),
-            st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
-            st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage"),
+            *([st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv")] if profile.has("cctv") else []),
+            *([st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
+               st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage")]
+              if profile.has("wifi") else []),
         ],
         t("wall.section", lang): [wall, tour],
         t("nav.section.admin", lang): [

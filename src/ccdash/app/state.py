@@ -23,8 +23,8 @@ R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner=False)
-def _store(directory: str, facts: str | None) -> Store:
-    return Store(directory, facts)
+def _store(directory: str, facts: str | None, expected: tuple[str, ...]) -> Store:
+    return Store(directory, facts, expected)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -40,7 +40,7 @@ def get_profile() -> Profile:
 
 def get_store() -> Store:
     prof = get_profile()
-    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None)
+    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None, prof.tables())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

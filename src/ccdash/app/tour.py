@@ -7,7 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from ..data.tour import load_tour
+from ..data.tour import TOUR_VIEWS, default_tour, load_tour
 from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
@@ -55,7 +55,7 @@ def tour_cctv(ctx: Context, at: datetime) -> None:
     st.metric(ctx.t("cctv.integration"), fmt_pct(share, ctx.lang))
 
 
-TOUR_VIEWS = {
+RENDERERS = {
     "headline": tour_headline,
     "map": lambda ctx, at: private_map(ctx, at, ("hex", "districts"), 640),
     "journey": lambda ctx, at: tour_journey(ctx, at),
@@ -67,11 +67,15 @@ TOUR_VIEWS = {
 def render_tour(ctx: Context) -> None:
     read_scale()
     css()
-    try:
-        steps = load_tour(ctx.profile.tour_file)
-    except (ValueError, OSError) as e:
-        st.error(ctx.t("tour.error", error=str(e)))
-        return
+    if ctx.profile.tour_file is None:  # no captions of the city's own: the default story from its data
+        steps = default_tour(ctx.profile.name, tuple(v for v in TOUR_VIEWS if v not in ("cctv", "wifi")
+                                                     or ctx.profile.has(v)))
+    else:
+        try:
+            steps = load_tour(ctx.profile.tour_file)
+        except (ValueError, OSError) as e:
+            st.error(ctx.t("tour.error", error=str(e)))
+            return
     state = st.session_state
     state._in_full_run = True
     n = len(steps)
@@ -97,7 +101,7 @@ def render_tour(ctx: Context) -> None:
         b[1].button(ctx.t("tour.next"), key="tour_next", shortcut="Right", on_click=_tour_move, args=(1, n),
                     type="primary", width="stretch")
     with right:
-        guarded(ctx, f"tour.{step.view}", TOUR_VIEWS[step.view], ctx, at)
+        guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
     state._rendered_at = time.monotonic()
     state._rendered_version = get_store().refresh()
     state._in_full_run = False

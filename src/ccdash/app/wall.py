@@ -15,7 +15,7 @@ from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_duration, fmt_num, fmt_pct, fmt_range
-from .playlist import rotation
+from .playlist import playlist_for, rotation
 from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot
@@ -98,7 +98,7 @@ def render_wall(ctx: Context) -> None:
     css()
     state = st.session_state
     state._in_full_run = True
-    playlist = ctx.profile.wall_playlist
+    playlist = state._playlist = playlist_for(ctx.profile)
     pinned = st.query_params.get("view")
     state._pinned = pinned if pinned in [v for v, _ in playlist] else None
     state.setdefault("wall_start", time.monotonic())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ..data.files import extract_path
+from ..data.profile import data_dir
 from ..data.reference import load_geojson
 from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
@@ -154,6 +156,28 @@ def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str
     st.subheader(title)
     plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
 
+
+
+LAYER_OF = {"cctv_sites": ("cctv", "cctv"), "wifi_points": ("wifi", "wifi"), "wifi_usage": ("wifi_usage", "wifi")}
+
+
+def missing_inputs(ctx: Context, *needs: str) -> bool:
+    """Say in one line each what a section lacks and which file or profile key brings it; True when anything
+    is missing (the caller then draws nothing rather than an empty chart). Needs: polygons, population, or
+    an extract's table name."""
+    p = ctx.profile
+    notes = []
+    for need in needs:
+        if need == "polygons" and not (p.districts_file and p.districts_file.exists()):
+            notes.append(ctx.t("need.polygons"))
+        elif need == "population" and not (p.facts_file and p.facts_file.exists()):
+            notes.append(ctx.t("need.population"))
+        elif need in LAYER_OF and extract_path(data_dir(), need) is None:
+            kind, layer = LAYER_OF[need]
+            notes.append(ctx.t("need.extract", table=need, kind=kind, layer=layer))
+    for note in notes:
+        st.info(note, icon="ℹ️")
+    return bool(notes)
 
 
 def csv_download(label: str, frame, file_name: str, key: str) -> None:

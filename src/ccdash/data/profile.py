@@ -54,6 +54,16 @@ class Profile:
     tour_file: Path | None = None
     coverage: dict = field(default_factory=dict)
     ingest: dict = field(default_factory=dict)  # earliest, max_text_chars
+    layers: dict = field(default_factory=lambda: {"cctv": True, "wifi": True})  # what the city has
+
+    def has(self, layer: str) -> bool:
+        """Whether the city declares this layer ([layers] cctv / wifi; both by default)."""
+        return bool(self.layers.get(layer, True))
+
+    def tables(self) -> tuple[str, ...]:
+        """The extracts this city is expected to have."""
+        return ("complaints", *(("cctv_sites",) if self.has("cctv") else ()),
+                *(("wifi_points", "wifi_usage") if self.has("wifi") else ()))
 
     def category_label(self, code: str, lang: str) -> str:
         cat = self.categories.get(code)
@@ -145,7 +155,17 @@ def load_profile(path: Path | str | None = None) -> Profile:
         tour_file=rel(raw.get("tour", {}).get("captions_file")),
         coverage=_coverage(path, raw.get("coverage", {}), rel),
         ingest=_ingest(path, raw.get("ingest", {})),
+        layers=_layers(path, raw.get("layers", {})),
     )
+
+
+def _layers(path: Path, raw: dict) -> dict:
+    out = {"cctv": True, "wifi": True}
+    for k, v in raw.items():
+        if k not in out or not isinstance(v, bool):
+            raise ProfileError(f"city profile {path}: [layers] {k} must be cctv or wifi = true or false")
+        out[k] = v
+    return out
 
 
 def _ingest(path: Path, raw: dict) -> dict:

@@ -51,9 +51,10 @@ def _source_sql(table: str, path: Path | None) -> str:
 class Store:
     """DuckDB views over the extracts in one folder, rebuilt when a file there changes."""
 
-    def __init__(self, directory: Path | str, facts_file: Path | None = None):
+    def __init__(self, directory: Path | str, facts_file: Path | None = None, expected: tuple[str, ...] | None = None):
         self.directory = Path(directory)
         self.facts_file = facts_file
+        self.expected = tuple(expected) if expected is not None else tuple(TABLES)  # a missing one is a problem
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2")
         self._lock = threading.Lock()
@@ -73,7 +74,8 @@ class Store:
             for table in TABLES:
                 path = extract_path(self.directory, table)
                 if path is None:
-                    problems[table] = f"no {table} extract in {self.directory}"
+                    if table in self.expected:
+                        problems[table] = f"no {table} extract in {self.directory}"
                 elif path.name.endswith(".parquet"):
                     damage = self._check(path)
                     if damage:  # served like a missing file: a banner, and the wall keeps its last good data

@@ -1,0 +1,78 @@
+"""A city with nothing but a complaints extract and a profile: every page works, with one-line notices."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ccdash.data.profile import REPO_ROOT
+
+DESK = ["overview", "complaints", "cctv", "wifi", "coverage", "data"]
+
+
+def bare_city(src, dst, layers: str = "") -> None:
+    """Complaints only: no polygons, population, CCTV, wifi or tour captions."""
+    dst.mkdir()
+    shutil.copy(src / "complaints.parquet", dst / "complaints.parquet")
+    toml = (src / "city.toml").read_text()
+    toml = re.sub(r"(?m)^(districts_file|facts_file|districts_name_property|captions_file)\s*=.*$", "", toml)
+    (dst / "city.toml").write_text(toml + layers)
+
+
+def app(monkeypatch, directory, **params) -> AppTest:
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    for k, v in {"lang": "en", **params}.items():
+        at.query_params[k] = v
+    at.run()
+    return at
+
+
+def page(at, name):
+    if name != "overview":
+        at.switch_page(f"app_pages/{name}.py").run()
+    return at
+
+
+def test_a_city_that_says_it_has_no_cctv_or_wifi(monkeypatch, city_dir, tmp_path):
+    bare_city(city_dir, tmp_path / "city", "\n[layers]\ncctv = false\nwifi = false\n")
+    at = app(monkeypatch, tmp_path / "city")
+    assert not at.exception
+    assert not [w for w in at.warning if "Data problem" in w.value]  # no banner for what the city does not have
+    assert not [m for m in at.metric if "CCTV" in m.label or "Wifi" in m.label]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/cctv.py")
+    for name in ("complaints", "data"):
+        assert not page(app(monkeypatch, tmp_path / "city"), name).exception
+    for view in ("overview", "complaints", "alerts"):
+        wall = app(monkeypatch, tmp_path / "city", mode="wall", view=view)
+        assert not wall.exception and not wall.error
+        assert "_panel_failures" not in wall.session_state
+    wall = app(monkeypatch, tmp_path / "city", mode="wall")
+    assert [v for v, _ in wall.session_state["_playlist"]] == ["overview", "complaints", "alerts"]
+
+
+@pytest.mark.parametrize("name, notice", [
+    ("cctv", "No cctv_sites extract: add one with `python -m ccdash ingest --kind cctv FILE`"),
+    ("wifi", "No wifi_points extract: add one with `python -m ccdash ingest --kind wifi FILE`"),
+    ("coverage", "No district polygons: this needs `[map] districts_file`"),
+])
+def test_a_missing_input_is_named_in_one_line_not_drawn_empty(monkeypatch, city_dir, tmp_path, name, notice):
+    bare_city(city_dir, tmp_path / "city")
+    at = page(app(monkeypatch, tmp_path / "city"), name)
+    assert not at.exception
+    assert any(i.value.startswith(notice) for i in at.info), [i.value for i in at.info]
+    assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
+
+
+def test_the_tour_tells_a_default_story_without_a_captions_file(monkeypatch, city_dir, tmp_path):
+    bare_city(city_dir, tmp_path / "city", "\n[layers]\ncctv = false\nwifi = false\n")
+    name = re.search(r'(?m)^name = "(.*)"', (tmp_path / "city" / "city.toml").read_text()).group(1)
+    for step, title in ((1, f"{name} in numbers"), (2, "Where residents report"), (3, "How a complaint travels")):
+        at = app(monkeypatch, tmp_path / "city", tour="1", step=str(step))
+        assert not at.exception and not at.error
+        assert title in [t.value for t in at.text]
+    assert "Step 1 of 3" in [c.value for c in app(monkeypatch, tmp_path / "city", tour="1").caption]
