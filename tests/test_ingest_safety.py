@@ -150,3 +150,77 @@ def test_a_column_mixing_local_and_zoned_times_keeps_local_and_converts_the_rest
     got = stored(writable_city).set_index("complaint_id").created_at
     assert [str(got[k]) for k in ("Z-1", "Z-2", "Z-3", "Z-4")] == [
         "2026-11-01 08:00:00", "2026-11-01 15:00:00", "2026-11-01 20:00:00", "2026-11-01 08:00:00"]
+
+
+def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tmp_path):
+    """A city writes "39,-77" for unknown places, leaves cells blank, and says N/A: the rows are kept."""
+    src = write(tmp_path, "src.csv", "\n".join([
+        "id,created,state,kind,src,district,y,x",
+        "M-1,2026-11-01 08:00:00,Closed,Pothole,PHONE,coblong,-6.8848,107.6154",
+        "M-2,2026-11-01 09:00:00,,Pothole,,REGOL,39,-77",       # blank status and channel, placeholder point
+        "M-3,2026-11-01 10:00:00,Open,,PHONE,Regol,N/A,N/A",     # blank kind, 'N/A' coordinates
+    ]))
+    mapping = tmp_path / "m.toml"
+    mapping.write_text("\n".join([
+        '[columns]', 'complaint_id = "id"', 'created_at = "created"', 'status = "state"', 'category = "kind"',
+        'channel = "src"', 'kecamatan = "district"', 'lat = "y"', 'lon = "x"',
+        '[values.status]', 'Closed = "resolved"', 'Open = "new"',
+        '[patterns.category]', '"(?i)pothole" = "road_damage"',
+        '[values.channel]', 'PHONE = "call_center_112"',
+        '[constants]', 'agency = "DSDABM"',
+        '[nulls]', 'lat = ["N/A"]', 'lon = ["N/A"]',
+        '[placeholders]', 'points = [[39, -77]]']))
+    from ccdash.data.ingest import Mapping
+
+    report = ingest(src, "complaints", writable_city, profile, Mapping.load(mapping), now=NOW)
+    assert report.reasons == {"status is empty": 1, "category is empty": 1}
+    report = ingest(write(tmp_path, "ok.csv", "\n".join([
+        "id,created,state,kind,src,district,y,x",
+        "M-4,2026-11-01 09:00:00,Open,Pothole,PHONE,REGOL,39,-77",
+        "M-5,2026-11-01 10:00:00,Open,Pothole,PHONE,Regol,N/A,N/A"])), "complaints", writable_city, profile,
+        Mapping.load(mapping), now=NOW)
+    assert report.accepted == 2
+    got = stored(writable_city).set_index("complaint_id")
+    assert got.loc["M-1", "kecamatan"] == "Coblong"
+    assert got.loc["M-4", "kecamatan"] == "Regol" and pd.isna(got.loc["M-4", "lat"])  # kept, off the maps only
+    assert pd.isna(got.loc["M-5", "lon"])
+
+
+def test_a_bad_regular_expression_in_a_mapping_is_named(tmp_path):
+    from ccdash.data.ingest import Mapping
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[patterns.category]\n"(unclosed" = "x"\n')
+    with pytest.raises(IngestError, match=r"\[patterns\] '\(unclosed' is not a valid regular expression"):
+        Mapping.load(bad)
+
+
+def _dated(rows):
+    return "\n".join(["complaint_id,created_at,status,category,channel,kecamatan", *[
+        f"D-{i},{d},new,waste,lapor,Coblong" for i, d in enumerate(rows)]])
+
+
+def test_us_dates_are_read_month_first_when_the_column_says_so(writable_city, profile, tmp_path):
+    src = write(tmp_path, "us.csv", _dated(["03/11/2026 08:15 AM", "11/13/2026 02:30 PM", "11/02/2026 11:00 PM"]))
+    report = ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert report.accepted == 3
+    got = stored(writable_city).set_index("complaint_id").created_at
+    assert [str(got[f"D-{i}"]) for i in range(3)] == ["2026-03-11 08:15:00", "2026-11-13 14:30:00", "2026-11-02 23:00:00"]
+
+
+def test_day_first_dates_stay_day_first(writable_city, profile, tmp_path):
+    src = write(tmp_path, "id.csv", _dated(["03/11/2026 08:15", "13/11/2026 14:30"]))
+    ingest(src, "complaints", writable_city, profile, now=NOW)
+    got = stored(writable_city).set_index("complaint_id").created_at
+    assert [str(got["D-0"]), str(got["D-1"])] == ["2026-11-03 08:15:00", "2026-11-13 14:30:00"]
+
+
+def test_an_ambiguous_date_column_is_refused_with_both_readings(writable_city, profile, tmp_path):
+    before = snapshot(writable_city)
+    with pytest.raises(IngestError) as e:
+        ingest(write(tmp_path, "amb.csv", _dated(["03/11/2026 08:15", "04/10/2026 09:00"])), "complaints",
+               writable_city, profile, now=NOW)
+    assert str(e.value).startswith("created_at is ambiguous: '03/11/2026 08:15' reads as 3 November (day first) or "
+                                   "March 11 (month first)")
+    assert "[dates] format" in str(e.value)
+    assert snapshot(writable_city) == before

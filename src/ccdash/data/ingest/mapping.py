@@ -32,6 +32,8 @@ class Mapping:
     date_format: str | None = None  # strftime format of every date column
     date_formats: dict[str, str] = field(default_factory=dict)  # per column
     timezone: str | None = None  # zone of naive source times, when not the city's
+    nulls: dict[str, list[str]] = field(default_factory=dict)  # column -> values that mean "unknown"
+    placeholder_points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon) meaning "unknown"
 
     @classmethod
     def load(cls, path: Path | str) -> "Mapping":
@@ -42,6 +44,15 @@ class Mapping:
         except tomllib.TOMLDecodeError as e:
             raise IngestError(f"mapping file {path} is not valid TOML: {e}") from None
         dates = raw.get("dates", {})
+        for rx in (rx for pats in raw.get("patterns", {}).values() for rx in pats):
+            try:
+                re.compile(rx)
+            except re.error as e:
+                raise IngestError(f"mapping file {path}: [patterns] {rx!r} is not a valid regular expression ({e})") from None
+        try:
+            points = [(float(a), float(b)) for a, b in raw.get("placeholders", {}).get("points", [])]
+        except (TypeError, ValueError):
+            raise IngestError(f"mapping file {path}: [placeholders] points must be [[lat, lon], ...]") from None
         return cls(
             columns={k: str(v) for k, v in raw.get("columns", {}).items()},
             values={k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()},
@@ -50,7 +61,13 @@ class Mapping:
             date_format=dates.get("format"),
             date_formats={k: v for k, v in dates.get("columns", {}).items()},
             timezone=dates.get("timezone"),
+            nulls={k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in raw.get("nulls", {}).items()},
+            placeholder_points=points,
         )
+
+
+def _blank(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
 
 def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd.DataFrame:
@@ -64,13 +81,23 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
     for col, value in mapping.constants.items():
         if col in table.names:
             out[col] = None if value == "" else str(value)
+    for col, values in mapping.nulls.items():  # values that mean "unknown" become blanks
+        if col in out:
+            out[col] = out[col].astype(object).where(~out[col].isin(values), None)
     for col, pats in mapping.patterns.items():
         if col in out:
             compiled = [(re.compile(rx), v) for rx, v in pats.items()]
-            out[col] = [next((v for rx, v in compiled if x is not None and rx.search(x)), x) for x in out[col]]
+            out[col] = [None if _blank(x) else next((v for rx, v in compiled if rx.search(x)), x) for x in out[col]]
     for col, vmap in mapping.values.items():
         if col in out:
-            out[col] = [None if x is None else (vmap.get(x, x) or None) for x in out[col]]
+            out[col] = [None if _blank(x) else (vmap.get(x, x) or None) for x in out[col]]
+    if mapping.placeholder_points and "lat" in out and "lon" in out:
+        lat = pd.to_numeric(out["lat"], errors="coerce")
+        lon = pd.to_numeric(out["lon"], errors="coerce")
+        unknown = pd.Series(False, index=out.index)
+        for a, b in mapping.placeholder_points:
+            unknown |= ((lat - a).abs() < 1e-9) & ((lon - b).abs() < 1e-9)
+        out.loc[unknown, ["lat", "lon"]] = None  # kept without a point: it still counts for its district
     missing = [c for c in table.required if c not in out and c not in DERIVABLE[table.name]]
     if missing:
         have = ", ".join(list(df.columns)[:12]) + (", ..." if df.shape[1] > 12 else "")

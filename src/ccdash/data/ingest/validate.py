@@ -14,6 +14,7 @@ from .. import spatial
 from ..profile import Profile
 from ..reference import facts_of, shapes_of
 from ..schema import H3_RESOLUTIONS, Table
+from .errors import IngestError
 from .mapping import Mapping
 
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clocks of source systems drift a little
@@ -40,7 +41,8 @@ def _to_datetime(s: pd.Series, **kw) -> pd.Series:
 ZONED = r"\d[T ]\d.*(?:Z|[+-]\d\d(?::?\d\d)?)$"
 
 
-def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str) -> pd.Series:
+def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str,
+                 column: str = "a date column") -> pd.Series:
     """Times as naive city-local time: those with a zone converted to the city's, naive ones kept as local
     (of the mapping's timezone when it names one). A column may mix both."""
     s = values.astype(object)
@@ -53,10 +55,38 @@ def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_cit
         parsed[~zoned] = _naive_local(_to_datetime(s[~zoned], format=fmt or "ISO8601"), tz_from, tz_city) \
             .astype("datetime64[us]")
     retry = (parsed.isna() & s.notna()).to_numpy() & ~zoned
-    if not fmt and retry.any():  # a second chance for local day-first forms (31/12/2025 08:00)
-        alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=True), tz_from, tz_city)
+    if not fmt and retry.any():  # numeric day/month forms: which comes first is read off the whole column
+        dayfirst = _day_first(s[retry], column)
+        alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=dayfirst), tz_from, tz_city)
         parsed[retry] = alt.astype("datetime64[us]")
     return parsed
+
+
+DAY_MONTH = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b"
+
+
+def _day_first(values: pd.Series, column: str) -> bool:
+    """Whether 03/11/2026 is 3 November (day first) or March 11 (month first), from the whole column: a first
+    number over 12 settles day-first, a second over 12 month-first. Never a guess: a column where every
+    value reads both ways, or that holds both forms, is refused with the two readings and the key to set."""
+    parts = values.astype("string").str.extract(DAY_MONTH).dropna().astype(int)
+    if parts.empty:
+        return True  # no numeric day/month form here: other forms (named months) parse either way
+    day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+    if day_first and month_first:
+        raise IngestError(f"{column} mixes day-first and month-first dates; set [dates] format (or "
+                          f"[dates.columns] {column}) in the mapping")
+    if not (day_first or month_first):
+        a, b = int(parts.iloc[0][0]), int(parts.iloc[0][1])
+        example = values.iloc[0]
+        raise IngestError(f"{column} is ambiguous: {example!r} reads as {a} {MONTHS[b - 1]} (day first) or "
+                          f"{MONTHS[a - 1]} {b} (month first), and no value settles it; set [dates] format in the "
+                          f"mapping, e.g. \"%d/%m/%Y %H:%M\" or \"%m/%d/%Y %I:%M %p\"")
+    return day_first
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 
 
 def _lookup(values: pd.Series, table: dict) -> pd.Series:
@@ -126,7 +156,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             if not fmt and not mapping.timezone:
                 t = _fast_cast(s, pa.timestamp("us"))  # plain ISO local times, the common case
             if t is None:
-                t = _parse_times(s, fmt, mapping.timezone, profile.timezone)
+                t = _parse_times(s, fmt, mapping.timezone, profile.timezone, col.name)
             bad.add(present & t.isna().to_numpy(), _says(f"{col.name} is not a date", s))
             out[col.name] = t.dt.date if col.type == "date" else t
         else:
