@@ -56,10 +56,18 @@ def soak(minutes: float, warmup_s: float = 120.0) -> dict:
                 page = b.new_page(viewport={"width": 1920, "height": 1080})
                 page.goto(f"{url}/?mode=wall&lang=en")
                 start = time.time()
+                titles, changes, last, tick = set(), 0, None, 0
                 while time.time() - start < minutes * 60:
-                    page.wait_for_timeout(10_000)
-                    samples.append((time.time() - start, rss_mb(proc.pid)))
-                    print(f"{samples[-1][0]:7.0f} s  {samples[-1][1]:7.1f} MB", flush=True)
+                    page.wait_for_timeout(1_000)  # the title every second: the views must really rotate
+                    title = page.locator(".st-key-wall_title").inner_text().strip()
+                    titles.add(title)
+                    changes += title != last
+                    last, tick = title, tick + 1
+                    if tick % 10 == 0:
+                        samples.append((time.time() - start, rss_mb(proc.pid)))
+                        print(f"{samples[-1][0]:7.0f} s  {samples[-1][1]:7.1f} MB  {len(titles)} views, "
+                              f"{changes} changes", flush=True)
+                errors = page.locator("[data-testid=stException]").count()
                 b.close()
         finally:
             stop_app(proc)
@@ -69,7 +77,8 @@ def soak(minutes: float, warmup_s: float = 120.0) -> dict:
     slope_per_s = float(np.polyfit(t[after], mb[after], 1)[0]) if after.sum() >= 3 else float("nan")
     # Per view shown: the fast wall changes view every 4 s, the default one every 20 s.
     per_day = slope_per_s * FAST_VIEW_S / DEFAULT_VIEW_S * 86_400
-    return {"minutes": minutes, "rss_start": float(mb[after][0]), "rss_end": float(mb[-1]),
+    return {"minutes": minutes, "views": len(titles), "view_changes": changes, "exceptions": errors,
+            "rss_start": float(mb[after][0]), "rss_end": float(mb[-1]),
             "rss_max": float(mb.max()), "slope_mb_per_h_fast": slope_per_s * 3600, "mb_per_day_default": per_day,
             "samples": len(samples)}
 
@@ -80,11 +89,16 @@ def main() -> int:
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     r = soak(a.minutes)
-    table = ("| soak | after warm-up | at the end | peak | growth, fast wall | extrapolated to a day of the default playlist |\n"
-             "|---|---|---|---|---|---|\n"
-             f"| {r['minutes']:.0f} min of 4 s views | {r['rss_start']:.0f} MB | {r['rss_end']:.0f} MB | {r['rss_max']:.0f} MB "
+    table = ("| soak | views seen, changes | after warm-up | at the end | peak | growth, fast wall | "
+             "extrapolated to a day of the default playlist |\n"
+             "|---|---|---|---|---|---|---|\n"
+             f"| {r['minutes']:.0f} min of 4 s views | {r['views']}, {r['view_changes']:,} | {r['rss_start']:.0f} MB | "
+             f"{r['rss_end']:.0f} MB | {r['rss_max']:.0f} MB "
              f"| {r['slope_mb_per_h_fast']:+.1f} MB/h | {r['mb_per_day_default']:+.0f} MB/day |\n")
     print(table)
+    if r["views"] < 5 or r["exceptions"]:
+        print(f"the wall did not rotate through its views ({r['views']} seen) or showed an exception", file=sys.stderr)
+        return 1
     if a.out:
         a.out.parent.mkdir(parents=True, exist_ok=True)
         a.out.write_text(table)

@@ -30,7 +30,7 @@ def test_nyc_311_through_its_mapping(tmp_path):
         {"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress", "Closed": "resolved"})
     assert (got.status == expected_status.reindex(got.index)).all()
     assert got.channel.value_counts().to_dict() == raw[~unusable].open_data_channel_type.map(
-        {"ONLINE": "website", "PHONE": "call_center_112", "MOBILE": "mobile_app", "UNKNOWN": "other"}).value_counts().to_dict()
+        {"ONLINE": "online", "PHONE": "phone_311", "MOBILE": "mobile", "UNKNOWN": "other"}).value_counts().to_dict()
     first = raw.iloc[0]
     assert got.loc[first.unique_key, "created_at"] == pd.Timestamp(first.created_date)
     # No due date in the source: the profile's default SLA (5 days) applies.

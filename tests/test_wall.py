@@ -43,7 +43,7 @@ def test_wall_has_no_sidebar_and_starts_on_the_first_view(monkeypatch, city_dir)
 def test_wall_rotates_with_time(monkeypatch, city_dir):
     # 35 s after the start the default playlist (overview 30 s, complaints 20 s, ...) shows complaints.
     at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"}, {"wall_start": time.monotonic() - 35})
-    assert texts(at)[0] == "Kota Bandung · Complaints and agencies"
+    assert texts(at)[0] == "Kota Bandung · Complaints by agency (OPD)"
     at.session_state["wall_start"] = time.monotonic() - 55
     at.run()
     assert texts(at)[0] == "Kota Bandung · CCTV"

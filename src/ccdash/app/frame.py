@@ -10,7 +10,7 @@ from ..data.clock import city_time
 from ..data.profile import Profile
 from ..data.store import Store
 from ..metrics.filters import DEFAULT_WINDOW_DAYS, DIMENSIONS, Filters, clamp_dates, from_query_params
-from ..present.i18n import fmt_datetime, fmt_num, label, normalize_lang, plain, t
+from ..present.i18n import fmt_datetime, fmt_num, label, normalize_lang, plain, t, words
 from .state import Context
 
 MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
@@ -109,7 +109,7 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
             st.date_input(t("filters.dates", lang), key="f_dates", min_value=lo, max_value=hi,
                           format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD")
         for dim in DIMENSIONS:
-            st.multiselect(t(f"filters.{dim}", lang), options.get(dim, []), key=f"f_{dim}",
+            st.multiselect(t(f"filters.{dim}", lang, **words(profile, lang)), options.get(dim, []), key=f"f_{dim}",
                            format_func=lambda v, d=dim: label(profile, lang, d, v), placeholder=t("filters.all", lang))
         st.button(t("filters.reset", lang), on_click=_reset, args=(options,), key="f_reset")
         st.caption(t("filters.link", lang))

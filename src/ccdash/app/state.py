@@ -16,7 +16,7 @@ from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..metrics.freshness import is_stale
 from ..metrics.registry import Query, all_queries
-from ..present.i18n import label, t
+from ..present.i18n import label, t, words
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,7 +82,7 @@ class Context:
     stale: bool = False  # newest older than [thresholds] stale_hours by the city's clock
 
     def t(self, key: str, **kw) -> str:
-        return t(key, self.lang, **kw)
+        return t(key, self.lang, **words(self.profile, self.lang), **kw)
 
     def label(self, dim: str, value) -> str:
         return label(self.profile, self.lang, dim, value)

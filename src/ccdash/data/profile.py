@@ -55,6 +55,8 @@ class Profile:
     coverage: dict = field(default_factory=dict)
     ingest: dict = field(default_factory=dict)  # earliest, max_text_chars
     layers: dict = field(default_factory=lambda: {"cctv": True, "wifi": True})  # what the city has
+    words: dict = field(default_factory=dict)  # district / agency -> (id, en): the city's own terms
+    channels: dict = field(default_factory=dict)  # code -> (id, en): the city's channels, when it lists them
 
     def has(self, layer: str) -> bool:
         """Whether the city declares this layer ([layers] cctv / wifi; both by default)."""
@@ -156,7 +158,19 @@ def load_profile(path: Path | str | None = None) -> Profile:
         coverage=_coverage(path, raw.get("coverage", {}), rel),
         ingest=_ingest(path, raw.get("ingest", {})),
         layers=_layers(path, raw.get("layers", {})),
+        words=_pairs(path, "words", raw.get("words", {})),
+        channels=_pairs(path, "channels", raw.get("channels", {})),
     )
+
+
+def _pairs(path: Path, section: str, raw: dict) -> dict:
+    """A table of KEY = { id = "...", en = "..." } (en falls back to id)."""
+    out = {}
+    for k, v in raw.items():
+        if not isinstance(v, dict) or not isinstance(v.get("id", v.get("en")), str):
+            raise ProfileError(f'city profile {path}: [{section}] {k} must be {{ id = "...", en = "..." }}')
+        out[k] = (v.get("id", v.get("en")), v.get("en", v.get("id")))
+    return out
 
 
 def _layers(path: Path, raw: dict) -> dict:

@@ -19,13 +19,42 @@ def normalize_lang(lang: str | None, default: str = "id") -> str:
     return lang if lang in LANGS else default
 
 
+# The city's own words for its districts and agencies ([words] in the profile); these when it names none.
+DEFAULT_WORDS = {"district": ("Wilayah", "District"), "agency": ("Instansi", "Agency")}
+
+
+def words(profile, lang: str) -> dict[str, str]:
+    """{district}, {district_lc}, {agency}, {agency_lc} for the strings, in the page's language."""
+    own = getattr(profile, "words", None) or {}
+    out = {}
+    for k, pair in DEFAULT_WORDS.items():
+        word = (own.get(k) or pair)[1 if lang == "en" else 0]
+        out[k], out[f"{k}_lc"] = word, word if word[1:2].isupper() else word[:1].lower() + word[1:]
+    return out
+
+
+class _Fill(dict):
+    """format_map's mapping: a city word nobody passed falls back to the generic one."""
+
+    def __init__(self, lang: str, kw: dict):
+        super().__init__(kw)
+        self.lang = lang
+
+    def __missing__(self, key):
+        base = key.removesuffix("_lc")
+        if base in DEFAULT_WORDS:
+            word = DEFAULT_WORDS[base][1 if self.lang == "en" else 0]
+            return word[:1].lower() + word[1:] if key.endswith("_lc") else word
+        raise KeyError(key)
+
+
 def t(key: str, lang: str, **kw) -> str:
     """The string for key in lang; the key itself when missing (visible, so it gets fixed)."""
     pair = STRINGS.get(key)
     if pair is None:
         return key
     text = pair[1] if lang == "en" else pair[0]
-    return text.format(**kw) if kw else text
+    return text.format_map(_Fill(lang, kw)) if "{" in text else text
 
 
 def plain(text, limit: int = 80) -> str:
@@ -114,4 +143,7 @@ def label(profile, lang: str, dim: str, value) -> str:
     """A display label for a stored value (category names from the profile, enums from the string table)."""
     if dim == "category":
         return profile.category_label(value, lang)
+    own = (getattr(profile, "channels", None) or {}).get(value) if dim == "channel" else None
+    if own:
+        return own[1 if lang == "en" else 0]
     return value_label(dim, value, lang)

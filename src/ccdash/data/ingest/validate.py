@@ -184,6 +184,8 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             continue  # found from the coordinates below
         bad.add(out[col].isna().to_numpy(), f"{col} is empty")
     for col, allowed in table.enums.items():
+        if col == "channel" and profile.channels:  # the city lists its own channels
+            allowed = tuple(profile.channels)
         v = out[col]
         bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" "))
 
