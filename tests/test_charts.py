@@ -40,3 +40,15 @@ def test_district_layer_shades_by_value_and_keeps_outlines_without_values():
     assert feats["Coblong"]["fill"] != feats["Regol"]["fill"]  # low and high ends of the ramp
     assert feats["Andir"]["fill"] == [30, 36, 48, 60]  # no value: outline only
     assert feats["Regol"]["tip"] == "b"
+
+
+def test_many_categories_become_the_top_n_and_one_other_bar():
+    import pandas as pd
+
+    df = pd.DataFrame({"value": [f"c{i}" for i in range(95)], "complaints": list(range(95, 0, -1))})
+    df["label"] = df.value
+    out = charts.top_n(df, "complaints", 15, "Other ({n} more)")
+    assert len(out) == 16 and out.value.iloc[:15].tolist() == [f"c{i}" for i in range(15)]
+    assert out.label.iloc[-1] == "Other (80 more)" and out.value.iloc[-1] is None
+    assert out.complaints.sum() == df.complaints.sum()  # nothing lost
+    assert charts.top_n(df.head(16), "complaints", 15, "x").equals(df.head(16))  # one extra bar stays itself

@@ -149,9 +149,13 @@ def on_bar_select(key: str, dim: str) -> None:
         set_filter(dim, list(dict.fromkeys(values)))
 
 
+TOP_BARS = 15  # bars in one chart; the rest become one "other" bar
+
+
 def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str, title: str, **kw) -> None:
-    """A horizontal bar chart whose bars filter the page by `dim` when clicked."""
+    """A horizontal bar chart whose bars filter the page by `dim` when clicked (the top 15 and "other")."""
     df = df.assign(label=[ctx.label(dim, v) for v in df["value"]])
+    df = charts.top_n(df, value, TOP_BARS, ctx.t("chart.other"))
     fig = charts.hbar(df, value, "label", key="value", **kw)
     st.subheader(title)
     plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")

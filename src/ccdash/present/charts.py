@@ -59,6 +59,17 @@ def trend(df: pd.DataFrame, daily_label: str, mean_label: str, y_title: str, hei
     return _layout(fig, height, yaxis_title=y_title, bargap=0.05, hovermode="closest")
 
 
+def top_n(df: pd.DataFrame, value: str, n: int, other_label: str, label: str = "label") -> pd.DataFrame:
+    """The n largest rows, and one "other" row summing the rest (its key is empty: clicking it filters
+    nothing), so a city with 95 categories still gets a chart of one screen."""
+    if len(df) <= n + 1:
+        return df
+    df = df.sort_values(value, ascending=False)
+    rest = df.iloc[n:]
+    other = {c: None for c in df.columns} | {value: rest[value].sum(), label: other_label.format(n=len(rest))}
+    return pd.concat([df.iloc[:n], pd.DataFrame([other])], ignore_index=True)
+
+
 def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_title: str = "",
          height: int | None = None, color: str = ACCENT, text_fmt=None) -> go.Figure:
     """Horizontal bars, largest on top; `key` rides along as customdata for selection events."""

@@ -6,7 +6,8 @@ import math
 import re
 from datetime import date, datetime
 
-from .strings import STRINGS, VALUE_LABELS
+from .strings import STRINGS
+from .value_labels import VALUE_LABELS
 
 LANGS = ("id", "en")
 MONTHS = {
