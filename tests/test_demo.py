@@ -100,7 +100,7 @@ def test_planted_events_stand_out(full):
 
 def test_cctv_and_wifi_shape(full):
     cams, wifi, usage = full["cctv_sites"], full["wifi_points"], full["wifi_usage"]
-    assert 400 <= len(cams) <= 500
+    assert 400 <= len(cams) <= 560
     assert 0.05 <= (cams.status == "offline").mean() <= 0.10
     centre = cams.kecamatan.isin(CENTRE).mean()
     assert centre > 4 / 30 * 1.5  # the centre is densest

@@ -14,7 +14,7 @@ from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_signed
 from .frame import set_filter
 from .state import Context, get_store, run
-from .widgets import city_geojson, column_config, csv_download, missing_inputs
+from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -120,6 +120,7 @@ def render(ctx: Context) -> None:
     deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", center=center, zoom=zoom)
     st.pydeck_chart(deck, key="cov_map", on_select=lambda: _on_map("cov_map"), selection_mode="single-object",
                     height=600)
+    map_credit(ctx)
     st.caption(ctx.t("cov.map_help"))
 
     st.subheader(ctx.t("cov.by_kecamatan"))

@@ -154,6 +154,8 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
                                              layer_id="wifi", min_px=3))
     deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
     st.pydeck_chart(deck, height=int(height * scale()))
+    if ctx.profile.attribution:
+        st.caption(ctx.profile.attribution)
 
 
 def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:

@@ -135,8 +135,16 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
                         height=height)
     else:
         st.pydeck_chart(deck, key=key, height=height)
-    if not ctx.profile.tile_style:
-        st.caption(ctx.t("map.offline_note"))
+    map_credit(ctx)
+
+
+def map_credit(ctx: Context) -> None:
+    """Under every map: what it draws without base tiles, and the credit its boundaries' licence asks for."""
+    parts = [] if ctx.profile.tile_style else [ctx.t("map.offline_note")]
+    if ctx.profile.attribution:
+        parts.append(ctx.profile.attribution)
+    if parts:
+        st.caption(" · ".join(parts))
 
 
 def on_bar_select(key: str, dim: str) -> None:

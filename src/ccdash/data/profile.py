@@ -38,6 +38,7 @@ class Profile:
     zoom: float
     bbox: tuple[float, float, float, float]
     tile_style: str
+    attribution: str  # credited under every map (the boundaries' licence, say)
     districts_file: Path | None
     districts_name_property: str
     facts_file: Path | None
@@ -140,6 +141,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
         zoom=float(m.get("zoom", 11)),
         bbox=tuple(float(v) for v in bbox),
         tile_style=m.get("tile_style", ""),
+        attribution=str(m.get("attribution", "")),
         districts_file=rel(m.get("districts_file")),
         districts_name_property=m.get("districts_name_property", "name"),
         facts_file=rel(m.get("facts_file")),

@@ -16,7 +16,7 @@ import numpy as np
 from .. import spatial
 from ..files import write_csv_atomic, write_parquet_atomic, write_text_atomic
 from ..profile import DEFAULT_DATA_DIR, load_profile, profile_path
-from ..reference import facts_of
+from ..reference import facts_of, shapes_of
 from ..schema import TABLES
 from .complaints import generate_complaints
 from .sites import generate_cctv, generate_wifi
@@ -29,7 +29,10 @@ def generate(out: Path, seed: int = 42, complaints: int = DEFAULT_COMPLAINTS, en
     out = Path(out)
     profile = load_profile(profile_file or profile_path(DEFAULT_DATA_DIR))
     facts = facts_of(profile)
-    shapes = spatial.voronoi_districts(facts)
+    # The profile's district boundaries (the embedded OpenStreetMap ones); Voronoi cells of the centroids
+    # only for a profile that has none.
+    shapes = shapes_of(profile) or spatial.voronoi_districts(facts)
+    boundaries = profile.districts_file if profile.districts_file and profile.districts_file.exists() else None
     rng = np.random.default_rng(seed)
     tables = {"complaints": generate_complaints(profile, facts, shapes, complaints, end, days, rng),
               "cctv_sites": generate_cctv(facts, shapes, end, rng)}
@@ -41,8 +44,11 @@ def generate(out: Path, seed: int = 42, complaints: int = DEFAULT_COMPLAINTS, en
             write_parquet_atomic(df, out / f"{name}.parquet", name)
         if "csv" in formats:
             write_csv_atomic(df, out / (f"{name}.csv.gz" if name == "complaints" else f"{name}.csv"))
-    write_text_atomic(json.dumps(spatial.districts_geojson(shapes), separators=(",", ":")),
-                      out / "districts.geojson")
+    if boundaries is None:
+        write_text_atomic(json.dumps(spatial.districts_geojson(shapes), separators=(",", ":")),
+                          out / "districts.geojson")
+    elif boundaries.resolve() != (out / "districts.geojson").resolve():
+        shutil.copyfile(boundaries, out / "districts.geojson")
     # A folder elsewhere (a benchmark scale) gets the profile and facts so it is a city of its own.
     for name in ("city.toml", "kecamatan.csv", "tour.toml"):
         if not (out / name).exists():
