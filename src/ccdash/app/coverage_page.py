@@ -120,6 +120,7 @@ def render(ctx: Context) -> None:
     deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", center=center, zoom=zoom)
     st.pydeck_chart(deck, key="cov_map", on_select=lambda: _on_map("cov_map"), selection_mode="single-object",
                     height=600)
+    st.caption(ctx.t("legend.coverage") + "  \n" + ctx.t("legend.wifi"))
     map_credit(ctx)
     st.caption(ctx.t("cov.map_help"))
 

@@ -24,7 +24,7 @@ from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_num, fmt_pct, fmt_range
 from .playlist import playlist_for, rotation
 from .state import Context, get_store, run, stale
-from .widgets import city_geojson
+from .widgets import city_geojson, map_legend
 
 log = logging.getLogger(__name__)
 PANEL_FAILURES: Counter = Counter()  # panel -> failures since the process started, every session together
@@ -154,6 +154,7 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
                                              layer_id="wifi", min_px=3))
     deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
     st.pydeck_chart(deck, height=int(height * scale()))
+    map_legend(ctx, layers)
     if ctx.profile.attribution:
         st.caption(ctx.profile.attribution)
 

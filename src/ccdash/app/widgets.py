@@ -135,7 +135,15 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
                         height=height)
     else:
         st.pydeck_chart(deck, key=key, height=height)
+    map_legend(ctx, layers)
     map_credit(ctx)
+
+
+def map_legend(ctx: Context, layers) -> None:
+    """What each colour and size on the map means, with units (static text: no data in it)."""
+    lines = [ctx.t(f"legend.{layer}") for layer in layers if layer in LAYERS]
+    if lines:
+        st.caption("  \n".join(lines))
 
 
 def map_credit(ctx: Context) -> None:

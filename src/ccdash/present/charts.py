@@ -11,7 +11,8 @@ from .i18n import MONTHS, fmt_date
 
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
-STATUS = {"online": "#2ecc71", "offline": "#e74c3c", "maintenance": "#f1c40f", "unknown": "#95a5a6"}
+# Okabe-Ito colours, told apart with red-green colour blindness: blue for good, vermillion/orange for bad.
+STATUS = {"online": "#0072B2", "offline": "#D55E00", "maintenance": "#F0E442", "unknown": "#999999"}
 
 
 def text(values) -> list[str]:

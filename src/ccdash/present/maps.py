@@ -17,8 +17,9 @@ from ..data.profile import Profile
 # Sequential palette (dark background): low -> high.
 RAMP = np.array([[38, 70, 83], [42, 157, 143], [233, 196, 106], [244, 162, 97], [231, 111, 81]], dtype=float)
 STATUS_COLORS = {
-    "online": [46, 204, 113], "offline": [231, 76, 60], "maintenance": [241, 196, 15], "unknown": [149, 165, 166],
-    "active": [52, 152, 219], "inactive": [231, 76, 60],
+    # Okabe-Ito: safe for red-green colour blindness (blue against vermillion, never green against red).
+    "online": [0, 114, 178], "offline": [213, 94, 0], "maintenance": [240, 228, 66], "unknown": [153, 153, 153],
+    "active": [0, 158, 115], "inactive": [213, 94, 0],
 }
 
 
@@ -83,12 +84,13 @@ def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", 
 
 
 def coverage_layer(cells: pd.DataFrame, density_hi: float) -> pdk.Layer:
-    """Coverage cells: a cell at least half covered is green, else red, deeper where more people live per hectare.
+    """Coverage cells: a cell at least half covered is blue, else orange, deeper where more people live per hectare.
 
     `cells` has cell (H3 id), share covered, population, density (residents per ha) and kecamatan.
     """
     hi = density_hi or 1.0
-    fill = [[46, 204, 113, int(60 + 140 * s)] if s >= 0.5 else [231, 76, 60, int(40 + 160 * min(x / hi, 1.0))]
+    # Covered blue, uncovered orange (deeper where more people live): readable with red-green colour blindness.
+    fill = [[0, 114, 178, int(60 + 140 * s)] if s >= 0.5 else [230, 159, 0, int(40 + 160 * min(x / hi, 1.0))]
             for s, x in zip(cells["share"], cells["density"])]
     data = pd.DataFrame({"hex": h3_text(cells["cell"]), "kecamatan": cells["kecamatan"], "fill": fill,
                          "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])]})
