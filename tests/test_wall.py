@@ -180,3 +180,18 @@ def test_a_panel_that_raises_is_counted_and_fails_the_tests(monkeypatch, city_di
 def test_odd_tour_steps_start_at_the_first(monkeypatch, city_dir, step):
     at = run(monkeypatch, city_dir, {"tour": "1", "step": step, "lang": "en"})
     assert "Bandung Command Center in numbers" in texts(at)
+
+
+def test_a_run_stopped_half_way_does_not_freeze_the_rotation(monkeypatch, city_dir):
+    """Streamlit may stop a full run half-way (a rerun request on a busy machine); the wall must still let
+    its clock advance the views afterwards."""
+    import streamlit as st
+
+    from ccdash.app import wall
+
+    def stopped(ctx, at):
+        st.stop()  # what an interrupted run looks like: a control exception out of the middle of the page
+
+    monkeypatch.setitem(wall.PANELS, "overview", stopped)
+    at = run(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": "en"})
+    assert at.session_state["_full_run"] == {"active": False}

@@ -193,7 +193,7 @@ def clock(ctx: Context, key: str) -> None:
 def _maybe_advance(ctx: Context) -> None:
     """From the 1-second clock: rerun the whole screen when the view, the data or the interval is due."""
     state = st.session_state
-    if state.get("_in_full_run", True):
+    if state.get("_full_run", {}).get("active", True):
         return  # the whole screen is being drawn right now; only the clock's own reruns decide
 
     version = get_store().refresh()

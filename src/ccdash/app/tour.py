@@ -77,7 +77,15 @@ def render_tour(ctx: Context) -> None:
             st.error(ctx.t("tour.error", error=str(e)))
             return
     state = st.session_state
-    state._in_full_run = True
+    run = state.setdefault("_full_run", {})  # a plain dict: changing it later needs no Streamlit call
+    run["active"] = True
+    try:
+        _draw_tour(ctx, state, steps)
+    finally:  # as on the wall: an interrupted run must not leave the clock unable to advance
+        run["active"] = False
+
+
+def _draw_tour(ctx: Context, state, steps) -> None:
     n = len(steps)
     if "tour_step" not in state:
         raw = st.query_params.get("step")
@@ -104,4 +112,3 @@ def render_tour(ctx: Context) -> None:
         guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
     state._rendered_at = time.monotonic()
     state._rendered_version = get_store().refresh()
-    state._in_full_run = False

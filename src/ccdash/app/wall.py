@@ -94,10 +94,20 @@ def current_alerts(ctx: Context, at: datetime) -> list[str]:
 
 
 def render_wall(ctx: Context) -> None:
+    state = st.session_state
+    run = state.setdefault("_full_run", {})  # a plain dict: changing it later needs no Streamlit call
+    run["active"] = True
+    try:
+        _draw_wall(ctx, state)
+    finally:
+        # Also when Streamlit stops this run half-way (a rerun request on a busy machine): a flag left True
+        # kept the 1-second clock from ever advancing the wall again (found by the soak: frozen after 20 min).
+        run["active"] = False
+
+
+def _draw_wall(ctx: Context, state) -> None:
     read_scale()
     css()
-    state = st.session_state
-    state._in_full_run = True
     playlist = state._playlist = playlist_for(ctx.profile)
     pinned = st.query_params.get("view")
     state._pinned = pinned if pinned in [v for v, _ in playlist] else None
@@ -122,6 +132,5 @@ def render_wall(ctx: Context) -> None:
     st.container(key="wall_ticker").text("   •   ".join(items) if items else ctx.t("alert.none"))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()
-    state._in_full_run = False
 
 
