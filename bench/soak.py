@@ -20,27 +20,14 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-FAST_PLAYLIST = """playlist = [
-  { view = "overview", seconds = 4 },
-  { view = "complaints", seconds = 4 },
-  { view = "cctv", seconds = 4 },
-  { view = "wifi", seconds = 4 },
-  { view = "alerts", seconds = 4 },
-]"""
 FAST_VIEW_S, DEFAULT_VIEW_S = 4.0, 20.0  # the default playlist: 100 s over 5 views
-
-
-def rss_mb(pid: int) -> float:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 def soak(minutes: float, warmup_s: float = 120.0) -> dict:
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, FLAGS, start_app, stop_app
+    from tests.browser.test_wall import FAST_PLAYLIST, rss_mb  # the same fast wall as the short soak test
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp) / "data"
