@@ -22,8 +22,8 @@ SILENT = "(last_seen_at IS NOT NULL AND last_seen_at < $silent_since)"
 NOT_REPORTING = f"(status = 'offline' OR {SILENT})"
 
 
-def _silence(at: datetime, silent_hours: float) -> dict:
-    return {"now": at, "silent_since": at - timedelta(hours=float(silent_hours))}
+def _silent_since(at: datetime, silent_hours: float) -> datetime:
+    return at - timedelta(hours=float(silent_hours))
 
 
 @query(tables=("cctv_sites",))
@@ -37,7 +37,7 @@ def summary(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[st
                count(*) FILTER (WHERE status = 'unknown' OR status IS NULL) AS unknown,
                count(*) FILTER (WHERE {NOT_REPORTING}) AS not_reporting
         FROM cctv_sites WHERE {w}
-    """, p | {"silent_since": _silence(at, silent_hours)["silent_since"]}).iloc[0]
+    """, p | {"silent_since": _silent_since(at, silent_hours)}).iloc[0]
     out = {k: int(v) for k, v in row.items()}
     known = out["cameras"] - out["unknown"]
     out["online_pct"] = 100.0 * out["online"] / known if known else None
@@ -86,7 +86,7 @@ def not_reporting(store: Store, at: datetime, silent_hours: float, kecamatan: tu
                date_diff('second', last_seen_at, $now) / 3600.0 AS hours_since_seen
         FROM cctv_sites WHERE {NOT_REPORTING} AND {w}
         ORDER BY hours_since_seen DESC NULLS LAST, camera_id
-    """, p | _silence(at, silent_hours))
+    """, p | {"now": at, "silent_since": _silent_since(at, silent_hours)})
 
 
 @query(tables=("complaints", "cctv_sites"))

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from ..data.integrity import EARLIEST, LATEST  # an open-ended window: stored times lie within them
 from ..data.schema import H3_RESOLUTIONS, displayable
 from ..data.spatial import h3_text
 from ..data.store import Store
@@ -39,8 +40,6 @@ CLOSED = "(closed_at IS NOT NULL AND closed_at <= $now)"
 # Closed inside the window [$w0, $w1) and by `now`.
 CLOSED_IN_WINDOW = f"({CLOSED} AND closed_at >= $w0 AND closed_at < $w1)"
 DAYS_TO_CLOSE = "date_diff('second', created_at, closed_at) / 86400.0"
-# Bounds of an open-ended window: no city recorded anything outside them (see data.integrity).
-EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
 
 
 def window(f: Filters) -> tuple[datetime, datetime]:
