@@ -202,6 +202,26 @@ def run_ingest(data: Path, rows: int) -> dict:
     return out
 
 
+def run_ingest_file(data: Path, file: Path, variant: str) -> dict:
+    """One large CSV, ingested whole by ccdash (into an empty store), or only read by pandas: what a
+    whole-file reader costs in memory before it has checked a row."""
+    import pandas as pd
+
+    if variant == "pandas":
+        t = time.perf_counter()
+        n = len(pd.read_csv(file, dtype=str, keep_default_na=False))
+        return {"rows": n, "seconds": time.perf_counter() - t}
+    from ccdash.data.ingest import ingest
+    from ccdash.data.profile import load_profile
+
+    profile = load_profile(data / "city.toml")
+    with tempfile.TemporaryDirectory(dir=REPO / "bench" / "cache") as tmp:
+        t = time.perf_counter()
+        report = ingest(file, "complaints", Path(tmp), profile, replace=True)
+        seconds = time.perf_counter() - t
+    return {"rows": report.rows_read, "accepted": report.accepted, "seconds": seconds}
+
+
 def run_coverage(data: Path, runs: int) -> dict:
     """Whole-city wifi coverage and the N=20 planner, cold (no cache)."""
     from ccdash.analysis import coverage as cv, planner
@@ -232,8 +252,9 @@ def run_coverage(data: Path, runs: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--variant", choices=["ccdash", "baseline", "competent"], required=True)
-    ap.add_argument("--what", choices=["pages", "queries", "ingest", "coverage"], required=True)
+    ap.add_argument("--variant", choices=["ccdash", "baseline", "competent", "pandas"], required=True)
+    ap.add_argument("--what", choices=["pages", "queries", "ingest", "ingest-file", "coverage"], required=True)
+    ap.add_argument("--file", type=Path, help="--what ingest-file: the CSV to ingest")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--pages", default=",".join(PAGES))
@@ -245,6 +266,8 @@ def main() -> int:
         result = run_queries(a.data, a.runs)
     elif a.what == "coverage":
         result = run_coverage(a.data, a.runs)
+    elif a.what == "ingest-file":
+        result = run_ingest_file(a.data, a.file, a.variant)
     else:
         result = run_ingest(a.data, a.ingest_rows)
     result = {"result": result, "peak_rss_mb": peak_rss_mb()}

@@ -15,3 +15,4 @@ if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
 from . import memory  # noqa: E402 - after the pool choice
 
 memory.limit_arenas()
+memory.fixed_mmap_threshold()

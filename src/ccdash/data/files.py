@@ -132,6 +132,84 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path, table: str | None = None)
         _atomic(path, lambda tmp: df.to_parquet(tmp, index=False, compression="zstd", write_page_checksum=True))
 
 
+class ParquetAppender:
+    """A Parquet extract written a batch at a time to a temporary file beside `path`, with the row groups
+    and page checksums of write_parquet_atomic, and published by rename only by commit(): until then
+    readers see the old file, and close() without commit leaves nothing behind."""
+
+    def __init__(self, path: Path, table: str):
+        self.path, self.table, self.schema = Path(path), table, arrow_schema(table)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", write_page_checksum=True)
+        self.pending: list[pa.Table] = []
+        self.buffered = self.rows = 0
+
+    def write(self, data: pd.DataFrame | pa.Table | pa.RecordBatch) -> None:
+        """Rows in the table's canonical form (a frame is conformed first); written in whole row groups."""
+        t = conform(data, self.table) if isinstance(data, pd.DataFrame) else \
+            (pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data)
+        t = t.select(self.schema.names).cast(self.schema)
+        self.pending.append(t)
+        self.buffered += t.num_rows
+        self.rows += t.num_rows
+        if self.buffered >= ROW_GROUP:
+            whole = pa.concat_tables(self.pending)
+            cut = self.buffered - self.buffered % ROW_GROUP
+            self.writer.write_table(whole.slice(0, cut), row_group_size=ROW_GROUP)
+            self.pending, self.buffered = [whole.slice(cut)], self.buffered - cut
+
+    def commit(self) -> None:
+        if self.pending:
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP)
+        self.pending = []
+        self.writer.close()
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+
+    def close(self) -> None:
+        """Give up (when commit was not called): the temporary file goes."""
+        if self.tmp is not None:
+            self.writer.close()
+            Path(self.tmp).unlink(missing_ok=True)
+            self.tmp = None
+
+
+class CsvAppender:
+    """Rows appended to a temporary CSV beside `path` (one header), published by commit() only."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fh = None
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.fh is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            df.to_csv(self.fh, index=False, date_format="%Y-%m-%d %H:%M:%S")
+        else:
+            df.to_csv(self.fh, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S")
+
+    def commit(self) -> Path | None:
+        """The published file, or None when no row was written."""
+        if self.fh is None:
+            return None
+        self.fh.close()
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+        self.fh = None
+        return self.path
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            Path(self.tmp).unlink(missing_ok=True)
+            self.fh = None
+
+
 def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     """CSV, gzipped when the name ends in .gz (no name or time in the gzip header: same data, same bytes)."""
     if str(path).endswith(".gz"):

@@ -6,22 +6,28 @@ Row-level problems reject the row (with a reason, to a rejects file) and keep th
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..clock import city_time
-from ..files import (LockTimeout, extract_path, remove_stale_temp, table_lock, write_csv_atomic, write_parquet_atomic,
-                     write_text_atomic)
+from ..files import (ROW_GROUP, CsvAppender, LockTimeout, ParquetAppender, extract_path, remove_stale_temp,
+                     table_lock, write_text_atomic)
 from ..profile import Profile
 from ..schema import KINDS, TABLES, Table
 from .errors import IngestError
 from .mapping import DERIVABLE, Mapping, apply_mapping
-from .read import read_table
+from .read import ReadAgain, read_batches, read_table
+from .dates import AmbiguousDates, day_month_evidence
+from .keys import Keys
 from .validate import add_h3, validate
 
 __all__ = ["DERIVABLE", "IngestError", "Mapping", "Report", "add_h3", "apply_mapping", "ingest", "last_ingest",
@@ -54,11 +60,8 @@ class Report:
         return out
 
 
-def _read_existing(path: Path | None, table: Table) -> pd.DataFrame | None:
-    if path is None:
-        return None
-    if path.name.endswith(".parquet"):
-        return pd.read_parquet(path)
+def _read_existing_csv(path: Path, table: Table) -> pd.DataFrame:
+    """A stored CSV extract (small by nature: large cities store Parquet), typed."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df = df.replace("", None)
     for c in table.columns:
@@ -73,10 +76,51 @@ def _read_existing(path: Path | None, table: Table) -> pd.DataFrame | None:
     return df
 
 
+class _Stored:
+    """The rows stored before this ingest: their ids (for "already stored") and, batch by batch, the rows
+    themselves (copied into the new file ahead of the new rows)."""
+
+    def __init__(self, path: Path | None, table: Table, name: str):
+        self.path, self.table, self.name = path, table, name
+
+    def _damaged(self, e: Exception) -> IngestError:
+        return IngestError(f"{self.name}: the stored {self.path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
+                           f"nothing was written")
+
+    def ids(self) -> pa.Array | None:
+        if self.path is None or not self.table.key:
+            return None
+        try:
+            if self.path.name.endswith(".parquet"):
+                col = pq.read_table(self.path, columns=[self.table.key]).column(self.table.key)
+            else:
+                col = pa.chunked_array([pa.array(_read_existing_csv(self.path, self.table)[self.table.key].astype(str))])
+        except (OSError, pa.ArrowException, ValueError) as e:
+            raise self._damaged(e) from None
+        return col.cast(pa.string()).combine_chunks()
+
+    def copy_to(self, out: ParquetAppender) -> int:
+        if self.path is None:
+            return 0
+        try:
+            if self.path.name.endswith(".parquet"):
+                f = pq.ParquetFile(self.path, page_checksum_verification=True)
+                for batch in f.iter_batches(batch_size=ROW_GROUP):
+                    out.write(batch)
+            else:
+                out.write(_read_existing_csv(self.path, self.table)[self.table.stored_names()])
+        except (OSError, pa.ArrowException, ValueError) as e:
+            raise self._damaged(e) from None
+        return out.rows
+
+
 def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile, mapping: Mapping | None = None,
            replace: bool = False, now: datetime | None = None, data: bytes | None = None,
            source_name: str | None = None) -> Report:
-    """Ingest one file into the extract of `kind`; nothing is written unless it is usable."""
+    """Ingest one file into the extract of `kind`; nothing is written unless it is usable.
+
+    The file is read, checked and written a batch of rows at a time, so memory stays flat whatever its size;
+    the new extract is published only once every batch has been read."""
     if kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
     table = TABLES[KINDS[kind]]
@@ -85,53 +129,106 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
     name = source_name or source.name
     now = now or city_time(profile)
 
-    raw = read_table(source, data=data, name=name)
-    field_counts = raw.attrs.get("field_counts")
-    canon = apply_mapping(raw, table, mapping)
+    def batches(python_csv: bool = False):
+        return read_batches(source, data=data, name=name, python_csv=python_csv)
+
+    first = batches()
+    head = next(first)  # an unusable file or mapping fails here, before the lock is taken
+    apply_mapping(head.head(1), table, mapping)
     try:
         with table_lock(data_dir, table.name):
             remove_stale_temp(data_dir, table.name)
-            return _store(raw, canon, field_counts, table, kind, name, data_dir, profile, mapping, replace, now)
+            day_first: dict[str, bool] = {}
+            parts, python_csv, settled = itertools.chain([head], first), False, False
+            while True:
+                try:
+                    return _store(parts or batches(python_csv), table, kind, name, data_dir, profile, mapping,
+                                  replace, now, day_first)
+                except ReadAgain:  # a row Arrow cannot read, after batches were handed out
+                    python_csv = True
+                except AmbiguousDates as e:  # the first batches do not settle day/month order: the file may
+                    if settled:
+                        raise
+                    day_first.update(_settle_day_first(batches, python_csv, table, mapping, e))
+                    settled = True
+                parts = None
     except LockTimeout as e:
         raise IngestError(f"{name}: {e}; nothing was written") from None
 
 
-def _store(raw, canon, field_counts, table: Table, kind: str, name: str, data_dir: Path, profile: Profile,
-           mapping: Mapping | None, replace: bool, now: datetime) -> Report:
-    """Validate against what is stored and publish: the data first, then its rejects and the log."""
-    existing = None if replace else _read_existing(extract_path(data_dir, table.name), table)
-    existing_ids = set(existing[table.key]) if existing is not None and table.key else None
-    typed, reasons = validate(canon, table, profile, mapping, now, existing_ids)
-    if field_counts is not None:  # a ragged row: its values may sit under the wrong columns
-        ragged = field_counts != len(raw.columns)
-        reasons[ragged] = [f"the row has {n} fields; the header has {len(raw.columns)}" for n in field_counts[ragged]]
-    ok = reasons == None  # noqa: E711
-    accepted = typed if ok.all() else typed[ok].reset_index(drop=True)  # no copy when every row is good
-    if table.has_location:
-        accepted = add_h3(accepted)
-    accepted = accepted[table.stored_names()]
+def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping | None,
+                      first: AmbiguousDates) -> dict[str, bool]:
+    """Day/month order of every date column, read off the whole file (a pass of its date columns only)."""
+    dates = [c.name for c in table.columns if c.type in ("timestamp", "date")]
+    evidence = {c: [False, False, None] for c in dates}
+    try:
+        for raw in batches(python_csv):
+            canon = apply_mapping(raw, table, mapping)
+            for c in dates:
+                d, m, example = day_month_evidence(canon[c])
+                e = evidence[c]
+                e[0], e[1], e[2] = e[0] or d, e[1] or m, e[2] or example
+    except ReadAgain:
+        return _settle_day_first(batches, True, table, mapping, first)
+    settled = {}
+    for c, (d, m, example) in evidence.items():
+        if d and m:
+            raise IngestError(f"{c} mixes day-first and month-first dates; set [dates] format (or "
+                              f"[dates.columns] {c}) in the mapping")
+        if d or m:
+            settled[c] = d
+        elif c == first.column:
+            raise first
+    return settled
 
-    if not ok.any():
-        top = pd.Series(reasons).value_counts().index[0]
-        raise IngestError(f"{name}: no row is valid ({len(raw):,} rejected, mostly: {top}); nothing was written")
 
-    stored = pd.concat([existing[table.stored_names()], accepted], ignore_index=True) if existing is not None \
-        else accepted
+def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Profile, mapping: Mapping | None,
+           replace: bool, now: datetime, day_first: dict) -> Report:
+    """Validate each batch against what is stored and publish: the data first, then its rejects and the log."""
+    stored = _Stored(None if replace else extract_path(data_dir, table.name), table, name)
+    keys = Keys(stored.ids())
     target = data_dir / f"{table.name}.parquet"
-    write_parquet_atomic(stored, target, table.name)
-
-    # Only now that the data is published: the rejects and the log that describe it.
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
-    rejects_file = None
-    if (~ok).any():
-        rej = raw[~ok].copy()
-        rej.insert(0, "reason", reasons[~ok])
-        rej.insert(0, "row", np.flatnonzero(~ok) + 1)
-        rejects_file = data_dir / "rejects" / f"{table.name}-{stamp}.csv"
-        write_csv_atomic(rej, rejects_file)
-    reasons_count = pd.Series(reasons[~ok]).value_counts().to_dict() if (~ok).any() else {}
-    report = Report(kind, table.name, name, len(raw), int(ok.sum()), int((~ok).sum()), len(stored), target,
-                    rejects_file, {str(k): int(v) for k, v in reasons_count.items()}, typed.attrs.get("notes", {}))
+    out = ParquetAppender(target, table.name)
+    rejects = CsvAppender(data_dir / "rejects" / f"{table.name}-{stamp}.csv")
+    rows_read = accepted = 0
+    reasons: Counter = Counter()
+    notes: Counter = Counter()
+    try:
+        stored.copy_to(out)
+        for raw in raws:
+            canon = apply_mapping(raw, table, mapping)
+            typed, why = validate(canon, table, profile, mapping, now, keys, day_first)
+            field_counts = raw.attrs.get("field_counts")
+            if field_counts is not None:  # a ragged row: its values may sit under the wrong columns
+                ragged = field_counts != len(raw.columns)
+                why[ragged] = [f"the row has {n} fields; the header has {len(raw.columns)}" for n in field_counts[ragged]]
+            ok = why == None  # noqa: E711
+            good = typed if ok.all() else typed[ok].reset_index(drop=True)  # no copy when every row is good
+            if len(good):
+                if table.has_location:
+                    good = add_h3(good)
+                out.write(good[table.stored_names()])
+            if (~ok).any():
+                rej = raw[~ok].copy()
+                rej.insert(0, "reason", why[~ok])
+                rej.insert(0, "row", np.flatnonzero(~ok) + 1 + rows_read)
+                rejects.write(rej)
+                reasons.update(why[~ok].tolist())
+            notes.update(typed.attrs.get("notes", {}))
+            rows_read += len(raw)
+            accepted += int(ok.sum())
+        if not accepted:
+            top = reasons.most_common(1)[0][0]
+            raise IngestError(f"{name}: no row is valid ({rows_read:,} rejected, mostly: {top}); nothing was written")
+        out.commit()
+        # Only now that the data is published: the rejects and the log that describe it.
+        rejects_file = rejects.commit()
+    finally:
+        out.close()
+        rejects.close()
+    report = Report(kind, table.name, name, rows_read, accepted, rows_read - accepted, out.rows, target,
+                    rejects_file, {str(k): int(v) for k, v in reasons.most_common()}, dict(notes))
     log = {"source": name, "at": city_time(profile).isoformat(timespec="seconds"), "mode": "replace" if replace else "append",
            "rows_read": report.rows_read, "accepted": report.accepted, "rejected": report.rejected,
            "rejects_file": str(rejects_file) if rejects_file else None, "reasons": report.reasons,

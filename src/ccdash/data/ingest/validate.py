@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -14,79 +13,11 @@ from .. import spatial
 from ..profile import Profile
 from ..reference import facts_of, shapes_of
 from ..schema import H3_RESOLUTIONS, Table
-from .errors import IngestError
+from .dates import parse_times
+from .keys import Keys
 from .mapping import Mapping
 
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clocks of source systems drift a little
-
-
-def _naive_local(t: pd.Series, tz_from: str | None, tz_city: str) -> pd.Series:
-    """Timestamps as naive city-local time (the stored convention)."""
-    if getattr(t.dt, "tz", None) is not None:
-        return t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
-    if tz_from and tz_from != tz_city:
-        return t.dt.tz_localize(ZoneInfo(tz_from), ambiguous="NaT", nonexistent="NaT") \
-                .dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
-    return t
-
-
-def _to_datetime(s: pd.Series, **kw) -> pd.Series:
-    try:
-        return pd.to_datetime(s, errors="coerce", **kw)
-    except (ValueError, TypeError):  # offsets that differ from row to row
-        return pd.to_datetime(s, errors="coerce", utc=True, **kw)
-
-
-# A time with its own zone: "2026-11-01T08:00:00+07:00", "... 08:00Z", "...T08:00-0500" (not a bare date).
-ZONED = r"\d[T ]\d.*(?:Z|[+-]\d\d(?::?\d\d)?)$"
-
-
-def _parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str,
-                 column: str = "a date column") -> pd.Series:
-    """Times as naive city-local time: those with a zone converted to the city's, naive ones kept as local
-    (of the mapping's timezone when it names one). A column may mix both."""
-    s = values.astype(object)
-    zoned = s.astype("string").str.strip().str.contains(ZONED, regex=True).fillna(False).to_numpy(dtype=bool)
-    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    if zoned.any():
-        t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
-        parsed[zoned] = t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None).astype("datetime64[us]")
-    if (~zoned).any():
-        parsed[~zoned] = _naive_local(_to_datetime(s[~zoned], format=fmt or "ISO8601"), tz_from, tz_city) \
-            .astype("datetime64[us]")
-    retry = (parsed.isna() & s.notna()).to_numpy() & ~zoned
-    if not fmt and retry.any():  # numeric day/month forms: which comes first is read off the whole column
-        dayfirst = _day_first(s[retry], column)
-        alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=dayfirst), tz_from, tz_city)
-        parsed[retry] = alt.astype("datetime64[us]")
-    return parsed
-
-
-DAY_MONTH = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b"
-
-
-def _day_first(values: pd.Series, column: str) -> bool:
-    """Whether 03/11/2026 is 3 November (day first) or March 11 (month first), from the whole column: a first
-    number over 12 settles day-first, a second over 12 month-first. Never a guess: a column where every
-    value reads both ways, or that holds both forms, is refused with the two readings and the key to set."""
-    parts = values.astype("string").str.extract(DAY_MONTH).dropna().astype(int)
-    if parts.empty:
-        return True  # no numeric day/month form here: other forms (named months) parse either way
-    day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
-    if day_first and month_first:
-        raise IngestError(f"{column} mixes day-first and month-first dates; set [dates] format (or "
-                          f"[dates.columns] {column}) in the mapping")
-    if not (day_first or month_first):
-        a, b = int(parts.iloc[0][0]), int(parts.iloc[0][1])
-        example = values.iloc[0]
-        raise IngestError(f"{column} is ambiguous: {example!r} reads as {a} {MONTHS[b - 1]} (day first) or "
-                          f"{MONTHS[a - 1]} {b} (month first), and no value settles it; set [dates] format in the "
-                          f"mapping, e.g. \"%d/%m/%Y %H:%M\" or \"%m/%d/%Y %I:%M %p\"")
-    return day_first
-
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def _lookup(values: pd.Series, table: dict) -> pd.Series:
@@ -131,8 +62,11 @@ class _Reasons:
 
 
 def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping | None, now: datetime,
-             existing_ids: set | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Typed canonical rows and, per row, the reason it is rejected (None when accepted)."""
+             keys: Keys | None = None, day_first: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Typed canonical rows and, per row, the reason it is rejected (None when accepted).
+
+    A file read in batches passes the same `keys` (ids stored and seen in earlier batches) and `day_first`
+    (what earlier batches settled about day/month order) to every batch."""
     mapping = mapping or Mapping()
     n = len(df)
     bad = _Reasons(n)
@@ -156,7 +90,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             if not fmt and not mapping.timezone:
                 t = _fast_cast(s, pa.timestamp("us"))  # plain ISO local times, the common case
             if t is None:
-                t = _parse_times(s, fmt, mapping.timezone, profile.timezone, col.name)
+                t = parse_times(s, fmt, mapping.timezone, profile.timezone, col.name, day_first)
             bad.add(present & t.isna().to_numpy(), _says(f"{col.name} is not a date", s))
             out[col.name] = t.dt.date if col.type == "date" else t
         else:
@@ -229,9 +163,12 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
     if table.key:
         key = out[table.key]
         dup = key.duplicated(keep="first").to_numpy() & key.notna().to_numpy()
+        if keys is not None:
+            dup |= keys.seen_earlier(key)
         bad.add(dup, f"duplicate {table.key} in this file")
-        if existing_ids:
-            bad.add(key.isin(existing_ids).to_numpy(), f"{table.key} is already stored")
+        if keys is not None:
+            bad.add(keys.is_stored(key), f"{table.key} is already stored")
+            keys.add(key)
     out.attrs["notes"] = notes
     return out, bad.reason
 
@@ -269,6 +206,17 @@ def _norm(name) -> str:
     return " ".join(str(name).split()).casefold()
 
 
+class _Spelled(dict):
+    """name -> the city's spelling of it, for _lookup."""
+
+    def __init__(self, canonical: dict):
+        super().__init__()
+        self.canonical = canonical
+
+    def get(self, name, default=None):
+        return default if name is None or name is pd.NA else self.canonical.get(_norm(name), default)
+
+
 def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons") -> None:
     """District names as the city's facts file spells them (case and spaces do not matter); a name that
     matches none is rejected, when the city has a list."""
@@ -277,7 +225,7 @@ def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons") -> No
         return
     canonical = {_norm(n): n for n in names}
     k = out["kecamatan"]
-    fixed = _lookup(k.map(_norm, na_action="ignore"), canonical)
+    fixed = _lookup(k, _Spelled(canonical))  # each distinct spelling normalised once
     unknown = k.notna().to_numpy() & fixed.isna().to_numpy()
     out["kecamatan"] = fixed.where(fixed.notna(), k)
     bad.add(unknown, _says("kecamatan is not one of the city's districts", k, sep=" "))
