@@ -191,7 +191,7 @@ def test_a_bad_regular_expression_in_a_mapping_is_named(tmp_path):
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[patterns.category]\n"(unclosed" = "x"\n')
-    with pytest.raises(IngestError, match=r"\[patterns\] '\(unclosed' is not a valid regular expression"):
+    with pytest.raises(IngestError, match=r"bad\.toml: \[patterns\] category: '\(unclosed' is not a valid regular expression \(missing \)"):
         Mapping.load(bad)
 
 

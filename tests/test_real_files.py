@@ -47,6 +47,7 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     text = text.replace('districts_file = "districts.geojson"', f'districts_file = "{osm}"')
     text = text.replace('districts_name_property = "kecamatan"', 'districts_name_property = "name"')
     text = text.replace('facts_file = "kecamatan.csv"', f'facts_file = "{REPO_ROOT / "data" / "kecamatan.csv"}"')
+    text = text.replace('captions_file = "tour.toml"', f'captions_file = "{REPO_ROOT / "data" / "tour.toml"}"')
     (city / "city.toml").write_text(text)
     profile = load_profile(city / "city.toml")
     report = ingest(src, "cctv", city, profile, Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),

@@ -6,16 +6,21 @@ import streamlit as st
 
 from .. import memory
 
+from ..data.profile import ProfileError
 from ..metrics import complaints
 from ..metrics.filters import Filters
-from ..present.i18n import t
+from ..present.i18n import plain, t
 from . import frame
 from .state import context, get_profile, get_store, run
 
 
 def main() -> None:
     st.set_page_config(page_title="ccdash", layout="wide")
-    profile = get_profile()
+    try:
+        profile = get_profile()
+    except ProfileError as e:  # one line naming the file, the key and what is expected
+        st.error(plain(str(e), limit=400), icon="⚙️")
+        st.stop()
     store = get_store()
     lang = frame.language(profile)
     wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")

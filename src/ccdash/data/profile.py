@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .config import PROFILE, check
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 
@@ -107,13 +109,16 @@ def load_profile(path: Path | str | None = None) -> Profile:
         raise ProfileError(f"city profile not found: {path}") from None
     except tomllib.TOMLDecodeError as e:
         raise ProfileError(f"city profile {path} is not valid TOML: {e}") from None
-    city = raw.get("city", {})
-    m = raw.get("map", {})
-    if "name" not in city:
-        raise ProfileError(f"city profile {path} has no [city] name")
-    bbox = m.get("bbox")
-    if not (isinstance(bbox, list) and len(bbox) == 4 and bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-        raise ProfileError(f"city profile {path}: [map] bbox must be [min_lon, min_lat, max_lon, max_lat]")
+    try:
+        raw = check(raw, PROFILE, "city profile", path)
+    except ValueError as e:
+        raise ProfileError(str(e)) from None
+    city = raw["city"]
+    m = raw["map"]
+    bbox = m["bbox"]
+    if not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
+        raise ProfileError(f"city profile {path}: [map] bbox: {bbox} has a minimum above its maximum "
+                           f"(expected [min_lon, min_lat, max_lon, max_lat])")
 
     def rel(name):
         return (path.parent / name) if name else None
@@ -126,8 +131,6 @@ def load_profile(path: Path | str | None = None) -> Profile:
     }
     wall = raw.get("wall", {})
     clock = city.get("clock", "system")
-    if clock not in ("data", "system"):
-        raise ProfileError(f"city profile {path}: [city] clock must be 'data' or 'system', not {clock!r}")
     return Profile(
         path=path,
         name=city["name"],
@@ -158,49 +161,21 @@ def load_profile(path: Path | str | None = None) -> Profile:
         wall_playlist=_playlist(path, wall.get("playlist")),
         tour_file=rel(raw.get("tour", {}).get("captions_file")),
         coverage=_coverage(path, raw.get("coverage", {}), rel),
-        ingest=_ingest(path, raw.get("ingest", {})),
-        layers=_layers(path, raw.get("layers", {})),
-        words=_pairs(path, "words", raw.get("words", {})),
-        channels=_pairs(path, "channels", raw.get("channels", {})),
+        ingest={"earliest": date.fromisoformat(raw.get("ingest", {}).get("earliest", "2000-01-01")),
+                "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000)},
+        layers={"cctv": True, "wifi": True} | raw.get("layers", {}),
+        words=_pairs(raw.get("words", {})),
+        channels=_pairs(raw.get("channels", {})),
     )
 
 
-def _pairs(path: Path, section: str, raw: dict) -> dict:
-    """A table of KEY = { id = "...", en = "..." } (en falls back to id)."""
-    out = {}
-    for k, v in raw.items():
-        if not isinstance(v, dict) or not isinstance(v.get("id", v.get("en")), str):
-            raise ProfileError(f'city profile {path}: [{section}] {k} must be {{ id = "...", en = "..." }}')
-        out[k] = (v.get("id", v.get("en")), v.get("en", v.get("id")))
-    return out
-
-
-def _layers(path: Path, raw: dict) -> dict:
-    out = {"cctv": True, "wifi": True}
-    for k, v in raw.items():
-        if k not in out or not isinstance(v, bool):
-            raise ProfileError(f"city profile {path}: [layers] {k} must be cctv or wifi = true or false")
-        out[k] = v
-    return out
-
-
-def _ingest(path: Path, raw: dict) -> dict:
-    """Plausibility bounds for ingest: no record before `earliest`; free text cut at `max_text_chars`."""
-    try:
-        earliest = date.fromisoformat(str(raw.get("earliest", "2000-01-01")))
-    except ValueError:
-        raise ProfileError(f"city profile {path}: [ingest] earliest must be a date (YYYY-MM-DD)") from None
-    chars = raw.get("max_text_chars", 2000)
-    if not isinstance(chars, int) or chars < 50:
-        raise ProfileError(f"city profile {path}: [ingest] max_text_chars must be a whole number >= 50")
-    return {"earliest": earliest, "max_text_chars": chars}
+def _pairs(raw: dict) -> dict:
+    """A table of KEY = { id = "...", en = "..." } as KEY -> (id, en), each falling back to the other."""
+    return {k: (v.get("id", v.get("en")), v.get("en", v.get("id"))) for k, v in raw.items()}
 
 
 def _coverage(path: Path, raw: dict, rel) -> dict:
-    res = int(raw.get("h3_resolution", 10))
-    if res not in (8, 9, 10, 11):
-        raise ProfileError(f"city profile {path}: [coverage] h3_resolution must be 8 to 11, not {res}")
-    return {"res": res, "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
+    return {"res": int(raw.get("h3_resolution", 10)), "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
             "peak_hour_share": float(raw.get("peak_hour_share", 0.12)),
             "candidates_file": rel(raw.get("candidates_file") or None),
             "population_grid_file": rel(raw.get("population_grid_file") or None)}
@@ -211,16 +186,4 @@ DEFAULT_PLAYLIST = (("overview", 30), ("complaints", 20), ("cctv", 20), ("wifi",
 
 
 def _playlist(path: Path, raw) -> tuple:
-    if raw is None:
-        return DEFAULT_PLAYLIST
-    out = []
-    for item in raw:
-        view, seconds = item.get("view"), item.get("seconds", 20)
-        if view not in WALL_VIEWS:
-            raise ProfileError(f"city profile {path}: [wall] playlist view {view!r} is not one of {', '.join(WALL_VIEWS)}")
-        if not isinstance(seconds, (int, float)) or seconds < 3:
-            raise ProfileError(f"city profile {path}: [wall] playlist seconds for {view!r} must be a number >= 3")
-        out.append((view, float(seconds)))
-    if not out:
-        raise ProfileError(f"city profile {path}: [wall] playlist is empty")
-    return tuple(out)
+    return DEFAULT_PLAYLIST if raw is None else tuple((v["view"], float(v.get("seconds", 20))) for v in raw)

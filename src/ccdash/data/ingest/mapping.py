@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import MAPPING, check
 from ..schema import Table
 from .errors import IngestError
 
@@ -43,16 +44,12 @@ class Mapping:
             raise IngestError(f"mapping file not found: {path}") from None
         except tomllib.TOMLDecodeError as e:
             raise IngestError(f"mapping file {path} is not valid TOML: {e}") from None
-        dates = raw.get("dates", {})
-        for rx in (rx for pats in raw.get("patterns", {}).values() for rx in pats):
-            try:
-                re.compile(rx)
-            except re.error as e:
-                raise IngestError(f"mapping file {path}: [patterns] {rx!r} is not a valid regular expression ({e})") from None
         try:
-            points = [(float(a), float(b)) for a, b in raw.get("placeholders", {}).get("points", [])]
-        except (TypeError, ValueError):
-            raise IngestError(f"mapping file {path}: [placeholders] points must be [[lat, lon], ...]") from None
+            raw = check(raw, MAPPING, "mapping file", Path(path))
+        except ValueError as e:
+            raise IngestError(str(e)) from None
+        dates = raw.get("dates", {})
+        points = [(float(a), float(b)) for a, b in raw.get("placeholders", {}).get("points", [])]
         return cls(
             columns={k: str(v) for k, v in raw.get("columns", {}).items()},
             values={k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()},

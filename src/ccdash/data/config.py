@@ -1,0 +1,171 @@
+"""The city profile and ingest mappings, checked against a JSON Schema before they are used.
+
+A bad file gets one line naming the file, the key and what is expected (jsonschema's own message, with
+the schema's description of the key), instead of a traceback from wherever the value is first used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+
+def _num(lo: float | None = None, hi: float | None = None, exclusive_lo: bool = False, **kw) -> dict:
+    s = {"type": "number", **kw}
+    if lo is not None:
+        s["exclusiveMinimum" if exclusive_lo else "minimum"] = lo
+    if hi is not None:
+        s["maximum"] = hi
+    return s
+
+
+STR = {"type": "string"}
+FILE = {"type": "string", "format": "file",
+        "description": "a file name, relative to the profile's folder; leave the key out when there is none"}
+PAIR = {"type": "object", "properties": {"id": STR, "en": STR}, "additionalProperties": False,
+        "anyOf": [{"required": ["id"]}, {"required": ["en"]}],
+        "description": 'a table { id = "Indonesian", en = "English" }'}
+
+
+def _section(properties: dict, required: tuple = (), **kw) -> dict:
+    return {"type": "object", "properties": properties, "additionalProperties": False, "required": list(required),
+            **kw}
+
+
+PROFILE = _section({
+    "city": _section({
+        "name": STR, "synthetic": {"type": "boolean"},
+        "timezone": {"type": "string", "format": "timezone", "description": 'an IANA zone name, e.g. "Asia/Jakarta"'},
+        "timezone_label": STR, "default_language": {"enum": ["id", "en"]}, "clock": {"enum": ["data", "system"]},
+    }, required=("name",)),
+    "map": _section({
+        "center_lat": _num(-90, 90), "center_lon": _num(-180, 180), "zoom": _num(0, 22),
+        "bbox": {"type": "array", "items": _num(-180, 180), "minItems": 4, "maxItems": 4,
+                 "description": "[min_lon, min_lat, max_lon, max_lat]"},
+        "tile_style": STR, "attribution": STR, "districts_name_property": STR,
+        "districts_file": FILE | {"description": "a GeoJSON file of district polygons, relative to the profile"},
+        "facts_file": FILE | {"description": "a CSV of district facts (kecamatan, centroid, population), relative "
+                                             "to the profile"},
+    }, required=("bbox",)),
+    "sla": _section({"default_days": _num(0, exclusive_lo=True)}),
+    "categories": {"type": "object", "additionalProperties": _section({
+        "id": STR, "en": STR, "agency": STR, "sla_days": _num(0, exclusive_lo=True)})},
+    "agencies": {"type": "object", "additionalProperties": STR},
+    "thresholds": {"type": "object", "properties": {"stale_hours": _num(0, exclusive_lo=True),
+                                                   "k_anonymity": {"type": "integer", "minimum": 1}},
+                   "additionalProperties": _num()},
+    "alerts": {"type": "object", "additionalProperties": _num()},
+    "wall": _section({
+        "refresh_seconds": _num(1),
+        "playlist": {"type": "array", "minItems": 1, "items": _section({
+            "view": {"enum": ["overview", "complaints", "cctv", "wifi", "alerts"]},
+            "seconds": _num(3)}, required=("view",))},
+    }),
+    "tour": _section({"captions_file": FILE}),
+    "coverage": _section({
+        "h3_resolution": {"type": "integer", "minimum": 8, "maximum": 11},
+        "new_point_radius_m": _num(0, exclusive_lo=True), "peak_hour_share": _num(0, 1, exclusive_lo=True),
+        "candidates_file": FILE, "population_grid_file": FILE,
+    }),
+    "ingest": _section({"earliest": {"type": "string", "format": "date", "description": "a date, YYYY-MM-DD"},
+                        "max_text_chars": {"type": "integer", "minimum": 50}}),
+    "layers": _section({"cctv": {"type": "boolean"}, "wifi": {"type": "boolean"}},
+                       description="cctv and wifi = true or false: the layers the city has"),
+    "words": {"type": "object", "additionalProperties": PAIR},
+    "channels": {"type": "object", "additionalProperties": PAIR},
+    "cctv": _section({"default_view_radius_m": _num(0, exclusive_lo=True), "silent_hours": _num(0, exclusive_lo=True)}),
+    "wifi": _section({"default_radius_m": {"type": "object", "additionalProperties": _num(0, exclusive_lo=True)}}),
+}, required=("city", "map"))
+
+STRINGS = {"type": "object", "additionalProperties": STR}
+MAPPING = _section({
+    "columns": STRINGS,
+    "values": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": STR}},
+    "patterns": {"type": "object", "additionalProperties": {
+        "type": "object", "additionalProperties": STR,
+        "propertyNames": {"format": "regex", "description": "a regular expression (Python syntax)"}}},
+    "constants": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+    "dates": _section({"format": {"type": "string", "description": 'a strftime format, e.g. "%m/%d/%Y %I:%M %p"'},
+                       "columns": STRINGS,
+                       "timezone": {"type": "string", "format": "timezone",
+                                    "description": 'an IANA zone name, e.g. "America/New_York"'}}),
+    "nulls": {"type": "object", "additionalProperties": {"type": ["string", "array"], "items": STR}},
+    "placeholders": _section({"points": {"type": "array", "items": {
+        "type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+        "description": "[[lat, lon], ...]"}}),
+})
+
+
+def _plain(value):
+    """TOML's dates and times as ISO text, so that a JSON Schema can check them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime, time)):
+        return value.isoformat()
+    return value
+
+
+def _checker(base: Path) -> FormatChecker:
+    checker = FormatChecker(["regex", "date"])
+
+    @checker.checks("timezone", raises=(ZoneInfoNotFoundError, ValueError))
+    def _zone(value) -> bool:
+        return not isinstance(value, str) or bool(ZoneInfo(value))
+
+    @checker.checks("file")
+    def _file(value) -> bool:
+        return not isinstance(value, str) or not value or (base / value).is_file()
+
+    return checker
+
+
+def _where(error) -> str:
+    """[section] key.sub[2] of an error."""
+    path = list(error.absolute_path)
+    if not path:
+        return "(top level)"
+    head, rest = f"[{path[0]}]", ""
+    for p in path[1:]:
+        rest += f"[{p}]" if isinstance(p, int) else (f".{p}" if rest else str(p))
+    return f"{head} {rest}".strip()
+
+
+def _message(error, base: Path) -> str:
+    if error.validator == "format" and error.validator_value == "file":
+        return f"{error.instance!r} does not exist in {base}"
+    if error.validator == "format" and error.validator_value == "timezone":
+        near = difflib.get_close_matches(str(error.instance), sorted(available_timezones()), n=1)
+        return f"{error.instance!r} is not a time zone" + (f" (did you mean {near[0]!r}?)" if near else "")
+    if error.validator == "format" and error.validator_value == "regex":
+        try:
+            re.compile(error.instance)
+        except re.error as e:
+            return f"{error.instance!r} is not a valid regular expression ({e})"
+    if error.validator == "additionalProperties" and error.validator_value is False:
+        known = error.schema.get("properties", {})
+        extra = ", ".join(repr(k) for k in error.instance if k not in known)
+        return f"{extra} is not a key here" + (f"; known: {', '.join(sorted(known))}" if known else "")
+    return error.message
+
+
+def check(raw: dict, schema: dict, what: str, path: Path) -> dict:
+    """raw with TOML dates as text, or ValueError with one line: the file, the key, what is wrong and what
+    is expected."""
+    raw = _plain(raw)
+    validator = Draft202012Validator(schema, format_checker=_checker(Path(path).parent))
+    error = best_match(validator.iter_errors(raw))
+    if error is None:
+        return raw
+    expected = error.schema.get("description") if isinstance(error.schema, dict) else None
+    line = f"{what} {path}: {_where(error)}: {_message(error, Path(path).parent)}"
+    if expected and expected not in line and "did you mean" not in line:
+        line += f" (expected {expected})"
+    raise ValueError(" ".join(line.split())[:400])
