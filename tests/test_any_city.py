@@ -76,3 +76,36 @@ def test_the_tour_tells_a_default_story_without_a_captions_file(monkeypatch, cit
         assert not at.exception and not at.error
         assert title in [t.value for t in at.text]
     assert "Step 1 of 3" in [c.value for c in app(monkeypatch, tmp_path / "city", tour="1").caption]
+
+
+def test_wifi_without_bandwidth_or_usage_is_ingested_and_each_panel_says_what_is_missing(
+        monkeypatch, city_dir, tmp_path, profile):
+    from ccdash.data.ingest import ingest
+    from ccdash.data.profile import load_profile
+
+    d = tmp_path / "city"
+    shutil.copytree(city_dir, d)
+    for f in [*d.glob("wifi_usage.*"), *d.glob("wifi_points.*")]:
+        f.unlink()
+    src = tmp_path / "hotspots.csv"  # a real list's traits: no uplink, no usage figures
+    src.write_text("ap_id,site_name,site_type,lat,lon,status\n"
+                   "H-1,Taman A,park,-6.8848,107.6154,active\nH-2,Masjid B,mosque,-6.9401,107.6126,active\n")
+    report = ingest(src, "wifi", d, load_profile(d / "city.toml"))
+    assert (report.accepted, report.rejected) == (2, 0)
+
+    wifi = page(app(monkeypatch, d), "wifi")
+    assert not wifi.exception and not [w for w in wifi.warning if "Data problem" in w.value]
+    infos = [i.value for i in wifi.info]
+    assert any(i.startswith("No wifi usage extract: add one with `python -m ccdash ingest --kind wifi_usage") for i in infos)
+    assert any(i.startswith("The wifi extract has no bandwidth: add a `bandwidth_mbps` column") for i in infos)
+    tiles = {m.label: m.value for m in wifi.metric}
+    assert tiles["Wifi points"] == "2" and tiles["Bandwidth ≥ 300 Mbps"] == "–" and tiles["Wifi users last month"] == "–"
+    assert len(wifi.get("plotly_chart")) == 2  # site types and per 10,000 residents; no empty mix or users chart
+
+    cov = page(app(monkeypatch, d), "coverage")
+    assert not cov.exception
+    assert sum(i.value.startswith(("The wifi extract has no bandwidth", "No wifi usage extract")) for i in cov.info) == 2
+
+    wall = app(monkeypatch, d, mode="wall", view="wifi")
+    assert not wall.exception and not wall.error and "_panel_failures" not in wall.session_state
+    assert "No wifi usage figures yet" in [t.value for t in wall.text]

@@ -52,13 +52,15 @@ def plan(grid: Grid, covered: np.ndarray, n: int, radius_m: float, candidates: p
 
 
 def bandwidth_per_user(points: pd.DataFrame, users: pd.DataFrame, peak_share: float, upgrade_to: int = 300) -> pd.DataFrame:
-    """Mbps per user at the peak hour per site, and the 100 -> 300 upgrade order (worst first).
+    """Mbps per user at the peak hour per site, and the order in which to upgrade the sites below
+    `upgrade_to` Mbps (worst first; sites of unknown bandwidth are left out).
 
     Peak users = last month's users / 30 days x peak_share (the share of a day's users online in
     the busiest hour).
     """
     last = users[users.month == users.month.max()][["ap_id", "users"]] if len(users) else users
     df = points[points.status == "active"].merge(last, on="ap_id", how="left").fillna({"users": 0})
+    df["bandwidth_mbps"] = df.bandwidth_mbps.astype(float)  # NaN where unknown: below nothing, above nothing
     df["peak_users"] = df.users / 30.0 * peak_share
     df["mbps_per_user"] = df.bandwidth_mbps / df.peak_users.where(df.peak_users > 0)
     df["after_upgrade"] = np.where(df.bandwidth_mbps < upgrade_to, upgrade_to / df.peak_users.where(df.peak_users > 0),

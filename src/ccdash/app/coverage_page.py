@@ -166,13 +166,15 @@ def render(ctx: Context) -> None:
             st.session_state.cov_added = []
             st.rerun()
 
-    st.subheader(ctx.t("cov.bandwidth"))
-    bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]))
-    if kec:
-        bw = bw[bw.kecamatan.isin(kec)]
-    st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)))
-    st.dataframe(bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]),
-                 hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
+    mbps = ctx.profile.wifi_fast_mbps
+    st.subheader(ctx.t("cov.bandwidth", mbps=fmt_num(mbps, ctx.lang)))
+    if not missing_inputs(ctx, "bandwidth", "wifi_usage"):
+        bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]), upgrade_to=mbps)
+        if kec:
+            bw = bw[bw.kecamatan.isin(kec)]
+        st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)))
+        st.dataframe(bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]),
+                     hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
 
     st.subheader(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))

@@ -26,7 +26,7 @@ def overview(ctx: Context) -> None:
                                                          cctv["online_pct"] / 100, ctx.lang),
                        help=ctx.t("kpi.cctv_online_help"))
     if ctx.profile.has("wifi"):
-        wifi = run(wifi_q.summary, ctx.filters.kecamatan)
+        wifi = run(wifi_q.summary, ctx.filters.kecamatan, ctx.profile.wifi_fast_mbps)
         next(c).metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
@@ -143,12 +143,7 @@ def wifi(ctx: Context) -> None:
     if widgets.missing_inputs(ctx, "wifi_points"):
         return
 
-    s = run(wifi_q.summary, kec)
-    c = st.columns(4)
-    c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
-    c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
-    c[2].metric(ctx.t("wifi.at_300"), fmt_pct(s["at_300"] / s["points"] if s["points"] else None, ctx.lang))
-    c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
+    widgets.wifi_tiles(ctx, run(wifi_q.summary, kec, ctx.profile.wifi_fast_mbps))
 
     st.subheader(ctx.t("wifi.map"))
     widgets.city_map(ctx, ["wifi"], key="wf_map")
@@ -160,12 +155,15 @@ def wifi(ctx: Context) -> None:
         types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
         plot(ctx, charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
         st.subheader(ctx.t("wifi.users"))
-        plot(ctx, charts.line(run(wifi_q.users_by_month, kec), "month", "users", ctx.t("chart.users"),
-                                    y_title=ctx.t("chart.users"), lang=ctx.lang), key="wf_users")
+        if not widgets.missing_inputs(ctx, "wifi_usage"):
+            plot(ctx, charts.line(run(wifi_q.users_by_month, kec), "month", "users", ctx.t("chart.users"),
+                                  y_title=ctx.t("chart.users"), lang=ctx.lang), key="wf_users")
     with right:
         st.subheader(ctx.t("wifi.bandwidth"))
-        mix = run(wifi_q.bandwidth_mix, kec)
-        plot(ctx, charts.donut([f"{b} Mbps" for b in mix.bandwidth_mbps], mix.points), key="wf_mix")
+        if not widgets.missing_inputs(ctx, "bandwidth"):
+            mix = run(wifi_q.bandwidth_mix, kec).dropna(subset=["bandwidth_mbps"])
+            plot(ctx, charts.donut([f"{fmt_num(b, ctx.lang)} Mbps" for b in mix.bandwidth_mbps], mix.points),
+                 key="wf_mix")
         st.subheader(ctx.t("wifi.per_10k"))
         per = run(wifi_q.per_10k)
         plot(ctx, charts.hbar(per.sort_values("per_10k", ascending=False), "per_10k", "kecamatan",

@@ -14,11 +14,11 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_sentence
-from ..present.i18n import fmt_duration, fmt_num, fmt_pct, fmt_range
+from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
 from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
 from .state import Context, get_store
-from .widgets import cctv_tiles, plot
+from .widgets import cctv_tiles, plot, wifi_tiles
 
 def panel_overview(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
@@ -65,19 +65,18 @@ def panel_cctv(ctx: Context, at: datetime) -> None:
 
 
 def panel_wifi(ctx: Context, at: datetime) -> None:
-    s = safe_run(wifi.summary, "wifi_points")
-    c = st.columns(4)
-    c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
-    c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
-    c[2].metric(ctx.t("wifi.at_300"), fmt_pct(s["at_300"] / s["points"] if s["points"] else None, ctx.lang))
-    c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
+    wifi_tiles(ctx, safe_run(wifi.summary, "wifi_points", (), ctx.profile.wifi_fast_mbps))
     left, right = st.columns([3, 2])
     with left:
         private_map(ctx, at, ("wifi",), 560)
     with right:
         st.text(ctx.t("wifi.users"))
-        plot(ctx, big(charts.line(safe_run(wifi.users_by_month, "wifi_usage"), "month", "users", "",
-                                         height=520, lang=ctx.lang)), key="wall_users", **STATIC)
+        usage = safe_run(wifi.users_by_month, "wifi_usage")
+        if usage.empty:  # a city without usage figures: one line, not empty axes
+            st.text(ctx.t("wifi.no_usage"))
+        else:
+            plot(ctx, big(charts.line(usage, "month", "users", "", height=520, lang=ctx.lang)), key="wall_users",
+                 **STATIC)
 
 
 def panel_alerts(ctx: Context, at: datetime, items) -> None:

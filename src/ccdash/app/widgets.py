@@ -59,6 +59,19 @@ def cctv_tiles(ctx: Context, s: dict) -> None:
     c[3].metric(ctx.label("status", "unknown"), fmt_num(s["unknown"], ctx.lang))
 
 
+def wifi_tiles(ctx: Context, s: dict) -> None:
+    """Points, active points, the share at the profile's fast uplink (of points whose bandwidth is known),
+    last month's users."""
+    mbps = ctx.profile.wifi_fast_mbps
+    c = st.columns(4)
+    c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
+    c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
+    c[2].metric(ctx.t("wifi.fast", mbps=fmt_num(mbps, ctx.lang)),
+                fmt_pct(s["fast"] / s["with_bandwidth"] if s["with_bandwidth"] else None, ctx.lang),
+                help=ctx.t("wifi.fast_help", mbps=fmt_num(mbps, ctx.lang)))
+    c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
+
+
 def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")) -> pd.DataFrame:
     """Stored codes replaced by their labels in the page's language (for display only)."""
     df = df.copy()
@@ -127,7 +140,8 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
         cams = run(cctv.sites, ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
         deck_layers.append(maps.points_layer(cams, "view_radius_m", layer_id="cctv"))
     if "wifi" in layers:
-        pts = run(wifi.points, ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {b} Mbps" for n, b in zip(d.site_name, d.bandwidth_mbps)])
+        pts = run(wifi.points, ctx.filters.kecamatan).assign(tip=lambda d: [n if pd.isna(b) else f"{n} · {fmt_num(b, ctx.lang)} Mbps"
+                                                                for n, b in zip(d.site_name, d.bandwidth_mbps)])
         deck_layers.append(maps.points_layer(pts, "coverage_radius_m", layer_id="wifi"))
     deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom)
     if selectable:
@@ -178,12 +192,12 @@ def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str
 
 
 
-LAYER_OF = {"cctv_sites": ("cctv", "cctv"), "wifi_points": ("wifi", "wifi"), "wifi_usage": ("wifi_usage", "wifi")}
+LAYER_OF = {"cctv_sites": ("cctv", "cctv"), "wifi_points": ("wifi", "wifi")}
 
 
 def missing_inputs(ctx: Context, *needs: str) -> bool:
     """Say in one line each what a section lacks and which file or profile key brings it; True when anything
-    is missing (the caller then draws nothing rather than an empty chart). Needs: polygons, population, or
+    is missing (the caller then draws nothing rather than an empty chart). Needs: polygons, population, bandwidth, or
     an extract's table name."""
     p = ctx.profile
     notes = []
@@ -192,6 +206,10 @@ def missing_inputs(ctx: Context, *needs: str) -> bool:
             notes.append(ctx.t("need.polygons"))
         elif need == "population" and not (p.facts_file and p.facts_file.exists()):
             notes.append(ctx.t("need.population"))
+        elif need == "bandwidth" and not run(wifi.summary)["with_bandwidth"]:
+            notes.append(ctx.t("need.bandwidth"))
+        elif need == "wifi_usage" and extract_path(data_dir(), need) is None:
+            notes.append(ctx.t("need.usage"))
         elif need in LAYER_OF and extract_path(data_dir(), need) is None:
             kind, layer = LAYER_OF[need]
             notes.append(ctx.t("need.extract", table=need, kind=kind, layer=layer))

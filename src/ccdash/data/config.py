@@ -80,7 +80,8 @@ PROFILE = _section({
     "words": {"type": "object", "additionalProperties": PAIR},
     "channels": {"type": "object", "additionalProperties": PAIR},
     "cctv": _section({"default_view_radius_m": _num(0, exclusive_lo=True), "silent_hours": _num(0, exclusive_lo=True)}),
-    "wifi": _section({"default_radius_m": {"type": "object", "additionalProperties": _num(0, exclusive_lo=True)}}),
+    "wifi": _section({"default_radius_m": {"type": "object", "additionalProperties": _num(0, exclusive_lo=True)},
+                      "fast_mbps": {"type": "integer", "minimum": 1}}),
 }, required=("city", "map"))
 
 STRINGS = {"type": "object", "additionalProperties": STR}

@@ -49,6 +49,7 @@ class Profile:
     sla_default_days: float
     thresholds: dict = field(default_factory=dict)
     wifi_default_radius_m: dict = field(default_factory=dict)
+    wifi_fast_mbps: int = 300  # a point at this uplink or more counts as upgraded
     cctv_default_view_radius_m: float = 100.0
     cctv_silent_hours: float = 12.0  # a camera unseen for longer is "not reporting", whatever its status says
     alerts: dict = field(default_factory=dict)
@@ -68,7 +69,7 @@ class Profile:
     def tables(self) -> tuple[str, ...]:
         """The extracts this city is expected to have."""
         return ("complaints", *(("cctv_sites",) if self.has("cctv") else ()),
-                *(("wifi_points", "wifi_usage") if self.has("wifi") else ()))
+                *(("wifi_points",) if self.has("wifi") else ()))  # usage is optional: its panels say so
 
     def category_label(self, code: str, lang: str) -> str:
         cat = self.categories.get(code)
@@ -153,6 +154,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
         sla_default_days=sla_default,
         thresholds=dict(raw.get("thresholds", {})),
         wifi_default_radius_m=dict(raw.get("wifi", {}).get("default_radius_m", {})),
+        wifi_fast_mbps=int(raw.get("wifi", {}).get("fast_mbps", 300)),
         cctv_default_view_radius_m=float(raw.get("cctv", {}).get("default_view_radius_m", 100)),
         cctv_silent_hours=float(raw.get("cctv", {}).get("silent_hours",
                                                         raw.get("alerts", {}).get("cctv_offline_hours", 12))),

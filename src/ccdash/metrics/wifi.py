@@ -10,8 +10,9 @@ from .registry import query
 
 
 @query(tables=("wifi_points", "wifi_usage"))
-def summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
-    """Points, active points, points at 300 Mbps or more, and last month's users."""
+def summary(store: Store, kecamatan: tuple[str, ...] = (), fast_mbps: int = 300) -> dict:
+    """Points, active points, points whose bandwidth is known and those at `fast_mbps` or more, and last
+    month's users (None without usage)."""
     w, p = in_districts(kecamatan)
     row = store.query(f"""
         WITH pts AS (SELECT ap_id, status, bandwidth_mbps FROM wifi_points WHERE {w}),
@@ -19,12 +20,14 @@ def summary(store: Store, kecamatan: tuple[str, ...] = ()) -> dict:
         used AS (SELECT sum(u.users) AS users FROM wifi_usage u JOIN last_month l ON u.month = l.m
                  WHERE u.ap_id IN (SELECT ap_id FROM pts)),
         counts AS (SELECT count(*) AS points, count(*) FILTER (WHERE status = 'active') AS active,
-                          count(*) FILTER (WHERE bandwidth_mbps >= 300) AS at_300 FROM pts)
-        SELECT counts.points, counts.active, counts.at_300, used.users AS users_last_month, last_month.m AS last_month
+                          count(bandwidth_mbps) AS with_bandwidth,
+                          count(*) FILTER (WHERE bandwidth_mbps >= $fast) AS fast FROM pts)
+        SELECT counts.points, counts.active, counts.with_bandwidth, counts.fast, used.users AS users_last_month,
+               last_month.m AS last_month
         FROM counts CROSS JOIN used CROSS JOIN last_month
-    """, p).iloc[0]
+    """, p | {"fast": int(fast_mbps)}).iloc[0]
     out = row.to_dict()
-    for k in ("points", "active", "at_300"):
+    for k in ("points", "active", "with_bandwidth", "fast"):
         out[k] = int(out[k] or 0)
     out["users_last_month"] = None if pd.isna(out["users_last_month"]) else int(out["users_last_month"])
     return out
