@@ -1,4 +1,5 @@
-"""Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`."""
+"""Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`,
+`python -m ccdash city init NAME --from SAMPLE.csv`."""
 
 from __future__ import annotations
 
@@ -23,7 +24,17 @@ def main(argv=None) -> int:
     ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
     ing.add_argument("--replace", action="store_true", help="replace the stored extract instead of appending")
     sub.add_parser("hash-password", help="print an admin_password_hash line for .streamlit/secrets.toml")
+    city = sub.add_parser("city", help="start a new city").add_subparsers(dest="action", required=True)
+    init = city.add_parser("init", help="propose city.toml and mapping.toml from a sample of the complaints export")
+    init.add_argument("name", help="the city's name, as the screens show it")
+    init.add_argument("--from", dest="sample", type=Path, required=True, help="a sample of the complaints export")
+    init.add_argument("--out", type=Path, help="folder to write into (default: a new folder named after the city)")
+    init.add_argument("--force", action="store_true", help="overwrite city.toml and mapping.toml if they exist")
     a = ap.parse_args(argv)
+    if a.command == "city":
+        from .cli_city import init_city
+
+        return init_city(a.name, a.sample, a.out, a.force)
     if a.command == "hash-password":
         from .app.auth import hash_password  # no Streamlit import: auth is plain Python
 

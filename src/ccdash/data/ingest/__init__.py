@@ -156,6 +156,26 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
         raise IngestError(f"{name}: {e}; nothing was written") from None
 
 
+def _district_spellings(data_dir: Path, table: str) -> dict[str, str]:
+    """normalised name -> spelling, of the districts the other extracts store (the first spelling wins)."""
+    out: dict[str, str] = {}
+    for other in ("complaints", "cctv_sites", "wifi_points"):
+        p = extract_path(data_dir, other)
+        if other == table or p is None:
+            continue
+        try:
+            if p.name.endswith(".parquet"):
+                names = pq.read_table(p, columns=["kecamatan"]).column("kecamatan").unique().to_pylist()
+            else:
+                names = pd.read_csv(p, usecols=["kecamatan"], dtype=str).kecamatan.unique().tolist()
+        except (OSError, pa.ArrowException, ValueError, KeyError):
+            continue  # a damaged or foreign file: its own ingest or the store says so
+        for n in names:
+            if isinstance(n, str) and n:
+                out.setdefault(" ".join(n.split()).casefold(), n)
+    return out
+
+
 def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping | None,
                       first: AmbiguousDates) -> dict[str, bool]:
     """Day/month order of every date column, read off the whole file (a pass of its date columns only)."""
@@ -187,6 +207,7 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
     """Validate each batch against what is stored and publish: the data first, then its rejects and the log."""
     stored = _Stored(None if replace else extract_path(data_dir, table.name), table, name)
     keys = Keys(stored.ids())
+    spellings = _district_spellings(data_dir, table.name) if table.has_location else {}
     target = data_dir / f"{table.name}.parquet"
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
     out = ParquetAppender(target, table.name)
@@ -198,7 +219,7 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
         stored.copy_to(out)
         for raw in raws:
             canon = apply_mapping(raw, table, mapping)
-            typed, why = validate(canon, table, profile, mapping, now, keys, day_first)
+            typed, why = validate(canon, table, profile, mapping, now, keys, day_first, spellings)
             field_counts = raw.attrs.get("field_counts")
             if field_counts is not None:  # a ragged row: its values may sit under the wrong columns
                 ragged = field_counts != len(raw.columns)

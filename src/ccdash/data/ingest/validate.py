@@ -62,11 +62,13 @@ class _Reasons:
 
 
 def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping | None, now: datetime,
-             keys: Keys | None = None, day_first: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+             keys: Keys | None = None, day_first: dict | None = None,
+             spellings: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Typed canonical rows and, per row, the reason it is rejected (None when accepted).
 
     A file read in batches passes the same `keys` (ids stored and seen in earlier batches) and `day_first`
-    (what earlier batches settled about day/month order) to every batch."""
+    (what earlier batches settled about day/month order) to every batch. `spellings` are the district names
+    other extracts store, used when the city has no facts file to say how a district is spelled."""
     mapping = mapping or Mapping()
     n = len(df)
     bad = _Reasons(n)
@@ -158,7 +160,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             out["kecamatan"] = k
         bad.add(out["kecamatan"].isna().to_numpy() & has, "no kecamatan, and the point is in no district")
         bad.add(out["kecamatan"].isna().to_numpy(), "no kecamatan and no coordinates")
-        _known_districts(out, profile, bad)
+        _known_districts(out, profile, bad, notes, spellings or {})
 
     if table.key:
         key = out[table.key]
@@ -217,14 +219,25 @@ class _Spelled(dict):
         return default if name is None or name is pd.NA else self.canonical.get(_norm(name), default)
 
 
-def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons") -> None:
+def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes: dict, spellings: dict) -> None:
     """District names as the city's facts file spells them (case and spaces do not matter); a name that
-    matches none is rejected, when the city has a list."""
+    matches none is rejected, when the city has a list. Without a list, a name another extract already
+    stores in another case ("Brooklyn" where complaints say "BROOKLYN") takes the stored spelling, so that
+    one district stays one district across pages and filters; the report counts the rows."""
     names = facts_of(profile).kecamatan.dropna().astype(str).tolist()
+    k = out["kecamatan"]
     if not names:
+        if spellings:
+            fixed = _lookup(k, _Spelled(spellings))
+            changed = fixed.notna().to_numpy() & (fixed.to_numpy(dtype=object) != k.to_numpy(dtype=object))
+            if changed.any():
+                out["kecamatan"] = fixed.where(fixed.notna(), k)
+                first = int(np.flatnonzero(changed)[0])
+                key = (f"kecamatan spelled as the stored extracts spell it (e.g. {k.iloc[first]!r} as "
+                       f"{fixed.iloc[first]!r})")
+                notes[key] = notes.get(key, 0) + int(changed.sum())
         return
     canonical = {_norm(n): n for n in names}
-    k = out["kecamatan"]
     fixed = _lookup(k, _Spelled(canonical))  # each distinct spelling normalised once
     unknown = k.notna().to_numpy() & fixed.isna().to_numpy()
     out["kecamatan"] = fixed.where(fixed.notna(), k)
