@@ -224,3 +224,39 @@ def test_an_ambiguous_date_column_is_refused_with_both_readings(writable_city, p
                                    "March 11 (month first)")
     assert "[dates] format" in str(e.value)
     assert snapshot(writable_city) == before
+
+
+def test_a_mapping_builds_fields_from_several_columns_scaled_and_padded(writable_city, profile, tmp_path):
+    from ccdash.data.ingest import Mapping
+
+    src = write(tmp_path, "split.csv", "\n".join([
+        "No,Tanggal,Jam,Status,Kategori,Kanal,Kec,Jalan,Nomor,LatE6,LonE6",
+        "7,05/11/2026,08:15,new,waste,lapor,Coblong,Jl. Dago,12,-6884800,107615400",
+        "42,13/11/2026,,new,waste,lapor,Regol,Jl. Asia Afrika,,-6940100,107612600",
+        "x9,14/11/2026,23:59,new,waste,lapor,Regol,,,,",
+    ]))
+    m = tmp_path / "m.toml"
+    m.write_text('[columns]\nstatus = "Status"\ncategory = "Kategori"\nchannel = "Kanal"\nkecamatan = "Kec"\n'
+                 'complaint_id = "No"\nlat = "LatE6"\nlon = "LonE6"\n'
+                 '[templates]\ncreated_at = "{Tanggal} {Jam}"\ndescription = "{Jalan} no. {Nomor}"\n'
+                 '[scale]\nlat = 0.000001\nlon = 0.000001\n[pad]\ncomplaint_id = 6\n')
+    # No [dates] format: a date with or without its time, day first as 13/11 shows
+    report = ingest(src, "complaints", writable_city, profile, Mapping.load(m), now=NOW)
+    assert (report.accepted, report.rejected) == (3, 0), report.reasons
+    got = stored(writable_city).set_index("complaint_id").loc[["000007", "000042", "x9"]]
+    assert [str(t) for t in got.created_at] == ["2026-11-05 08:15:00", "2026-11-13 00:00:00", "2026-11-14 23:59:00"]
+    assert got.description.tolist()[:2] == ["Jl. Dago no. 12", "Jl. Asia Afrika no."]
+    assert pd.isna(got.description.tolist()[2])  # every referenced column blank: blank, not the bare "no."
+    assert got.lat.tolist()[:2] == [-6.8848, -6.9401] and got.lon.tolist()[:2] == [107.6154, 107.6126]
+
+
+def test_a_template_naming_a_column_the_file_lacks_is_named(writable_city, profile, tmp_path):
+    from ccdash.data.ingest import Mapping
+
+    m = tmp_path / "m.toml"
+    m.write_text('[templates]\ncreated_at = "{Tanggal} {Jam}"\n')
+    before = snapshot(writable_city)
+    with pytest.raises(IngestError, match=r"^\[templates\] names column\(s\) the file does not have: Tanggal, Jam$"):
+        ingest(write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])), "complaints", writable_city, profile,
+               Mapping.load(m), now=NOW)
+    assert snapshot(writable_city) == before

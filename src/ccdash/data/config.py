@@ -92,6 +92,14 @@ MAPPING = _section({
         "type": "object", "additionalProperties": STR,
         "propertyNames": {"format": "regex", "description": "a regular expression (Python syntax)"}}},
     "constants": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+    "templates": {"type": "object", "additionalProperties": {
+        "type": "string", "pattern": "\\{[^{}]+\\}",
+        "description": 'source columns in braces, e.g. "{Tanggal} {Jam}" or "{Street} {Number}"'}},
+    "scale": {"type": "object", "additionalProperties": {
+        "type": "number", "description": "a factor, e.g. 0.000001 for coordinates in millionths of a degree"}},
+    "pad": {"type": "object", "additionalProperties": {
+        "type": "integer", "minimum": 1, "maximum": 40,
+        "description": "a width: whole-number codes get leading zeros up to it, e.g. 3 turns 7 into 007"}},
     "dates": _section({"format": {"type": "string", "description": 'a strftime format, e.g. "%m/%d/%Y %I:%M %p"'},
                        "columns": STRINGS,
                        "timezone": {"type": "string", "format": "timezone",

@@ -35,6 +35,9 @@ class Mapping:
     timezone: str | None = None  # zone of naive source times, when not the city's
     nulls: dict[str, list[str]] = field(default_factory=dict)  # column -> values that mean "unknown"
     placeholder_points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon) meaning "unknown"
+    templates: dict[str, str] = field(default_factory=dict)  # canonical -> "{source a} {source b}"
+    scale: dict[str, float] = field(default_factory=dict)  # canonical -> factor
+    pad: dict[str, int] = field(default_factory=dict)  # canonical -> zero-padded width of whole-number codes
 
     @classmethod
     def load(cls, path: Path | str) -> "Mapping":
@@ -60,11 +63,38 @@ class Mapping:
             timezone=dates.get("timezone"),
             nulls={k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in raw.get("nulls", {}).items()},
             placeholder_points=points,
+            templates=dict(raw.get("templates", {})),
+            scale={k: float(v) for k, v in raw.get("scale", {}).items()},
+            pad=dict(raw.get("pad", {})),
         )
 
 
 def _blank(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
+
+
+FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+def _fill(df: pd.DataFrame, template: str, table: Table) -> pd.Series:
+    """A template's text per row, with each {source column} replaced by the row's value (blank: nothing);
+    blank when every referenced value is blank."""
+    names = FIELD.findall(template)
+    missing = [n for n in names if n not in df.columns]
+    if missing:
+        raise IngestError(f"[templates] names column(s) the file does not have: {', '.join(missing)}")
+    parts = FIELD.split(template)  # literal, name, literal, name, ...
+    out = pd.Series("", index=df.index, dtype="string")
+    present = pd.Series(False, index=df.index)
+    for i, part in enumerate(parts):
+        if i % 2:
+            v = df[part].astype("string")
+            present |= v.notna()
+            out = out + v.fillna("")
+        else:
+            out = out + part
+    out = out.str.split().str.join(" ")
+    return out.astype(object).where(present & (out != ""), None)
 
 
 def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd.DataFrame:
@@ -75,9 +105,21 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
         source = mapping.columns.get(col, col)
         if source in df.columns:
             out[col] = df[source]
+    for col, template in mapping.templates.items():  # a field built from several source columns
+        if col in table.names:
+            out[col] = _fill(df, template, table)
     for col, value in mapping.constants.items():
         if col in table.names:
             out[col] = None if value == "" else str(value)
+    for col, factor in mapping.scale.items():
+        if col in out:
+            num = pd.to_numeric(out[col], errors="coerce") * factor
+            out[col] = out[col].astype(object).where(num.isna(), num.map(lambda v: f"{v:.10g}", na_action="ignore"))
+    for col, width in mapping.pad.items():
+        if col in out:
+            s = out[col].astype("string")
+            digits = s.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+            out[col] = s.astype(object).where(~digits, s.str.zfill(width))
     for col, values in mapping.nulls.items():  # values that mean "unknown" become blanks
         if col in out:
             out[col] = out[col].astype(object).where(~out[col].isin(values), None)
