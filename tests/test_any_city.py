@@ -109,3 +109,17 @@ def test_wifi_without_bandwidth_or_usage_is_ingested_and_each_panel_says_what_is
     wall = app(monkeypatch, d, mode="wall", view="wifi")
     assert not wall.exception and not wall.error and "_panel_failures" not in wall.session_state
     assert "No wifi usage figures yet" in [t.value for t in wall.text]
+
+
+def test_a_district_known_only_to_the_wifi_list_can_be_chosen(monkeypatch, city_dir, tmp_path):
+    import pandas as pd
+
+    d = tmp_path / "city"
+    bare_city(city_dir, d)
+    w = pd.read_parquet(city_dir / "wifi_points.parquet")
+    w.loc[w.index[:3], "kecamatan"] = "Kota Baru"  # no complaint there
+    w.to_parquet(d / "wifi_points.parquet")
+    at = page(app(monkeypatch, d, kecamatan="Kota Baru"), "wifi")
+    assert not at.exception
+    assert not [n.value for n in [*at.warning, *at.info] if "Kota Baru" in n.value]  # not refused
+    assert {m.label: m.value for m in at.metric}["Wifi points"] == "3"

@@ -260,3 +260,14 @@ def test_a_template_naming_a_column_the_file_lacks_is_named(writable_city, profi
         ingest(write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])), "complaints", writable_city, profile,
                Mapping.load(m), now=NOW)
     assert snapshot(writable_city) == before
+
+
+def test_a_missing_radius_names_the_profile_key_that_fills_it(writable_city, tmp_path):
+    toml = (writable_city / "city.toml").read_text().replace("\nlibrary = 50\n", "\n")
+    (writable_city / "city.toml").write_text(toml)
+    header = "ap_id,site_name,site_type,lat,lon,kecamatan,status"
+    rows = ["W-1,Perpus,library,-6.8848,107.6154,Coblong,active", "W-2,Taman,park,-6.8848,107.6154,Coblong,active"]
+    report = ingest(write(tmp_path, "w.csv", "\n".join([header, *rows])), "wifi", writable_city,
+                    load_profile(writable_city / "city.toml"), now=NOW)
+    assert report.accepted == 1
+    assert report.reasons == {"coverage_radius_m is empty, and the profile has no [wifi.default_radius_m] library = METRES": 1}

@@ -21,12 +21,17 @@ def latest_complaint(store: Store) -> datetime | None:
     return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
 
 
-@query(tables=("complaints",))
+@query(tables=("complaints", "cctv_sites", "wifi_points"), facts=True)
 def filter_options(store: Store) -> dict:
-    """Distinct values of every filter dimension, and the date span of the complaints."""
+    """Distinct values of every filter dimension, and the date span of the complaints. Districts come from
+    every extract and the facts file: a district with wifi points and no complaint can still be chosen."""
     out = {}
     for dim in DIMENSIONS:
-        df = store.query(f"SELECT DISTINCT {dim} AS v FROM complaints WHERE {dim} IS NOT NULL ORDER BY v")
+        src = "complaints"
+        if dim == "kecamatan":
+            src = ("(SELECT kecamatan FROM complaints UNION SELECT kecamatan FROM cctv_sites "
+                   "UNION SELECT kecamatan FROM wifi_points UNION SELECT kecamatan FROM districts) AS k")
+        df = store.query(f"SELECT DISTINCT {dim} AS v FROM {src} WHERE {dim} IS NOT NULL ORDER BY v")
         out[dim] = df.v.tolist()
     span = store.query("SELECT CAST(min(created_at) AS DATE) AS lo, CAST(max(created_at) AS DATE) AS hi "
                        "FROM complaints")

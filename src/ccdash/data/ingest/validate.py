@@ -118,6 +118,12 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
     for col in table.required:
         if col in ("kecamatan",):
             continue  # found from the coordinates below
+        if (col, name) in FIXED_BY:  # a blank the profile could fill: name the key that does
+            key = FIXED_BY[col, name]
+            site = out["site_type"] if name == "wifi_points" else None
+            bad.add(out[col].isna().to_numpy(), (lambda m, key=key, site=site: [
+                f"{col} is empty, and the profile has no {key.format(site=v)}"
+                for v in (site.to_numpy(dtype=object)[m] if site is not None else [None] * int(m.sum()))]))
         bad.add(out[col].isna().to_numpy(), f"{col} is empty")
     for col, allowed in table.enums.items():
         if col == "channel" and profile.channels:  # the city lists its own channels
@@ -174,6 +180,9 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
     out.attrs["notes"] = notes
     return out, bad.reason
 
+
+# Blanks a profile key fills: the key, named in the reason a row is rejected for.
+FIXED_BY = {("coverage_radius_m", "wifi_points"): "[wifi.default_radius_m] {site} = METRES"}
 
 CODE_CHARS = 200  # ids, codes and names longer than this are not ids, codes or names
 
