@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
