@@ -33,3 +33,54 @@ def test_each_page_runs(app, page):
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("sintetis" in c.value for c in app.caption)
+
+
+def _plan_table(at):
+    return next(d.value for d in at.dataframe if "new_residents_covered" in d.value.columns)
+
+
+def test_the_planner_follows_the_district_filter_and_names_its_sites(monkeypatch, city_dir):
+    def coverage(**params):
+        monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        for k, v in {"lang": "en", **params}.items():
+            at.query_params[k] = v
+        at.run()
+        at.switch_page("app_pages/coverage.py").run()
+        assert not at.exception
+        return at
+
+    city = _plan_table(coverage())
+    facts = __import__("pandas").read_csv(city_dir / "kecamatan.csv")
+    chosen = next(k for k in facts.sort_values("population_2022").kecamatan if k not in set(city.kecamatan))
+    at = coverage(kecamatan=chosen)
+    plan = _plan_table(at)
+    assert len(plan) == 20 and (plan.kecamatan == chosen).all()
+    assert plan.name.str.startswith(f"{chosen}, ").all() and plan.name.str.contains(" m from ").all()
+    assert list(plan.columns) == ["order", "name", "kecamatan", "lat", "lon", "radius_m", "new_residents_covered"]
+    assert f"Planning only in: {chosen}" in [c.value for c in at.caption]
+
+
+def test_one_map_click_adds_one_what_if_point(monkeypatch):
+    """The callback as Streamlit calls it on a selection change, then again on an unrelated rerun (a number
+    input changed) with the same selection: one point, not two; a district click adds none."""
+    from ccdash.app import coverage_page
+
+    state = _State(cov_map={"selection": {"objects": {"cells": [{"hex": "8a6528a5b537fff"}]}}})
+    monkeypatch.setattr(coverage_page.st, "session_state", state)
+    coverage_page._on_map("cov_map")
+    coverage_page._on_map("cov_map")
+    assert len(state["cov_added"]) == 1
+    state["cov_map"] = {"selection": {"objects": {"cells": [{"hex": "8a6528a5b52ffff"}]}}}
+    coverage_page._on_map("cov_map")
+    assert len(state["cov_added"]) == 2
+
+
+class _State(dict):
+    """A dict with attribute access, like st.session_state."""
+
+    def __getattr__(self, k):
+        return self[k]
+
+    def __setattr__(self, k, v):
+        self[k] = v

@@ -120,6 +120,65 @@ def test_plan_from_a_candidates_file(two_districts):
     assert out.name.tolist() == ["SD B"]
 
 
+def test_plan_follows_the_district_filter(two_districts):
+    g, _ = two_districts
+    out = planner.plan(g, np.zeros(len(g.cells), bool), 5, 150, only=g.kecamatan == "West")
+    assert len(out) == 5 and (out.kecamatan == "West").all()  # East is denser, but not selected
+    idx = g.index_of()
+    own = [idx[h3i.latlng_to_cell(a, b, g.res)] for a, b in zip(out.lat, out.lon)]
+    assert (g.kecamatan[own] == "West").all()  # each site stands in West, not only its district label
+    # Only West's residents count: the gains add up to West residents newly covered, recomputed.
+    covered = cv.covered_mask(g, out.lat, out.lon, [150] * 5)
+    assert out.new_residents_covered.sum() == pytest.approx(g.population[covered & (g.kecamatan == "West")].sum(),
+                                                            abs=len(out))
+
+
+def test_ties_are_broken_by_distance_so_picks_spread_out(two_districts):
+    """Residents spread evenly: every interior candidate gains the same. Without the tie-break the picks
+    are the first candidates in id order, side by side; with it, no two planned sites are closer than
+    450 m (a candidate lattice of about 300 m, radius 100 m) while space remains."""
+    g, _ = two_districts
+    only = g.kecamatan == "East"
+    existing = pd.DataFrame({"lat": [CENTRE[0]], "lon": [CENTRE[1] + 0.005]})  # a point in East's middle
+    out = planner.plan(g, cv.covered_mask(g, existing.lat, existing.lon, [100]), 4, 100, only=only, existing=existing)
+    assert out.new_residents_covered.nunique() == 1  # a tie at every step
+    pts = np.c_[out.lat, out.lon]
+    d = haversine_m(pts[:, None, 0], pts[:, None, 1], pts[None, :, 0], pts[None, :, 1])
+    assert d[np.triu_indices(len(pts), 1)].min() > 450
+    assert haversine_m(pts[:, 0], pts[:, 1], existing.lat[0], existing.lon[0]).min() > 450
+
+
+def test_the_equity_objective_lifts_the_worst_served_district_first(two_districts):
+    g, _ = two_districts
+    covered = cv.covered_mask(g, [CENTRE[0]], [CENTRE[1] - 0.005], [400])  # West already half covered
+    most = planner.plan(g, covered, 1, 150)
+    fair = planner.plan(g, covered, 1, 150, objective="equity")
+    assert most.kecamatan[0] == "East"  # denser
+    share = lambda d, c: g.population[c & (g.kecamatan == d)].sum() / g.population[g.kecamatan == d].sum()  # noqa: E731
+    assert share("East", covered) < share("West", covered)
+    assert fair.kecamatan[0] == "East"  # East is also the worse served here; now flip it:
+    covered_east = cv.covered_mask(g, [CENTRE[0]], [CENTRE[1] + 0.005], [450])
+    fair = planner.plan(g, covered_east, 2, 150, objective="equity")
+    most = planner.plan(g, covered_east, 2, 150)
+    assert share("West", covered_east) < share("East", covered_east)
+    assert (fair.kecamatan == "West").all()
+    assert min(share(d, cv.covered_mask(g, fair.lat, fair.lon, [150] * 2) | covered_east) for d in ("West", "East")) >= \
+        min(share(d, cv.covered_mask(g, most.lat, most.lon, [150] * 2) | covered_east) for d in ("West", "East"))
+
+
+def test_planned_sites_are_named_by_place_never_by_cell_id(two_districts):
+    g, _ = two_districts
+    places = pd.DataFrame({"name": ["Taman Cempaka", "Masjid Raya"], "lat": [CENTRE[0], CENTRE[0] + 0.004],
+                           "lon": [CENTRE[1] + 0.004, CENTRE[1] - 0.004]})
+    out = planner.plan(g, np.zeros(len(g.cells), bool), 3, 150, places=places)
+    assert list(out.columns) == ["order", "name", "kecamatan", "lat", "lon", "radius_m", "new_residents_covered"]
+    for name, k, la, lo in zip(out.name, out.kecamatan, out.lat, out.lon):
+        near = haversine_m(la, lo, places.lat, places.lon)
+        assert name == f"{k}, {near.min():,.0f} m from {places.name[int(np.argmin(near))]}"
+        assert not any(format(h3i.latlng_to_cell(la, lo, r), "x") in name for r in range(7, 12))
+    assert (out.lat.round(6) == out.lat).all()
+
+
 def test_blind_spots_rank_uncovered_cells_by_complaints():
     cells_ll = [(CENTRE[0] + 0.01 * i, CENTRE[1]) for i in range(4)]
     hexes = [format(h3i.latlng_to_cell(a, b, 9), "x") for a, b in cells_ll]

@@ -11,7 +11,7 @@ from ..analysis import coverage as cv, planner
 from ..data.reference import file_version, load_facts, load_shapes
 from ..metrics import cctv, complaints, wifi
 from ..present import maps
-from ..present.i18n import fmt_num, fmt_pct, fmt_signed
+from ..present.i18n import fmt_num, fmt_pct, fmt_signed, t
 from .frame import set_filter
 from .state import Context, get_store, run
 from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs
@@ -42,10 +42,18 @@ def _covered(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, ad
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _plan(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, n: int, radius: float,
-          cand_file: str | None) -> pd.DataFrame:
+          cand_file: str | None, districts: tuple, objective: str, lang: str) -> pd.DataFrame:
     covered = _covered(_grid, grid_key, version, removed, added, radius)
     cands = pd.read_csv(cand_file) if cand_file else None
-    return planner.plan(_grid, covered, n, radius, cands)
+    pts = run(wifi.points)
+    existing = pd.concat([pts[(pts.status == "active") & ~pts.ap_id.isin(removed)][["lat", "lon"]],
+                          pd.DataFrame(list(added), columns=["lat", "lon"])], ignore_index=True)
+    places = pd.concat([pts[["site_name", "lat", "lon"]].rename(columns={"site_name": "name"}),
+                        run(cctv.sites)[["name", "lat", "lon"]]], ignore_index=True).dropna()
+    only = np.isin(_grid.kecamatan, districts) if districts else None
+    return planner.plan(_grid, covered, n, radius, cands, only=only, existing=existing, objective=objective,
+                        places=places, near_text=lambda d, m, p: t("cov.near", lang, district=d,
+                                                                   metres=fmt_num(m, lang), place=p))
 
 
 def _key(g: cv.Grid) -> tuple:
@@ -53,7 +61,9 @@ def _key(g: cv.Grid) -> tuple:
 
 
 def _on_map(key: str) -> None:
-    """A click on a district filters by it; a click on a cell adds a what-if point there."""
+    """On the whole city a click on a district zooms to it (the district filter); zoomed in, a click on a
+    cell adds one what-if point there (the cells are pickable only then, so they never swallow a district
+    click). A selection already handled adds nothing when another widget reruns the page."""
     state = st.session_state.get(key) or {}
     objs = state.get("selection", {}).get("objects", {})
     for o in objs.get("districts", []):
@@ -61,8 +71,13 @@ def _on_map(key: str) -> None:
         if name:
             set_filter("kecamatan", [name])
             return
-    for o in objs.get("cells", []):
-        lat, lon = h3i.cell_to_latlng(int(o["hex"], 16))
+    cells = objs.get("cells", [])
+    pick = cells[0].get("hex") if cells else None
+    if pick == st.session_state.get("cov_last_pick"):
+        return
+    st.session_state.cov_last_pick = pick
+    if pick:
+        lat, lon = h3i.cell_to_latlng(int(pick, 16))
         st.session_state.setdefault("cov_added", []).append((round(lat, 6), round(lon, 6)))
 
 
@@ -92,15 +107,16 @@ def render(ctx: Context) -> None:
     st.caption(ctx.t("cov.model", res=g.res, cells=fmt_num(len(g.cells), ctx.lang)))
 
     plan_n = st.session_state.get("cov_n", 20)
+    objective = st.session_state.get("cov_objective", "residents")
     cand = c["candidates_file"]
     planned = _plan(g, _key(g), version, removed, added, int(plan_n), radius,
-                    str(cand) if cand and cand.exists() else None)
+                    str(cand) if cand and cand.exists() else None, tuple(kec), objective, ctx.lang)
 
     st.subheader(ctx.t("cov.map"))
     only = np.isin(g.kecamatan, kec) if kec else None
     cells = cv.fine_cells(g, now_cov, only) if only is not None else cv.coarse_cells(g, now_cov)
-    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=True),
-              maps.coverage_layer(cells, cv.density_scale(g))]
+    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=not kec),
+              maps.coverage_layer(cells, cv.density_scale(g), pickable=bool(kec))]
     pts = points[points.status == "active"]
     if kec:
         pts = pts[pts.kecamatan.isin(kec)]
@@ -134,6 +150,10 @@ def render(ctx: Context) -> None:
     a, b = st.columns([1, 3])
     with a:
         st.number_input(ctx.t("cov.n"), min_value=1, max_value=200, value=20, step=1, key="cov_n")
+        st.radio(ctx.t("cov.objective"), planner.OBJECTIVES, key="cov_objective",
+                 format_func=lambda o: ctx.t(f"cov.objective_{o}"), help=ctx.t("cov.objective_help"))
+        if kec:
+            st.caption(ctx.t("cov.plan_in", districts=", ".join(kec)))
         after = now_cov.copy()
         if len(planned):
             _, cells = cv.cover_pairs(g, planned.lat, planned.lon, np.full(len(planned), radius))

@@ -83,7 +83,7 @@ def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", 
                      stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True)
 
 
-def coverage_layer(cells: pd.DataFrame, density_hi: float) -> pdk.Layer:
+def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True) -> pdk.Layer:
     """Coverage cells: a cell at least half covered is blue, else orange, deeper where more people live per hectare.
 
     `cells` has cell (H3 id), share covered, population, density (residents per ha) and kecamatan.
@@ -96,7 +96,7 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float) -> pdk.Layer:
                          "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])]})
     return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
                      extruded=False,  # flat: extruded cells (deck.gl's default) hid the wifi points under them
-                     pickable=True, auto_highlight=True)
+                     pickable=pickable, auto_highlight=pickable)
 
 
 def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: float | None = None,

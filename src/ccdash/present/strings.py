@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .strings_coverage import COVERAGE
+
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (id, en)
     "app.synthetic": ("Data demo sintetis: bukan data warga yang sebenarnya.",
@@ -244,35 +246,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wall.on_time_by_agency": ("Tepat waktu per {agency} (%) · {window}", "On-time by {agency_lc} (%) · {window}"),
     "wall.top_7d": ("Kategori teratas · {window}", "Top categories · {window}"),
     "nav.coverage": ("Jangkauan wifi", "Wifi coverage"),
-    "cov.residents": ("Penduduk terjangkau wifi", "Residents covered"),
-    "cov.delta": ("{n} penduduk (bagaimana jika)", "{n} residents (what-if)"),
-    "cov.area": ("Luas terjangkau", "Area covered"),
-    "cov.uncovered": ("Penduduk belum terjangkau", "Residents not covered"),
-    "cov.model": ("Grid H3 resolusi {res} ({cells} sel); sebuah titik menjangkau selnya dan sel yang pusatnya dalam radiusnya; penduduk disebar merata per {district_lc}.",
-                  "H3 grid at resolution {res} ({cells} cells); a point covers its cell and every cell whose centre is within its radius; residents spread evenly per district."),
-    "cov.map": ("Sel terjangkau (biru) dan belum (oranye, makin pekat makin padat penduduk)",
-                "Covered cells (blue) and not covered (orange, deeper where more people live)"),
-    "cov.map_help": ("Klik {district_lc} untuk memperbesar dan melihat tabelnya; klik sel untuk menambah titik uji di sana.",
-                     "Click a district to zoom to it and see its table; click a cell to try a new point there."),
-    "cov.by_kecamatan": ("Jangkauan per {district_lc}, yang paling kurang dulu", "Coverage by {district_lc}, worst served first"),
-    "cov.planner": ("Perencana: tambah N titik", "Planner: add N points"),
-    "cov.n": ("Jumlah titik baru", "New points"),
-    "cov.before_after": ("Penduduk terjangkau setelah rencana", "Residents covered after the plan"),
-    "cov.download_plan": ("Unduh rencana (CSV)", "Download the plan (CSV)"),
-    "cov.whatif": ("Bagaimana jika", "What if"),
-    "cov.add": ("Tambah titik di koordinat ini", "Add a point at these coordinates"),
-    "cov.outside": ("Koordinat di luar kota.", "Those coordinates are outside the city."),
-    "cov.remove": ("Hapus titik yang ada", "Remove existing points"),
-    "cov.added_n": ("{n} titik uji ditambahkan.", "{n} what-if points added."),
-    "cov.clear": ("Hapus titik uji", "Clear what-if points"),
-    "cov.bandwidth": ("Skenario bandwidth: naik ke {mbps} Mbps", "Bandwidth scenario: upgrade to {mbps} Mbps"),
     "wifi.no_usage": ("Belum ada data pengguna wifi", "No wifi usage figures yet"),
-    "cov.bandwidth_help": ("Mbps per pengguna pada jam sibuk: pengguna bulan lalu / 30 hari x {share} daring pada jam tersibuk. Yang paling sesak ditingkatkan dulu.",
-                           "Mbps per user at the peak hour: last month's users / 30 days x {share} online in the busiest hour. The most crowded sites go first."),
-    "cov.blind": ("Titik buta: banyak pengaduan, tanpa kamera", "Blind spots: many complaints, no camera"),
-    "cov.blind_help": ("Sel H3 (resolusi 9) dengan pengaduan terbanyak (filter berlaku) yang tidak dalam jangkauan kamera: usulan lokasi kamera.",
-                       "H3 cells (resolution 9) with the most complaints (filters apply) outside every camera's view: suggested camera sites."),
-    "cov.download_blind": ("Unduh usulan lokasi kamera (CSV)", "Download suggested camera sites (CSV)"),
     "col.area_covered_pct": ("% luas terjangkau", "Area covered %"),
     "col.residents_covered_pct": ("% penduduk terjangkau", "Residents covered %"),
     "col.points_per_10k": ("Titik per 10.000", "Points per 10,000"),
@@ -286,6 +260,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.wifi_covered": ("Ada wifi", "Wifi"),
     "col.hex": ("Sel H3", "H3 cell"),
     "col.order": ("Urutan", "Order"),
+    "col.radius_m": ("Radius (m)", "Radius (m)"),
     "col.new_residents_covered": ("Penduduk baru terjangkau", "Newly covered residents"),
     "tour.back": ("Kembali", "Back"),
     "tour.next": ("Lanjut", "Next"),
@@ -293,3 +268,4 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tour.journey": ("Status pengaduan", "Complaint status"),
     "tour.error": ("Tur tidak dapat dimuat: {error}", "The tour cannot be loaded: {error}"),
 }
+STRINGS |= COVERAGE  # the coverage explorer keeps its own file
