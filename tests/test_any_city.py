@@ -75,7 +75,8 @@ def test_the_tour_tells_a_default_story_without_a_captions_file(monkeypatch, cit
         at = app(monkeypatch, tmp_path / "city", tour="1", step=str(step))
         assert not at.exception and not at.error
         assert title in [t.value for t in at.text]
-    assert "Step 1 of 3" in [c.value for c in app(monkeypatch, tmp_path / "city", tour="1").caption]
+    bar = app(monkeypatch, tmp_path / "city", tour="1").get("progress")[0].proto.text
+    assert bar.startswith("Step 1 of 4 · next in ")  # three views, then the closing slide
 
 
 def test_wifi_without_bandwidth_or_usage_is_ingested_and_each_panel_says_what_is_missing(

@@ -127,6 +127,45 @@ def test_tour_steps_with_buttons_and_the_timer(monkeypatch, city_dir):
     assert "Where residents report" in texts(at)
 
 
+def test_tour_pauses_and_resumes_from_where_it_stopped(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
+    at.session_state["tour_started"] = time.monotonic() - 12
+    at.button(key="tour_pause").click().run()  # the space bar presses this button (shortcut="Space")
+    assert at.button(key="tour_pause").label == "Resume"
+    assert at.get("progress")[0].proto.text == "Step 1 of 6 · paused (space to resume)"
+    frozen = at.session_state["tour_paused"]
+    assert 12 <= frozen < 20
+    at.session_state["tour_started"] = time.monotonic() - 300  # time passes while paused: no step change
+    at.run()
+    assert "Bandung Command Center in numbers" in texts(at)
+    at.button(key="tour_pause").click().run()
+    assert at.button(key="tour_pause").label == "Pause"
+    assert "Bandung Command Center in numbers" in texts(at)
+    bar = at.get("progress")[0].proto
+    assert bar.text.startswith("Step 1 of 6 · next in ") and int(bar.text.split()[-2]) <= 20 - int(frozen)
+
+
+def test_tour_ends_on_a_closing_slide_and_switches_language_on_screen(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en", "step": "6"})
+    assert "Thank you" in texts(at)
+    assert "Kota Bandung: one screen for every resident's report, from every channel. Questions are welcome." in texts(at)
+    assert [m.label.split(" · ")[0] for m in at.metric] == ["Received", "On-time rate", "Open backlog"]
+    at.button(key="tour_lang").click().run()
+    assert "Terima kasih" in texts(at)
+    assert at.query_params["lang"] == ["id"] or at.query_params["lang"] == "id"
+    at.button(key="tour_next").click().run()  # after the closing slide, the story starts again
+    assert "Bandung Command Center dalam angka" in texts(at)
+
+
+def test_tour_explains_the_jargon_its_step_shows(monkeypatch, city_dir):
+    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
+    gloss = next(t for t in texts(at) if t.startswith("WIB: "))
+    assert gloss == "WIB: Western Indonesia Time (UTC+7) · SP4N-LAPOR!: Indonesia's national public-service complaint system"
+    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en", "step": "5"})
+    assert any(t.startswith("WIB: ") and "RW: a neighbourhood association" in t for t in texts(at))
+    assert not any("OPD:" in t for t in texts(at))  # only terms on this screen
+
+
 def test_tour_in_indonesian_by_default(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"tour": "1", "step": "3"})
     assert "Perjalanan sebuah pengaduan" in texts(at)

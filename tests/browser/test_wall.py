@@ -101,6 +101,24 @@ def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
     tab.close()
 
 
+def test_tour_pauses_with_the_space_bar(browser, app_url):
+    tab = Page(browser)
+    page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")
+    bar = page.locator("[data-testid=stProgress]")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.body.innerText.includes('paused (space to resume)')", timeout=20_000)
+    assert page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Resume"  # then its key hint
+    width = bar.locator("[role=progressbar]").get_attribute("aria-valuenow")
+    page.wait_for_timeout(3_000)  # frozen: same step, same bar
+    assert page.locator(".st-key-tour_title").inner_text().strip() == "Bandung Command Center in numbers"
+    assert bar.locator("[role=progressbar]").get_attribute("aria-valuenow") == width
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.body.innerText.includes('next in')", timeout=20_000)
+    assert page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Pause"
+    assert tab.errors == []
+    tab.close()
+
+
 def test_soak_memory_stays_flat(browser, fast_wall):
     """Rotate for minutes; the server's RSS after warm-up may not grow past the stated bound."""
     proc, url, _ = fast_wall

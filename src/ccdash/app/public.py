@@ -209,6 +209,10 @@ def _maybe_advance(ctx: Context) -> None:
 
 
 def tour_elapsed() -> float:
+    """Seconds the tour's current step has been shown (frozen while the presenter has paused it)."""
+    paused = st.session_state.get("tour_paused")
+    if paused is not None:
+        return paused
     return time.monotonic() - st.session_state.get("tour_started", time.monotonic())
 
 

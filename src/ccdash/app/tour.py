@@ -7,7 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from ..data.tour import TOUR_VIEWS, default_tour, load_tour
+from ..data.tour import CLOSING_SECONDS, TOUR_VIEWS, TourStep, default_tour, glossary_for, load_glossary, load_tour
 from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
@@ -16,9 +16,38 @@ from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map
 from .state import Context, get_store
 from .widgets import plot
 
+
 def _tour_move(delta: int, n: int) -> None:
-    st.session_state.tour_step = (st.session_state.get("tour_step", 0) + delta) % n
-    st.session_state.tour_started = time.monotonic()
+    state = st.session_state
+    state.tour_step = (state.get("tour_step", 0) + delta) % n
+    state.tour_started = time.monotonic()
+    if state.get("tour_paused") is not None:  # paused stays paused, at the start of the new step
+        state.tour_paused = 0.0
+
+
+def _toggle_pause() -> None:
+    """Space or the button: freeze the step's countdown, or let it run on from where it stopped."""
+    state = st.session_state
+    if state.get("tour_paused") is None:
+        state.tour_paused = tour_elapsed()
+    else:
+        state.tour_started = time.monotonic() - state.tour_paused
+        state.tour_paused = None
+
+
+def _switch_language(lang: str) -> None:
+    st.session_state.lang = lang
+    st.query_params["lang"] = lang
+
+
+def tour_closing(ctx: Context, at: datetime) -> None:
+    """The last slide: the three numbers a delegation takes home."""
+    f = desk_window(at)
+    k = safe_run(complaints.kpis, "complaints", f, at, key="closing_kpis")
+    win = fmt_range(f.start, f.end, ctx.lang)
+    st.metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
+    st.metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
+    st.metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
 
 
 def tour_journey(ctx: Context, at: datetime) -> None:
@@ -57,11 +86,25 @@ def tour_cctv(ctx: Context, at: datetime) -> None:
 
 RENDERERS = {
     "headline": tour_headline,
-    "map": lambda ctx, at: private_map(ctx, at, ("hex", "districts"), 640),
+    "map": lambda ctx, at: private_map(ctx, at, ("hex",), 640),  # hexagons over the outlines: what the caption says
     "journey": lambda ctx, at: tour_journey(ctx, at),
     "cctv": tour_cctv,
     "wifi": lambda ctx, at: private_map(ctx, at, ("wifi",), 640),
+    "closing": tour_closing,
 }
+
+
+def _progress(ctx: Context, i: int, n: int, seconds: float) -> None:
+    """The step's countdown as a bar, redrawn every second (paused: frozen, and says so)."""
+    @st.fragment(run_every=1.0)
+    def bar():
+        done = tour_elapsed()
+        paused = st.session_state.get("tour_paused") is not None
+        text = ctx.t("tour.paused", i=i, n=n) if paused else \
+            ctx.t("tour.next_in", i=i, n=n, s=fmt_num(max(0, round(seconds - done)), ctx.lang))
+        st.progress(min(1.0, done / seconds) if seconds else 1.0, text=text)
+
+    bar()
 
 
 def render_tour(ctx: Context) -> None:
@@ -73,19 +116,26 @@ def render_tour(ctx: Context) -> None:
     else:
         try:
             steps = load_tour(ctx.profile.tour_file)
+            glossary = load_glossary(ctx.profile.tour_file)
         except (ValueError, OSError) as e:
             st.error(ctx.t("tour.error", error=str(e)))
             return
+    if ctx.profile.tour_file is None:
+        glossary = {}
+    steps = [*steps, TourStep("closing", CLOSING_SECONDS,
+                              {lang: ctx.t("tour.closing_title") if lang == ctx.lang else "" for lang in ("id", "en")},
+                              {lang: ctx.t("tour.closing", city=ctx.profile.name) if lang == ctx.lang else ""
+                               for lang in ("id", "en")})]
     state = st.session_state
     run = state.setdefault("_full_run", {})  # a plain dict: changing it later needs no Streamlit call
     run["active"] = True
     try:
-        _draw_tour(ctx, state, steps)
+        _draw_tour(ctx, state, steps, glossary)
     finally:  # as on the wall: an interrupted run must not leave the clock unable to advance
         run["active"] = False
 
 
-def _draw_tour(ctx: Context, state, steps) -> None:
+def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     n = len(steps)
     if "tour_step" not in state:
         raw = st.query_params.get("step")
@@ -102,12 +152,22 @@ def _draw_tour(ctx: Context, state, steps) -> None:
     with left:
         st.container(key="tour_title").text(step.title[ctx.lang])
         st.container(key="tour_caption").text(step.caption[ctx.lang])
-        st.caption(ctx.t("tour.step", i=state.tour_step % n + 1, n=n))
-        b = st.columns(2)
+        terms = glossary_for([step.title[ctx.lang], step.caption[ctx.lang], ctx.profile.timezone_label], glossary,
+                             ctx.lang)
+        if terms:  # jargon on this screen, explained in one line
+            st.container(key="tour_glossary").text(" · ".join(f"{term}: {meaning}" for term, meaning in terms))
+        _progress(ctx, state.tour_step % n + 1, n, step.seconds)
+        b = st.columns(3)
         b[0].button(ctx.t("tour.back"), key="tour_back", shortcut="Left", on_click=_tour_move, args=(-1, n),
                     width="stretch")
-        b[1].button(ctx.t("tour.next"), key="tour_next", shortcut="Right", on_click=_tour_move, args=(1, n),
+        paused = state.get("tour_paused") is not None
+        b[1].button(ctx.t("tour.resume" if paused else "tour.pause"), key="tour_pause", shortcut="Space",
+                    on_click=_toggle_pause, width="stretch")
+        b[2].button(ctx.t("tour.next"), key="tour_next", shortcut="Right", on_click=_tour_move, args=(1, n),
                     type="primary", width="stretch")
+        other = "en" if ctx.lang == "id" else "id"
+        st.button(ctx.t("tour.other_lang"), key="tour_lang", shortcut="L", on_click=_switch_language, args=(other,),
+                  type="tertiary")
     with right:
         guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
     state._rendered_at = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,28 @@ class TourStep:
 
 
 TOUR_VIEWS = ("headline", "map", "journey", "cctv", "wifi")
+CLOSING_SECONDS = 15.0
+
+
+def load_glossary(path: Path | None) -> dict[str, dict]:
+    """The captions file's [glossary]: TERM = { id = "...", en = "..." }, jargon a foreign visitor may not
+    know (the tour explains each term its step shows); empty without a file or a table."""
+    if path is None or not Path(path).exists():
+        return {}
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("glossary", {})
+    out = {}
+    for term, v in raw.items():
+        if not isinstance(v, dict) or not isinstance(v.get("id", v.get("en")), str):
+            raise ValueError(f'{path}: [glossary] {term} must be {{ id = "...", en = "..." }}')
+        out[term] = {"id": v.get("id", v.get("en")), "en": v.get("en", v.get("id"))}
+    return out
+
+
+def glossary_for(texts: list[str], glossary: dict[str, dict], lang: str) -> list[tuple[str, str]]:
+    """(term, meaning) for each glossary term that appears in the texts, in the order of the glossary."""
+    shown = " ".join(texts)
+    return [(term, m[lang]) for term, m in glossary.items()
+            if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", shown)]
 
 
 # The tour any city gets without a captions file: the same story, told from its own data ({city} is its name).
