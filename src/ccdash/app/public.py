@@ -59,6 +59,8 @@ html { font-size: 19px; }
 .st-key-wall_alerts [data-testid=stText] { font-size: 1.7rem; line-height: 1.5; white-space: pre-wrap; }
 .st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_title [data-testid=stText] { font-size: 2.4rem; font-weight: 800; }
+.st-key-tour_glossary [data-testid=stText] { font-size: 1.1rem; color: #c9d1d9 !important; }
+[data-testid=stProgress] p { font-size: 1.1rem !important; }
 </style>
 """
 BIG_FONT = 20
