@@ -46,7 +46,7 @@ def soak(minutes: float, warmup_s: float = 120.0) -> dict:
                 titles, changes, last, tick = set(), 0, None, 0
                 while time.time() - start < minutes * 60:
                     page.wait_for_timeout(1_000)  # the title every second: the views must really rotate
-                    title = page.locator(".st-key-wall_title").inner_text().strip()
+                    title = page.locator(".st-key-wall_view_title").inner_text().strip()
                     titles.add(title)
                     changes += title != last
                     last, tick = title, tick + 1

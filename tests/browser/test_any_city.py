@@ -28,7 +28,7 @@ def bare_apps(browser, city_dir, tmp_path_factory):
     ("undeclared", "cctv", "[data-testid=stAlertContentInfo]", "No cctv_sites extract: add one with"),
     ("undeclared", "wifi", "[data-testid=stAlertContentInfo]", "No wifi_points extract: add one with"),
     ("undeclared", "coverage", "[data-testid=stAlertContentInfo]", "No district polygons: this needs"),
-    ("declared", "?mode=wall", ".st-key-wall_title", "Open backlog"),
+    ("declared", "?mode=wall", ".st-key-wall_view_title", "Open backlog"),
     ("declared", "?tour=1", ".st-key-tour_title", "in numbers"),
     ("declared", "?tour=1&step=3", ".st-key-tour_title", "How a complaint travels"),
 ])

@@ -47,7 +47,8 @@ def rss_mb(pid: int) -> float:
 
 
 def wall_title(page) -> str:
-    return page.locator(".st-key-wall_title").inner_text().strip()
+    """The view the wall shows: the heading of its view column."""
+    return page.locator(".st-key-wall_view_title").inner_text().strip()
 
 
 def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
@@ -64,6 +65,46 @@ def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
     assert len(seen) >= 3, seen  # several views came round by themselves
     assert len(clock) >= 5  # the clock ticks
     assert page.locator("[data-testid=stException]").count() == 0
+    assert tab.errors == []
+    tab.close()
+
+
+# Recorded every animation frame in the page: the view the title names, the side panel's view, the page's
+# height, and the deck.gl canvases (a map rebuilt instead of updated shows as a new canvas).
+WATCH = """() => {
+  window.__frames = [];
+  const tick = () => {
+    const views = [...document.querySelectorAll('[class*="st-key-wall_view_"]')]
+      .map(e => [...e.classList].find(c => c.startsWith('st-key-wall_view_'))).filter(c => c !== 'st-key-wall_view_title');
+    const headings = [...document.querySelectorAll('.st-key-wall_view_title')].map(e => e.innerText.trim());
+    const canvases = [...document.querySelectorAll('[data-testid=stDeckGlJsonChart] canvas')];
+    window.__frames.push({views, headings, height: document.documentElement.scrollHeight,
+                          maps: canvases.length,
+                          tiles: document.querySelectorAll('[data-testid=stMetric]').length});
+    if (window.__frames.length < 100000) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def test_a_view_change_never_shows_two_views_at_once(browser, fast_wall):
+    """Every animation frame through several view changes: at most one view's column (its name, tiles and
+    panel together), never two headings; the page never grows past the screen; one map, updated in place
+    (a rebuilt map would show as a frame without a canvas or with two)."""
+    _, url, _ = fast_wall
+    tab = Page(browser)
+    page = tab.goto(f"{url}/?mode=wall&lang=en")
+    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+    page.evaluate(WATCH)
+    page.wait_for_timeout(14_000)  # three or four view changes
+    frames = page.evaluate("window.__frames")
+    seen = {v for f in frames for v in f["views"]}
+    assert len(seen) >= 3, seen
+    assert max(len(f["views"]) for f in frames) == 1, [f for f in frames if len(f["views"]) > 1][:3]
+    assert max(len(f["headings"]) for f in frames) == 1
+    assert max(f["tiles"] for f in frames) <= 4  # never the old view's tiles beside the new ones
+    assert max(f["height"] for f in frames) <= 1080 + 4, max(f["height"] for f in frames)
+    assert {f["maps"] for f in frames} == {1}
     assert tab.errors == []
     tab.close()
 

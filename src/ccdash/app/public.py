@@ -45,6 +45,9 @@ html { font-size: 19px; }
 .st-key-wall_clock [data-testid=stText], .st-key-tour_clock [data-testid=stText] {
   font-size: 2.4rem; font-weight: 700; text-align: right; font-variant-numeric: tabular-nums; }
 .st-key-wall_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; }
+.st-key-wall_view_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; color: #ffb020 !important; }
+.st-key-wall_tiles [data-testid=stHorizontalBlock] { flex-wrap: wrap; row-gap: 0.4rem; }
+.st-key-wall_tiles [data-testid=stColumn] { flex: 1 1 45% !important; min-width: 45% !important; }
 .st-key-wall_badge [data-testid=stText] { font-size: 1.2rem; text-align: right; }
 .st-key-wall_stale [data-testid=stText] { font-size: 1.5rem; font-weight: 800; color: #000 !important;
   background: #ff453a; padding: 0.2rem 0.6rem; border-radius: 0.3rem; text-align: center; }
@@ -133,7 +136,8 @@ def kpi_row(ctx: Context, k: dict, f: Filters) -> None:
     c[3].metric(ctx.t("kpi.on_time_rate", window=fmt_range(f.start, f.end, ctx.lang)), fmt_pct(k["on_time_rate"], ctx.lang))
 
 
-def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, zoom_delta: float = -0.6) -> None:
+def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, zoom_delta: float = -0.6,
+                key: str | None = None) -> None:
     """Map for public screens: hexagons under k complaints hidden, no free text anywhere."""
     k_min = int(ctx.profile.threshold("k_anonymity", 5))
     deck_layers = []
@@ -155,7 +159,7 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
         deck_layers.append(maps.points_layer(safe_run(wifi.points, "wifi_points"), "coverage_radius_m",
                                              layer_id="wifi", min_px=3))
     deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
-    st.pydeck_chart(deck, height=int(height * scale()))
+    st.pydeck_chart(deck, height=int(height * scale()), key=key)
     map_legend(ctx, layers)
     if ctx.profile.attribution:
         st.caption(ctx.profile.attribution)

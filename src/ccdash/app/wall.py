@@ -16,74 +16,77 @@ from ..present import charts
 from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
-from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar
+from .public import (STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
+                     safe_run, scale, top_bar)
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
 
-def panel_overview(ctx: Context, at: datetime) -> None:
+MAP_PX = 700  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
+VIEW_PX = MAP_PX + 90
+SIDE_PX = 330  # a chart under the view's tiles
+
+
+def side_overview(ctx: Context, at: datetime) -> None:
+    st.text(ctx.t("wall.last_30"))
+    trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
+    fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=SIDE_PX, lang=ctx.lang)
+    plot(ctx, big(fig), key="wall_trend", **STATIC)
+
+
+def side_complaints(ctx: Context, at: datetime) -> None:
+    week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
+    st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)))
+    top = safe_run(complaints.count_by, "complaints", week, "category", at, 5, key="top7")
+    top = top.assign(label=[ctx.label("category", v) for v in top.value])
+    plot(ctx, big(charts.hbar(top, "complaints", "label", height=SIDE_PX // 2)), key="wall_top", **STATIC)
     f = desk_window(at)
-    kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
-    left, right = st.columns([3, 2])
-    with left:
-        private_map(ctx, at, ("hex", "districts"), 560)
-    with right:
-        st.text(ctx.t("wall.last_30"))
-        trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
-        fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=520, lang=ctx.lang)
-        plot(ctx, big(fig), key="wall_trend", **STATIC)
+    st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
+    sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score").head(5)
+    plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX // 2, color="#2ecc71",
+                              text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")), key="wall_score", **STATIC)
 
 
-def panel_complaints(ctx: Context, at: datetime) -> None:
-    left, right = st.columns(2)
-    with left:
-        week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
-        st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)))
-        top = safe_run(complaints.count_by, "complaints", week, "category", at, 8, key="top7")
-        top = top.assign(label=[ctx.label("category", v) for v in top.value])
-        plot(ctx, big(charts.hbar(top, "complaints", "label", height=600)), key="wall_top",
-                        **STATIC)
-    with right:
-        f = desk_window(at)
-        st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
-        sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
-        plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=600, color="#2ecc71",
-                                         text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")),
-                        key="wall_score", **STATIC)
-
-
-def panel_cctv(ctx: Context, at: datetime) -> None:
+def side_cctv(ctx: Context, at: datetime) -> None:
     silent = ctx.profile.cctv_silent_hours
-    cctv_tiles(ctx, safe_run(cctv.summary, "cctv_sites", at, silent))
-    left, right = st.columns([3, 2])
-    with left:
-        private_map(ctx, at, ("cctv",), 560)
-    with right:
-        st.text(ctx.t("cctv.offline_help", hours=fmt_num(silent, ctx.lang)))
-        off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(10)
-        lines = [f"{fmt_duration(h, ctx.lang):>8}  {n}" for n, h in zip(off.name, off.hours_since_seen)]
-        st.container(key="wall_alerts").text("\n".join(lines) or "–")
+    st.text(ctx.t("cctv.offline_help", hours=fmt_num(silent, ctx.lang)))
+    off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(8)
+    lines = [f"{fmt_duration(h, ctx.lang):>8}  {n}" for n, h in zip(off.name, off.hours_since_seen)]
+    st.container(key="wall_alerts").text("\n".join(lines) or "–")
 
 
-def panel_wifi(ctx: Context, at: datetime) -> None:
-    wifi_tiles(ctx, safe_run(wifi.summary, "wifi_points", (), ctx.profile.wifi_fast_mbps))
-    left, right = st.columns([3, 2])
-    with left:
-        private_map(ctx, at, ("wifi",), 560)
-    with right:
-        st.text(ctx.t("wifi.users"))
-        usage = safe_run(wifi.users_by_month, "wifi_usage")
-        if usage.empty:  # a city without usage figures: one line, not empty axes
-            st.text(ctx.t("wifi.no_usage"))
-        else:
-            plot(ctx, big(charts.line(usage, "month", "users", "", height=520, lang=ctx.lang)), key="wall_users",
-                 **STATIC)
+def side_wifi(ctx: Context, at: datetime) -> None:
+    st.text(ctx.t("wifi.users"))
+    usage = safe_run(wifi.users_by_month, "wifi_usage")
+    if usage.empty:  # a city without usage figures: one line, not empty axes
+        st.text(ctx.t("wifi.no_usage"))
+    else:
+        plot(ctx, big(charts.line(usage, "month", "users", "", height=SIDE_PX, lang=ctx.lang)), key="wall_users",
+             **STATIC)
 
 
-def panel_alerts(ctx: Context, at: datetime, items) -> None:
+def side_alerts(ctx: Context, at: datetime, items) -> None:
     st.container(key="wall_alerts").text("\n".join(f"▲ {x}" for x in items) if items else ctx.t("alert.none"))
 
 
-PANELS = {"overview": panel_overview, "complaints": panel_complaints, "cctv": panel_cctv, "wifi": panel_wifi}
+def tiles_complaints(ctx: Context, at: datetime) -> None:
+    f = desk_window(at)
+    kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
+
+
+def tiles_cctv(ctx: Context, at: datetime) -> None:
+    cctv_tiles(ctx, safe_run(cctv.summary, "cctv_sites", at, ctx.profile.cctv_silent_hours))
+
+
+def tiles_wifi(ctx: Context, at: datetime) -> None:
+    wifi_tiles(ctx, safe_run(wifi.summary, "wifi_points", (), ctx.profile.wifi_fast_mbps))
+
+
+# Every view has the same regions: tiles, a map on the left, a panel on the right.
+PANELS = {"overview": side_overview, "complaints": side_complaints, "cctv": side_cctv, "wifi": side_wifi}
+TILES = {"overview": tiles_complaints, "complaints": tiles_complaints, "alerts": tiles_complaints,
+         "cctv": tiles_cctv, "wifi": tiles_wifi}
+MAP_LAYERS = {"overview": ("hex", "districts"), "complaints": ("districts",), "cctv": ("cctv",), "wifi": ("wifi",),
+              "alerts": ("hex",)}
 
 
 def current_alerts(ctx: Context, at: datetime) -> list[str]:
@@ -115,15 +118,27 @@ def _draw_wall(ctx: Context, state) -> None:
     view = playlist[idx][0]
     state.wall_index = idx
     at = reference_time(ctx)
-    top_bar(ctx, ctx.t(f"wall.view.{view}"), at, "wall_clock")
+    top_bar(ctx, ctx.t("wall.title"), at, "wall_clock")
     store = get_store()
-    if store.problems:
-        st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
+    # Fixed regions, so that a view change never shows two views at once: the banner's slot is always
+    # there; everything that belongs to a view (its name, tiles and panel) sits in one container keyed by
+    # the view, which the browser swaps whole; the map keeps one slot and one key on the left, so the
+    # browser updates its layers in place instead of building a new map (1-4 s, a WebGL context each time).
+    with st.container(key="wall_banner"):
+        if store.problems:
+            st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
-    if view == "alerts":
-        guarded(ctx, "alerts", panel_alerts, ctx, at, items)
-    else:
-        guarded(ctx, view, PANELS[view], ctx, at)
+    map_col, view_col = st.columns([3, 2])
+    with map_col, st.container(key="wall_map_slot"):
+        guarded(ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, -0.5, "wall_map")
+    with view_col, st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False):
+        st.container(key="wall_view_title").text(ctx.t(f"wall.view.{view}"))
+        with st.container(key="wall_tiles"):
+            guarded(ctx, f"{view}.tiles", TILES[view], ctx, at)
+        if view == "alerts":
+            guarded(ctx, "alerts", side_alerts, ctx, at, items)
+        else:
+            guarded(ctx, view, PANELS[view], ctx, at)
     nxt = playlist[(idx + 1) % len(playlist)][0]
     footer = ctx.t("wall.pinned") if state._pinned else ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"),
                                                                s=int(left))
