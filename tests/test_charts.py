@@ -52,3 +52,24 @@ def test_many_categories_become_the_top_n_and_one_other_bar():
     assert out.label.iloc[-1] == "Other (80 more)" and out.value.iloc[-1] is None
     assert out.complaints.sum() == df.complaints.sum()  # nothing lost
     assert charts.top_n(df.head(16), "complaints", 15, "x").equals(df.head(16))  # one extra bar stays itself
+
+
+def test_a_fitted_map_view_shows_the_bounds_whole():
+    """Web Mercator by hand: at the fitted zoom the bounds' width and height in pixels fit the panel, and
+    one zoom step more would not."""
+    import math
+
+    from ccdash.present import maps
+
+    bounds = (107.53, -6.98, 107.76, -6.83)
+    lat, lon, zoom = maps.fit(bounds, 1100, 700, margin=0)
+    world = 512 * 2 ** zoom
+
+    def y(la):
+        return math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / (2 * math.pi) * world
+
+    w, h = (bounds[2] - bounds[0]) / 360 * world, y(bounds[3]) - y(bounds[1])
+    assert w <= 1100 + 1e-6 and h <= 700 + 1e-6 and max(w / 1100, h / 700) > 0.999  # one side touches
+    assert lon == (bounds[0] + bounds[2]) / 2 and bounds[1] < lat < bounds[3]
+    gj = {"features": [{"geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [0, 5], [1, 2]]]}}]}
+    assert maps.geojson_bounds(gj) == (0, 2, 3, 5)

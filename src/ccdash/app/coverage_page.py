@@ -129,11 +129,11 @@ def render(ctx: Context) -> None:
         extra = pd.DataFrame(added, columns=["lat", "lon"]).assign(status="online", radius=radius, kecamatan="",
                                                                    tip="what-if")
         layers.append(maps.points_layer(extra, "radius", layer_id="added", min_px=6))
-    center, zoom = None, None
-    if kec:
+    bounds = maps.geojson_bounds(city_geojson(ctx)) or ctx.profile.bbox
+    if kec:  # zoomed to the selected districts, whole
         sel = np.isin(g.kecamatan, kec)
-        center, zoom = (float(g.lat[sel].mean()), float(g.lon[sel].mean())), ctx.profile.zoom + 1.2
-    deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", center=center, zoom=zoom)
+        bounds = (float(g.lon[sel].min()), float(g.lat[sel].min()), float(g.lon[sel].max()), float(g.lat[sel].max()))
+    deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", frame=(bounds, 1100, 600))
     st.pydeck_chart(deck, key="cov_map", on_select=lambda: _on_map("cov_map"), selection_mode="single-object",
                     height=600)
     st.caption(ctx.t("legend.coverage") + "  \n" + ctx.t("legend.wifi"))

@@ -7,7 +7,6 @@ Only static CSS is written as HTML; every data value goes through text elements.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -136,7 +135,7 @@ def kpi_row(ctx: Context, k: dict, f: Filters) -> None:
     c[3].metric(ctx.t("kpi.on_time_rate", window=fmt_range(f.start, f.end, ctx.lang)), fmt_pct(k["on_time_rate"], ctx.lang))
 
 
-def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, zoom_delta: float = -0.6,
+def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, width: int = 1100,
                 key: str | None = None) -> None:
     """Map for public screens: hexagons under k complaints hidden, no free text anywhere."""
     k_min = int(ctx.profile.threshold("k_anonymity", 5))
@@ -158,7 +157,8 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
     if "wifi" in layers:
         deck_layers.append(maps.points_layer(safe_run(wifi.points, "wifi_points"), "coverage_radius_m",
                                              layer_id="wifi", min_px=3))
-    deck = maps.deck(deck_layers, ctx.profile, zoom=ctx.profile.zoom + zoom_delta + math.log2(scale()))
+    bounds = maps.geojson_bounds(geo) or ctx.profile.bbox  # the city whole in its panel, whatever the screen
+    deck = maps.deck(deck_layers, ctx.profile, frame=(bounds, width * scale(), height * scale()))
     st.pydeck_chart(deck, height=int(height * scale()), key=key)
     map_legend(ctx, layers)
     if ctx.profile.attribution:

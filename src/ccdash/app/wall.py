@@ -130,7 +130,7 @@ def _draw_wall(ctx: Context, state) -> None:
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
     map_col, view_col = st.columns([3, 2])
     with map_col, st.container(key="wall_map_slot"):
-        guarded(ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, -0.5, "wall_map")
+        guarded(ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, 1080, "wall_map")
     with view_col, st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False):
         st.container(key="wall_view_title").text(ctx.t(f"wall.view.{view}"))
         with st.container(key="wall_tiles"):

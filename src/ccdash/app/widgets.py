@@ -143,7 +143,8 @@ def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, 
         pts = run(wifi.points, ctx.filters.kecamatan).assign(tip=lambda d: [n if pd.isna(b) else f"{n} · {fmt_num(b, ctx.lang)} Mbps"
                                                                 for n, b in zip(d.site_name, d.bandwidth_mbps)])
         deck_layers.append(maps.points_layer(pts, "coverage_radius_m", layer_id="wifi"))
-    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom)
+    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom,
+                     frame=(maps.geojson_bounds(geojson) or ctx.profile.bbox, 1100, height))
     if selectable:
         st.pydeck_chart(deck, key=key, on_select=lambda: _on_map_select(key), selection_mode="single-object",
                         height=height)

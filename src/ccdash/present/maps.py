@@ -6,6 +6,8 @@ such as `<img onerror=...>` is shown as text, never parsed as markup.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pydeck as pdk
@@ -99,10 +101,49 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True
                      pickable=pickable, auto_highlight=pickable)
 
 
+def geojson_bounds(gj: dict | None) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) of every coordinate in a GeoJSON, or None when it has none."""
+    xs, ys = [], []
+
+    def walk(c):
+        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
+            xs.append(c[0])
+            ys.append(c[1])
+        elif isinstance(c, (list, tuple)):
+            for x in c:
+                walk(x)
+
+    for f in (gj or {}).get("features", []):
+        walk((f.get("geometry") or {}).get("coordinates", []))
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+def fit(bounds: tuple[float, float, float, float], width_px: float, height_px: float,
+        margin: float = 0.06) -> tuple[float, float, float]:
+    """(lat, lon, zoom) of a Web Mercator view that shows `bounds` whole in a panel of that size."""
+    x0, y0, x1, y1 = bounds
+
+    def merc_y(lat):
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    span_x = max((x1 - x0) / 360.0, 1e-9)  # in world widths
+    span_y = max((merc_y(y1) - merc_y(y0)) / (2 * math.pi), 1e-9)
+    usable = 1 - 2 * margin
+    zoom = math.log2(min(width_px * usable / (512 * span_x), height_px * usable / (512 * span_y)))
+    lat = math.degrees(2 * math.atan(math.exp((merc_y(y0) + merc_y(y1)) / 2)) - math.pi / 2)
+    return lat, (x0 + x1) / 2, max(0.0, min(zoom, 20.0))
+
+
 def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: float | None = None,
-         center: tuple[float, float] | None = None) -> pdk.Deck:
-    """A Deck over the city: basemap tiles when the profile names a style, else no basemap at all."""
-    lat, lon = center or profile.center
+         center: tuple[float, float] | None = None, frame: tuple | None = None) -> pdk.Deck:
+    """A Deck over the city: basemap tiles when the profile names a style, else no basemap at all.
+
+    `frame` = (bounds, width_px, height_px) fits the view to the bounds (the districts' or the profile's
+    box) in a panel of that size, unless a centre and zoom are given."""
+    if frame is not None and center is None and zoom is None:
+        lat, lon, zoom = fit(*frame)
+    else:
+        lat, lon = center or profile.center
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom or profile.zoom, pitch=0, bearing=0)
     tooltip = {"text": tooltip_text, "style": {"backgroundColor": "#1a1f2b", "color": "#e8eaed",
                                               "fontSize": "14px", "whiteSpace": "pre-line"}} if tooltip_text else False
