@@ -1,5 +1,5 @@
 """Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`,
-`python -m ccdash city init NAME --from SAMPLE.csv`."""
+`python -m ccdash city init NAME --from SAMPLE.csv`, `python -m ccdash watch INBOX`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,21 @@ def main(argv=None) -> int:
     init.add_argument("--from", dest="sample", type=Path, required=True, help="a sample of the complaints export")
     init.add_argument("--out", type=Path, help="folder to write into (default: a new folder named after the city)")
     init.add_argument("--force", action="store_true", help="overwrite city.toml and mapping.toml if they exist")
+    wat = sub.add_parser("watch", help="ingest each file dropped into a folder (INBOX/<kind>/ or --kind), and keep going")
+    wat.add_argument("inbox", type=Path)
+    wat.add_argument("--kind", choices=list(KINDS), help="the kind of files put directly in INBOX")
+    wat.add_argument("--mapping", type=Path, help="mapping for files directly in INBOX (INBOX/<kind>/mapping.toml for the others)")
+    wat.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
+    wat.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    wat.add_argument("--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete")
+    wat.add_argument("--once", action="store_true", help="ingest what is complete now (and what completes), then exit")
     a = ap.parse_args(argv)
+    if a.command == "watch":
+        from .cli_watch import Watcher, watch
+
+        directory = a.data_dir or data_dir()
+        return watch(Watcher(a.inbox, directory, a.profile or profile_path(directory), a.kind, a.mapping,
+                             a.stable_seconds), once=a.once)
     if a.command == "city":
         from .cli_city import init_city
 

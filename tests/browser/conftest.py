@@ -45,7 +45,8 @@ def browser():
         b.close()
 
 
-def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra_args: tuple = ()):
+def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra_args: tuple = (),
+              script: Path | None = None):
     port = _free_port()
     env = dict(os.environ)
     env.pop("CCDASH_PROFILE", None)
@@ -55,7 +56,7 @@ def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra
         env.pop("CCDASH_DATA_DIR", None)
     env.update(extra_env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(script or REPO_ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,119 @@
+"""`python -m ccdash watch INBOX`: ingest each file dropped into a folder, and keep going.
+
+INBOX/<kind>/ holds files of one kind (complaints, cctv, wifi, wifi_usage), with an optional
+INBOX/<kind>/mapping.toml; files directly in INBOX take --kind and --mapping. A file is taken once it is
+complete: it has not changed for --stable-seconds (a writer that writes then renames is complete at
+once; names starting with '.' or ending in .tmp or .part are never taken). Each file ends in
+INBOX/done/ (with its report and its rejected rows beside it) or INBOX/failed/ (with the one-line
+reason); nothing stored changes for a failed file. The app redraws when the data changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .data.ingest import IngestError, Mapping, ingest
+from .data.profile import ProfileError, load_profile
+from .data.schema import KINDS
+
+SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".json", ".txt", ".tsv")
+SKIP = (".tmp", ".part", ".crdownload", ".swp")
+
+
+@dataclass
+class Watcher:
+    inbox: Path
+    data_dir: Path
+    profile_path: Path
+    kind: str | None = None
+    mapping: Path | None = None
+    stable_seconds: float = 5.0
+    seen: dict = field(default_factory=dict)  # path -> (size, mtime_ns, first seen unchanged at)
+
+    def candidates(self) -> list[tuple[Path, str, Path | None]]:
+        """(file, kind, mapping) of every file in the inbox that may be ingested."""
+        out = []
+        folders = [(self.inbox, self.kind, self.mapping)] + [
+            (self.inbox / k, k, self.inbox / k / "mapping.toml") for k in KINDS if (self.inbox / k).is_dir()]
+        for folder, kind, mapping in folders:
+            if kind is None:
+                continue
+            for p in sorted(folder.iterdir()):
+                name = p.name.lower()
+                if (p.is_file() and not name.startswith(".") and not name.endswith(SKIP)
+                        and name.endswith(SUFFIXES) and name != "mapping.toml"):
+                    out.append((p, kind, mapping if mapping and Path(mapping).is_file() else None))
+        return out
+
+    def ready(self, p: Path, now: float) -> bool:
+        """Complete: the same size and modification time for stable_seconds."""
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return False
+        key = (st.st_size, st.st_mtime_ns)
+        before = self.seen.get(p)
+        if before is None or before[:2] != key:
+            self.seen[p] = (*key, now)
+            return self.stable_seconds <= 0
+        return now - before[2] >= self.stable_seconds
+
+    def step(self, log=print) -> int:
+        """Ingest every ready file once; the number handled."""
+        handled = 0
+        now = time.monotonic()
+        for p, kind, mapping in self.candidates():
+            if not self.ready(p, now):
+                continue
+            handled += 1
+            self.seen.pop(p, None)
+            stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+            try:
+                profile = load_profile(self.profile_path)
+                report = ingest(p, kind, self.data_dir, profile, Mapping.load(mapping) if mapping else None)
+            except (IngestError, ProfileError, OSError) as e:
+                dest = _move(p, self.inbox / "failed", stamp)
+                dest.with_name(dest.name + ".error.txt").write_text(f"{e}\n", encoding="utf-8")
+                log(f"{p.name}: failed, moved to {dest}: {e}")
+                continue
+            dest = _move(p, self.inbox / "done", stamp)
+            dest.with_name(dest.name + ".report.txt").write_text("\n".join(report.lines()) + "\n", encoding="utf-8")
+            if report.rejects_file:
+                shutil.copyfile(report.rejects_file, dest.with_name(dest.name + ".rejects.csv"))
+            log(f"{p.name}: {report.accepted:,} accepted, {report.rejected:,} rejected; moved to {dest}")
+        return handled
+
+
+def _move(p: Path, folder: Path, stamp: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    dest = folder / f"{stamp}-{p.name}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = folder / f"{stamp}-{n}-{p.name}"
+    shutil.move(str(p), dest)
+    return dest
+
+
+def watch(w: Watcher, once: bool = False, poll_seconds: float = 1.0) -> int:
+    if not w.inbox.is_dir():
+        print(f"error: {w.inbox} is not a folder", file=sys.stderr)
+        return 2
+    if w.kind is None and not any((w.inbox / k).is_dir() for k in KINDS):
+        print(f"error: {w.inbox} has no subfolder named after a kind ({', '.join(KINDS)}); make one or give --kind",
+              file=sys.stderr)
+        return 2
+    print(f"watching {w.inbox} (complete after {w.stable_seconds:g} s unchanged); Ctrl-C stops", flush=True)
+    try:
+        while True:
+            w.step(lambda line: print(line, flush=True))
+            if once and not any(True for _ in w.candidates()):
+                return 0
+            time.sleep(poll_seconds if not once else min(poll_seconds, max(w.stable_seconds, 0.05)))
+    except KeyboardInterrupt:
+        return 0
