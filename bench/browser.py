@@ -116,7 +116,7 @@ def main(argv=None) -> int:
              f"Measured {date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}, "
              f"chromium with software rendering) by `python -m bench.browser --scale {a.scale} --loads {a.loads}` "
              f"in {time.time() - started:.0f} s, on the {a.scale} synthetic complaints.", "",
-             (__doc__ or "").split("\n\n")[1].replace("\n", " "), "",
+             (__doc__ or "").split("\n\n")[2].replace("\n", " "), "",
              "| page | median | min | max | × floor | target |", "|---|---|---|---|---|---|"]
     for name, times in results.items():
         med = statistics.median(times)

@@ -61,3 +61,32 @@ def test_link_dates_outside_the_data_are_clamped_with_a_notice():
     f, notices = clamp_dates(Filters(start=date(2031, 1, 1)), lo, hi)
     assert f.start == hi and len(notices) == 1
     assert clamp_dates(Filters(start=date(2025, 1, 1)), lo, hi) == (Filters(start=date(2025, 1, 1)), [])
+
+
+def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_dir):
+    from datetime import date, timedelta
+
+    from streamlit.testing.v1 import AppTest
+
+    from ccdash.app.frame import preset_range
+    from ccdash.data.profile import REPO_ROOT
+
+    lo, hi = date(2025, 3, 1), date(2026, 11, 20)
+    assert preset_range("today", lo, hi) == (hi, hi)
+    assert preset_range("7", lo, hi) == (hi - timedelta(days=6), hi)
+    assert preset_range("ytd", lo, hi) == (date(2026, 1, 1), hi)
+    assert preset_range("90", date(2026, 10, 1), hi) == (date(2026, 10, 1), hi)  # never before the data
+
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    preset = next(b for b in at.get("button_group") if b.key == "f_preset")
+    preset.set_value("7").run()
+    start, end = at.session_state["f_dates"]
+    assert end - start == timedelta(days=6)
+    received = next(m.label for m in at.metric if m.label.startswith("Received"))
+    from ccdash.present.i18n import fmt_range
+
+    assert received == f"Received · {fmt_range(start, end, 'en')}"  # the tiles follow the preset
+    assert at.query_params["from"] == [start.isoformat()] or at.query_params["from"] == start.isoformat()

@@ -131,3 +131,13 @@ def test_clicking_a_district_filters_the_page(tab, app_url):
     picked = page.url.split("kecamatan=")[1].split("&")[0]
     assert picked.replace("+", " ").replace("%20", " ") in chip
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("path, lang, title", [
+    ("complaints?lang=id", "id", "Pengaduan · Kota Bandung"), ("coverage?lang=en", "en", "Wifi coverage · Kota Bandung"),
+    ("?mode=wall&lang=en", "en", "Wall display · Kota Bandung"), ("?tour=1&lang=id", "id", "Tur tamu · Kota Bandung"),
+])
+def test_each_page_has_its_title_and_the_document_its_language(tab, app_url, path, lang, title):
+    page = tab.goto(f"{app_url}/{path}", wait_for="[data-testid=stMetric], .st-key-tour_title")
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=20_000)
+    page.wait_for_function(f"() => document.title === {title!r}", timeout=20_000)

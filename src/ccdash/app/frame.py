@@ -16,6 +16,12 @@ from .state import Context
 MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
 
 
+def set_document_language(lang: str) -> None:
+    """<html lang> follows the page's language. Only a code we validated goes into the script."""
+    code = "id" if lang == "id" else "en"
+    st.html(f"<script>document.documentElement.lang = '{code}';</script>", unsafe_allow_javascript=True)
+
+
 def language(profile: Profile) -> str:
     if "lang" not in st.session_state:
         st.session_state.lang = normalize_lang(st.query_params.get("lang"), profile.default_language)
@@ -89,7 +95,33 @@ def set_filter(dim: str, values) -> None:
     st.session_state[f"f_{dim}"] = list(values)
 
 
+PRESETS = ("today", "7", "30", "90", "ytd")
+
+
+def preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
+    """The dates of a preset, ending on the newest complaint's day and never before the oldest."""
+    if preset == "today":
+        start = hi
+    elif preset == "ytd":
+        start = date(hi.year, 1, 1)
+    else:
+        start = hi - timedelta(days=int(preset) - 1)
+    return max(lo, start), hi
+
+
+def _apply_preset(options) -> None:
+    preset = st.session_state.get("f_preset")
+    lo, hi = _as_date(options.get("date_min")), _as_date(options.get("date_max"))
+    if preset and lo is not None:
+        st.session_state.f_dates = preset_range(preset, lo, hi)
+
+
+def _dates_edited() -> None:
+    st.session_state.f_preset = None  # a range chosen by hand is no preset
+
+
 def _reset(options) -> None:
+    st.session_state.f_preset = None
     default = _default_dates(options)
     if default:
         st.session_state.f_dates = default
@@ -107,7 +139,10 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
         lo, hi = options.get("date_min"), options.get("date_max")
         if lo is not None:
             st.date_input(t("filters.dates", lang), key="f_dates", min_value=lo, max_value=hi,
-                          format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD")
+                          format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD", on_change=_dates_edited)
+            st.pills(t("filters.presets", lang), PRESETS, key="f_preset", selection_mode="single",
+                     format_func=lambda p: t(f"filters.preset_{p}", lang), on_change=_apply_preset, args=(options,),
+                     label_visibility="collapsed")
         for dim in DIMENSIONS:
             st.multiselect(t(f"filters.{dim}", lang, **words(profile, lang)), options.get(dim, []), key=f"f_{dim}",
                            format_func=lambda v, d=dim: label(profile, lang, d, v), placeholder=t("filters.all", lang))

@@ -29,7 +29,10 @@ def main() -> None:
     if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
         # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
         st.session_state.ctx = context(profile, lang, {}, Filters())
-        st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden").run()
+        page = st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden")
+        st.set_page_config(page_title=f"{page.title} · {profile.name}")
+        frame.set_document_language(lang)
+        page.run()
         return
 
     options = run(complaints.filter_options)
@@ -53,6 +56,9 @@ def main() -> None:
         ],
     }
     page = st.navigation(pages)
+    # Each page its own browser title, and the document's language the page's (screen readers, translators).
+    st.set_page_config(page_title=f"{page.title} · {profile.name}")
+    frame.set_document_language(lang)
     frame.notices(lang, store)
     page.run()
     memory.trim()
