@@ -122,6 +122,8 @@ def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
         # Readable from 5 m: KPI digits of at least 56 px on 1080p (about 2.8 cm on a 55" screen).
         assert px >= (56 if w == 1920 else 112), px
         heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()["height"]
+        ticker = page.locator(".st-key-wall_ticker").bounding_box()
+        assert ticker["y"] + ticker["height"] <= h + 2, ticker  # the ticker on screen, nothing below it
         assert tab.errors == []
         tab.close()
     assert heights["wall-4k"] >= 1.9 * heights["wall"]  # the map grows with the screen, not just the type

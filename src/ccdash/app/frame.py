@@ -19,7 +19,9 @@ MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are count
 def set_document_language(lang: str) -> None:
     """<html lang> follows the page's language. Only a code we validated goes into the script."""
     code = "id" if lang == "id" else "en"
-    st.html(f"<script>document.documentElement.lang = '{code}';</script>", unsafe_allow_javascript=True)
+    with st.container(key="doc_lang"):  # hidden: it takes no room on any page
+        st.html(f"<style>.st-key-doc_lang {{ display: none; }}</style>"
+                f"<script>document.documentElement.lang = '{code}';</script>", unsafe_allow_javascript=True)
 
 
 def language(profile: Profile) -> str:

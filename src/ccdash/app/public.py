@@ -43,7 +43,8 @@ html { font-size: 19px; }
 [data-testid=stMetricLabel] p { font-size: 1.25rem !important; color: #c9d1d9 !important; }
 [data-testid=stMetricDelta] { font-size: 1.1rem !important; }
 .st-key-wall_clock, .st-key-tour_clock { font-size: 2.4rem; font-weight: 700; text-align: right;
-  font-variant-numeric: tabular-nums; color: #f5f7fa; }
+  font-variant-numeric: tabular-nums; color: #f5f7fa; line-height: 1.1; }
+.st-key-wall_clock p, .st-key-tour_clock p, .ccdash-clock { line-height: 1.1; margin: 0; }
 .st-key-wall_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; }
 .st-key-wall_view_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; color: #ffb020 !important; }
 .st-key-wall_tiles [data-testid=stHorizontalBlock] { flex-wrap: wrap; row-gap: 0.4rem; }

@@ -21,8 +21,8 @@ from .public import (STATIC, big, css, desk_window, guarded, kpi_row, private_ma
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
 
-MAP_PX = 700  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
-VIEW_PX = MAP_PX + 90
+MAP_PX = 610  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
+VIEW_PX = MAP_PX + 80
 SIDE_PX = 330  # a chart under the view's tiles
 
 
