@@ -28,6 +28,7 @@ demo-data: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M --out docs/benchmarks.md
+	$(BIN)/python -m bench.browser --scale 1M --out docs/benchmarks-browser.md
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --out bench/cache/quick.md
