@@ -56,14 +56,16 @@ def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
     tab = Page(browser)
     page = tab.goto(f"{url}/?mode=wall&lang=en")
     assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator("[data-testid=stSidebar]").is_visible()
-    seen, clock = set(), set()
+    seen, clock, countdown = set(), set(), []
     deadline = time.time() + 30
     while time.time() < deadline and len(seen) < 3:
         seen.add(wall_title(page))
         clock.add(page.locator(".st-key-wall_clock").inner_text())
+        countdown.append(int(page.locator(".ccdash-countdown").first.inner_text()))
         page.wait_for_timeout(700)
     assert len(seen) >= 3, seen  # several views came round by themselves
     assert len(clock) >= 5  # the clock ticks
+    assert any(b < a for a, b in zip(countdown, countdown[1:])) and max(countdown) <= 4  # and so does "next in"
     assert page.locator("[data-testid=stException]").count() == 0
     assert tab.errors == []
     tab.close()

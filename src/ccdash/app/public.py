@@ -45,6 +45,7 @@ html { font-size: 19px; }
 .st-key-wall_clock, .st-key-tour_clock { font-size: 2.4rem; font-weight: 700; text-align: right;
   font-variant-numeric: tabular-nums; color: #f5f7fa; line-height: 1.1; }
 .st-key-wall_clock p, .st-key-tour_clock p, .ccdash-clock { line-height: 1.1; margin: 0; }
+.ccdash-next { font-size: 1rem; color: #c9d1d9; margin: 0; font-variant-numeric: tabular-nums; }
 .st-key-wall_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; }
 .st-key-wall_view_title [data-testid=stText] { font-size: 2.1rem; font-weight: 700; color: #ffb020 !important; }
 .st-key-wall_tiles [data-testid=stHorizontalBlock] { flex-wrap: wrap; row-gap: 0.4rem; }
@@ -197,9 +198,15 @@ if (!window.__ccdashClock) {
                                                  second: '2-digit', hourCycle: 'h23'}).format(new Date());
       el.textContent = t + ' ' + el.dataset.label;
     }
+    for (const el of document.querySelectorAll('.ccdash-countdown')) {
+      el.textContent = Math.max(0, Math.round((Number(el.dataset.end) - Date.now()) / 1000));
+    }
   }, 1000);
 }
 </script>"""
+
+
+COUNTDOWN = '<span class="ccdash-countdown" data-end="%d">%d</span>'  # seconds to a deadline, ticked by CLOCK_JS
 
 
 def clock(ctx: Context, key: str) -> None:

@@ -5,6 +5,7 @@ A panel that fails shows the operator one line, and is logged and counted (see p
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from ..present import charts
 from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
-from .public import (STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
+from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
                      safe_run, scale, top_bar)
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
@@ -140,9 +141,14 @@ def _draw_wall(ctx: Context, state) -> None:
         else:
             guarded(ctx, view, PANELS[view], ctx, at)
     nxt = playlist[(idx + 1) % len(playlist)][0]
-    footer = ctx.t("wall.pinned") if state._pinned else ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"),
-                                                               s=int(left))
-    st.caption(footer)
+    if state._pinned:
+        st.caption(ctx.t("wall.pinned"))
+    else:  # a countdown the page's clock script ticks: "next: CCTV in 17 s"
+        mark = "\x00"
+        text = html.escape(ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"), s=mark))
+        end_ms = int((time.time() + left) * 1000)
+        st.html(f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
+                unsafe_allow_javascript=True)
     st.container(key="wall_ticker").text("   •   ".join(items) if items else ctx.t("alert.none"))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()
