@@ -83,24 +83,21 @@ def test_day_month_order_settled_by_a_later_batch_applies_to_the_first(writable_
     pd.testing.assert_series_equal(got.sort_index(), whole.set_index("complaint_id").created_at.sort_index())
 
 
-def test_day_first_in_one_batch_and_month_first_in_another_is_refused(writable_city, profile, tmp_path, monkeypatch):
+@pytest.mark.parametrize("dates, message", [
+    # day first in the first batch, month first in the second: the column mixes both
+    (["13/10/2026 08:15", "04/10/2026 09:00", "10/14/2026 10:00"],
+     r"^created_at mixes day-first and month-first dates; set \[dates\] format"),
+    # no value in any batch settles it: refused after the whole file was read
+    ([f"0{i + 1}/11/2026 08:15" for i in range(5)], r"^created_at is ambiguous: '01/11/2026 08:15' reads as 1 November"),
+])
+def test_day_month_order_unsettled_across_batches_is_refused(writable_city, profile, tmp_path, monkeypatch, dates,
+                                                              message):
     text = "\n".join(["complaint_id,created_at,status,category,channel,kecamatan",
-                      "D-0,13/10/2026 08:15,new,waste,lapor,Coblong", "D-1,04/10/2026 09:00,new,waste,lapor,Coblong",
-                      "D-2,10/14/2026 10:00,new,waste,lapor,Coblong"])
+                      *[f"D-{i},{d},new,waste,lapor,Coblong" for i, d in enumerate(dates)]])
     before = snapshot(writable_city)
     monkeypatch.setattr(read, "BATCH_ROWS", 2)
-    with pytest.raises(IngestError, match=r"^created_at mixes day-first and month-first dates; set \[dates\] format"):
-        ingest(write(tmp_path, "mixed.csv", text), "complaints", writable_city, profile, now=NOW)
-    assert snapshot(writable_city) == before
-
-
-def test_a_file_that_never_settles_is_refused_after_reading_all_of_it(writable_city, profile, tmp_path, monkeypatch):
-    text = "\n".join(["complaint_id,created_at,status,category,channel,kecamatan",
-                      *[f"D-{i},0{i + 1}/11/2026 08:15,new,waste,lapor,Coblong" for i in range(5)]])
-    before = snapshot(writable_city)
-    monkeypatch.setattr(read, "BATCH_ROWS", 2)
-    with pytest.raises(IngestError, match=r"^created_at is ambiguous: '01/11/2026 08:15' reads as 1 November"):
-        ingest(write(tmp_path, "amb.csv", text), "complaints", writable_city, profile, now=NOW)
+    with pytest.raises(IngestError, match=message):
+        ingest(write(tmp_path, "dates.csv", text), "complaints", writable_city, profile, now=NOW)
     assert snapshot(writable_city) == before
 
 
