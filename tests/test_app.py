@@ -84,3 +84,22 @@ class _State(dict):
 
     def __setattr__(self, k, v):
         self[k] = v
+
+
+def test_coverage_tiles_follow_the_district_filter(monkeypatch, city_dir):
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    tiles = {}
+    for kec in (None, "Coblong"):
+        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = "en"
+        if kec:
+            at.query_params["kecamatan"] = kec
+        at.run()
+        at.switch_page("app_pages/coverage.py").run()
+        assert not at.exception
+        tiles[kec] = {m.label: m.value for m in at.metric}
+        table = next(d.value for d in at.dataframe if "residents_covered_pct" in d.value.columns)
+    row = table.set_index("kecamatan").loc["Coblong"]
+    assert tiles["Coblong"]["Residents covered"] == f"{row.residents_covered_pct:.1f}%"  # the table's own figure
+    assert tiles["Coblong"]["Residents covered"] != tiles[None]["Residents covered"]
+    assert tiles["Coblong"]["Residents covered after the plan"] != tiles[None]["Residents covered after the plan"]

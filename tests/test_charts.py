@@ -73,3 +73,9 @@ def test_a_fitted_map_view_shows_the_bounds_whole():
     assert lon == (bounds[0] + bounds[2]) / 2 and bounds[1] < lat < bounds[3]
     gj = {"features": [{"geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [0, 5], [1, 2]]]}}]}
     assert maps.geojson_bounds(gj) == (0, 2, 3, 5)
+
+
+def test_percentage_point_changes_say_pp_in_either_language():
+    from ccdash.present.i18n import fmt_pp
+
+    assert fmt_pp(0.4, "en") == "+0.4 pp" and fmt_pp(-1.3, "id") == "-1,3 pp" and fmt_pp(None, "en") == "–"

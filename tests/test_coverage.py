@@ -199,3 +199,6 @@ def test_bandwidth_per_user_and_upgrade_order():
     assert out.ap_id.tolist() == ["a", "b"]  # only 100 Mbps sites, most crowded first
     assert out.peak_users[0] == pytest.approx(3000 / 30 * 0.1)
     assert out.mbps_per_user[0] == pytest.approx(100 / 10) and out.after_upgrade[0] == pytest.approx(300 / 10)
+    # congested below the stated threshold: a has 10 Mbps per peak user, b 50
+    assert planner.bandwidth_per_user(points, users, 0.1, congested_below=20).congested.tolist() == [True, False]
+    assert out.peak_users.dtype.kind == "i"  # whole people

@@ -113,7 +113,12 @@ def by_kecamatan(grid: Grid, covered: np.ndarray, points: pd.DataFrame, users: p
     return out
 
 
-def totals(grid: Grid, covered: np.ndarray) -> dict:
+def totals(grid: Grid, covered: np.ndarray, only: np.ndarray | None = None) -> dict:
+    """Area and residents covered, over the whole city or over the cells of `only` (selected districts)."""
+    if only is not None:
+        grid = Grid(grid.res, grid.cells[only], grid.lat[only], grid.lon[only], grid.kecamatan[only],
+                    grid.area_m2[only], grid.population[only])
+        covered = covered[only]
     return {"area_covered_pct": 100 * float(grid.area_m2[covered].sum() / grid.area_m2.sum()) if len(grid.cells) else 0.0,
             "residents_covered_pct": 100 * float(grid.population[covered].sum() / grid.population.sum())
             if grid.population.sum() else 0.0,

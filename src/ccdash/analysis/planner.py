@@ -127,7 +127,8 @@ def _near(district: str, lat: float, lon: float, places: pd.DataFrame | None, te
     return f"{district}, {lat:.5f}, {lon:.5f}"
 
 
-def bandwidth_per_user(points: pd.DataFrame, users: pd.DataFrame, peak_share: float, upgrade_to: int = 300) -> pd.DataFrame:
+def bandwidth_per_user(points: pd.DataFrame, users: pd.DataFrame, peak_share: float, upgrade_to: int = 300,
+                       congested_below: float = 1.0) -> pd.DataFrame:
     """Mbps per user at the peak hour per site, and the order in which to upgrade the sites below
     `upgrade_to` Mbps (worst first; sites of unknown bandwidth are left out).
 
@@ -142,8 +143,10 @@ def bandwidth_per_user(points: pd.DataFrame, users: pd.DataFrame, peak_share: fl
     df["after_upgrade"] = np.where(df.bandwidth_mbps < upgrade_to, upgrade_to / df.peak_users.where(df.peak_users > 0),
                                    df.mbps_per_user)
     todo = df[df.bandwidth_mbps < upgrade_to].sort_values("mbps_per_user", na_position="last")
+    todo = todo.assign(peak_users=todo.peak_users.round().astype(int),  # people, counted whole
+                       congested=todo.mbps_per_user < congested_below)
     todo = todo[["ap_id", "site_name", "site_type", "kecamatan", "bandwidth_mbps", "users", "peak_users",
-                 "mbps_per_user", "after_upgrade"]].reset_index(drop=True)
+                 "mbps_per_user", "congested", "after_upgrade"]].reset_index(drop=True)
     todo.insert(0, "priority", range(1, len(todo) + 1))
     return todo
 

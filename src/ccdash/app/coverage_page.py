@@ -11,7 +11,7 @@ from ..analysis import coverage as cv, planner
 from ..data.reference import file_version, load_facts, load_shapes
 from ..metrics import cctv, complaints, wifi
 from ..present import maps
-from ..present.i18n import fmt_num, fmt_pct, fmt_signed, t
+from ..present.i18n import fmt_num, fmt_pct, fmt_pp, fmt_signed, t
 from .frame import set_filter
 from .state import Context, get_store, run
 from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs
@@ -95,15 +95,20 @@ def render(ctx: Context) -> None:
     points, users = run(wifi.points), run(wifi.usage_last_month)
     kec = ctx.filters.kecamatan
 
-    t0, t1 = cv.totals(g, base), cv.totals(g, now_cov)
+    sel = np.isin(g.kecamatan, kec) if kec else None  # the tiles follow the district filter
+    t0, t1 = cv.totals(g, base, sel), cv.totals(g, now_cov, sel)
+    residents = g.population.sum() if sel is None else g.population[sel].sum()
+    active = points[(points.status == "active") & (points.kecamatan.isin(kec) if kec else True)]
     k = st.columns(4)
     k[0].metric(ctx.t("cov.residents"), fmt_pct(t1["residents_covered_pct"] / 100, ctx.lang),
                 delta=(ctx.t("cov.delta", n=fmt_signed(t1["residents_covered"] - t0["residents_covered"], ctx.lang))
                        if (removed or added) else None))
     k[1].metric(ctx.t("cov.area"), fmt_pct(t1["area_covered_pct"] / 100, ctx.lang))
-    k[2].metric(ctx.t("cov.uncovered"), fmt_num(g.population.sum() - t1["residents_covered"], ctx.lang))
-    k[3].metric(ctx.t("kpi.wifi_active"), fmt_num(int((points.status == "active").sum()) - len(removed) + len(added),
+    k[2].metric(ctx.t("cov.uncovered"), fmt_num(residents - t1["residents_covered"], ctx.lang))
+    k[3].metric(ctx.t("kpi.wifi_active"), fmt_num(len(active) - int(active.ap_id.isin(removed).sum()) + len(added),
                                                    ctx.lang))
+    if kec:
+        st.caption(ctx.t("cov.tiles_in", districts=", ".join(kec)))
     st.caption(ctx.t("cov.model", res=g.res, cells=fmt_num(len(g.cells), ctx.lang)))
 
     plan_n = st.session_state.get("cov_n", 20)
@@ -158,9 +163,9 @@ def render(ctx: Context) -> None:
         if len(planned):
             _, cells = cv.cover_pairs(g, planned.lat, planned.lon, np.full(len(planned), radius))
             after[cells] = True
-        st.metric(ctx.t("cov.before_after"), fmt_pct(cv.totals(g, after)["residents_covered_pct"] / 100, ctx.lang),
-                  delta=fmt_pct((cv.totals(g, after)["residents_covered_pct"] - t1["residents_covered_pct"]) / 100,
-                                ctx.lang))
+        t2 = cv.totals(g, after, sel)
+        st.metric(ctx.t("cov.before_after"), fmt_pct(t2["residents_covered_pct"] / 100, ctx.lang),
+                  delta=fmt_pp(t2["residents_covered_pct"] - t1["residents_covered_pct"], ctx.lang))
         csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
         st.dataframe(planned, hide_index=True, key="cov_plan", height=320, column_config=column_config(ctx, planned))
@@ -189,10 +194,12 @@ def render(ctx: Context) -> None:
     mbps = ctx.profile.wifi_fast_mbps
     st.subheader(ctx.t("cov.bandwidth", mbps=fmt_num(mbps, ctx.lang)))
     if not missing_inputs(ctx, "bandwidth", "wifi_usage"):
-        bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]), upgrade_to=mbps)
+        bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]), upgrade_to=mbps,
+                                        congested_below=c["congested_mbps_per_user"])
         if kec:
             bw = bw[bw.kecamatan.isin(kec)]
-        st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)))
+        st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)) + " " +
+                   ctx.t("cov.congested_help", mbps=fmt_num(c["congested_mbps_per_user"], ctx.lang, 1)))
         st.dataframe(bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]),
                      hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
 

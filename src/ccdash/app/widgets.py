@@ -95,6 +95,11 @@ def column_config(ctx: Context, df: pd.DataFrame) -> dict:
             cfg[c] = st.column_config.NumberColumn(name, format="%.1f")
         elif c.endswith("_at"):
             cfg[c] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")
+        elif c in ("congested",):
+            cfg[c] = st.column_config.CheckboxColumn(name)
+        elif c in ("users", "peak_users", "population", "received", "complaints", "points", "cameras",
+                   "new_residents_covered", "bandwidth_mbps"):
+            cfg[c] = st.column_config.NumberColumn(name, format="localized")  # thousands separators
         else:
             cfg[c] = st.column_config.Column(name)
     return cfg

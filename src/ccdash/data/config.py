@@ -71,6 +71,7 @@ PROFILE = _section({
     "coverage": _section({
         "h3_resolution": {"type": "integer", "minimum": 8, "maximum": 11},
         "new_point_radius_m": _num(0, exclusive_lo=True), "peak_hour_share": _num(0, 1, exclusive_lo=True),
+        "congested_mbps_per_user": _num(0, exclusive_lo=True),
         "candidates_file": FILE, "population_grid_file": FILE,
     }),
     "ingest": _section({"earliest": {"type": "string", "format": "date", "description": "a date, YYYY-MM-DD"},

@@ -179,6 +179,7 @@ def _pairs(raw: dict) -> dict:
 def _coverage(path: Path, raw: dict, rel) -> dict:
     return {"res": int(raw.get("h3_resolution", 10)), "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
             "peak_hour_share": float(raw.get("peak_hour_share", 0.12)),
+            "congested_mbps_per_user": float(raw.get("congested_mbps_per_user", 1.0)),
             "candidates_file": rel(raw.get("candidates_file") or None),
             "population_grid_file": rel(raw.get("population_grid_file") or None)}
 

@@ -99,6 +99,13 @@ def fmt_signed(x, lang: str, decimals: int = 0) -> str:
     return ("+" if x > 0 else "") + fmt_num(x, lang, decimals)
 
 
+def fmt_pp(x, lang: str, decimals: int = 1) -> str:
+    """A change between two percentages, in percentage points: '+0.4 pp' ('+0,4 pp' in Indonesian)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return fmt_signed(round(x, decimals), lang, decimals) + " pp"
+
+
 def fmt_date(d, lang: str) -> str:
     if d is None:
         return "–"

@@ -266,6 +266,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.wifi_covered": ("Ada wifi", "Wifi"),
     "col.hex": ("Sel H3", "H3 cell"),
     "col.order": ("Urutan", "Order"),
+    "col.ap_id": ("Titik akses", "Access point"),
+    "col.congested": ("Padat", "Congested"),
     "col.radius_m": ("Radius (m)", "Radius (m)"),
     "col.new_residents_covered": ("Penduduk baru terjangkau", "Newly covered residents"),
     "tour.back": ("Kembali", "Back"),
