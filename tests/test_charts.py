@@ -79,3 +79,14 @@ def test_percentage_point_changes_say_pp_in_either_language():
     from ccdash.present.i18n import fmt_pp
 
     assert fmt_pp(0.4, "en") == "+0.4 pp" and fmt_pp(-1.3, "id") == "-1,3 pp" and fmt_pp(None, "en") == "–"
+
+
+def test_value_axes_show_whole_numbers_with_the_language_separators():
+    import plotly.graph_objects as go
+
+    from ccdash.present import charts
+
+    v = charts.localize(go.Figure(go.Bar(x=["a"], y=[350_000])), "id")
+    h = charts.localize(go.Figure(go.Bar(x=[350_000], y=["a"], orientation="h")), "en")
+    assert v.layout.yaxis.tickformat == ",~r" and v.layout.separators == ",."  # 350.000, not 350k
+    assert h.layout.xaxis.tickformat == ",~r" and h.layout.yaxis.tickformat is None

@@ -184,7 +184,7 @@ def render(ctx: Context) -> None:
     with b:
         names = dict(zip(points.ap_id, points.site_name))
         st.multiselect(ctx.t("cov.remove"), list(points.ap_id[points.status == "active"]), key="cov_removed",
-                       format_func=lambda a: f"{names.get(a, a)} ({a})")
+                       format_func=lambda a: f"{names.get(a, a)} ({a})", placeholder=ctx.t("cov.choose"))
     with cc:
         st.caption(ctx.t("cov.added_n", n=len(added)))
         if st.button(ctx.t("cov.clear"), key="cov_clear"):

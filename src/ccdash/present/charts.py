@@ -31,6 +31,9 @@ def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
 def localize(fig: go.Figure, lang: str) -> go.Figure:
     """Number separators of the language: 1.234,5 in Indonesian, 1,234.5 in English."""
     fig.update_layout(separators=",." if lang == "id" else ".,")
+    # Numbers with thousands separators on the value axis ("350,000", "350.000"), never "350k".
+    horizontal = any(getattr(tr, "orientation", None) == "h" for tr in fig.data)
+    (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=",~r")
     return fig
 
 

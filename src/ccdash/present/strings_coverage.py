@@ -25,6 +25,7 @@ COVERAGE: dict[str, tuple[str, str]] = {
     "cov.tiles_in": ("Angka di atas hanya untuk: {districts}", "The figures above are for {districts} only"),
     "cov.congested_help": ("Sebuah titik dianggap padat bila di bawah {mbps} Mbps per pengguna pada jam sibuk (`[coverage] congested_mbps_per_user`).",
                            "A site counts as congested below {mbps} Mbps per user at the peak hour (`[coverage] congested_mbps_per_user`)."),
+    "cov.choose": ("Pilih titik", "Choose points"),
     "cov.near": ("{district}, {metres} m dari {place}", "{district}, {metres} m from {place}"),
     "cov.before_after": ("Penduduk terjangkau setelah rencana", "Residents covered after the plan"),
     "cov.download_plan": ("Unduh rencana (CSV)", "Download the plan (CSV)"),
