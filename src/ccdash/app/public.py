@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -42,7 +43,7 @@ html { font-size: 19px; }
 [data-testid=stMetricValue] { font-size: 3.2rem !important; font-weight: 700; line-height: 1.1; }
 [data-testid=stMetricLabel] p { font-size: 1.25rem !important; color: #c9d1d9 !important; }
 [data-testid=stMetricDelta] { font-size: 1.1rem !important; }
-.st-key-wall_clock, .st-key-tour_clock { font-size: 2.4rem; font-weight: 700; text-align: right;
+.st-key-wall_clock, .st-key-tour_clock { font-size: 2.4rem; font-weight: 700; text-align: right; white-space: nowrap;
   font-variant-numeric: tabular-nums; color: #f5f7fa; line-height: 1.1; }
 .st-key-wall_clock p, .st-key-tour_clock p, .ccdash-clock { line-height: 1.1; margin: 0; }
 .ccdash-next { font-size: 1rem; color: #c9d1d9; margin: 0; font-variant-numeric: tabular-nums; }
@@ -78,14 +79,15 @@ def scale() -> float:
 
 def read_scale() -> None:
     try:
-        st.session_state._scale = min(3.0, max(1.0, float(st.query_params.get("scale", 1))))
+        scale_ = float(st.query_params.get("scale", 1))
+        st.session_state._scale = min(3.0, max(0.5, scale_)) if math.isfinite(scale_) else 1.0
     except ValueError:
         st.session_state._scale = 1.0
 
 
 def css() -> None:
     st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
-    if scale() > 1:  # a number we parsed and clamped, never text from the URL
+    if scale() != 1:  # a number we parsed and clamped, never text from the URL
         st.markdown(f"<style>html {{ font-size: {19 * scale():.0f}px !important; }}</style>", unsafe_allow_html=True)
 
 
