@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.browser --scale 1M --out docs/benchmarks-browser.md
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --out bench/cache/quick.md
+	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --big-ingest-rows 0 --out bench/cache/quick.md
 
 screenshots: $(STAMP)
 	CCDASH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -k page_draws
