@@ -90,3 +90,25 @@ def test_value_axes_show_whole_numbers_with_the_language_separators():
     h = charts.localize(go.Figure(go.Bar(x=[350_000], y=["a"], orientation="h")), "en")
     assert v.layout.yaxis.tickformat == ",~r" and v.layout.separators == ",."  # 350.000, not 350k
     assert h.layout.xaxis.tickformat == ",~r" and h.layout.yaxis.tickformat is None
+
+
+def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_dir):
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from ccdash.data.profile import REPO_ROOT
+    from ccdash.present.charts import ACCENT, MUTED
+
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.query_params.update({"lang": "en", "category": "flooding"})
+    at.run()
+    at.switch_page("app_pages/complaints.py").run()
+    assert not at.exception
+    figs = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    bars = next(f["data"][0] for f in figs.values()
+                if f["data"][0].get("orientation") == "h" and "flooding" in (f["data"][0].get("customdata") or []))
+    assert len(bars["customdata"]) > 5  # every category is still there
+    colors = dict(zip(bars["customdata"], bars["marker"]["color"]))
+    assert colors["flooding"] == ACCENT and {c for k, c in colors.items() if k != "flooding"} == {MUTED}

@@ -36,7 +36,7 @@ def overview(ctx: Context) -> None:
         plot(ctx, charts.trend(run(complaints_q.daily_trend, ctx.filters, ctx.at), ctx.t("chart.daily"),
                                      ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="ov_trend")
     with right:
-        top = run(complaints_q.count_by, ctx.filters, "category", ctx.at, 8)
+        top = run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8)
         widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
 
     st.subheader(ctx.t("map.title"))
@@ -60,10 +60,12 @@ def complaints(ctx: Context) -> None:
 
     left, right = st.columns(2)
     with left:
-        widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters, "category", ctx.at), "category", "complaints", "cp_cat",
+        widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at),
+                              "category", "complaints", "cp_cat",
                             ctx.t("filters.category"))
     with right:
-        per = run(complaints_q.by_kecamatan, ctx.filters, ctx.at).rename(columns={"kecamatan": "value"})
+        per = run(complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at).rename(
+            columns={"kecamatan": "value"})
         widgets.clickable_bar(ctx, per, "kecamatan", "per_10k", "cp_kec", ctx.t("chart.per_10k"),
                             text_fmt=lambda v: fmt_num(v, ctx.lang, 1), color="#4cc9f0")
 

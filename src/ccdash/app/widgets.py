@@ -189,10 +189,12 @@ TOP_BARS = 15  # bars in one chart; the rest become one "other" bar
 
 
 def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str, title: str, **kw) -> None:
-    """A horizontal bar chart whose bars filter the page by `dim` when clicked (the top 15 and "other")."""
+    """A horizontal bar chart whose bars filter the page by `dim` when clicked (the top 15 and "other").
+    `df` should be counted without the page's own filter on `dim`: the chosen bars are then highlighted
+    among the others instead of standing alone."""
     df = df.assign(label=[ctx.label(dim, v) for v in df["value"]])
     df = charts.top_n(df, value, TOP_BARS, ctx.t("chart.other"))
-    fig = charts.hbar(df, value, "label", key="value", **kw)
+    fig = charts.hbar(df, value, "label", key="value", highlight=getattr(ctx.filters, dim, ()), **kw)
     st.subheader(title)
     plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
 

@@ -74,12 +74,17 @@ def top_n(df: pd.DataFrame, value: str, n: int, other_label: str, label: str = "
     return pd.concat([df.iloc[:n], pd.DataFrame([other])], ignore_index=True)
 
 
+MUTED = "#4a5160"  # bars outside a selection: still there, in the background
+
+
 def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_title: str = "",
-         height: int | None = None, color: str = ACCENT, text_fmt=None) -> go.Figure:
-    """Horizontal bars, largest on top; `key` rides along as customdata for selection events."""
+         height: int | None = None, color: str = ACCENT, text_fmt=None, highlight=()) -> go.Figure:
+    """Horizontal bars, largest on top; `key` rides along as customdata for selection events. With a
+    `highlight` (values of `key`), those bars keep the colour and the others are muted."""
     df = df.iloc[::-1]
+    colors = color if not highlight or not key else [color if v in set(highlight) else MUTED for v in df[key]]
     fig = go.Figure(go.Bar(
-        x=df[value], y=text(df[label]), orientation="h", marker_color=color,
+        x=df[value], y=text(df[label]), orientation="h", marker_color=colors,
         customdata=df[key] if key else None,
         text=[text_fmt(v) for v in df[value]] if text_fmt else None, textposition="auto",
     ))
