@@ -99,12 +99,18 @@ def test_a_missing_file_shows_a_banner(monkeypatch, writable_city):
 def test_the_wall_ticker_carries_the_alerts(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"})
     body = " ".join(texts(at))
-    lines = [line for t in texts(at) for line in t.splitlines() if line.startswith("▲")]  # the alert panel
+    lines = [line for t in texts(at) for line in t.splitlines()
+             if line.startswith("▲") and "   •   " not in line]  # the alert panel (the ticker joins with •)
     flood = [x for x in lines if "Flooding spike city-wide" in x]
     light = [x for x in lines if "Street light out spike" in x]
     assert len(flood) == 1 and "Gedebage" in flood[0], lines  # one event, one line, naming its districts
     assert len(light) == 1 and "Regol" in light[0], lines
     assert "Flooding spike in Gedebage" not in body  # not again on a line of its own
+    # each item says its level and when this screen first showed it; the planted flood is a big spike
+    assert flood[0].startswith("▲▲ HIGH · since ") and flood[0].split(" · ")[1][6:].replace(":", "").isdigit()
+    again = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"},
+                {"_alert_first_seen": {("spike", (("category", "flooding"),)): __import__("datetime").datetime(2026, 1, 1, 7, 5)}})
+    assert any(t.startswith("▲▲ HIGH · since 07:05 · Flooding spike city-wide") for t in " \n".join(texts(again)).split("\n"))
 
 
 def test_wall_and_tour_show_no_free_text_or_personal_data(monkeypatch, city_dir):

@@ -14,7 +14,8 @@ import streamlit as st
 from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
-from ..present.alert_text import alert_sentence
+from ..data.clock import city_time
+from ..present.alert_text import alert_line
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
 from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
@@ -66,7 +67,7 @@ def side_wifi(ctx: Context, at: datetime) -> None:
 
 
 def side_alerts(ctx: Context, at: datetime, items) -> None:
-    st.container(key="wall_alerts").text("\n".join(f"▲ {x}" for x in items) if items else ctx.t("alert.none"))
+    st.container(key="wall_alerts").text("\n".join(items) if items else ctx.t("alert.none"))
 
 
 def tiles_complaints(ctx: Context, at: datetime) -> None:
@@ -91,9 +92,17 @@ MAP_LAYERS = {"overview": ("hex", "districts"), "complaints": ("districts",), "c
 
 
 def current_alerts(ctx: Context, at: datetime) -> list[str]:
+    """The ticker's items, worst first, each with its level and when this screen first showed it."""
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
-    return [alert_sentence(a, ctx.lang, ctx.label) for a in found]
+    seen = st.session_state.setdefault("_alert_first_seen", {})
+    now = city_time(ctx.profile)
+    ids = [(a.kind, tuple(sorted((k, str(v)) for k, v in a.key.items() if k in ("category", "kecamatan", "agency"))))
+           for a in found]
+    for i in list(seen):  # an alert that ended starts afresh if it comes back
+        if i not in ids:
+            del seen[i]
+    return [alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}") for a, i in zip(found, ids)]
 
 
 def render_wall(ctx: Context) -> None:

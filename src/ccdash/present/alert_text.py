@@ -6,6 +6,25 @@ from ..metrics.alerts import Alert
 from .i18n import fmt_duration, fmt_num, t
 
 
+HIGH_RATIO, HIGH_P = 4.0, 1e-8  # a spike this far above its baseline (or this unlikely) is high, else watch
+
+
+def alert_level(a: Alert) -> str:
+    """'high' for a spike at least HIGH_RATIO times its expected count or with p below HIGH_P; 'watch' for
+    smaller spikes, deadlines about to pass and silent cameras."""
+    if a.kind == "spike" and ((a.expected and a.observed >= HIGH_RATIO * a.expected)
+                              or (a.p_value is not None and a.p_value < HIGH_P)):
+        return "high"
+    return "watch"
+
+
+def alert_line(a: Alert, lang: str, label, since: str) -> str:
+    """A ticker item: its level as a mark and a word, when it was first seen, and the sentence."""
+    level = alert_level(a)
+    return f"{'▲▲' if level == 'high' else '▲'} {t(f'alert.level_{level}', lang)} · " \
+           f"{t('alert.since', lang, when=since)} · {alert_sentence(a, lang, label)}"
+
+
 def alert_sentence(a: Alert, lang: str, label) -> str:
     """One line of the ticker. `label(dim, value)` translates stored codes."""
     if a.kind == "spike":
