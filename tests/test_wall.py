@@ -199,7 +199,7 @@ def test_a_missing_tour_file_is_an_error_not_a_traceback(monkeypatch, writable_c
 
 
 # view -> (KPI tiles with a value, Plotly charts, deck.gl maps) each wall panel must draw
-WALL_CONTENT = {"overview": (4, 1, 1), "complaints": (4, 2, 1), "cctv": (4, 0, 1), "wifi": (4, 1, 1),
+WALL_CONTENT = {"overview": (4, 1, 1), "complaints": (4, 1, 1), "cctv": (4, 0, 1), "wifi": (4, 1, 1),
                 "alerts": (4, 0, 1)}
 
 

@@ -36,15 +36,16 @@ def side_overview(ctx: Context, at: datetime) -> None:
 
 
 def side_complaints(ctx: Context, at: datetime) -> None:
+    """On-time by agency, every agency labelled (the view is named after them); the week's top
+    categories in one line of text above it."""
     week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
-    st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)))
-    top = safe_run(complaints.count_by, "complaints", week, "category", at, 5, key="top7")
-    top = top.assign(label=[ctx.label("category", v) for v in top.value])
-    plot(ctx, big(charts.hbar(top, "complaints", "label", height=SIDE_PX // 2)), key="wall_top", **STATIC)
+    top = safe_run(complaints.count_by, "complaints", week, "category", at, 3, key="top7")
+    st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)) + ": " +
+            " · ".join(f"{ctx.label('category', v)} {fmt_num(n, ctx.lang)}" for v, n in zip(top.value, top.complaints)))
     f = desk_window(at)
     st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
-    sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score").head(5)
-    plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX // 2, color="#2ecc71",
+    sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
+    plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX, color="#2ecc71",
                               text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")), key="wall_score", **STATIC)
 
 
