@@ -112,3 +112,30 @@ def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_d
     assert len(bars["customdata"]) > 5  # every category is still there
     colors = dict(zip(bars["customdata"], bars["marker"]["color"]))
     assert colors["flooding"] == ACCENT and {c for k, c in colors.items() if k != "flooding"} == {MUTED}
+
+
+def test_charts_have_a_text_alternative_with_their_figures(monkeypatch, city_dir):
+    """Under the trend and the bars, one sentence with the figures, checked against pandas."""
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
+
+    from ccdash.data.profile import REPO_ROOT
+    from ccdash.present.i18n import fmt_date
+
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    start, end = at.session_state["f_dates"]
+    c = pd.read_parquet(city_dir / "complaints.parquet", columns=["created_at", "category"])
+    c = c[(c.created_at.dt.date >= start) & (c.created_at.dt.date <= end)]
+    per_day = c.created_at.dt.date.value_counts()
+    peak_day = per_day[per_day == per_day.max()].index.min()  # the first day with the highest count
+    alts = [t.value for t in at.text if t.value.startswith("Chart: ")]
+    assert f"highest {per_day.max():,} on {fmt_date(peak_day, 'en')}" in alts[0]
+    from ccdash.data.profile import load_profile
+
+    top = c.category.value_counts()
+    label = load_profile(city_dir / "city.toml").category_label(top.idxmax(), "en")
+    assert f"largest {label} ({top.max():,})" in alts[1]

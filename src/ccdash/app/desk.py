@@ -6,6 +6,7 @@ import streamlit as st
 
 from ..metrics import cctv as cctv_q, complaints as complaints_q, wifi as wifi_q
 from ..present import charts
+from ..present.chart_text import describe_trend
 from ..present.i18n import fmt_num, fmt_pct
 from . import widgets
 from .frame import header
@@ -33,8 +34,9 @@ def overview(ctx: Context) -> None:
     left, right = st.columns([2, 1])
     with left:
         st.subheader(ctx.t("chart.trend"))
-        plot(ctx, charts.trend(run(complaints_q.daily_trend, ctx.filters, ctx.at), ctx.t("chart.daily"),
-                                     ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="ov_trend")
+        trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
+        plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
+                               lang=ctx.lang), key="ov_trend", alt=describe_trend(trend, ctx.lang))
     with right:
         top = run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8)
         widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
@@ -55,8 +57,9 @@ def complaints(ctx: Context) -> None:
     kpis = run(complaints_q.kpis, ctx.filters, ctx.at)
     widgets.complaint_kpis(ctx, kpis)
     st.subheader(ctx.t("chart.trend"))
-    plot(ctx, charts.trend(run(complaints_q.daily_trend, ctx.filters, ctx.at), ctx.t("chart.daily"),
-                                 ctx.t("chart.mean_7d"), ctx.t("chart.complaints"), lang=ctx.lang), key="cp_trend")
+    trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
+    plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
+                           lang=ctx.lang), key="cp_trend", alt=describe_trend(trend, ctx.lang))
 
     left, right = st.columns(2)
     with left:

@@ -10,6 +10,7 @@ from ..data.profile import data_dir
 from ..data.reference import load_geojson
 from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
+from ..present.chart_text import describe_bars
 from ..present.export import csv_text
 from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed
 from .frame import set_filter
@@ -110,9 +111,13 @@ def table(ctx: Context, df: pd.DataFrame, key: str, height: int | str = "auto") 
     st.dataframe(df, hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
 
 
-def plot(ctx: Context, fig, key: str | None = None, **kwargs):
-    """st.plotly_chart with the language's number separators."""
-    return st.plotly_chart(charts.localize(fig, ctx.lang), key=key, **kwargs)
+def plot(ctx: Context, fig, key: str | None = None, alt: str | None = None, **kwargs):
+    """st.plotly_chart with the language's number separators, and its text alternative under it (plain
+    text: data labels in it are never markup)."""
+    out = st.plotly_chart(charts.localize(fig, ctx.lang), key=key, **kwargs)
+    if alt:
+        st.text(alt)
+    return out
 
 
 def _on_map_select(key: str) -> None:
@@ -196,7 +201,8 @@ def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str
     df = charts.top_n(df, value, TOP_BARS, ctx.t("chart.other"))
     fig = charts.hbar(df, value, "label", key="value", highlight=getattr(ctx.filters, dim, ()), **kw)
     st.subheader(title)
-    plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points")
+    plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points",
+         alt=describe_bars(df, value, "label", ctx.lang, 1 if value == "per_10k" else 0))
 
 
 
