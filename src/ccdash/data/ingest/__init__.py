@@ -28,7 +28,7 @@ from .mapping import DERIVABLE, Mapping, apply_mapping
 from .read import ReadAgain, read_batches, read_table
 from .dates import AmbiguousDates, day_month_evidence
 from .keys import Keys
-from .validate import add_h3, validate
+from .validate import add_h3, norm_district, validate
 
 __all__ = ["DERIVABLE", "IngestError", "Mapping", "Report", "add_h3", "apply_mapping", "ingest", "last_ingest",
            "read_table", "validate"]
@@ -172,7 +172,7 @@ def _district_spellings(data_dir: Path, table: str) -> dict[str, str]:
             continue  # a damaged or foreign file: its own ingest or the store says so
         for n in names:
             if isinstance(n, str) and n:
-                out.setdefault(" ".join(n.split()).casefold(), n)
+                out.setdefault(norm_district(n), n)
     return out
 
 

@@ -213,7 +213,8 @@ def _plausible(out: pd.DataFrame, table: Table, profile: Profile, bad: "_Reasons
         bad.add((out["users"] < 0).fillna(False).to_numpy(dtype=bool), "users is below zero")
 
 
-def _norm(name) -> str:
+def norm_district(name) -> str:
+    """A district name for comparison: spaces collapsed, case folded."""
     return " ".join(str(name).split()).casefold()
 
 
@@ -225,7 +226,7 @@ class _Spelled(dict):
         self.canonical = canonical
 
     def get(self, name, default=None):
-        return default if name is None or name is pd.NA else self.canonical.get(_norm(name), default)
+        return default if name is None or name is pd.NA else self.canonical.get(norm_district(name), default)
 
 
 def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes: dict, spellings: dict) -> None:
@@ -246,7 +247,7 @@ def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes
                        f"{fixed.iloc[first]!r})")
                 notes[key] = notes.get(key, 0) + int(changed.sum())
         return
-    canonical = {_norm(n): n for n in names}
+    canonical = {norm_district(n): n for n in names}
     fixed = _lookup(k, _Spelled(canonical))  # each distinct spelling normalised once
     unknown = k.notna().to_numpy() & fixed.isna().to_numpy()
     out["kecamatan"] = fixed.where(fixed.notna(), k)
