@@ -11,6 +11,7 @@ import pandas as pd
 
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.dataset import read_stored
 from tests.test_real_files import needs_shared
 
 CLI = [sys.executable, "-m", "ccdash", "city", "init"]
@@ -64,7 +65,7 @@ def test_init_proposes_files_that_ingest_the_sample(tmp_path, monkeypatch):
     assert x0 < raw.Longitude.min() and raw.Longitude.max() < x1 and y0 < raw.Latitude.min() and raw.Latitude.max() < y1
 
     report = ingest(src, "complaints", out, profile, mapping)
-    stored = pd.read_parquet(out / "complaints.parquet").set_index("complaint_id")
+    stored = read_stored(out, "complaints").to_pandas().set_index("complaint_id")
     assert report.accepted == len(raw)
     first = raw.iloc[0]
     assert stored.loc[first["Service Request ID"], "created_at"] == pd.to_datetime(first["Created Date"],
@@ -117,5 +118,5 @@ def test_a_district_spelled_in_another_case_takes_the_stored_spelling(tmp_path):
                     "H-3,Pier,park,41.8,-87.7,Lakefront,active,50\n")
     report = ingest(wifi, "wifi", out, profile)
     assert report.notes == {"kecamatan spelled as the stored extracts spell it (e.g. 'North Side' as 'NORTH SIDE')": 2}
-    got = pd.read_parquet(out / "wifi_points.parquet").set_index("ap_id").kecamatan.to_dict()
+    got = read_stored(out, "wifi_points").to_pandas().set_index("ap_id").kecamatan.to_dict()
     assert got == {"H-1": "NORTH SIDE", "H-2": "WEST SIDE", "H-3": "Lakefront"}

@@ -13,8 +13,10 @@ from ccdash.metrics.filters import Filters, from_query_params, to_query_params, 
     (Filters(), "true", {}),
     (Filters(kecamatan=("Coblong",)), "kecamatan IN ($kecamatan_0)", {"kecamatan_0": "Coblong"}),
     (Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), status=("new", "resolved")),
-     "created_at >= $start AND created_at < $end_excl AND status IN ($status_0, $status_1)",
-     {"start": datetime(2026, 1, 1), "end_excl": datetime(2026, 2, 1), "status_0": "new", "status_1": "resolved"}),
+     "created_month >= $start_month AND created_at >= $start AND created_month <= $end_month AND "
+     "created_at < $end_excl AND status IN ($status_0, $status_1)",
+     {"start": datetime(2026, 1, 1), "start_month": "2026-01", "end_excl": datetime(2026, 2, 1),
+      "end_month": "2026-01", "status_0": "new", "status_1": "resolved"}),
     (Filters(category=("x'); DROP TABLE complaints; --",)), "category IN ($category_0)",
      {"category_0": "x'); DROP TABLE complaints; --"}),
 ])

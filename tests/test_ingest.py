@@ -14,6 +14,7 @@ import pytest
 
 from ccdash.data.ingest import IngestError, Mapping, ingest
 from ccdash.data.profile import REPO_ROOT
+from ccdash.data.dataset import read_stored
 
 NOW = datetime(2026, 11, 21, 12, 0)
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"
@@ -32,7 +33,7 @@ def snapshot(d: Path) -> dict:
 
 
 def stored(d: Path) -> pd.DataFrame:
-    return pd.read_parquet(d / "complaints.parquet")
+    return read_stored(d, "complaints").to_pandas()
 
 
 def write(tmp_path, name, text, encoding="utf-8"):
@@ -99,11 +100,20 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(writable_city, pr
     assert (log["accepted"], log["rejected"]) == (1, len(BAD_ROWS))
 
 
-def test_ids_already_stored_are_rejected_on_append(writable_city, profile, tmp_path):
-    existing = stored(writable_city).complaint_id.iloc[0]
+def test_a_known_id_replaces_the_stored_row_on_append(writable_city, profile, tmp_path):
+    before = stored(writable_city)
+    existing = before.complaint_id.iloc[0]
     src = write(tmp_path, "again.csv", "\n".join([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]))
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
-    assert report.reasons == {"complaint_id is already stored": 1}
+    after = stored(writable_city)
+    assert (report.accepted, report.rejected, report.replaced) == (2, 0, 1)
+    assert len(after) == len(before) + 1 == report.stored_rows
+    row = after[after.complaint_id == existing]
+    assert len(row) == 1 and row.category.iloc[0] == GOOD_ROWS[0].split(",")[4], row
+    # The rows no new row names are as they were.
+    untouched = before[before.complaint_id != existing].set_index("complaint_id").sort_index()
+    kept = after[after.complaint_id.isin(untouched.index)].set_index("complaint_id").sort_index()
+    pd.testing.assert_frame_equal(kept[untouched.columns], untouched, check_dtype=False)
 
 
 def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import IngestError, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
 from tests.test_ingest import GOOD_ROWS, HEADER, NOW, snapshot, stored, write
@@ -24,7 +25,7 @@ CLI = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints"]
 
 def batch(city: Path, prefix: str, n: int, tmp_path: Path) -> Path:
     """n complaints drawn from the city with new ids: a CSV as a source system would export it."""
-    src = pd.read_parquet(city / "complaints.parquet").sample(n, replace=True, random_state=len(prefix) + n)
+    src = read_stored(city, "complaints").to_pandas().sample(n, replace=True, random_state=len(prefix) + n)
     src = src.drop(columns=[c for c in src.columns if c.startswith("h3_")])
     src["complaint_id"] = [f"{prefix}-{i}" for i in range(n)]
     path = tmp_path / f"{prefix}.csv"

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.dataset import read_stored
 
 from .conftest import needs_shared
 
@@ -24,7 +25,7 @@ def test_nyc_311_through_its_mapping(tmp_path):
     assert report.reasons == {"no kecamatan and no coordinates": 1}
     rejects = pd.read_csv(report.rejects_file, dtype=str)
     assert rejects.unique_key.tolist() == raw.unique_key[unusable].tolist()
-    got = pd.read_parquet(tmp_path / "complaints.parquet").set_index("complaint_id")
+    got = read_stored(tmp_path, "complaints").to_pandas().set_index("complaint_id")
     assert len(got) == 999
     expected_status = raw.set_index("unique_key").status.map(
         {"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress", "Closed": "resolved"})
@@ -53,7 +54,7 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     report = ingest(src, "cctv", city, profile, Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),
                     replace=True)
     raw = pd.DataFrame(json.loads(src.read_text()))
-    got = pd.read_parquet(city / "cctv_sites.parquet")
+    got = read_stored(city, "cctv_sites").to_pandas()
     assert report.rows_read == len(raw) == 528
     assert report.accepted + report.rejected == 528
     # SOURCE.md: 451 Kota Bandung cameras, 448 of them inside the OSM polygons, 3 outside.

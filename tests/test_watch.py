@@ -13,6 +13,7 @@ import pandas as pd
 
 from ccdash.cli_watch import Watcher
 from ccdash.data.profile import REPO_ROOT
+from ccdash.data.dataset import read_stored
 from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
 
 
@@ -86,7 +87,7 @@ def test_a_dropped_file_reaches_the_page(monkeypatch, writable_city, tmp_path):
     at.run()
     tile = lambda: next(m.value for m in at.metric if m.label.startswith("Open backlog"))  # noqa: E731
     first = int(tile().replace(",", ""))
-    last = pd.read_parquet(writable_city / "complaints.parquet").created_at.max()
+    last = read_stored(writable_city, "complaints").to_pandas().created_at.max()
     rows = "\n".join(f"W-{i},{last - pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S},,new,waste,lapor,Coblong,,,x,"
                      for i in range(7))
     drop(tmp_path / "inbox" / "complaints", "late.csv", f"{HEADER}\n{rows}\n")

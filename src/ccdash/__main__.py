@@ -1,5 +1,5 @@
 """Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`,
-`python -m ccdash city init NAME --from SAMPLE.csv`, `python -m ccdash watch INBOX`."""
+`python -m ccdash city init NAME --from SAMPLE.csv`, `python -m ccdash watch INBOX`, `python -m ccdash compact`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,26 @@ from pathlib import Path
 
 from .data.ingest import IngestError, Mapping, ingest
 from .data.profile import ProfileError, data_dir, load_profile, profile_path
-from .data.schema import KINDS
+from .data.dataset import COMPACT_ROWS, DatasetError, compact, is_dataset
+from .data.files import LockTimeout, extract_path, table_lock
+from .data.schema import KINDS, TABLES
+
+
+def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> int:
+    """`compact`: one line per table; a table stored as a single file is left as it is."""
+    for name in tables:
+        path = extract_path(directory, name)
+        if not is_dataset(path):
+            print(f"{name}: {'no extract' if path is None else path.name + ' is a single file'}; nothing to compact")
+            continue
+        try:
+            with table_lock(directory, name):
+                before, after = compact(path, TABLES[name], rows_per_file)
+        except (DatasetError, LockTimeout, OSError) as e:
+            print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
+            return 2
+        print(f"{name}: {before} files -> {after}")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -38,7 +57,13 @@ def main(argv=None) -> int:
     wat.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
     wat.add_argument("--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete")
     wat.add_argument("--once", action="store_true", help="ingest what is complete now (and what completes), then exit")
+    com = sub.add_parser("compact", help="merge each partition's small files (after many appends)")
+    com.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
+    com.add_argument("--table", choices=list(TABLES), action="append", help="this table only (repeatable)")
+    com.add_argument("--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)")
     a = ap.parse_args(argv)
+    if a.command == "compact":
+        return compact_tables(a.data_dir or data_dir(), a.table or list(TABLES), a.rows_per_file)
     if a.command == "watch":
         from .cli_watch import Watcher, watch
 

@@ -21,15 +21,24 @@ ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
                "timestamp": pa.timestamp("us"), "date": pa.date32()}
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
+MANIFEST = "_manifest.json"  # a folder with one is a dataset (ccdash.data.dataset)
 
 
 def extract_path(directory: Path, table: str) -> Path | None:
-    """The file a table is read from: Parquet preferred, CSV accepted; None when there is none."""
+    """Where a table is read from: its dataset folder, else a single Parquet file, else CSV; None when none."""
+    d = Path(directory) / table
+    if (d / MANIFEST).is_file():
+        return d
     for suffix in SUFFIXES:
         p = Path(directory) / f"{table}{suffix}"
         if p.exists():
             return p
     return None
+
+
+def version_path(path: Path) -> Path:
+    """The file whose size and mtime change when the extract does: a dataset's manifest, else the file."""
+    return path / MANIFEST if path.is_dir() else path
 
 
 def data_version(directory: Path) -> tuple:
@@ -38,7 +47,10 @@ def data_version(directory: Path) -> tuple:
     for table in TABLES:
         p = extract_path(directory, table)
         if p is not None:
-            st = p.stat()
+            try:
+                st = version_path(p).stat()
+            except FileNotFoundError:  # replaced between the two looks: the next look sees the new one
+                continue
             out.append((p.name, st.st_size, st.st_mtime_ns))
     return tuple(out)
 
@@ -160,6 +172,12 @@ class ParquetAppender:
             self.writer.write_table(whole.slice(0, cut), row_group_size=ROW_GROUP)
             self.pending, self.buffered = [whole.slice(cut)], self.buffered - cut
 
+    def flush(self) -> None:
+        """Write what is buffered as one (smaller) row group."""
+        if self.buffered:
+            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP)
+        self.pending, self.buffered = [], 0
+
     def commit(self) -> None:
         if self.pending:
             self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP)
@@ -172,9 +190,11 @@ class ParquetAppender:
     def close(self) -> None:
         """Give up (when commit was not called): the temporary file goes."""
         if self.tmp is not None:
-            self.writer.close()
-            Path(self.tmp).unlink(missing_ok=True)
-            self.tmp = None
+            try:
+                self.writer.close()
+            finally:
+                Path(self.tmp).unlink(missing_ok=True)
+                self.tmp = None
 
 
 class CsvAppender:

@@ -108,6 +108,13 @@ class Table:
     columns: tuple[Column, ...]
     enums: dict
     has_location: bool = True
+    # Stored as a Hive-partitioned dataset by the month of this timestamp column (the partition column is
+    # named <column's stem>_month: created_at -> created_month); None keeps the table's files unpartitioned.
+    partition_by: str | None = None
+
+    @property
+    def partition_column(self) -> str | None:
+        return None if self.partition_by is None else self.partition_by.removesuffix("_at") + "_month"
 
     @property
     def names(self) -> list[str]:
@@ -132,7 +139,7 @@ class Table:
 
 TABLES = {
     "complaints": Table("complaints", "complaint_id", COMPLAINTS,
-                        {"status": COMPLAINT_STATUSES, "channel": CHANNELS}),
+                        {"status": COMPLAINT_STATUSES, "channel": CHANNELS}, partition_by="created_at"),
     "cctv_sites": Table("cctv_sites", "camera_id", CCTV_SITES,
                         {"kind": CCTV_KINDS, "status": CCTV_STATUSES}),
     "wifi_points": Table("wifi_points", "ap_id", WIFI_POINTS,

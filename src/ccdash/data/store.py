@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .files import data_version, extract_path
+from . import dataset
+from .files import data_version, extract_path, version_path
 from .integrity import check_parquet
 from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
@@ -34,18 +35,32 @@ def column_types(table: str) -> dict[str, str]:
 
 
 def _source_sql(table: str, path: Path | None) -> str:
-    """SELECT over one extract, cast to the canonical types, in canonical column order."""
+    """SELECT over one extract, cast to the canonical types, in canonical column order.
+
+    A partitioned table also has its partition column (e.g. created_month, 'YYYY-MM'): read from the
+    dataset's folder names, so that a filter on it skips whole folders, and computed for a single file."""
     types = column_types(table)
-    if path is None:
+    t = TABLES[table]
+    part = t.partition_column
+    files = dataset.files(path) if path is not None and path.is_dir() else None
+    if path is None or files == []:
         cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in types.items())
-        return f"SELECT {cols} WHERE false"
-    if path.name.endswith(".parquet"):
-        src = f"read_parquet({_literal(path)})"
+        extra = f", CAST(NULL AS VARCHAR) AS {quote_ident(part)}" if part else ""
+        return f"SELECT {cols}{extra} WHERE false"
+    if files is not None:
+        hive = f"hive_partitioning = true, hive_types = {{{_literal(part)}: 'VARCHAR'}}" if part else \
+            "hive_partitioning = false"
+        src = f"read_parquet([{', '.join(_literal(f) for f in files)}], {hive})"
+        extra = f", {quote_ident(part)}" if part else ""
     else:
-        type_map = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
-        src = f"read_csv({_literal(path)}, header = true, types = {{{type_map}}})"
+        if path.name.endswith(".parquet"):
+            src = f"read_parquet({_literal(path)})"
+        else:
+            type_map = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
+            src = f"read_csv({_literal(path)}, header = true, types = {{{type_map}}})"
+        extra = f", strftime({quote_ident(t.partition_by)}, '%Y-%m') AS {quote_ident(part)}" if part else ""
     cols = ", ".join(f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t in types.items())
-    return f"SELECT {cols} FROM {src}"
+    return f"SELECT {cols}{extra} FROM {src}"
 
 
 class Store:
@@ -76,13 +91,16 @@ class Store:
                 if path is None:
                     if table in self.expected:
                         problems[table] = f"no {table} extract in {self.directory}"
-                elif path.name.endswith(".parquet"):
-                    damage = self._check(path)
+                else:
+                    try:
+                        damage = self._damage(path)
+                    except dataset.DatasetError as e:
+                        damage = str(e)
                     if damage:  # served like a missing file: a banner, and the wall keeps its last good data
-                        problems[table] = f"{path.name} is {damage}"
+                        problems[table] = damage
                         path = None
-                sql = _source_sql(table, path)
                 try:
+                    sql = _source_sql(table, path)
                     self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
                     self._con.execute(f"SELECT * FROM {table} LIMIT 0")
                 except duckdb.Error as e:
@@ -100,6 +118,14 @@ class Store:
             self._version = version
         return version
 
+    def _damage(self, path: Path) -> str | None:
+        """What is wrong with an extract's Parquet file(s), if anything."""
+        for f in dataset.files(path) if path.is_dir() else [path] if path.name.endswith(".parquet") else []:
+            damage = self._check(f)
+            if damage:
+                return f"{path.name}/{f.relative_to(path)} is {damage}" if path.is_dir() else f"{path.name} is {damage}"
+        return None
+
     def _check(self, path: Path) -> str | None:
         """Verify each version of a Parquet file once (a full read: page checksums and plausible values)."""
         key = file_version(path)
@@ -112,7 +138,7 @@ class Store:
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
         self.refresh()
-        out = tuple(file_version(extract_path(self.directory, t)) for t in tables)
+        out = tuple(file_version(p if p is None else version_path(p)) for p in (extract_path(self.directory, t) for t in tables))
         return out + ((file_version(self.facts_file),) if facts else ())
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:

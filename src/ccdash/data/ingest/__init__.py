@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..clock import city_time
-from ..files import (ROW_GROUP, CsvAppender, LockTimeout, ParquetAppender, extract_path, remove_stale_temp,
+from .. import dataset
+from ..files import (ROW_GROUP, CsvAppender, LockTimeout, arrow_schema, conform, extract_path, remove_stale_temp,
                      table_lock, write_text_atomic)
 from ..profile import Profile
 from ..schema import KINDS, TABLES, Table
@@ -47,9 +49,11 @@ class Report:
     rejects_file: Path | None
     reasons: dict[str, int]
     notes: dict[str, int] = field(default_factory=dict)  # accepted rows that were changed, and how
+    replaced: int = 0  # accepted rows whose id was stored: they replaced the stored row
 
     def lines(self) -> list[str]:
-        out = [f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, {self.rejected:,} rejected",
+        out = [f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, {self.rejected:,} rejected"
+               + (f" ({self.replaced:,} of the accepted replaced stored rows with the same id)" if self.replaced else ""),
                f"{self.table}: {self.stored_rows:,} rows stored in {self.target}"]
         if self.rejects_file:
             out.append(f"rejected rows with their reasons: {self.rejects_file}")
@@ -76,42 +80,17 @@ def _read_existing_csv(path: Path, table: Table) -> pd.DataFrame:
     return df
 
 
-class _Stored:
-    """The rows stored before this ingest: their ids (for "already stored") and, batch by batch, the rows
-    themselves (copied into the new file ahead of the new rows)."""
-
-    def __init__(self, path: Path | None, table: Table, name: str):
-        self.path, self.table, self.name = path, table, name
-
-    def _damaged(self, e: Exception) -> IngestError:
-        return IngestError(f"{self.name}: the stored {self.path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
-                           f"nothing was written")
-
-    def ids(self) -> pa.Array | None:
-        if self.path is None or not self.table.key:
-            return None
-        try:
-            if self.path.name.endswith(".parquet"):
-                col = pq.read_table(self.path, columns=[self.table.key]).column(self.table.key)
-            else:
-                col = pa.chunked_array([pa.array(_read_existing_csv(self.path, self.table)[self.table.key].astype(str))])
-        except (OSError, pa.ArrowException, ValueError) as e:
-            raise self._damaged(e) from None
-        return col.cast(pa.string()).combine_chunks()
-
-    def copy_to(self, out: ParquetAppender) -> int:
-        if self.path is None:
-            return 0
-        try:
-            if self.path.name.endswith(".parquet"):
-                f = pq.ParquetFile(self.path, page_checksum_verification=True)
-                for batch in f.iter_batches(batch_size=ROW_GROUP):
-                    out.write(batch)
-            else:
-                out.write(_read_existing_csv(self.path, self.table)[self.table.stored_names()])
-        except (OSError, pa.ArrowException, ValueError) as e:
-            raise self._damaged(e) from None
-        return out.rows
+def _legacy_batches(path: Path, table: Table, name: str):
+    """The rows of a single-file extract (Parquet by row groups, CSV whole), in the stored schema."""
+    try:
+        if path.name.endswith(".parquet"):
+            for batch in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(batch_size=ROW_GROUP):
+                yield pa.Table.from_batches([batch]).select(table.stored_names()).cast(arrow_schema(table.name))
+        else:
+            yield conform(_read_existing_csv(path, table), table.name)
+    except (OSError, pa.ArrowException, ValueError, KeyError) as e:
+        raise IngestError(f"{name}: the stored {path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
+                          f"nothing was written") from None
 
 
 def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile, mapping: Mapping | None = None,
@@ -152,7 +131,7 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
                     day_first.update(_settle_day_first(batches, python_csv, table, mapping, e))
                     settled = True
                 parts = None
-    except LockTimeout as e:
+    except (LockTimeout, dataset.DatasetError) as e:
         raise IngestError(f"{name}: {e}; nothing was written") from None
 
 
@@ -164,11 +143,12 @@ def _district_spellings(data_dir: Path, table: str) -> dict[str, str]:
         if other == table or p is None:
             continue
         try:
-            if p.name.endswith(".parquet"):
-                names = pq.read_table(p, columns=["kecamatan"]).column("kecamatan").unique().to_pylist()
+            if p.is_dir() or p.name.endswith(".parquet"):
+                names = {n for f in (dataset.files(p) if p.is_dir() else [p])
+                         for n in pq.read_table(f, columns=["kecamatan"]).column("kecamatan").unique().to_pylist()}
             else:
                 names = pd.read_csv(p, usecols=["kecamatan"], dtype=str).kecamatan.unique().tolist()
-        except (OSError, pa.ArrowException, ValueError, KeyError):
+        except (OSError, pa.ArrowException, ValueError, KeyError, dataset.DatasetError):
             continue  # a damaged or foreign file: its own ingest or the store says so
         for n in names:
             if isinstance(n, str) and n:
@@ -204,19 +184,27 @@ def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping 
 
 def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Profile, mapping: Mapping | None,
            replace: bool, now: datetime, day_first: dict) -> Report:
-    """Validate each batch against what is stored and publish: the data first, then its rejects and the log."""
-    stored = _Stored(None if replace else extract_path(data_dir, table.name), table, name)
-    keys = Keys(stored.ids())
+    """Validate each batch and publish: the data first (new files, then the manifest), then its rejects and
+    the log. A row whose id is stored replaces the stored row."""
+    target = data_dir / table.name
+    single = data_dir / f"{table.name}.parquet"
+    current = extract_path(data_dir, table.name)
+    # A single-file extract becomes a dataset on its first append, in the same change: its rows are copied
+    # into the dataset's first files (minus those the new rows replace), then the Parquet file goes (a
+    # stored CSV stays, as the source it was; the dataset is read first).
+    legacy = current if current is not None and not current.is_dir() and not replace else None
+    if current is not None and current.is_dir():
+        single.unlink(missing_ok=True)  # converted before, and that writer stopped before it removed this
+    keys = Keys()
     spellings = _district_spellings(data_dir, table.name) if table.has_location else {}
-    target = data_dir / f"{table.name}.parquet"
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
-    out = ParquetAppender(target, table.name)
+    out = dataset.Writer(target, table, replace=replace or legacy is not None)
     rejects = CsvAppender(data_dir / "rejects" / f"{table.name}-{stamp}.csv")
     rows_read = accepted = 0
+    new_ids: list[pa.Array] = []
     reasons: Counter = Counter()
     notes: Counter = Counter()
     try:
-        stored.copy_to(out)
         for raw in raws:
             canon = apply_mapping(raw, table, mapping)
             typed, why = validate(canon, table, profile, mapping, now, keys, day_first, spellings)
@@ -229,7 +217,9 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
             if len(good):
                 if table.has_location:
                     good = add_h3(good)
-                out.write(good[table.stored_names()])
+                out.write(conform(good[table.stored_names()], table.name))
+                if table.key:
+                    new_ids.append(pa.array(good[table.key].astype(object), type=pa.string(), from_pandas=True))
             if (~ok).any():
                 rej = raw[~ok].copy()
                 rej.insert(0, "reason", why[~ok])
@@ -242,16 +232,28 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
         if not accepted:
             top = reasons.most_common(1)[0][0]
             raise IngestError(f"{name}: no row is valid ({rows_read:,} rejected, mostly: {top}); nothing was written")
-        out.commit()
+        ids = pa.concat_arrays(new_ids) if new_ids else pa.array([], pa.string())
+        replaced = out.replace_ids(ids)
+        if legacy is not None:
+            for part in _legacy_batches(legacy, table, name):
+                hit = pc.is_in(part.column(table.key), value_set=ids) if table.key else None
+                if hit is not None:
+                    replaced += pc.sum(hit).as_py() or 0
+                    part = part.filter(pc.invert(hit))
+                out.write(part)
+        stored_rows = out.commit()
+        if replace or legacy is not None:
+            single.unlink(missing_ok=True)
         # Only now that the data is published: the rejects and the log that describe it.
         rejects_file = rejects.commit()
     finally:
         out.close()
         rejects.close()
-    report = Report(kind, table.name, name, rows_read, accepted, rows_read - accepted, out.rows, target,
-                    rejects_file, {str(k): int(v) for k, v in reasons.most_common()}, dict(notes))
+    report = Report(kind, table.name, name, rows_read, accepted, rows_read - accepted, stored_rows, target,
+                    rejects_file, {str(k): int(v) for k, v in reasons.most_common()}, dict(notes), replaced)
     log = {"source": name, "at": city_time(profile).isoformat(timespec="seconds"), "mode": "replace" if replace else "append",
            "rows_read": report.rows_read, "accepted": report.accepted, "rejected": report.rejected,
+           "replaced": report.replaced,
            "rejects_file": str(rejects_file) if rejects_file else None, "reasons": report.reasons,
            "notes": report.notes}
     write_text_atomic(json.dumps(log, indent=2, ensure_ascii=False), data_dir / "_ingest" / f"{table.name}.json")

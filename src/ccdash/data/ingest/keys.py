@@ -1,4 +1,4 @@
-"""The ids an ingest has met: those stored before it and those of the file's earlier batches.
+"""The ids an ingest has met in the file's earlier batches.
 
 A Python set of 5 million ids takes over 500 MB, and rebuilding an Arrow hash set of all ids for every
 batch costs a second a batch at that size. Here an id costs about 16 bytes plus its text: its 64-bit hash
@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - pa.compute
 
-HASH_CHUNK = 262_144  # ids hashed at a time (each becomes a Python string while it is hashed)
+from ..dataset import hash_ids
 
 
 def _strings(values: pd.Series | pa.Array) -> pa.Array:
@@ -21,14 +21,6 @@ def _strings(values: pd.Series | pa.Array) -> pa.Array:
         arr = values.cast(pa.string())
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
-
-
-def _hash(arr: pa.Array) -> np.ndarray:
-    out = np.empty(len(arr), dtype=np.uint64)
-    for at in range(0, len(arr), HASH_CHUNK):
-        part = arr.slice(at, HASH_CHUNK).to_numpy(zero_copy_only=False)
-        out[at:at + len(part)] = pd.util.hash_array(part, categorize=False)
-    return out
 
 
 class IdSet:
@@ -47,7 +39,7 @@ class IdSet:
         arr = arr.filter(arr.is_valid())
         if not len(arr):
             return
-        h = _hash(arr)
+        h = hash_ids(arr)
         order = np.argsort(h, kind="stable")
         self.runs.append((h[order], order.astype(np.int64) + self.size))
         self.chunks.append(arr)
@@ -64,7 +56,7 @@ class IdSet:
         found = np.zeros(len(arr), dtype=bool)
         if not self.runs or not len(arr):
             return found
-        h = _hash(arr)
+        h = hash_ids(arr)
         by_hash = np.argsort(h)  # sorted needles: binary searches that walk the run in order (3x faster)
         h = h[by_hash]
         valid = arr.is_valid().to_numpy(zero_copy_only=False)[by_hash]
@@ -87,15 +79,11 @@ class IdSet:
 
 
 class Keys:
-    """An ingest's ids: `is_stored` (before this ingest) and `seen_earlier` (in this file's earlier batches)."""
+    """The ids of this file's earlier batches (`seen_earlier`): a duplicate within one file is rejected, while
+    an id already stored is replaced (the dataset's rule)."""
 
-    def __init__(self, stored: pa.Array | pa.ChunkedArray | None = None):
-        self.stored, self.earlier = IdSet(), IdSet()
-        if stored is not None:
-            self.stored.add(stored)
-
-    def is_stored(self, values: pd.Series) -> np.ndarray:
-        return self.stored.contains(values)
+    def __init__(self):
+        self.earlier = IdSet()
 
     def seen_earlier(self, values: pd.Series) -> np.ndarray:
         return self.earlier.contains(values)

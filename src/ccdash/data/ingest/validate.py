@@ -66,7 +66,7 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
              spellings: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Typed canonical rows and, per row, the reason it is rejected (None when accepted).
 
-    A file read in batches passes the same `keys` (ids stored and seen in earlier batches) and `day_first`
+    A file read in batches passes the same `keys` (the ids of earlier batches) and `day_first`
     (what earlier batches settled about day/month order) to every batch. `spellings` are the district names
     other extracts store, used when the city has no facts file to say how a district is spelled."""
     mapping = mapping or Mapping()
@@ -175,7 +175,6 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             dup |= keys.seen_earlier(key)
         bad.add(dup, f"duplicate {table.key} in this file")
         if keys is not None:
-            bad.add(keys.is_stored(key), f"{table.key} is already stored")
             keys.add(key)
     out.attrs["notes"] = notes
     return out, bad.reason
