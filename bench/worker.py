@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,7 +79,7 @@ def _count_queries() -> dict:
     return counts
 
 
-def run_pages(variant: str, data: Path, runs: int, pages: list[str]) -> dict:
+def run_pages(variant: str, data: Path, runs: int, pages: list[str], since: str | None = None) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -90,6 +91,8 @@ def run_pages(variant: str, data: Path, runs: int, pages: list[str]) -> dict:
         if variant == "ccdash":
             os.environ["CCDASH_DATA_DIR"] = str(data)
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+            if since:  # a link's date before the data: the page clamps it to the first day (all time)
+                at.query_params["from"] = since
         else:
             os.environ["BASELINE_CSV"] = str(data / "complaints.csv")
             os.environ["BASELINE_PARQUET"] = str(data / "complaints.parquet")
@@ -222,6 +225,74 @@ def run_ingest_file(data: Path, file: Path, variant: str) -> dict:
     return {"rows": report.rows_read, "accepted": report.accepted, "seconds": seconds}
 
 
+def _day_extract(data: Path, out: Path, i: int, rows: int, updates: int) -> None:
+    """A day's export: `rows` complaints, of which `updates` repeat stored ids (open ones, now resolved) and the
+    rest are new, dated the day after the newest stored complaint."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from ccdash.data import dataset
+
+    parts = []
+    for f in sorted(dataset.read_manifest(data / "complaints")["files"], key=lambda f: f["partition"], reverse=True):
+        parts.append(pq.read_table(data / "complaints" / f["path"]).to_pandas())  # the newest months
+        if sum(map(len, parts)) >= 2 * rows:
+            break
+    src = pd.concat(parts, ignore_index=True)
+    src = src.drop(columns=[c for c in src.columns if c.startswith("h3_")])
+    rng = np.random.default_rng(i)
+    picked = src.iloc[rng.choice(len(src), rows, replace=False)].reset_index(drop=True)
+    day = src.created_at.max().normalize() + pd.Timedelta(days=1)
+    new = picked.iloc[updates:].copy()
+    new["complaint_id"] = [f"DAY{i}-{k}" for k in range(len(new))]
+    shift = day - new.created_at.dt.normalize()
+    for c in ("created_at", "due_at", "closed_at"):
+        new[c] = new[c] + shift
+    upd = picked.iloc[:updates].copy()
+    upd["status"], upd["closed_at"] = "resolved", upd.created_at + pd.Timedelta(hours=30)
+    pd.concat([upd, new]).to_csv(out, index=False)
+
+
+def run_append(data: Path, runs: int, rows: int = 5000, updates: int = 500) -> dict:
+    """A day's extract appended to a partitioned dataset, each run on its own hard-linked copy (files are
+    never changed in place, so a copy is the same dataset); beside it, what the former ingest did on every
+    append: copy every stored row into a new file."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ccdash.data import dataset
+    from ccdash.data.files import ParquetAppender, ROW_GROUP
+    from ccdash.data.ingest import ingest
+    from ccdash.data.profile import load_profile
+
+    profile = load_profile(data / "city.toml")
+    stored = dataset.rows(data / "complaints")
+    times, reports = [], []
+    with tempfile.TemporaryDirectory(dir=REPO / "bench" / "cache") as tmp:
+        for i in range(runs):
+            copy = Path(tmp) / f"run{i}"
+            subprocess.run(["cp", "-al", str(data), str(copy)], check=True)
+            src = Path(tmp) / f"day{i}.csv"
+            _day_extract(data, src, i, rows, updates)
+            t = time.perf_counter()
+            report = ingest(src, "complaints", copy, profile)
+            times.append(time.perf_counter() - t)
+            reports.append(report)
+            shutil.rmtree(copy)
+        single = Path(tmp) / "complaints.parquet"
+        t = time.perf_counter()
+        out = ParquetAppender(single, "complaints")
+        for f in dataset.files(data / "complaints"):
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=ROW_GROUP):
+                out.write(pa.Table.from_batches([batch]).select(out.schema.names))
+        out.commit()
+        rewrite = time.perf_counter() - t
+    return {"stored": stored, "rows": rows, "replaced": reports[0].replaced, "times": times,
+            "first_s": times[0], "p50_s": pct(times[1:] or times, 50), "max_s": max(times), "rewrite_s": rewrite}
+
+
 def run_coverage(data: Path, runs: int) -> dict:
     """Whole-city wifi coverage and the N=20 planner, cold (no cache)."""
     from ccdash.analysis import coverage as cv, planner
@@ -253,7 +324,8 @@ def run_coverage(data: Path, runs: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["ccdash", "baseline", "competent", "pandas"], required=True)
-    ap.add_argument("--what", choices=["pages", "queries", "ingest", "ingest-file", "coverage"], required=True)
+    ap.add_argument("--what", choices=["pages", "queries", "ingest", "ingest-file", "coverage", "append"], required=True)
+    ap.add_argument("--since", help="--what pages: a 'from' date in the URL (before the data: all time)")
     ap.add_argument("--file", type=Path, help="--what ingest-file: the CSV to ingest")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=10)
@@ -261,9 +333,11 @@ def main() -> int:
     ap.add_argument("--ingest-rows", type=int, default=1_000_000)
     a = ap.parse_args()
     if a.what == "pages":
-        result = run_pages(a.variant, a.data, a.runs, a.pages.split(","))
+        result = run_pages(a.variant, a.data, a.runs, a.pages.split(","), a.since)
     elif a.what == "queries":
         result = run_queries(a.data, a.runs)
+    elif a.what == "append":
+        result = run_append(a.data, a.runs)
     elif a.what == "coverage":
         result = run_coverage(a.data, a.runs)
     elif a.what == "ingest-file":
