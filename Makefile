@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast bench bench-quick demo-data screenshots clean
+.PHONY: run test test-spark test-fast bench bench-quick demo-data screenshots clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,25 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The named queries on a real Spark cluster: full pyspark (which ships the cluster's jars and scripts) into the
+# venv, a standalone master, two workers and a Spark Connect server on loopback, the tests, then the cluster
+# stops. Without Java it says so and stops (in CI it fails: .ci/run installs a JRE).
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): $(STAMP) requirements-spark-test.txt
+	$(BIN)/python -m pip install -q -r requirements-spark-test.txt -c requirements.txt
+	touch $(SPARK_STAMP)
+
+test-spark: $(STAMP)
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$CI" = "true" ]; then echo "test-spark: Java is missing in CI (.ci/run installs openjdk-17-jre-headless)" >&2; exit 1; fi; \
+	  echo "test-spark: skipped: Java is absent (apt-get install openjdk-17-jre-headless)"; exit 0; fi; \
+	$(MAKE) --no-print-directory $(SPARK_STAMP) && \
+	deploy/spark/cluster.sh start $(BIN)/python && \
+	{ CCDASH_SPARK_URL=sc://127.0.0.1:15002 $(BIN)/python -m pytest -m spark tests/spark; rc=$$?; \
+	  deploy/spark/cluster.sh stop $(BIN)/python >/dev/null; exit $$rc; }
+
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not spark"
 
 demo-data: $(STAMP)
 	$(BIN)/python -m ccdash.data.demo --seed 42 --out data

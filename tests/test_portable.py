@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pandas as pd
 import pytest
 import sqlglot
 from sqlglot import exp
 
-from ccdash.data.clock import reference_now
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
-from ccdash.metrics import alerts, complaints
-from ccdash.metrics.filters import Filters
-from ccdash.metrics.portable import TARGETS, leftovers, transpile
+from ccdash.data.portable import TARGETS, leftovers, transpile
 from ccdash.metrics.registry import all_queries
+from tests.query_calls import sample_calls
 
 
 class RecordingStore(Store):
@@ -34,24 +31,7 @@ class RecordingStore(Store):
 def recorded(city_dir, profile):
     """Each registered query run once with filters that touch every clause; its statements and params."""
     store = RecordingStore(city_dir, profile.facts_file)
-    at = reference_now(profile, complaints.latest_complaint(store))
-    f = Filters(start=(at - timedelta(days=60)).date(), end=at.date(), kecamatan=("Coblong", "Regol"),
-                category=("flooding", "waste"), status=("resolved",))
-    kec = ("Coblong",)
-    cfg = tuple(sorted(alerts.settings(profile).items()))
-    calls = {
-        "alerts.active_alerts": (at, cfg),
-        "cctv.summary": (at, 12.0, kec), "cctv.sites": (kec,), "cctv.by_kecamatan": (kec,), "cctv.by_kind": (kec,),
-        "cctv.not_reporting": (at, 12.0, kec), "cctv.complaints_in_view": (f, at, "category"),
-        "complaints.latest_complaint": (), "complaints.filter_options": (), "complaints.kpis": (f, at),
-        "complaints.daily_trend": (f, at), "complaints.count_by": (f, "category", at, 5),
-        "complaints.by_kecamatan": (f, at), "complaints.category_by_kecamatan": (f, at),
-        "complaints.agency_scorecard": (f, at), "complaints.hex_density": (f, at, 8, 2),
-        "complaints.complaint_cells": (f, at, 9), "complaints.complaint_rows": (f, at, 10),
-        "sources.source_stats": (),
-        "wifi.summary": (kec,), "wifi.points": (kec,), "wifi.usage_last_month": (), "wifi.by_site_type": (kec,),
-        "wifi.bandwidth_mix": (kec,), "wifi.users_by_month": (kec,), "wifi.per_10k": (),
-    }
+    calls = sample_calls(store, profile)
     registry = all_queries()
     assert set(calls) == set(registry), "every registered query needs sample arguments here"
     out = {}

@@ -7,6 +7,7 @@ import streamlit as st
 from .. import memory
 
 from ..data.profile import ProfileError
+from ..data.spark_store import EngineError
 from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..present.i18n import plain, t
@@ -21,7 +22,11 @@ def main() -> None:
     except ProfileError as e:  # one line naming the file, the key and what is expected
         st.error(plain(str(e), limit=400), icon="⚙️")
         st.stop()
-    store = get_store()
+    try:
+        store = get_store()
+    except EngineError as e:  # e.g. the Spark cluster is down: one line, not a traceback
+        st.error(plain(str(e), limit=400), icon="⚙️")
+        st.stop()
     lang = frame.language(profile)
     wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")
     tour = st.Page("app_pages/tour.py", title=t("wall.tour", lang), url_path="tour")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ParamSpec, TypeVar
@@ -11,6 +12,7 @@ import streamlit as st
 from ..data.clock import reference_now
 from ..data.profile import Profile, data_dir, load_profile, profile_path
 from ..data.reference import file_version
+from ..data.spark_store import SparkStore
 from ..data.store import Store
 from ..metrics import complaints
 from ..metrics.filters import Filters
@@ -23,35 +25,43 @@ R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner=False)
-def _store(directory: str, facts: str | None, expected: tuple[str, ...]) -> Store:
+def _store(directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple) -> Store:
+    kind, url, data_path = engine
+    if kind == "spark":  # the same interface and views, on a cluster (raises EngineError when unreachable)
+        return SparkStore(directory, facts, expected, url=url, data_path=data_path)
     return Store(directory, facts, expected)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _profile(path: str, version: tuple) -> Profile:
+def _profile(path: str, version: tuple, environment: tuple) -> Profile:
     return load_profile(path)
 
 
 def get_profile() -> Profile:
-    """The city profile, read again whenever its file changes."""
+    """The city profile, read again whenever its file (or an environment variable that overrides it) changes."""
     p = profile_path()
-    return _profile(str(p), file_version(p))
+    return _profile(str(p), file_version(p), tuple(os.environ.get(k) for k in ("CCDASH_ENGINE", "CCDASH_SPARK_URL")))
 
 
 def get_store() -> Store:
     prof = get_profile()
-    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None, prof.tables())
+    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None, prof.tables(), prof.engine)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(name: str, directory: str, version: tuple, args: tuple, kwargs: tuple):
+def _cached(name: str, directory: str, engine: str, version: tuple, args: tuple, kwargs: tuple):
     return all_queries()[name](get_store(), *args, **dict(kwargs))
 
 
 def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """A named query, cached by its arguments and the versions of exactly the inputs it declares."""
     store = get_store()
-    return _cached(query.name, str(store.directory), query.version(store), args, tuple(sorted(kwargs.items())))
+    engine = "spark" if isinstance(store, SparkStore) else "duckdb"  # one engine's results never answer for another
+    key = (query.name, str(store.directory), engine, query.version(store), args, tuple(sorted(kwargs.items())))
+    if isinstance(store, SparkStore):  # seconds, not milliseconds: say what is being computed
+        with st.spinner(t("engine.computing", st.session_state.get("lang", "id"), what=query.name, url=store.url)):
+            return _cached(*key)
+    return _cached(*key)
 
 
 def context(profile: Profile, lang: str, options: dict, filters: Filters) -> "Context":

@@ -68,6 +68,9 @@ PROFILE = _section({
             "seconds": _num(3)}, required=("view",))},
     }),
     "tour": _section({"captions_file": FILE}),
+    "engine": _section({"kind": {"enum": ["duckdb", "spark"]},
+                        "spark_url": {"type": "string", "pattern": "^sc://", "description": "sc://HOST:PORT"},
+                        "data_path": {"type": "string", "minLength": 1}}),
     "coverage": _section({
         "h3_resolution": {"type": "integer", "minimum": 8, "maximum": 11},
         "new_point_radius_m": _num(0, exclusive_lo=True), "peak_hour_share": _num(0, 1, exclusive_lo=True),

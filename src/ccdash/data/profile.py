@@ -61,6 +61,7 @@ class Profile:
     layers: dict = field(default_factory=lambda: {"cctv": True, "wifi": True})  # what the city has
     words: dict = field(default_factory=dict)  # district / agency -> (id, en): the city's own terms
     channels: dict = field(default_factory=dict)  # code -> (id, en): the city's channels, when it lists them
+    engine: tuple = ("duckdb", "sc://127.0.0.1:15002", None)  # (kind, Spark Connect URL, data path on the cluster)
 
     def has(self, layer: str) -> bool:
         """Whether the city declares this layer ([layers] cctv / wifi; both by default)."""
@@ -168,7 +169,20 @@ def load_profile(path: Path | str | None = None) -> Profile:
         layers={"cctv": True, "wifi": True} | raw.get("layers", {}),
         words=_pairs(raw.get("words", {})),
         channels=_pairs(raw.get("channels", {})),
+        engine=_engine(path, raw.get("engine", {})),
     )
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(path: Path, raw: dict) -> tuple:
+    """[engine], with CCDASH_ENGINE and CCDASH_SPARK_URL overriding the profile."""
+    kind = os.environ.get("CCDASH_ENGINE") or raw.get("kind", "duckdb")
+    if kind not in ENGINES:
+        raise ProfileError(f"CCDASH_ENGINE: {kind!r} is not an engine (expected one of: {', '.join(ENGINES)})")
+    url = os.environ.get("CCDASH_SPARK_URL") or raw.get("spark_url", "sc://127.0.0.1:15002")
+    return kind, url, raw.get("data_path")
 
 
 def _pairs(raw: dict) -> dict:

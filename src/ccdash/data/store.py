@@ -63,6 +63,12 @@ def _source_sql(table: str, path: Path | None) -> str:
     return f"SELECT {cols}{extra} FROM {src}"
 
 
+def inputs_version(directory: Path, facts_file: Path | None, tables=(), facts: bool = False) -> tuple:
+    """Size and mtime of these tables' files (a dataset's manifest) and, with `facts`, of the facts file."""
+    out = tuple(file_version(p if p is None else version_path(p)) for p in (extract_path(directory, t) for t in tables))
+    return out + ((file_version(facts_file),) if facts else ())
+
+
 class Store:
     """DuckDB views over the extracts in one folder, rebuilt when a file there changes."""
 
@@ -138,8 +144,7 @@ class Store:
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
         self.refresh()
-        out = tuple(file_version(p if p is None else version_path(p)) for p in (extract_path(self.directory, t) for t in tables))
-        return out + ((file_version(self.facts_file),) if facts else ())
+        return inputs_version(self.directory, self.facts_file, tables, facts)
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run one read-only query with bound parameters on its own cursor."""

@@ -34,6 +34,14 @@ def _timestamp_diff(node: exp.Expression) -> exp.Expression:
 TIME_UNITS = ("SECOND", "MINUTE", "HOUR")
 
 
+def _double_literals(node: exp.Expression) -> exp.Expression:
+    # 3600.0 is a DECIMAL in both engines, but DuckDB divides by it in DOUBLE while Spark keeps a DECIMAL of
+    # six places (79.801389 h instead of 79.8013888...): spell such literals as doubles for Spark.
+    if isinstance(node, exp.Literal) and node.is_number and any(ch in node.this for ch in ".eE"):
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("DOUBLE"))
+    return node
+
+
 def transpile(sql: str, dialect: str) -> str:
     """One DuckDB statement in `dialect`'s SQL."""
     if dialect not in TARGETS:
@@ -41,6 +49,8 @@ def transpile(sql: str, dialect: str) -> str:
     tree = sqlglot.parse_one(sql, read="duckdb").transform(_timestamp_diff)
     if dialect == "trino":
         tree = tree.transform(_trino_median)
+    if dialect == "spark":
+        tree = tree.transform(_double_literals)
     return tree.sql(dialect=dialect)
 
 
