@@ -43,8 +43,8 @@ test-fast: $(STAMP)
 demo-data: $(STAMP)
 	$(BIN)/python -m ccdash.data.demo --seed 42 --out data
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run --scales 100k,1M,10M --out docs/benchmarks.md
+bench: $(STAMP) $(SPARK_STAMP)
+	$(BIN)/python -m bench.run --scales 100k,1M,10M,100M --spark --out docs/benchmarks.md
 	$(BIN)/python -m bench.browser --scale 1M --out docs/benchmarks-browser.md
 
 bench-quick: $(STAMP)

@@ -123,7 +123,7 @@ def run_pages(variant: str, data: Path, runs: int, pages: list[str], since: str 
     return out
 
 
-def run_queries(data: Path, runs: int) -> dict:
+def run_queries(data: Path, runs: int, spark_url: str | None = None) -> dict:
     from ccdash.data.clock import reference_now
     from ccdash.data.profile import load_profile
     from ccdash.data.store import Store
@@ -131,7 +131,12 @@ def run_queries(data: Path, runs: int) -> dict:
     from ccdash.metrics.filters import Filters
 
     profile = load_profile(data / "city.toml")
-    store = Store(data, profile.facts_file)
+    if spark_url:  # the same calls on the Spark cluster (through Spark Connect)
+        from ccdash.data.spark_store import SparkStore
+
+        store = SparkStore(data, profile.facts_file, url=spark_url)
+    else:
+        store = Store(data, profile.facts_file)
     at = reference_now(profile, q.latest_complaint(store))
     lo = (at - timedelta(days=89)).date()
     calls = {
@@ -325,6 +330,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["ccdash", "baseline", "competent", "pandas"], required=True)
     ap.add_argument("--what", choices=["pages", "queries", "ingest", "ingest-file", "coverage", "append"], required=True)
+    ap.add_argument("--spark-url", help="--what queries: run them on this Spark Connect server instead of DuckDB")
     ap.add_argument("--since", help="--what pages: a 'from' date in the URL (before the data: all time)")
     ap.add_argument("--file", type=Path, help="--what ingest-file: the CSV to ingest")
     ap.add_argument("--data", type=Path, required=True)
@@ -335,7 +341,7 @@ def main() -> int:
     if a.what == "pages":
         result = run_pages(a.variant, a.data, a.runs, a.pages.split(","), a.since)
     elif a.what == "queries":
-        result = run_queries(a.data, a.runs)
+        result = run_queries(a.data, a.runs, a.spark_url)
     elif a.what == "append":
         result = run_append(a.data, a.runs)
     elif a.what == "coverage":
