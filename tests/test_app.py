@@ -103,3 +103,31 @@ def test_coverage_tiles_follow_the_district_filter(monkeypatch, city_dir):
     assert tiles["Coblong"]["Residents covered"] == f"{row.residents_covered_pct:.1f}%"  # the table's own figure
     assert tiles["Coblong"]["Residents covered"] != tiles[None]["Residents covered"]
     assert tiles["Coblong"]["Residents covered after the plan"] != tiles[None]["Residents covered after the plan"]
+
+
+def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_numbers(monkeypatch, city_dir):
+    """10,6 and 1.234 on an Indonesian screen (the table's display values), 10.6 and 1,234 in English (the
+    column format), while the values under them stay numbers."""
+    from streamlit import dataframe_util
+
+    from ccdash.present.i18n import fmt_num
+
+    def coverage_table(lang):
+        monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("app_pages/coverage.py").run()
+        assert not at.exception
+        return next(d for d in at.dataframe if "residents_covered_pct" in d.value.columns)
+
+    el = coverage_table("id")
+    raw = el.value
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(el.proto.arrow_data.styler.display_values)
+    assert raw.residents_covered_pct.dtype.kind == "f" and raw.population.dtype.kind in "iuf"
+    row = raw.population.idxmax()
+    assert shown.population.iloc[row] == fmt_num(raw.population.iloc[row], "id") and "." in shown.population.iloc[row]
+    pct = shown.residents_covered_pct.iloc[row]
+    assert pct == fmt_num(raw.residents_covered_pct.iloc[row], "id", 1) + "%" and "," in pct and "." not in pct.rstrip("%")
+    en = coverage_table("en")
+    assert not en.proto.arrow_data.styler.display_values  # English: the column formats (1,234.5) do it

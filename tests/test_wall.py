@@ -248,3 +248,14 @@ def test_a_run_stopped_half_way_does_not_freeze_the_rotation(monkeypatch, city_d
     monkeypatch.setitem(wall.PANELS, "overview", stopped)
     at = run(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": "en"})
     assert at.session_state["_full_run"] == {"active": False}
+
+
+def test_the_ticker_colours_each_item_by_its_level_and_escapes_its_text():
+    from ccdash.present.alert_text import ticker_html
+
+    out = ticker_html([("high", "▲▲ HIGH · since 07:05 · <img src=x onerror=alert(1)>"), ("watch", "▲ WATCH · a & b")],
+                      "No alerts")
+    assert out.count('class="ccdash-level-high"') == 1 and out.count('class="ccdash-level-watch"') == 1
+    assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out and "a &amp; b" in out
+    assert out.index("ccdash-level-high") < out.index("ccdash-level-watch")  # worst first, as given
+    assert ticker_html([], "No <alerts>") == '<p class="ccdash-ticker"><span class="ccdash-level-none">No &lt;alerts&gt;</span></p>'

@@ -127,6 +127,11 @@ def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
         heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()["height"]
         ticker = page.locator(".st-key-wall_ticker").bounding_box()
         assert ticker["y"] + ticker["height"] <= h + 2, ticker  # the ticker on screen, nothing below it
+        # Each item in its level's colour (the demo's planted flood is HIGH, the SLA items WATCH), in one line.
+        colour = {lvl: page.locator(f".st-key-wall_ticker .ccdash-level-{lvl}").first.evaluate(
+            "e => getComputedStyle(e).color") for lvl in ("high", "watch")}
+        assert colour == {"high": "rgb(255, 122, 26)", "watch": "rgb(255, 224, 138)"}, colour
+        assert page.locator(".st-key-wall_ticker .ccdash-level-high").first.inner_text().startswith("▲▲ HIGH · since ")
         assert tab.errors == []
         tab.close()
     assert heights["wall-4k"] >= 1.9 * heights["wall"]  # the map grows with the screen, not just the type

@@ -14,7 +14,7 @@ from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_pp, fmt_signed, t
 from .frame import set_filter
 from .state import Context, get_store, run
-from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs
+from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs, styled
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -149,7 +149,7 @@ def render(ctx: Context) -> None:
     table = cv.by_kecamatan(g, now_cov, points, users)
     if kec:
         table = table[table.kecamatan.isin(kec)]
-    st.dataframe(table, hide_index=True, key="cov_table", column_config=column_config(ctx, table))
+    st.dataframe(styled(ctx, table), hide_index=True, key="cov_table", column_config=column_config(ctx, table))
 
     st.subheader(ctx.t("cov.planner"))
     a, b = st.columns([1, 3])
@@ -168,7 +168,8 @@ def render(ctx: Context) -> None:
                   delta=fmt_pp(t2["residents_covered_pct"] - t1["residents_covered_pct"], ctx.lang))
         csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
-        st.dataframe(planned, hide_index=True, key="cov_plan", height=320, column_config=column_config(ctx, planned))
+        st.dataframe(styled(ctx, planned), hide_index=True, key="cov_plan", height=320,
+                     column_config=column_config(ctx, planned))
 
     st.subheader(ctx.t("cov.whatif"))
     a, b, cc = st.columns(3)
@@ -200,12 +201,12 @@ def render(ctx: Context) -> None:
             bw = bw[bw.kecamatan.isin(kec)]
         st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)) + " " +
                    ctx.t("cov.congested_help", mbps=fmt_num(c["congested_mbps_per_user"], ctx.lang, 1)))
-        st.dataframe(bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]),
-                     hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
+        top = bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type])
+        st.dataframe(styled(ctx, top), hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
 
     st.subheader(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))
     hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)
     spots = planner.blind_spots(hot, run(cctv.sites), points, 9, top=20)
-    st.dataframe(spots, hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
+    st.dataframe(styled(ctx, spots), hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
     csv_download(ctx.t("cov.download_blind"), spots, "camera_sites.csv", "cov_dl_blind")

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from ..data.clock import city_time, from_timestamp
-from ..data.files import extract_path
+from ..data import dataset
+from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, Mapping, ingest, last_ingest
 from ..data.profile import REPO_ROOT, data_dir
 from ..data.schema import KINDS, TABLES
@@ -28,11 +29,12 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
         path = extract_path(directory, table)
         s = stats[table]
         log = last_ingest(directory, table)
-        modified = from_timestamp(ctx.profile, path.stat().st_mtime) if path else None
+        modified = from_timestamp(ctx.profile, version_path(path).stat().st_mtime) if path else None
         age_h = (now - modified).total_seconds() / 3600 if modified else None
         rows.append({
             ctx.t("data.table"): table,
-            ctx.t("data.file"): path.name if path else ctx.t("data.missing"),
+            ctx.t("data.file"): (ctx.t("data.dataset", name=path.name, files=fmt_num(len(dataset.files(path)), ctx.lang))
+                                 if path and path.is_dir() else path.name if path else ctx.t("data.missing")),
             ctx.t("data.rows"): fmt_num(s["rows"], ctx.lang),
             ctx.t("data.span"): f"{s['first']:%Y-%m-%d} – {s['last']:%Y-%m-%d}" if s["first"] is not None else "–",
             ctx.t("data.modified"): fmt_datetime(modified, ctx.lang) if modified else "–",

@@ -57,10 +57,11 @@ html { font-size: 19px; }
 .st-key-wall_synthetic [data-testid=stText], .st-key-wall_synthetic [data-testid=stText] * {
   font-size: 1.1rem; color: #ffb020 !important; }
 .st-key-wall_ticker { overflow: hidden; border-top: 2px solid #ffb020; padding-top: 0.3rem; }
-.st-key-wall_ticker [data-testid=stText], .st-key-wall_ticker [data-testid=stText] * {
-  white-space: nowrap !important; color: #ffb020 !important; font-size: 1.6rem; }
-.st-key-wall_ticker [data-testid=stText] { display: inline-block; width: max-content; max-width: none !important;
-  padding-left: 100%; animation: ccdash-ticker 90s linear infinite; }
+.st-key-wall_ticker .ccdash-ticker { display: inline-block; width: max-content; max-width: none !important;
+  white-space: pre; font-size: 1.6rem; margin: 0; padding-left: 100%; animation: ccdash-ticker 90s linear infinite; }
+.st-key-wall_ticker .ccdash-level-high { color: #ff7a1a; font-weight: 800; }
+.st-key-wall_ticker .ccdash-level-watch, .st-key-wall_ticker .ccdash-level-none { color: #ffe08a; }
+.st-key-wall_ticker .ccdash-sep { color: #8a8a8a; }
 @keyframes ccdash-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
 .st-key-wall_alerts [data-testid=stText] { font-size: 1.7rem; line-height: 1.5; white-space: pre-wrap; }
 .st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }

@@ -15,7 +15,7 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..data.clock import city_time
-from ..present.alert_text import alert_line
+from ..present.alert_text import alert_level, alert_line, ticker_html
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
 from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
@@ -92,8 +92,9 @@ MAP_LAYERS = {"overview": ("hex", "districts"), "complaints": ("districts",), "c
               "alerts": ("hex",)}
 
 
-def current_alerts(ctx: Context, at: datetime) -> list[str]:
-    """The ticker's items, worst first, each with its level and when this screen first showed it."""
+def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
+    """The ticker's items, worst first: (level, line), the line with its level and when this screen first
+    showed it."""
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
     seen = st.session_state.setdefault("_alert_first_seen", {})
@@ -103,7 +104,8 @@ def current_alerts(ctx: Context, at: datetime) -> list[str]:
     for i in list(seen):  # an alert that ended starts afresh if it comes back
         if i not in ids:
             del seen[i]
-    return [alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}") for a, i in zip(found, ids)]
+    return [(alert_level(a), alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}"))
+            for a, i in zip(found, ids)]
 
 
 def render_wall(ctx: Context) -> None:
@@ -147,7 +149,7 @@ def _draw_wall(ctx: Context, state) -> None:
         with st.container(key="wall_tiles"):
             guarded(ctx, f"{view}.tiles", TILES[view], ctx, at)
         if view == "alerts":
-            guarded(ctx, "alerts", side_alerts, ctx, at, items)
+            guarded(ctx, "alerts", side_alerts, ctx, at, [line for _, line in items])
         else:
             guarded(ctx, view, PANELS[view], ctx, at)
     nxt = playlist[(idx + 1) % len(playlist)][0]
@@ -159,7 +161,7 @@ def _draw_wall(ctx: Context, state) -> None:
         end_ms = int((time.time() + left) * 1000)
         st.html(f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
                 unsafe_allow_javascript=True)
-    st.container(key="wall_ticker").text("   •   ".join(items) if items else ctx.t("alert.none"))
+    st.container(key="wall_ticker").html(ticker_html(items, ctx.t("alert.none")))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()
 

@@ -82,33 +82,58 @@ def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channe
     return df
 
 
+DECIMALS = ("median_days", "hours_since_seen", "per_10k", "points_per_10k", "users_per_point", "mbps_per_user",
+            "after_upgrade")
+COUNTS = ("users", "peak_users", "population", "received", "complaints", "points", "cameras", "new_residents_covered",
+          "bandwidth_mbps")
+
+
+def _number(c: str) -> tuple[int, str] | None:
+    """(decimals, suffix) of a numeric column the tables format; None for the others."""
+    if c.endswith("_pct"):
+        return 1, "%"
+    if c in DECIMALS:
+        return 1, ""
+    if c in COUNTS:
+        return 0, ""
+    return None
+
+
 def column_config(ctx: Context, df: pd.DataFrame) -> dict:
-    """Translated headers; numbers keep their type so the table sorts numerically."""
+    """Translated headers; numbers keep their type so the table sorts numerically. In English the column's
+    format writes 1,234.5; in Indonesian the display values come from `styled` (1.234,5)."""
     cfg = {}
     for c in df.columns:
         name = ctx.t(f"col.{c}")
         if name == f"col.{c}":
             continue
-        if c.endswith("_pct"):
-            cfg[c] = st.column_config.NumberColumn(name, format="%.1f%%")
-        elif c in ("median_days", "hours_since_seen", "per_10k", "points_per_10k", "users_per_point", "mbps_per_user",
-                   "after_upgrade", "peak_users"):
-            cfg[c] = st.column_config.NumberColumn(name, format="%.1f")
+        number = _number(c)
+        if number and ctx.lang != "en":
+            cfg[c] = st.column_config.Column(name)
+        elif number:
+            decimals, suffix = number
+            fmt = "localized" if decimals == 0 else f"%.{decimals}f" + ("%%" if suffix else "")
+            cfg[c] = st.column_config.NumberColumn(name, format=fmt)
         elif c.endswith("_at"):
             cfg[c] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")
         elif c in ("congested",):
             cfg[c] = st.column_config.CheckboxColumn(name)
-        elif c in ("users", "peak_users", "population", "received", "complaints", "points", "cameras",
-                   "new_residents_covered", "bandwidth_mbps"):
-            cfg[c] = st.column_config.NumberColumn(name, format="localized")  # thousands separators
         else:
             cfg[c] = st.column_config.Column(name)
     return cfg
 
 
+def styled(ctx: Context, df: pd.DataFrame):
+    """In Indonesian, the numeric columns' display values with Indonesian separators (10,6; 1.234): one number
+    format per language, in tables as on tiles and charts. The values stay numbers, so columns still sort."""
+    formats = {c: (lambda x, n=n: "–" if pd.isna(x) else fmt_num(x, ctx.lang, n[0]) + n[1])
+               for c in df.columns if (n := _number(c))}
+    return df.style.format(formats) if formats and ctx.lang != "en" else df
+
+
 def table(ctx: Context, df: pd.DataFrame, key: str, height: int | str = "auto") -> None:
     """A read-only table: values render as text (never markup), headers translated."""
-    st.dataframe(df, hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
+    st.dataframe(styled(ctx, df), hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
 
 
 def plot(ctx: Context, fig, key: str | None = None, alt: str | None = None, **kwargs):

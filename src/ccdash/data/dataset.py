@@ -111,11 +111,23 @@ class Writer:
         col = self.table.partition_by
         if col is None:
             return [("", t)]
-        months = pc.strftime(t.column(col), format="%Y-%m")
-        out = []
-        for month in pc.unique(months).to_pylist():
-            part = f"{self.table.partition_column}={month or '__null__'}"
-            out.append((part, t.filter(pc.equal(months, month)) if month else t.filter(pc.is_null(months))))
+        ts = t.column(col)
+        months = pc.add(pc.multiply(pc.year(ts), 100), pc.month(ts))  # 202611: integers sort and compare fast
+        months = months.combine_chunks() if isinstance(months, pa.ChunkedArray) else months
+
+        def name(m):
+            return f"{self.table.partition_column}=" + ("__null__" if m is None else f"{m // 100:04d}-{m % 100:02d}")
+
+        lo, hi = pc.min_max(months).values()
+        if lo.as_py() == hi.as_py() and months.null_count == 0:  # a day's extract: one month
+            return [(name(lo.as_py()), t)]
+        order = pc.array_sort_indices(months, null_placement="at_end")  # one sort, then a slice per month
+        t, months = t.take(order), months.take(order)
+        runs = pc.run_end_encode(months)
+        out, start = [], 0
+        for month, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
+            out.append((name(month), t.slice(start, end - start)))
+            start = end
         return out
 
     def write(self, t: pa.Table) -> None:

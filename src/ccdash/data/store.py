@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from .integrity import check_parquet
 from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
 
+MEMORY_LIMIT = "1GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
 SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "timestamp": "TIMESTAMP", "date": "DATE"}
 
 
@@ -78,6 +81,9 @@ class Store:
         self.expected = tuple(expected) if expected is not None else tuple(TABLES)  # a missing one is a problem
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2")
+        # DuckDB would take up to 80% of the machine's memory for a big aggregate; past this it spills to disk.
+        self._con.execute(f"SET memory_limit = {_literal(os.environ.get('CCDASH_DUCKDB_MEMORY', MEMORY_LIMIT))}")
+        self._con.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'ccdash-duckdb')}")
         self._lock = threading.Lock()
         self._version: tuple | None = None
         self.problems: dict[str, str] = {}  # table -> what is wrong with its file

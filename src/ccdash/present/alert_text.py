@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from ..metrics.alerts import Alert
 from .i18n import fmt_duration, fmt_num, t
 
@@ -23,6 +25,17 @@ def alert_line(a: Alert, lang: str, label, since: str) -> str:
     level = alert_level(a)
     return f"{'▲▲' if level == 'high' else '▲'} {t(f'alert.level_{level}', lang)} · " \
            f"{t('alert.since', lang, when=since)} · {alert_sentence(a, lang, label)}"
+
+
+def ticker_html(items: list[tuple[str, str]], none: str) -> str:
+    """The ticker as one line of HTML: each item (level, line) in its level's colour, which its mark and word
+    also say (colour alone is lost on colour-blind viewers); every text escaped."""
+    if not items:
+        return f'<p class="ccdash-ticker"><span class="ccdash-level-none">{html.escape(none)}</span></p>'
+    sep = '<span class="ccdash-sep">   •   </span>'
+    return '<p class="ccdash-ticker">' + sep.join(
+        f'<span class="ccdash-level-{"high" if level == "high" else "watch"}">{html.escape(line)}</span>'
+        for level, line in items) + "</p>"
 
 
 def alert_sentence(a: Alert, lang: str, label) -> str:

@@ -197,6 +197,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.no_ingest": ("Belum ada impor (data bawaan).", "No ingest yet (embedded data)."),
     "data.schema": ("Skema", "Schema"),
     "data.missing": ("Tidak ada berkas", "No file"),
+    "data.dataset": ("{name}/ (dataset, {files} berkas)", "{name}/ (dataset, {files} files)"),
     "engine.computing": ("Menghitung {what} di Spark ({url})…", "Computing {what} on Spark ({url})…"),
     "data.upload": ("Unggah ekstrak baru", "Upload a new extract"),
     "data.readonly": ("Hanya-baca: tidak ada kata sandi admin di st.secrets (admin_password_hash atau admin_password).",
