@@ -128,8 +128,8 @@ def main(argv=None) -> int:
         r = {"pages": worker("--variant", "ccdash", "--what", "pages", "--data", str(d), "--runs", str(runs)),
              "queries": worker("--variant", "ccdash", "--what", "queries", "--data", str(d), "--runs", str(runs))}
         if scale in REPLICAS:  # the same pages over the whole two years
-            r["all_time"] = worker("--variant", "ccdash", "--what", "pages", "--data", str(d), "--runs", str(runs),
-                                   "--since", "2000-01-01")
+            r["all_time"] = worker("--variant", "ccdash", "--what", "pages", "--data", str(d), "--runs",
+                                   str(max(3, runs // 2)), "--since", "2000-01-01")
         else:
             r["ingest"] = worker("--variant", "ccdash", "--what", "ingest", "--data", str(d),
                                  "--ingest-rows", str(min(SCALES[scale], 1_000_000)))
