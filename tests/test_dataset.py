@@ -26,7 +26,7 @@ from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
 from ccdash.metrics.filters import Filters, where
 from tests.test_ingest import HEADER, NOW, write
-from tests.test_ingest_safety import CLI, batch
+from tests.test_ingest_safety import CLI, batch, ingest_at_once
 
 ROOT = "complaints"
 
@@ -128,12 +128,7 @@ def test_files_dropped_by_a_manifest_stay_for_readers_then_go(converted, profile
 
 def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
     before = len(read_stored(converted, ROOT))
-    files = [batch(converted, p, 20_000, tmp_path) for p in ("P", "Q")]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
-    procs = [subprocess.Popen([*CLI, str(f), "--data-dir", str(converted)], env=env, cwd=REPO_ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for f in files]
-    outs = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], outs
+    ingest_at_once(converted, [batch(converted, p, 20_000, tmp_path) for p in ("P", "Q")])
     after = read_stored(converted, ROOT).to_pandas()
     assert len(after) == before + 40_000 == dataset.rows(converted / ROOT)
     assert after.complaint_id.str.startswith("P-").sum() == after.complaint_id.str.startswith("Q-").sum() == 20_000

@@ -18,11 +18,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import dataset
-from .files import data_version, extract_path
+from .files import extract_path
 from .portable import transpile
-from .reference import file_version, load_facts
+from .reference import load_facts
 from .schema import TABLES
-from .store import column_types, inputs_version, quote_ident
+from .store import Versioned, column_types, quote_ident
 
 SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "UBIGINT": "BIGINT", "DOUBLE": "DOUBLE",
                "TIMESTAMP": "TIMESTAMP", "DATE": "DATE"}
@@ -43,7 +43,7 @@ def _why(e: Exception) -> str:
     return str(e).splitlines()[0][:200]
 
 
-class SparkStore:
+class SparkStore(Versioned):
     """Temporary views in one Spark Connect session, rebuilt when a file in the data folder changes."""
 
     def __init__(self, directory: Path | str, facts_file: Path | None = None,
@@ -104,39 +104,27 @@ class SparkStore:
                         f"date_format(`{t.partition_by}`, 'yyyy-MM') AS `{t.partition_column}`")
         self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {', '.join(cols)} FROM _raw_{table}")
 
-    def refresh(self) -> tuple:
-        version = (data_version(self.directory), file_version(self.facts_file))
-        if version == self._version:
-            return version
-        with self._lock:
-            if version == self._version:
-                return version
-            problems = {}
-            for table in TABLES:
-                path = extract_path(self.directory, table)
-                if path is None and table in self.expected:
-                    problems[table] = f"no {table} extract in {self.directory}"
-                try:
-                    self._view(table, path)
-                except Exception as e:  # noqa: BLE001 - a file Spark cannot read: served like a missing one
-                    problems[table] = f"{path.name if path else table} cannot be read: {_why(e)}"
-                    self._view(table, None)
-            facts = load_facts(self.facts_file)
-            self.spark.createDataFrame(facts if len(facts) else pd.DataFrame(
-                {"kecamatan": pd.Series(dtype=str), "population": pd.Series(dtype="int64"),
-                 "area_ha": pd.Series(dtype=float), "centroid_lat": pd.Series(dtype=float),
-                 "centroid_lon": pd.Series(dtype=float)})).createOrReplaceTempView("_district_facts")
-            self.spark.sql("CREATE OR REPLACE TEMP VIEW districts AS SELECT CAST(kecamatan AS STRING) AS kecamatan, "
-                           "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
-                           "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
-                           "FROM _district_facts")
-            self.problems = problems
-            self._version = version
-        return version
-
-    def version(self, tables=(), facts: bool = False) -> tuple:
-        self.refresh()
-        return inputs_version(self.directory, self.facts_file, tables, facts)
+    def _rebuild(self) -> dict[str, str]:
+        problems = {}
+        for table in TABLES:
+            path = extract_path(self.directory, table)
+            if path is None and table in self.expected:
+                problems[table] = f"no {table} extract in {self.directory}"
+            try:
+                self._view(table, path)
+            except Exception as e:  # noqa: BLE001 - a file Spark cannot read: served like a missing one
+                problems[table] = f"{path.name if path else table} cannot be read: {_why(e)}"
+                self._view(table, None)
+        facts = load_facts(self.facts_file)
+        self.spark.createDataFrame(facts if len(facts) else pd.DataFrame(
+            {"kecamatan": pd.Series(dtype=str), "population": pd.Series(dtype="int64"),
+             "area_ha": pd.Series(dtype=float), "centroid_lat": pd.Series(dtype=float),
+             "centroid_lon": pd.Series(dtype=float)})).createOrReplaceTempView("_district_facts")
+        self.spark.sql("CREATE OR REPLACE TEMP VIEW districts AS SELECT CAST(kecamatan AS STRING) AS kecamatan, "
+                       "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
+                       "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
+                       "FROM _district_facts")
+        return problems
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """One named query's statement in Spark SQL, its values bound as arguments."""

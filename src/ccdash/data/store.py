@@ -16,7 +16,7 @@ from .integrity import check_parquet
 from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
 
-MEMORY_LIMIT = "1GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
+MEMORY_LIMIT = "2GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
 SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "timestamp": "TIMESTAMP", "date": "DATE"}
 
 
@@ -72,7 +72,35 @@ def inputs_version(directory: Path, facts_file: Path | None, tables=(), facts: b
     return out + ((file_version(facts_file),) if facts else ())
 
 
-class Store:
+class Versioned:
+    """Views over the extracts of one folder, rebuilt (by `_rebuild`, which returns the problems it met) when a
+    file there or the facts file changes: a cheap version check, then one rebuild under a lock."""
+
+    directory: Path
+    facts_file: Path | None
+
+    def refresh(self) -> tuple:
+        """Point the views at the current files; returns the data version used."""
+        version = (data_version(self.directory), file_version(self.facts_file))
+        if version == self._version:
+            return version
+        with self._lock:
+            if version == self._version:
+                return version
+            self.problems = self._rebuild()
+            self._version = version
+        return version
+
+    def _rebuild(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def version(self, tables=(), facts: bool = False) -> tuple:
+        """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
+        self.refresh()
+        return inputs_version(self.directory, self.facts_file, tables, facts)
+
+
+class Store(Versioned):
     """DuckDB views over the extracts in one folder, rebuilt when a file there changes."""
 
     def __init__(self, directory: Path | str, facts_file: Path | None = None, expected: tuple[str, ...] | None = None):
@@ -89,46 +117,37 @@ class Store:
         self.problems: dict[str, str] = {}  # table -> what is wrong with its file
         self._checked: dict[tuple, str | None] = {}  # file version -> its integrity problem (None: sound)
 
-    def refresh(self) -> tuple:
-        """Point the views at the current files; returns the data version used."""
-        version = (data_version(self.directory), file_version(self.facts_file))
-        if version == self._version:
-            return version
-        with self._lock:
-            if version == self._version:
-                return version
-            problems = {}
-            for table in TABLES:
-                path = extract_path(self.directory, table)
-                if path is None:
-                    if table in self.expected:
-                        problems[table] = f"no {table} extract in {self.directory}"
-                else:
-                    try:
-                        damage = self._damage(path)
-                    except dataset.DatasetError as e:
-                        damage = str(e)
-                    if damage:  # served like a missing file: a banner, and the wall keeps its last good data
-                        problems[table] = damage
-                        path = None
+    def _rebuild(self) -> dict[str, str]:
+        problems = {}
+        for table in TABLES:
+            path = extract_path(self.directory, table)
+            if path is None:
+                if table in self.expected:
+                    problems[table] = f"no {table} extract in {self.directory}"
+            else:
                 try:
-                    sql = _source_sql(table, path)
-                    self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
-                    self._con.execute(f"SELECT * FROM {table} LIMIT 0")
-                except duckdb.Error as e:
-                    problems[table] = f"{path.name} cannot be read: {str(e).splitlines()[0]}"
-                    self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
-            # The facts come from data.reference (the geometry code reads the same frame).
-            # A table, not a registered frame: registered frames are invisible to the per-query cursors.
-            self._con.register("_district_facts", load_facts(self.facts_file))
-            self._con.execute("CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
-                              "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
-                              "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
-                              "FROM _district_facts")
-            self._con.unregister("_district_facts")
-            self.problems = problems
-            self._version = version
-        return version
+                    damage = self._damage(path)
+                except dataset.DatasetError as e:
+                    damage = str(e)
+                if damage:  # served like a missing file: a banner, and the wall keeps its last good data
+                    problems[table] = damage
+                    path = None
+            try:
+                sql = _source_sql(table, path)
+                self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
+                self._con.execute(f"SELECT * FROM {table} LIMIT 0")
+            except duckdb.Error as e:
+                problems[table] = f"{path.name} cannot be read: {str(e).splitlines()[0]}"
+                self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
+        # The facts come from data.reference (the geometry code reads the same frame).
+        # A table, not a registered frame: registered frames are invisible to the per-query cursors.
+        self._con.register("_district_facts", load_facts(self.facts_file))
+        self._con.execute("CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
+                          "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
+                          "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
+                          "FROM _district_facts")
+        self._con.unregister("_district_facts")
+        return problems
 
     def _damage(self, path: Path) -> str | None:
         """What is wrong with an extract's Parquet file(s), if anything."""
@@ -146,11 +165,6 @@ class Store:
                 self._checked.clear()
             self._checked[key] = check_parquet(path)
         return self._checked[key]
-
-    def version(self, tables=(), facts: bool = False) -> tuple:
-        """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
-        self.refresh()
-        return inputs_version(self.directory, self.facts_file, tables, facts)
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run one read-only query with bound parameters on its own cursor."""
