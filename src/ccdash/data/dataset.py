@@ -172,17 +172,23 @@ class Writer:
             except FileNotFoundError:
                 pass  # no sidecar (written by hand): read the ids themselves
             stored = pq.read_table(path)
-            hit = pc.is_in(stored.column(self.table.key), value_set=ids)
-            n = pc.sum(hit).as_py() or 0
-            if not n:
-                continue
+            if not pc.any(pc.is_in(stored.column(self.table.key), value_set=ids)).as_py():
+                continue  # a hash shared by another id: the file stays
             self.keep.remove(entry)
             self.dropped.append(entry)
-            rest = stored.filter(pc.invert(hit))
-            if rest.num_rows:
-                self.write(rest)  # lands in the same partition, in this change's file
-            dropped += n
+            dropped += self.copy_without(stored, ids)  # the rest lands in the same partition, in this change's file
         return dropped
+
+    def copy_without(self, t: pa.Table, ids: pa.Array) -> int:
+        """Write the rows of `t` whose id is not among `ids`; how many were left out."""
+        if not self.table.key or not len(ids):
+            self.write(t)
+            return 0
+        hit = pc.is_in(t.column(self.table.key), value_set=ids)
+        rest = t.filter(pc.invert(hit))
+        if rest.num_rows:
+            self.write(rest)
+        return t.num_rows - rest.num_rows
 
     # -- publishing ------------------------------------------------------------------------------------
     def commit(self) -> int:

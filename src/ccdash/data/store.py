@@ -37,7 +37,7 @@ def column_types(table: str) -> dict[str, str]:
     return types
 
 
-def _source_sql(table: str, path: Path | None) -> str:
+def _source_sql(table: str, path: Path | None, files: list[Path] | None = None) -> str:
     """SELECT over one extract, cast to the canonical types, in canonical column order.
 
     A partitioned table also has its partition column (e.g. created_month, 'YYYY-MM'): read from the
@@ -45,7 +45,8 @@ def _source_sql(table: str, path: Path | None) -> str:
     types = column_types(table)
     t = TABLES[table]
     part = t.partition_column
-    files = dataset.files(path) if path is not None and path.is_dir() else None
+    if files is None and path is not None and path.is_dir():
+        files = dataset.files(path)
     if path is None or files == []:
         cols = ", ".join(f"CAST(NULL AS {t}) AS {quote_ident(c)}" for c, t in types.items())
         extra = f", CAST(NULL AS VARCHAR) AS {quote_ident(part)}" if part else ""
@@ -120,20 +121,21 @@ class Store(Versioned):
     def _rebuild(self) -> dict[str, str]:
         problems = {}
         for table in TABLES:
-            path = extract_path(self.directory, table)
+            path, files = extract_path(self.directory, table), None
             if path is None:
                 if table in self.expected:
                     problems[table] = f"no {table} extract in {self.directory}"
             else:
-                try:
-                    damage = self._damage(path)
+                try:  # a dataset's manifest read once: the files checked are the files served
+                    files = dataset.files(path) if path.is_dir() else None
+                    damage = self._damage(path, files)
                 except dataset.DatasetError as e:
                     damage = str(e)
                 if damage:  # served like a missing file: a banner, and the wall keeps its last good data
                     problems[table] = damage
                     path = None
             try:
-                sql = _source_sql(table, path)
+                sql = _source_sql(table, path, files if path is not None else None)
                 self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
                 self._con.execute(f"SELECT * FROM {table} LIMIT 0")
             except duckdb.Error as e:
@@ -149,9 +151,9 @@ class Store(Versioned):
         self._con.unregister("_district_facts")
         return problems
 
-    def _damage(self, path: Path) -> str | None:
-        """What is wrong with an extract's Parquet file(s), if anything."""
-        for f in dataset.files(path) if path.is_dir() else [path] if path.name.endswith(".parquet") else []:
+    def _damage(self, path: Path, files: list[Path] | None) -> str | None:
+        """What is wrong with an extract's Parquet file(s) (`files`, a dataset's), if anything."""
+        for f in files if files is not None else [path] if path.name.endswith(".parquet") else []:
             damage = self._check(f)
             if damage:
                 return f"{path.name}/{f.relative_to(path)} is {damage}" if path.is_dir() else f"{path.name} is {damage}"

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..clock import city_time
@@ -236,11 +235,7 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
         replaced = out.replace_ids(ids)
         if legacy is not None:
             for part in _legacy_batches(legacy, table, name):
-                hit = pc.is_in(part.column(table.key), value_set=ids) if table.key else None
-                if hit is not None:
-                    replaced += pc.sum(hit).as_py() or 0
-                    part = part.filter(pc.invert(hit))
-                out.write(part)
+                replaced += out.copy_without(part, ids)
         stored_rows = out.commit()
         if replace or legacy is not None:
             single.unlink(missing_ok=True)
