@@ -89,6 +89,16 @@ def h3_columns(lat, lon, resolutions) -> dict[int, np.ndarray]:
 
 
 
+def h3_outlines(cells) -> list[list[list[float]]]:
+    """Each H3 cell's outline as [lon, lat] pairs to 6 places (about 0.1 m), for a plain polygon layer: the
+    browser then draws hexagons without loading h3-js (0.3 s of a page's first paint in chromium here)."""
+    out = []
+    for c in cells:
+        ring = h3i.cell_to_boundary(int(c, 16) if isinstance(c, str) else int(c))
+        out.append([[round(lon, 6), round(lat, 6)] for lat, lon in ring])
+    return out
+
+
 def h3_text(cells) -> list[str]:
     """H3 ids as deck.gl reads them: lower-case hex text (queries return the integers, which every engine has)."""
     return [format(int(c), "x") for c in cells]

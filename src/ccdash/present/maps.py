@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
-from ..data.spatial import h3_text
+from ..data.spatial import h3_outlines, h3_text
 
 from ..data.profile import Profile
 
@@ -63,10 +63,10 @@ def districts_layer(geojson: dict, values: pd.DataFrame | None = None, value_col
 
 
 def hex_layer(df: pd.DataFrame) -> pdk.Layer:
-    """H3 hexagons shaded by complaints (aggregated in DuckDB before they get here)."""
-    df = df.copy()
-    df["fill"] = ramp(np.log1p(df["complaints"].to_numpy(float)), 200) if len(df) else []
-    return pdk.Layer("H3HexagonLayer", df, id="hexagons", get_hexagon="hex",
+    """H3 hexagons shaded by complaints (aggregated in DuckDB before they get here), sent as outlines."""
+    data = df.drop(columns=["hex"]).assign(outline=h3_outlines(df["hex"]))
+    data["fill"] = ramp(np.log1p(df["complaints"].to_numpy(float)), 200) if len(df) else []
+    return pdk.Layer("PolygonLayer", data, id="hexagons", get_polygon="outline",
                      get_fill_color="fill", extruded=False, stroked=False, pickable=True, auto_highlight=True)
 
 
@@ -94,10 +94,11 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True
     # Covered blue, uncovered orange (deeper where more people live): readable with red-green colour blindness.
     fill = [[0, 114, 178, int(60 + 140 * s)] if s >= 0.5 else [230, 159, 0, int(40 + 160 * min(x / hi, 1.0))]
             for s, x in zip(cells["share"], cells["density"])]
-    data = pd.DataFrame({"hex": h3_text(cells["cell"]), "kecamatan": cells["kecamatan"], "fill": fill,
+    data = pd.DataFrame({"hex": h3_text(cells["cell"]), "outline": h3_outlines(cells["cell"]),  # hex: what a click names
+                         "kecamatan": cells["kecamatan"], "fill": fill,
                          "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])]})
-    return pdk.Layer("H3HexagonLayer", data, id="cells", get_hexagon="hex", get_fill_color="fill", stroked=False,
-                     extruded=False,  # flat: extruded cells (deck.gl's default) hid the wifi points under them
+    return pdk.Layer("PolygonLayer", data, id="cells", get_polygon="outline", get_fill_color="fill", stroked=False,
+                     extruded=False,  # flat: extruded cells hid the wifi points under them
                      pickable=pickable, auto_highlight=pickable)
 
 
