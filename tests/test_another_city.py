@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from ccdash.data.profile import REPO_ROOT
 
 from .conftest import needs_shared
+from tests.apptest import desk_app
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def nyc(tmp_path_factory):
 
 def run(monkeypatch, city, page=None, **params) -> AppTest:  # step 3, as AppTest
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

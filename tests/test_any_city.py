@@ -8,7 +8,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.apptest import desk_app
 
 DESK = ["overview", "complaints", "cctv", "wifi", "coverage", "data"]
 
@@ -24,7 +24,7 @@ def bare_city(src, dst, layers: str = "") -> None:
 
 def app(monkeypatch, directory, **params) -> AppTest:
     monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     for k, v in {"lang": "en", **params}.items():
         at.query_params[k] = v
     at.run()

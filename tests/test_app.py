@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.apptest import desk_app
 
 PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py",
          "app_pages/coverage.py", "app_pages/data.py"]
@@ -15,12 +14,12 @@ PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py"
 def app(monkeypatch, city_dir):
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
     monkeypatch.delenv("CCDASH_PROFILE", raising=False)
-    return AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    return desk_app(60)
 
 
 def test_app_runs_on_the_embedded_demo_data(monkeypatch):
     monkeypatch.delenv("CCDASH_DATA_DIR", raising=False)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.run()
     assert not at.exception
     assert at.metric[0].label == "Baru hari ini"
@@ -42,7 +41,7 @@ def _plan_table(at):
 def test_the_planner_follows_the_district_filter_and_names_its_sites(monkeypatch, city_dir):
     def coverage(**params):
         monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at = desk_app(60)
         for k, v in {"lang": "en", **params}.items():
             at.query_params[k] = v
         at.run()
@@ -78,7 +77,6 @@ def test_one_map_click_adds_one_what_if_point(monkeypatch):
 
 class _State(dict):
     """A dict with attribute access, like st.session_state."""
-
     def __getattr__(self, k):
         return self[k]
 
@@ -90,7 +88,7 @@ def test_coverage_tiles_follow_the_district_filter(monkeypatch, city_dir):
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
     tiles = {}
     for kec in (None, "Coblong"):
-        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at = desk_app(60)
         at.query_params["lang"] = "en"
         if kec:
             at.query_params["kecamatan"] = kec
@@ -114,7 +112,7 @@ def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_nu
 
     def coverage_table(lang):
         monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at = desk_app(60)
         at.query_params["lang"] = lang
         at.run()
         at.switch_page("app_pages/coverage.py").run()

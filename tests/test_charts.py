@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from ccdash.present import charts, maps
 from ccdash.data.profile import REPO_ROOT, load_profile
+from tests.apptest import desk_app
 
 
 def _days():
@@ -40,6 +43,32 @@ def test_district_layer_shades_by_value_and_keeps_outlines_without_values():
     assert feats["Coblong"]["fill"] != feats["Regol"]["fill"]  # low and high ends of the ramp
     assert feats["Andir"]["fill"] == [30, 36, 48, 60]  # no value: outline only
     assert feats["Regol"]["tip"] == "b"
+
+
+def test_hexagons_reach_the_browser_as_their_own_outlines():
+    """The hex layers send each cell's outline (no h3-js in the browser): a closed hexagon around the cell's
+    centre whose area is the cell's, and the colour and tooltip columns stay beside it."""
+    import h3
+    import shapely
+
+    cells = [h3.latlng_to_cell(-6.90 + i * 0.01, 107.60 + i * 0.01, 8) for i in range(5)]
+    layer = maps.hex_layer(pd.DataFrame({"hex": cells, "complaints": [1, 2, 3, 40, 500], "tip": list("abcde")}))
+    assert layer.type == "PolygonLayer"
+    data = pd.DataFrame(layer.data)  # pydeck keeps the rows as records
+    assert list(data.tip) == list("abcde") and len(data.fill) == 5 and "hex" not in data
+    for cell, ring in zip(cells, data.outline):
+        poly = shapely.Polygon(ring)  # [lon, lat] pairs
+        lat, lon = h3.cell_to_latlng(cell)
+        assert len(ring) == 6 and poly.contains(shapely.Point(lon, lat))
+        # area in km2 on a local equirectangular projection, against h3's own figure (within 1%)
+        km = shapely.affinity.scale(poly, 111.32 * np.cos(np.radians(lat)), 110.57, origin=(lon, lat))
+        assert km.area == pytest.approx(h3.cell_area(cell, "km^2"), rel=0.01)
+
+    cov = maps.coverage_layer(pd.DataFrame({"cell": [h3.str_to_int(c) for c in cells], "share": [1, 0, 0.5, 0.2, 1],
+                                            "density": [1.0] * 5, "population": [10] * 5, "kecamatan": ["A"] * 5}), 2.0)
+    cov_data = pd.DataFrame(cov.data)
+    assert list(cov_data.hex) == cells  # a click on a cell still names it
+    assert [len(r) for r in cov_data.outline] == [6] * 5
 
 
 def test_many_categories_become_the_top_n_and_one_other_bar():
@@ -95,13 +124,10 @@ def test_value_axes_show_whole_numbers_with_the_language_separators():
 def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_dir):
     import json
 
-    from streamlit.testing.v1 import AppTest
-
-    from ccdash.data.profile import REPO_ROOT
     from ccdash.present.charts import ACCENT, MUTED
 
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.query_params.update({"lang": "en", "category": "flooding"})
     at.run()
     at.switch_page("app_pages/complaints.py").run()
@@ -117,13 +143,11 @@ def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_d
 def test_charts_have_a_text_alternative_with_their_figures(monkeypatch, city_dir):
     """Under the trend and the bars, one sentence with the figures, checked against pandas."""
     import pandas as pd
-    from streamlit.testing.v1 import AppTest
 
-    from ccdash.data.profile import REPO_ROOT
     from ccdash.present.i18n import fmt_date
 
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.query_params["lang"] = "en"
     at.run()
     assert not at.exception

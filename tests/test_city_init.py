@@ -13,6 +13,7 @@ from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
 from ccdash.data.dataset import read_stored
 from tests.test_real_files import needs_shared
+from tests.apptest import desk_app
 
 CLI = [sys.executable, "-m", "ccdash", "city", "init"]
 
@@ -72,10 +73,8 @@ def test_init_proposes_files_that_ingest_the_sample(tmp_path, monkeypatch):
                                                                                     format="%m/%d/%Y %I:%M:%S %p")
     assert stored.loc[first["Service Request ID"], "channel"] == first["Method Received"].lower()
 
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("CCDASH_DATA_DIR", str(out))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.run()
     assert not at.exception and not at.error
     assert any(c.value.startswith("Lakeside · ") for c in at.caption)

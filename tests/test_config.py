@@ -12,6 +12,7 @@ import pytest
 
 from ccdash.data.ingest import IngestError, Mapping
 from ccdash.data.profile import REPO_ROOT, ProfileError, load_profile
+from tests.apptest import desk_app
 
 CITY = (REPO_ROOT / "data" / "city.toml").read_text()
 
@@ -96,11 +97,9 @@ def test_the_cli_and_the_app_say_it_in_one_line(monkeypatch, tmp_path):
     assert r.stderr.strip().startswith("error: city profile") and "[city] timezone" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
 
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("CCDASH_DATA_DIR", str(path.parent))
     for params in ({}, {"mode": "wall"}, {"tour": "1"}):
-        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+        at = desk_app(60)
         for k, v in params.items():
             at.query_params[k] = v
         at.run()

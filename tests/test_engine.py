@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT, ProfileError, load_profile
+from ccdash.data.profile import ProfileError, load_profile
+from tests.apptest import desk_app
 
 
 def _profile_with(tmp_path, city_dir, extra: str):
@@ -45,7 +45,7 @@ def test_an_unreachable_spark_cluster_is_one_line_on_the_page(monkeypatch, city_
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
     monkeypatch.setenv("CCDASH_ENGINE", "spark")
     monkeypatch.setenv("CCDASH_SPARK_URL", "sc://127.0.0.1:1")
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
+    at = desk_app(120)
     at.run()
     assert not at.exception
     [error] = [e.value.strip("` ") for e in at.error]  # shown as plain text

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from ccdash.metrics.filters import Filters, from_query_params, to_query_params, where
+from tests.apptest import desk_app
 
 
 @pytest.mark.parametrize("f, sql, params", [
@@ -68,10 +69,7 @@ def test_link_dates_outside_the_data_are_clamped_with_a_notice():
 def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_dir):
     from datetime import date, timedelta
 
-    from streamlit.testing.v1 import AppTest
-
     from ccdash.app.frame import preset_range
-    from ccdash.data.profile import REPO_ROOT
 
     lo, hi = date(2025, 3, 1), date(2026, 11, 20)
     assert preset_range("today", lo, hi) == (hi, hi)
@@ -80,7 +78,7 @@ def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_d
     assert preset_range("90", date(2026, 10, 1), hi) == (date(2026, 10, 1), hi)  # never before the data
 
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.query_params["lang"] = "en"
     at.run()
     preset = next(b for b in at.get("button_group") if b.key == "f_preset")

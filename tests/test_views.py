@@ -12,13 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 from ccdash.present import maps
 from ccdash.data.profile import REPO_ROOT, load_profile
+from tests.apptest import desk_app
 
 XSS = "<img src=x onerror=alert(1)>"
 
 
 def start(monkeypatch, directory, params=None, page=None, secrets=None) -> AppTest:
     monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     for k, v in (params or {}).items():
         at.query_params[k] = v
     for k, v in (secrets or {}).items():

@@ -15,6 +15,7 @@ from ccdash.cli_watch import Watcher
 from ccdash.data.profile import REPO_ROOT
 from ccdash.data.dataset import read_stored
 from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
+from tests.apptest import desk_app
 
 
 def drop(folder, name, text: str | bytes):
@@ -79,10 +80,8 @@ def test_the_watcher_refuses_an_inbox_it_cannot_use(tmp_path):
 
 def test_a_dropped_file_reaches_the_page(monkeypatch, writable_city, tmp_path):
     """The app reads the store's new version on its next run: the KPI changes without a restart."""
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("CCDASH_DATA_DIR", str(writable_city))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     at.query_params["lang"] = "en"
     at.run()
     tile = lambda: next(m.value for m in at.metric if m.label.startswith("Open backlog"))  # noqa: E731

@@ -87,6 +87,9 @@ def app_url(browser):
     stop_app(proc)
 
 
+LAZY = "[class*='st-key-lazy_']"  # a section that waits for the reader to scroll to it
+
+
 class Page:
     """A browser tab with the console watched."""
 
@@ -120,6 +123,15 @@ class Page:
                 break
             self.page.wait_for_timeout(200)
         self.page.wait_for_timeout(quiet_ms)
+
+    def reveal(self, timeout_s: float = 90) -> None:
+        """Scroll to each section still waiting below the fold (ccdash.app.lazy) until every one is drawn."""
+        deadline = time.time() + timeout_s
+        waiting = self.page.locator(LAZY)
+        while waiting.count() and time.time() < deadline:
+            waiting.first.scroll_into_view_if_needed()
+            self.settle(quiet_ms=800)
+        assert waiting.count() == 0, f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
 
     def close(self):
         self.page.close()

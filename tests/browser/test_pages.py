@@ -54,6 +54,8 @@ def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
                     wait_for="[data-testid=stDataFrame]" if name == "data" else "[data-testid=stMetric]")
     assert page.locator("[data-testid=stException]").count() == 0
     assert "Synthetic demo data" in page.inner_text("body")
+    tab.reveal()  # every section below the fold, drawn as the reader scrolls to it
+    assert page.locator("[data-testid=stException]").count() == 0
     if name in WITH_CHARTS:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert page.locator(".js-plotly-plot").count() >= 1
@@ -104,8 +106,10 @@ def test_language_in_the_url(tab, app_url):
 
 def test_clicking_a_bar_filters_the_page(tab, app_url):
     page = tab.goto(f"{app_url}/?lang=en")
+    tab.reveal()  # the charts sit under the map
     page.wait_for_selector(".js-plotly-plot .bars path", timeout=30_000)
     chart = page.locator(".js-plotly-plot").nth(1)  # top categories (the first is the trend)
+    chart.scroll_into_view_if_needed()
     bar = chart.locator(".bars path").last  # the top bar: the most frequent category
     (top,), = demo_sql("""SELECT category FROM complaints WHERE created_at >= (SELECT max(created_at) - INTERVAL 89 DAY
                           FROM complaints)::DATE GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
@@ -119,6 +123,7 @@ def test_clicking_a_bar_filters_the_page(tab, app_url):
 
 def test_clicking_a_district_filters_the_page(tab, app_url):
     page = tab.goto(f"{app_url}/complaints?lang=en")
+    tab.reveal()  # the maps sit below the fold
     page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
     choropleth = page.locator("[data-testid=stDeckGlJsonChart]").nth(1)  # hotspots first, then per 10k
     choropleth.scroll_into_view_if_needed()

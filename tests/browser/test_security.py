@@ -48,6 +48,7 @@ def hostile_city(browser, writable_city):
 def test_html_in_data_is_text_in_charts(browser, hostile_city, path, literal):
     tab = Page(browser)
     page = tab.goto(hostile_city + path, wait_for=".js-plotly-plot")
+    tab.reveal()  # the category bars are below the fold on the Complaints page
     page.wait_for_timeout(1_500)
     plots = page.locator(".js-plotly-plot")
     assert plots.count() >= 1

@@ -25,6 +25,7 @@ from ccdash.data.store import Store
 from ccdash.metrics.registry import all_queries
 from tests.query_calls import sample_calls
 from tests.test_ingest import HEADER, NOW, write
+from tests.apptest import desk_app
 
 pytestmark = pytest.mark.spark
 RTOL = 1e-9
@@ -132,10 +133,6 @@ def test_spark_reads_only_the_months_a_date_filter_needs(spark_url, data, profil
 
 def test_the_pages_show_the_same_numbers_on_spark(spark_url, city_dir, monkeypatch):
     """The Overview and Complaints pages through the app with CCDASH_ENGINE=spark: every tile as on DuckDB."""
-    from streamlit.testing.v1 import AppTest
-
-    from ccdash.data.profile import REPO_ROOT
-
     import streamlit as st
 
     def tiles(engine: str, page: str) -> dict:
@@ -143,7 +140,7 @@ def test_the_pages_show_the_same_numbers_on_spark(spark_url, city_dir, monkeypat
         monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
         monkeypatch.setenv("CCDASH_ENGINE", engine)
         monkeypatch.setenv("CCDASH_SPARK_URL", spark_url)
-        at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=300)
+        at = desk_app(300)
         t = time.perf_counter()
         at.run()
         if page != "overview":

@@ -13,6 +13,7 @@ from ..metrics import cctv, complaints, wifi
 from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_pp, fmt_signed, t
 from .frame import set_filter
+from .lazy import below_fold
 from .state import Context, get_store, run
 from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs, styled
 
@@ -146,6 +147,8 @@ def render(ctx: Context) -> None:
     st.caption(ctx.t("cov.map_help"))
 
     st.subheader(ctx.t("cov.by_kecamatan"))
+    if not below_fold(ctx, "cov_tables", 600):  # below the map: drawn when the reader scrolls near
+        return
     table = cv.by_kecamatan(g, now_cov, points, users)
     if kec:
         table = table[table.kecamatan.isin(kec)]

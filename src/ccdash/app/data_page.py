@@ -129,8 +129,9 @@ def render(ctx: Context) -> None:
     directory = data_dir()
     st.dataframe(sources_table(ctx, directory), hide_index=True, key="dt_sources")
     st.subheader(ctx.t("data.schema"))
-    for table in TABLES:
-        with st.expander(table):
-            st.dataframe(get_store().describe(table), hide_index=True, key=f"dt_schema_{table}")
+    for table in TABLES:  # a schema is read and drawn only when its section is opened
+        section = st.expander(table, key=f"dt_exp_{table}", on_change="rerun")
+        if section.open:
+            section.dataframe(get_store().describe(table), hide_index=True, key=f"dt_schema_{table}")
     st.subheader(ctx.t("data.upload"))
     upload_form(ctx, directory)

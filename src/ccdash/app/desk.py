@@ -10,6 +10,7 @@ from ..present.chart_text import describe_trend
 from ..present.i18n import fmt_num, fmt_pct
 from . import widgets
 from .frame import header
+from .lazy import below_fold
 from .state import Context, run
 from .widgets import plot
 
@@ -31,22 +32,24 @@ def overview(ctx: Context) -> None:
         next(c).metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
-    left, right = st.columns([2, 1])
-    with left:
-        st.subheader(ctx.t("chart.trend"))
-        trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
-        plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
-                               lang=ctx.lang), key="ov_trend", alt=describe_trend(trend, ctx.lang))
-    with right:
-        top = run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8)
-        widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
-
     st.subheader(ctx.t("map.title"))
-    offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
-    names = {k: ctx.t(f"map.{k}") for k in offered}
-    layers = st.pills(ctx.t("map.layers"), offered, selection_mode="multi", default=["hex", "districts"],
-                      format_func=names.get, key="ov_layers")
-    widgets.city_map(ctx, layers or [], key="ov_map")
+    if True:
+        offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
+        names = {k: ctx.t(f"map.{k}") for k in offered}
+        layers = st.pills(ctx.t("map.layers"), offered, selection_mode="multi", default=[x for x in __import__("os").environ.get("V","hex+districts").split("+") if x],
+                          format_func=names.get, key="ov_layers")
+        widgets.city_map(ctx, layers or [], key="ov_map")
+
+    if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
+        left, right = st.columns([2, 1])
+        with left:
+            st.subheader(ctx.t("chart.trend"))
+            trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
+            plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
+                                   lang=ctx.lang), key="ov_trend", alt=describe_trend(trend, ctx.lang))
+        with right:
+            top = run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8)
+            widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
 
 
 def complaints(ctx: Context) -> None:
@@ -61,33 +64,37 @@ def complaints(ctx: Context) -> None:
     plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
                            lang=ctx.lang), key="cp_trend", alt=describe_trend(trend, ctx.lang))
 
-    left, right = st.columns(2)
-    with left:
-        widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at),
-                              "category", "complaints", "cp_cat",
-                            ctx.t("filters.category"))
-    with right:
-        per = run(complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at).rename(
-            columns={"kecamatan": "value"})
-        widgets.clickable_bar(ctx, per, "kecamatan", "per_10k", "cp_kec", ctx.t("chart.per_10k"),
-                            text_fmt=lambda v: fmt_num(v, ctx.lang, 1), color="#4cc9f0")
-
-    st.subheader(ctx.t("chart.heatmap"))
-    heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
-    plot(ctx, charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
+    if below_fold(ctx, "cp_breakdown", 1000):  # below the first screen: drawn when the reader scrolls near
+        left, right = st.columns(2)
+        with left:
+            widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters.with_values(category=()), "category",
+                                           ctx.at), "category", "complaints", "cp_cat", ctx.t("filters.category"))
+        with right:
+            per = run(complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at).rename(
+                columns={"kecamatan": "value"})
+            widgets.clickable_bar(ctx, per, "kecamatan", "per_10k", "cp_kec", ctx.t("chart.per_10k"),
+                                  text_fmt=lambda v: fmt_num(v, ctx.lang, 1), color="#4cc9f0")
+        st.subheader(ctx.t("chart.heatmap"))
+        heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
+        plot(ctx, charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
 
     st.subheader(ctx.t("complaints.scorecard"))
-    widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
+    if below_fold(ctx, "cp_score", 400):
+        widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader(ctx.t("complaints.hotspots"))
-        widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
-    with right:
-        st.subheader(ctx.t("complaints.choropleth"))
-        widgets.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True, zoom=ctx.profile.zoom - 0.6)
+    if below_fold(ctx, "cp_maps", 620):
+        left, right = st.columns(2)
+        with left:
+            st.subheader(ctx.t("complaints.hotspots"))
+            widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
+        with right:
+            st.subheader(ctx.t("complaints.choropleth"))
+            widgets.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True,
+                             zoom=ctx.profile.zoom - 0.6)
 
     st.subheader(ctx.t("complaints.table"))
+    if not below_fold(ctx, "cp_rows", 480):
+        return
     total = kpis["total"]
     rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
     st.caption(ctx.t("complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)))
@@ -110,27 +117,30 @@ def cctv(ctx: Context) -> None:
     st.subheader(ctx.t("cctv.map"))
     widgets.city_map(ctx, ["cctv"], key="cc_map")
 
-    left, right = st.columns(2)
-    with left:
-        byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
-        st.subheader(ctx.t("cctv.by_kecamatan"))
-        plot(ctx, charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
-                                    x_title=ctx.t("chart.online_pct"), color="#2ecc71",
-                                    text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
-    with right:
-        st.subheader(ctx.t("cctv.by_kind"))
-        kinds = run(cctv_q.by_kind, kec)
-        kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
-        plot(ctx, charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
-                                       {s: ctx.label("status", s) for s in kinds.status.unique()},
-                                       y_title=ctx.t("chart.cameras")), key="cc_kind")
-        st.subheader(ctx.t("cctv.offline"))
-        st.caption(ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
-        widgets.table(ctx, widgets.labelled(ctx, run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)),
-                      key="cc_offline", height=320)
+    if below_fold(ctx, "cc_status", 820):  # below the map: drawn when the reader scrolls near
+        left, right = st.columns(2)
+        with left:
+            byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
+            st.subheader(ctx.t("cctv.by_kecamatan"))
+            plot(ctx, charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
+                                  x_title=ctx.t("chart.online_pct"), color="#2ecc71",
+                                  text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
+        with right:
+            st.subheader(ctx.t("cctv.by_kind"))
+            kinds = run(cctv_q.by_kind, kec)
+            kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
+            plot(ctx, charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
+                                     {s: ctx.label("status", s) for s in kinds.status.unique()},
+                                     y_title=ctx.t("chart.cameras")), key="cc_kind")
+            st.subheader(ctx.t("cctv.offline"))
+            st.caption(ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
+            offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
+            widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
 
     st.subheader(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))
+    if not below_fold(ctx, "cc_integration", 480):
+        return
     left, right = st.columns(2)
     for col, by, title in ((left, "kecamatan", "cctv.by_district"), (right, "category", "cctv.by_category")):
         with col:
@@ -153,6 +163,8 @@ def wifi(ctx: Context) -> None:
     st.subheader(ctx.t("wifi.map"))
     widgets.city_map(ctx, ["wifi"], key="wf_map")
 
+    if not below_fold(ctx, "wf_charts", 900):  # below the map: drawn when the reader scrolls near
+        return
     left, right = st.columns(2)
     with left:
         st.subheader(ctx.t("wifi.by_site_type"))

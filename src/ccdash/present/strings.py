@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.data": ("Sumber data", "Data sources"),
     "nav.section.views": ("Tampilan", "Views"),
     "nav.section.admin": ("Pengelolaan", "Admin"),
+    "lazy.waiting": ("Digambar saat Anda menggulir ke sini", "Drawn when you scroll here"),
     "filters.title": ("Filter", "Filters"),
     "filters.dates": ("Rentang tanggal", "Date range"),
     "filters.kecamatan": ("{district}", "{district}"),
