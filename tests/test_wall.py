@@ -7,12 +7,12 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.apptest import desk_app
 
 
 def run(monkeypatch, directory, params, state=None, allow_failures=False) -> AppTest:
     monkeypatch.setenv("CCDASH_DATA_DIR", str(directory))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = desk_app(60)
     for k, v in params.items():
         at.query_params[k] = v
     for k, v in (state or {}).items():
@@ -259,3 +259,27 @@ def test_the_ticker_colours_each_item_by_its_level_and_escapes_its_text():
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out and "a &amp; b" in out
     assert out.index("ccdash-level-high") < out.index("ccdash-level-watch")  # worst first, as given
     assert ticker_html([], "No <alerts>") == '<p class="ccdash-ticker"><span class="ccdash-level-none">No &lt;alerts&gt;</span></p>'
+
+
+@pytest.mark.parametrize("size, expected", [
+    ((1920, 1080), 1.0), ((3840, 2160), 2.0), ((1366, 768), 0.71), ((2560, 1080), 1.0),  # ultra-wide: height rules
+    ((1080, 1920), 0.56), ((800, 400), 0.5), ((7680, 4320), 3.0), ((0, 1080), 1.0),  # no size: the design
+])
+def test_the_wall_scale_fits_the_design_into_the_screen(size, expected):
+    from ccdash.app.screen import fit_scale
+
+    assert fit_scale(*size) == expected
+
+
+def test_a_scale_in_the_url_overrides_the_screen_and_bad_ones_fall_back(monkeypatch, city_dir):
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    for given, expected in (("2", 2.0), ("9", 3.0), ("0.1", 0.5), ("nan", 1.0), ("big", 1.0)):
+        at = desk_app(60)
+        at.query_params.update({"mode": "wall", "lang": "en", "scale": given})
+        at.run()
+        assert not at.exception
+        assert at.session_state["_scale"] == expected, given
+    at = desk_app(60)
+    at.query_params.update({"mode": "wall", "lang": "en"})
+    at.run()  # no browser has reported a size here: the design scale
+    assert at.session_state["_scale"] == 1.0

@@ -111,12 +111,17 @@ def test_a_view_change_never_shows_two_views_at_once(browser, fast_wall):
     tab.close()
 
 
-def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
+VIEW_FITS = """() => { const v = document.querySelector('[class*=st-key-wall_view_]');
+  return v.scrollHeight <= v.clientHeight + 2; }"""
+
+
+def test_wall_fills_any_screen_without_a_scale_parameter(browser, app_url, screenshot_dir):
+    """The browser says how large the screen is and the wall scales to it: 4K is filled, 1366x768 keeps the
+    clock on one line and the ticker on screen, and no view's panel is clipped."""
     heights = {}
-    for w, h, name, extra in ((1920, 1080, "wall", ""), (3840, 2160, "wall-4k", "&scale=2"),
-                              (1366, 768, "wall-1366", "&scale=0.7")):
+    for w, h, name in ((1920, 1080, "wall"), (3840, 2160, "wall-4k"), (1366, 768, "wall-1366")):
         tab = Page(browser, w, h)
-        page = tab.goto(f"{app_url}/?mode=wall&view=overview&lang=en{extra}")
+        page = tab.goto(f"{app_url}/?mode=wall&view=overview&lang=en")
         page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(screenshot_dir / f"{name}.png"))
@@ -127,14 +132,40 @@ def test_wall_screenshots_at_full_hd_and_4k(browser, app_url, screenshot_dir):
         heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()["height"]
         ticker = page.locator(".st-key-wall_ticker").bounding_box()
         assert ticker["y"] + ticker["height"] <= h + 2, ticker  # the ticker on screen, nothing below it
+        clock = page.locator(".st-key-wall_clock")
+        line = float(clock.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+        assert clock.bounding_box()["height"] < 1.8 * line, (w, clock.bounding_box())  # one line, not wrapped
+        assert page.evaluate(VIEW_FITS), f"the view's panel is clipped at {w}x{h}"
         # Each item in its level's colour (the demo's planted flood is HIGH, the SLA items WATCH), in one line.
         colour = {lvl: page.locator(f".st-key-wall_ticker .ccdash-level-{lvl}").first.evaluate(
             "e => getComputedStyle(e).color") for lvl in ("high", "watch")}
         assert colour == {"high": "rgb(255, 122, 26)", "watch": "rgb(255, 224, 138)"}, colour
         assert page.locator(".st-key-wall_ticker .ccdash-level-high").first.inner_text().startswith("▲▲ HIGH · since ")
+        for view in ("complaints", "cctv", "wifi", "alerts"):  # every view's panel fits as well
+            page = tab.goto(f"{app_url}/?mode=wall&view={view}&lang=en")
+            page.wait_for_timeout(1500)
+            assert page.evaluate(VIEW_FITS), f"the {view} panel is clipped at {w}x{h}"
         assert tab.errors == []
         tab.close()
     assert heights["wall-4k"] >= 1.9 * heights["wall"]  # the map grows with the screen, not just the type
+    assert heights["wall-1366"] <= 0.75 * heights["wall"]
+
+
+BOTTOM = """() => Math.max(...[...document.querySelectorAll(
+  '[data-testid=stMainBlockContainer] [data-testid=stElementContainer]')].filter(e => e.offsetParent)
+  .map(e => e.getBoundingClientRect().bottom))"""
+
+
+@pytest.mark.parametrize("w, h", [(1920, 1080), (1366, 768)])
+def test_every_tour_step_fills_the_screen_and_nothing_falls_off_it(browser, app_url, w, h):
+    tab = Page(browser, w, h)
+    for step in range(1, 7):
+        page = tab.goto(f"{app_url}/?tour=1&step={step}&lang=en", wait_for=".st-key-tour_title")
+        page.wait_for_timeout(1500)
+        bottom = page.evaluate(BOTTOM)
+        assert 0.78 * h <= bottom <= h + 2, (step, bottom)  # the panel reaches the foot of the screen, not past it
+    assert tab.errors == []
+    tab.close()
 
 
 def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -37,7 +36,7 @@ WALL_CSS = """
 .stApp, [data-testid=stAppViewContainer], [data-testid=stMain] { background: #000 !important; }
 [data-testid=stMainBlockContainer] { padding: 0.6rem 1.6rem 0 1.6rem !important; max-width: 100% !important; }
 html { font-size: 19px; }
-@media (min-width: 2500px) { html { font-size: 36px; } }
+.st-key-screen_size { display: none; }
 .stApp, .stApp p, .stApp span { color: #f5f7fa; }
 .stApp [data-testid=stText] { font-size: 1.35rem; }
 [data-testid=stMetricValue] { font-size: 3.2rem !important; font-weight: 700; line-height: 1.1; }
@@ -63,9 +62,11 @@ html { font-size: 19px; }
 .st-key-wall_ticker .ccdash-level-watch, .st-key-wall_ticker .ccdash-level-none { color: #ffe08a; }
 .st-key-wall_ticker .ccdash-sep { color: #8a8a8a; }
 @keyframes ccdash-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
-.st-key-wall_alerts [data-testid=stText] { font-size: 1.7rem; line-height: 1.5; white-space: pre-wrap; }
+.st-key-wall_alerts [data-testid=stText] { font-size: 1.45rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_title [data-testid=stText] { font-size: 2.4rem; font-weight: 800; }
+.st-key-tour_closing [data-testid=stMetricValue] { font-size: 6.2rem !important; line-height: 1.05; }
+.st-key-tour_closing [data-testid=stMetric] { padding-bottom: 3rem; }
 .st-key-tour_glossary [data-testid=stText] { font-size: 1.1rem; color: #c9d1d9 !important; }
 [data-testid=stProgress] p { font-size: 1.1rem !important; }
 </style>
@@ -74,16 +75,9 @@ BIG_FONT = 20
 
 
 def scale() -> float:
-    """Size factor of this screen (?scale=2 on a 3840x2160 wall): maps, charts and type grow together."""
+    """Size factor of this screen (2 on a 3840x2160 wall, fitted by screen.read_scale): maps, charts and type
+    grow together."""
     return st.session_state.get("_scale", 1.0)
-
-
-def read_scale() -> None:
-    try:
-        scale_ = float(st.query_params.get("scale", 1))
-        st.session_state._scale = min(3.0, max(0.5, scale_)) if math.isfinite(scale_) else 1.0
-    except ValueError:
-        st.session_state._scale = 1.0
 
 
 def css() -> None:
@@ -93,8 +87,12 @@ def css() -> None:
 
 
 def big(fig):
-    fig.update_layout(font=dict(size=BIG_FONT * scale()), margin=dict(l=10, r=10, t=10, b=10),
+    """Type, margins and height for the screen's scale; axis labels make room for themselves."""
+    m = 10 * scale()
+    fig.update_layout(font=dict(size=BIG_FONT * scale()), margin=dict(l=m, r=m, t=m, b=m),
                       height=(fig.layout.height or 400) * scale())
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 

@@ -12,9 +12,12 @@ from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.i18n import fmt_num, fmt_pct, fmt_range
-from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time, safe_run, top_bar, tour_elapsed
+from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, reference_time, safe_run, top_bar, tour_elapsed
+from .screen import read_scale
 from .state import Context, get_store
 from .widgets import plot
+
+PANEL_PX = 860  # the right-hand panel's height at scale 1: from under the top bar to the foot of a 1080 px screen
 
 
 def _tour_move(delta: int, n: int) -> None:
@@ -45,9 +48,10 @@ def tour_closing(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     k = safe_run(complaints.kpis, "complaints", f, at, key="closing_kpis")
     win = fmt_range(f.start, f.end, ctx.lang)
-    st.metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
-    st.metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
-    st.metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
+    with st.container(key="tour_closing"):  # three numbers, as large as the panel holds
+        st.metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
+        st.metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
+        st.metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
 
 
 def tour_journey(ctx: Context, at: datetime) -> None:
@@ -64,7 +68,7 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
     c[2].metric(ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
     st.text(ctx.t("tour.journey"))
-    plot(ctx, big(charts.hbar(by.iloc[::-1], "complaints", "label", height=430,
+    plot(ctx, big(charts.hbar(by.iloc[::-1], "complaints", "label", height=PANEL_PX - 260,
                                      text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
                     **STATIC)
 
@@ -73,12 +77,12 @@ def tour_headline(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
     trend = safe_run(complaints.daily_trend, "complaints", f, at, key="trend90")
-    plot(ctx, big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=460,
+    plot(ctx, big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=PANEL_PX - 140,
                                lang=ctx.lang)), key="tour_trend", **STATIC)
 
 
 def tour_cctv(ctx: Context, at: datetime) -> None:
-    private_map(ctx, at, ("cctv",), 520)
+    private_map(ctx, at, ("cctv",), PANEL_PX - 240)
     cov = safe_run(cctv.complaints_in_view, "complaints", Filters(), at, "category", key="cov")
     share = cov.in_view.sum() / cov.complaints.sum() if len(cov) else None
     st.metric(ctx.t("cctv.integration"), fmt_pct(share, ctx.lang))
@@ -86,10 +90,10 @@ def tour_cctv(ctx: Context, at: datetime) -> None:
 
 RENDERERS = {
     "headline": tour_headline,
-    "map": lambda ctx, at: private_map(ctx, at, ("hex",), 640),  # hexagons over the outlines: what the caption says
+    "map": lambda ctx, at: private_map(ctx, at, ("hex",), PANEL_PX - 110),  # hexagons over the outlines: what the caption says
     "journey": lambda ctx, at: tour_journey(ctx, at),
     "cctv": tour_cctv,
-    "wifi": lambda ctx, at: private_map(ctx, at, ("wifi",), 640),
+    "wifi": lambda ctx, at: private_map(ctx, at, ("wifi",), PANEL_PX - 110),
     "closing": tour_closing,
 }
 

@@ -18,14 +18,16 @@ from ..data.clock import city_time
 from ..present.alert_text import alert_level, alert_line, ticker_html
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
-from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, read_scale, reference_time,
+from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, reference_time,
                      safe_run, scale, top_bar)
+from .screen import read_scale
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
 
 MAP_PX = 610  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
 VIEW_PX = MAP_PX + 80
-SIDE_PX = 330  # a chart under the view's tiles
+ALERT_LINES = 3  # alerts in the alerts view's panel (a sentence each, two lines on a 1080p wall)
+SIDE_PX = 300  # a chart under the view's tiles: with them, no taller than VIEW_PX (nothing clipped)
 
 
 def side_overview(ctx: Context, at: datetime) -> None:
@@ -45,14 +47,16 @@ def side_complaints(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
     sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
-    plot(ctx, big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX, color="#2ecc71",
-                              text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%")), key="wall_score", **STATIC)
+    fig = big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX - 95, color="#2ecc71",
+                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"))
+    fig.update_yaxes(dtick=1, tickfont=dict(size=16 * scale()))  # every agency named, none skipped
+    plot(ctx, fig, key="wall_score", **STATIC)
 
 
 def side_cctv(ctx: Context, at: datetime) -> None:
     silent = ctx.profile.cctv_silent_hours
     st.text(ctx.t("cctv.offline_help", hours=fmt_num(silent, ctx.lang)))
-    off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(8)
+    off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(ALERT_LINES + 3)
     lines = [f"{fmt_duration(h, ctx.lang):>8}  {n}" for n, h in zip(off.name, off.hours_since_seen)]
     st.container(key="wall_alerts").text("\n".join(lines) or "–")
 
@@ -68,7 +72,10 @@ def side_wifi(ctx: Context, at: datetime) -> None:
 
 
 def side_alerts(ctx: Context, at: datetime, items) -> None:
-    st.container(key="wall_alerts").text("\n".join(items) if items else ctx.t("alert.none"))
+    """The worst alerts, as many as the panel holds; the ticker carries every one."""
+    shown = items[:ALERT_LINES]
+    more = [ctx.t("wall.more_alerts", n=fmt_num(len(items) - len(shown), ctx.lang))] if len(items) > len(shown) else []
+    st.container(key="wall_alerts").text("\n".join(shown + more) if items else ctx.t("alert.none"))
 
 
 def tiles_complaints(ctx: Context, at: datetime) -> None:

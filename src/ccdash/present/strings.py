@@ -244,6 +244,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alert.level_watch": ("WASPADA", "WATCH"),
     "alert.since": ("sejak {when}", "since {when}"),
     "wall.title": ("Layar dinding", "Wall display"),
+    "wall.more_alerts": ("+{n} peringatan lain di ticker", "+{n} more alerts in the ticker"),
     "wall.tour": ("Tur tamu", "Visitor tour"),
     "wall.section": ("Layar", "Displays"),
     "wall.view.overview": ("Ringkasan kota", "City overview"),
