@@ -51,7 +51,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --big-ingest-rows 0 --out bench/cache/quick.md
 
 screenshots: $(STAMP)
-	CCDASH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -k page_draws
+	CCDASH_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -k "page_draws or wall_fills or tour_advances"
 
 clean:
 	rm -rf $(VENV) .pytest_cache bench/cache

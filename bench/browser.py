@@ -2,16 +2,22 @@
 
     python -m bench.browser [--scale 1M] [--loads 5] [--out docs/benchmarks-browser.md]
 
-Each load opens a fresh tab and counts from navigation to the last change of the page (the script run
-over, charts and maps drawn, then nothing changing for 1.5 s). The floor is a bare Streamlit page (a
-title and one metric): what any Streamlit app costs here. ccdash's pages are loaded with a district no
-earlier load used (?kecamatan=...), so no filter-dependent query comes from the cache; the competent
-pandas Overview (bench/competent_app.py) is warmed once (its one-off Parquet load) and then timed.
+Each load opens a fresh tab (nothing cached in the browser) at 1920x1080 and counts from navigation to
+the last change of the page (the script run over, charts and maps drawn, then nothing changing for
+1.5 s). The floor is a bare Streamlit page (a title and one metric): what any Streamlit app costs here.
+ccdash's pages are loaded with a district no earlier load used (?kecamatan=...), so no filter-dependent
+query comes from the cache; the competent pandas Overview (bench/competent_app.py) is warmed once (its
+one-off Parquet load) and then timed. "First screen" is what a reader who does not scroll waits for
+(sections below the fold are drawn when scrolled to); "whole page" scrolls to each waiting section as
+soon as it appears, until every one is drawn: the cost of everything (reported; the targets are the issue's, for the first
+screen).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import itertools
 import os
 import platform
 import statistics
@@ -25,7 +31,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.run import dataset, log  # noqa: E402
-from bench.worker import KECAMATAN  # noqa: E402
 
 PAGES = {"overview": "", "complaints": "complaints", "cctv": "cctv", "wifi": "wifi", "coverage": "coverage",
          "data": "data"}
@@ -41,8 +46,13 @@ new MutationObserver(() => { window.__last = performance.now(); })
 """
 
 
-def settle(browser, url: str, ready: str, timeout_s: float = 120) -> float:
-    """Seconds from navigation to the page's last change, once it has been quiet for QUIET_MS."""
+LAZY = "[class*='st-key-lazy_']"  # a section waiting below the fold (ccdash.app.lazy)
+SCROLL_TO_WAITING = f"""() => {{ const e = document.querySelector("{LAZY}"); if (e) e.scrollIntoView({{block: "center"}}); }}"""
+
+
+def settle(browser, url: str, ready: str, timeout_s: float = 120, whole: bool = False) -> float:
+    """Seconds from navigation to the page's last change, once it has been quiet for QUIET_MS; with `whole`,
+    every section below the fold is scrolled to as soon as it appears."""
     ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = ctx.new_page()
     page.add_init_script(OBSERVE)
@@ -51,14 +61,25 @@ def settle(browser, url: str, ready: str, timeout_s: float = 120) -> float:
         page.wait_for_selector(ready, timeout=timeout_s * 1000)
         deadline = time.time() + timeout_s
         while time.time() < deadline:
+            if whole:  # in one step in the page: a section can be drawn (and its placeholder gone) at any moment
+                page.evaluate(SCROLL_TO_WAITING)
             running = page.locator("[data-testid=stStatusWidget]").count() > 0
             quiet = page.evaluate("performance.now() - window.__last")
-            if not running and quiet >= QUIET_MS:
+            if not running and quiet >= QUIET_MS and not (whole and page.locator(LAZY).count()):
                 return page.evaluate("window.__last") / 1000
             page.wait_for_timeout(100)
         raise RuntimeError(f"{url} did not settle within {timeout_s:.0f} s")
     finally:
         ctx.close()
+
+
+def unused_filters(d: Path):
+    """?kecamatan=... links, each selecting districts no earlier one selected together: every district alone,
+    then every pair. No timed load finds a filter-dependent query in the cache an earlier load filled."""
+    with open(d / "kecamatan.csv", newline="") as f:
+        names = [row["kecamatan"] for row in csv.DictReader(f)]
+    for combo in itertools.chain(((n,) for n in names), itertools.combinations(names, 2)):
+        yield "&".join(f"kecamatan={k}" for k in combo)
 
 
 def main(argv=None) -> int:
@@ -89,15 +110,13 @@ def main(argv=None) -> int:
             proc, url = start_app(d)
             procs.append(proc)
             settle(browser, f"{url}/?lang=en", "[data-testid=stMetric]")  # untimed: imports, store, facts
-            i = 0
+            links = unused_filters(d)
             for name, path in PAGES.items():
                 ready = "[data-testid=stDataFrame]" if name == "data" else "[data-testid=stMetric]"
-                times = []
-                for _ in range(a.loads):
-                    kec = KECAMATAN[i % len(KECAMATAN)]
-                    i += 1
-                    times.append(settle(browser, f"{url}/{path}?lang=en&kecamatan={kec}", ready))
-                results[name] = times
+                results[name] = [settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready)
+                                 for _ in range(a.loads)]
+                results[f"{name}, whole page"] = [settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready, whole=True)
+                                                  for _ in range(a.loads)]
                 log(f"{name} measured")
             proc, url = start_app(d, extra_env={"BASELINE_PARQUET": str(d / "complaints.parquet"),
                                                 "BASELINE_PAGE": "overview"},
@@ -121,7 +140,7 @@ def main(argv=None) -> int:
     for name, times in results.items():
         med = statistics.median(times)
         ratio = med / floor
-        target = TARGET.get(name, 2.5) if name in PAGES else None
+        target = TARGET.get(name, 2.5) if name in PAGES else None  # the first screen; the whole page is reported
         mark = "" if target is None else (f"≤ {target:g}x " + ("ok" if ratio <= target else "**missed**"))
         lines.append(f"| {name} | {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | {ratio:.2f}x | {mark} |")
     text = "\n".join(lines) + "\n"

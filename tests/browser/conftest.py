@@ -129,7 +129,9 @@ class Page:
         deadline = time.time() + timeout_s
         waiting = self.page.locator(LAZY)
         while waiting.count() and time.time() < deadline:
-            waiting.first.scroll_into_view_if_needed()
+            # In one step in the page: a placeholder may be replaced by its section at any moment.
+            self.page.evaluate(f"""() => {{ const e = document.querySelector("{LAZY}");
+                                           if (e) e.scrollIntoView({{block: "center"}}); }}""")
             self.settle(quiet_ms=800)
         assert waiting.count() == 0, f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
 
