@@ -38,3 +38,12 @@ def test_the_overview_shows_its_map_first_and_its_charts_on_scroll(browser, app_
     assert page.locator(".js-plotly-plot").count() == 2
     assert tab.errors == []
     tab.close()
+
+
+def test_a_screen_tall_enough_shows_the_sections_without_scrolling(browser, app_url):
+    tab = Page(browser, 1920, 3200)
+    page = tab.goto(f"{app_url}/?lang=en")
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)  # no scroll: they are on screen
+    assert page.locator(".js-plotly-plot").count() == 2 and page.locator(LAZY).count() == 0
+    assert tab.errors == []
+    tab.close()

@@ -3,8 +3,9 @@
 Plotly and deck.gl each cost the browser 0.6-0.8 s to start (docs/benchmarks-browser.md); a page that
 shows only one of them on its first screen is ready in about half the time. `below_fold(key, height)`
 puts a placeholder of the section's height in its place (so nothing jumps) and watches it with an
-IntersectionObserver; when its first 120 px are on screen the browser says so, the page runs again and
-the section is drawn, and stays drawn for the rest of the session (a filter change redraws it at once).
+IntersectionObserver; when its first 120 px are on screen after the reader scrolls (or for 1.5 s without
+scrolling, on a screen tall enough to show it) the browser says so, the page runs again and the section
+is drawn, and stays drawn for the rest of the session (a filter change redraws it at once).
 """
 
 from __future__ import annotations
@@ -22,14 +23,28 @@ export default function ({ parentElement, setStateValue, data }) {
   const box = parentElement.querySelector(".ccdash-lazy");
   box.style.height = Math.max(40, Number(data.height) || 0) + "px";
   box.textContent = String(data.text || "");
+  let visible = false, scrolled = false, timer = null;
+  const fire = () => {
+    if (!visible) return;
+    stop();
+    setStateValue("seen", true);
+  };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(fire, scrolled ? 150 : 1500); };
+  // While the page is still being laid out (chart modules loading, elements without their height yet) a
+  // placeholder can pass through the screen; unless the reader scrolls, it must stay there 1.5 s.
   const seen = new IntersectionObserver((entries) => {
-    if (entries.some((e) => e.isIntersecting)) {
-      seen.disconnect();
-      setStateValue("seen", true);
-    }
+    visible = entries[entries.length - 1].isIntersecting;
+    if (visible) soon(); else clearTimeout(timer);
   }, { rootMargin: "0px 0px -120px 0px" });  // its first 120 px on screen: the reader has come to it
+  const onScroll = () => { scrolled = true; if (visible) soon(); };
+  const stop = () => {
+    seen.disconnect();
+    clearTimeout(timer);
+    window.removeEventListener("scroll", onScroll, true);
+  };
+  window.addEventListener("scroll", onScroll, { capture: true, passive: true });  // any scrolling element
   seen.observe(box);
-  return () => seen.disconnect();
+  return stop;
 }
 """
 _CSS = """
