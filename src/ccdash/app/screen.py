@@ -28,11 +28,16 @@ export default function ({ setStateValue }) {
 _reporter = st.components.v2.component("ccdash_screen", js=_JS)
 
 
+def _clamp(value: float) -> float:
+    """Within LIMITS; 1 (the design) for a value that is no number (nan, inf)."""
+    return min(LIMITS[1], max(LIMITS[0], value)) if math.isfinite(value) else 1.0
+
+
 def fit_scale(width: float, height: float) -> float:
     """The scale at which the design size fills a screen of this size: the smaller of the two ratios (so
     nothing falls off), to two places, within LIMITS."""
     s = min(width / DESIGN[0], height / DESIGN[1])
-    return round(min(LIMITS[1], max(LIMITS[0], s)), 2) if math.isfinite(s) and s > 0 else 1.0
+    return round(_clamp(s), 2) if s > 0 else 1.0
 
 
 def screen_size() -> tuple[int, int] | None:
@@ -50,16 +55,14 @@ def screen_size() -> tuple[int, int] | None:
 
 def read_scale() -> float:
     """This screen's scale: `?scale=` when the URL gives one (0.5 to 3), else fitted to the window."""
+    size = screen_size()  # drawn on every run, parameter or not, so the reporter keeps its state
     param = st.query_params.get("scale")
     if param is not None:
         try:
-            value = float(param)
-            scale = min(LIMITS[1], max(LIMITS[0], value)) if math.isfinite(value) else 1.0
+            scale = _clamp(float(param))
         except ValueError:
             scale = 1.0
-        screen_size()  # still drawn, so the key keeps its place on every run
     else:
-        size = screen_size()
         scale = fit_scale(*size) if size else 1.0
     st.session_state._scale = scale
     return scale

@@ -27,6 +27,7 @@ from .widgets import cctv_tiles, plot, wifi_tiles
 MAP_PX = 610  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
 VIEW_PX = MAP_PX + 80
 ALERT_LINES = 3  # alerts in the alerts view's panel (a sentence each, two lines on a 1080p wall)
+OFFLINE_LINES = 6  # silent cameras in the CCTV view's panel (one line each)
 SIDE_PX = 300  # a chart under the view's tiles: with them, no taller than VIEW_PX (nothing clipped)
 
 
@@ -56,7 +57,7 @@ def side_complaints(ctx: Context, at: datetime) -> None:
 def side_cctv(ctx: Context, at: datetime) -> None:
     silent = ctx.profile.cctv_silent_hours
     st.text(ctx.t("cctv.offline_help", hours=fmt_num(silent, ctx.lang)))
-    off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(ALERT_LINES + 3)
+    off = safe_run(cctv.not_reporting, "cctv_sites", at, silent, key="offline").head(OFFLINE_LINES)
     lines = [f"{fmt_duration(h, ctx.lang):>8}  {n}" for n, h in zip(off.name, off.hours_since_seen)]
     st.container(key="wall_alerts").text("\n".join(lines) or "–")
 
