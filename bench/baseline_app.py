@@ -39,22 +39,43 @@ c[1].metric("Last 7 days", int((f.created_at >= day0 - timedelta(days=6)).sum())
 c[2].metric("Open", int((~closed).sum()))
 c[3].metric("Overdue", int(overdue.sum()))
 denom = closed.sum() + overdue.sum()
-c[4].metric("On time", f"{(closed & (f.closed_at <= f.due_at)).sum() / denom:.1%}" if denom else "-")
+c[4].metric(
+    "On time", f"{(closed & (f.closed_at <= f.due_at)).sum() / denom:.1%}" if denom else "-"
+)
 res = f[closed & (f.status == "resolved")]
-c[5].metric("Median days", f"{((res.closed_at - res.created_at).dt.total_seconds() / 86400).median():.1f}")
+c[5].metric(
+    "Median days", f"{((res.closed_at - res.created_at).dt.total_seconds() / 86400).median():.1f}"
+)
 
 daily = f.groupby(f.created_at.dt.date).size().rename("n").reset_index()
 daily["mean_7d"] = daily.n.rolling(7, min_periods=1).mean()
 st.plotly_chart(px.bar(daily, x="created_at", y="n"))
 top = f.category.value_counts().head(8).reset_index()
 st.plotly_chart(px.bar(top, x="count", y="category", orientation="h"))
-st.pydeck_chart(pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", f[["lon", "lat"]], get_position=["lon", "lat"],
-                                           get_radius=30)], map_provider=None,
-                         initial_view_state=pdk.ViewState(latitude=-6.917, longitude=107.62, zoom=11)))
+st.pydeck_chart(
+    pdk.Deck(
+        layers=[
+            pdk.Layer(
+                "ScatterplotLayer", f[["lon", "lat"]], get_position=["lon", "lat"], get_radius=30
+            )
+        ],
+        map_provider=None,
+        initial_view_state=pdk.ViewState(latitude=-6.917, longitude=107.62, zoom=11),
+    )
+)
 if PAGE == "complaints":
-    heat = f.pivot_table(index="category", columns="kecamatan", values="complaint_id", aggfunc="count", fill_value=0)
+    heat = f.pivot_table(
+        index="category", columns="kecamatan", values="complaint_id", aggfunc="count", fill_value=0
+    )
     st.plotly_chart(px.imshow(heat))
-    g = f.assign(closed=closed, overdue=overdue, on_time=closed & (f.closed_at <= f.due_at)).groupby("agency")
-    st.dataframe(pd.DataFrame({"received": g.size(), "on_time": g.on_time.sum(), "overdue": g.overdue.sum()}))
-    st.dataframe(f.sort_values("created_at", ascending=False).head(1000).drop(
-        columns=[x for x in f.columns if x.startswith("reporter")]))
+    g = f.assign(
+        closed=closed, overdue=overdue, on_time=closed & (f.closed_at <= f.due_at)
+    ).groupby("agency")
+    st.dataframe(
+        pd.DataFrame({"received": g.size(), "on_time": g.on_time.sum(), "overdue": g.overdue.sum()})
+    )
+    st.dataframe(
+        f.sort_values("created_at", ascending=False)
+        .head(1000)
+        .drop(columns=[x for x in f.columns if x.startswith("reporter")])
+    )

@@ -32,8 +32,14 @@ sys.path.insert(0, str(REPO))
 
 from bench.run import dataset, log  # noqa: E402
 
-PAGES = {"overview": "", "complaints": "complaints", "cctv": "cctv", "wifi": "wifi", "coverage": "coverage",
-         "data": "data"}
+PAGES = {
+    "overview": "",
+    "complaints": "complaints",
+    "cctv": "cctv",
+    "wifi": "wifi",
+    "coverage": "coverage",
+    "data": "data",
+}
 TARGET = {"overview": 2.0}  # times the floor; every other page 2.5
 QUIET_MS = 1500
 BARE = 'import streamlit as st\nst.title("Bare page")\nst.metric("Tile", 1)\n'
@@ -103,46 +109,75 @@ def main(argv=None) -> int:
         try:
             proc, url = start_app(d, script=bare)
             procs.append(proc)
-            settle(browser, url, "[data-testid=stMetric]")  # the server's first page: imports, untimed
-            results["bare Streamlit page (floor)"] = [settle(browser, url, "[data-testid=stMetric]")
-                                                      for _ in range(a.loads)]
+            settle(
+                browser, url, "[data-testid=stMetric]"
+            )  # the server's first page: imports, untimed
+            results["bare Streamlit page (floor)"] = [
+                settle(browser, url, "[data-testid=stMetric]") for _ in range(a.loads)
+            ]
             log("floor measured")
             proc, url = start_app(d)
             procs.append(proc)
-            settle(browser, f"{url}/?lang=en", "[data-testid=stMetric]")  # untimed: imports, store, facts
+            settle(
+                browser, f"{url}/?lang=en", "[data-testid=stMetric]"
+            )  # untimed: imports, store, facts
             links = unused_filters(d)
             for name, path in PAGES.items():
                 ready = "[data-testid=stDataFrame]" if name == "data" else "[data-testid=stMetric]"
-                results[name] = [settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready)
-                                 for _ in range(a.loads)]
-                results[f"{name}, whole page"] = [settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready, whole=True)
-                                                  for _ in range(a.loads)]
+                results[name] = [
+                    settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready)
+                    for _ in range(a.loads)
+                ]
+                results[f"{name}, whole page"] = [
+                    settle(browser, f"{url}/{path}?lang=en&{next(links)}", ready, whole=True)
+                    for _ in range(a.loads)
+                ]
                 log(f"{name} measured")
-            proc, url = start_app(d, extra_env={"BASELINE_PARQUET": str(d / "complaints.parquet"),
-                                                "BASELINE_PAGE": "overview"},
-                                  script=REPO / "bench" / "competent_app.py")
+            proc, url = start_app(
+                d,
+                extra_env={
+                    "BASELINE_PARQUET": str(d / "complaints.parquet"),
+                    "BASELINE_PAGE": "overview",
+                },
+                script=REPO / "bench" / "competent_app.py",
+            )
             procs.append(proc)
             settle(browser, url, "[data-testid=stMetric]")  # its one-off Parquet load, untimed
-            results["competent pandas Overview"] = [settle(browser, url, "[data-testid=stMetric]")
-                                                    for _ in range(a.loads)]
+            results["competent pandas Overview"] = [
+                settle(browser, url, "[data-testid=stMetric]") for _ in range(a.loads)
+            ]
         finally:
             for proc in procs:
                 stop_app(proc)
             browser.close()
 
     floor = statistics.median(results["bare Streamlit page (floor)"])
-    lines = ["# Browser settle time", "",
-             f"Measured {date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}, "
-             f"chromium with software rendering) by `python -m bench.browser --scale {a.scale} --loads {a.loads}` "
-             f"in {time.time() - started:.0f} s, on the {a.scale} synthetic complaints.", "",
-             (__doc__ or "").split("\n\n")[2].replace("\n", " "), "",
-             "| page | median | min | max | × floor | target |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Browser settle time",
+        "",
+        f"Measured {date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}, "
+        f"chromium with software rendering) by `python -m bench.browser --scale {a.scale} --loads {a.loads}` "
+        f"in {time.time() - started:.0f} s, on the {a.scale} synthetic complaints.",
+        "",
+        (__doc__ or "").split("\n\n")[2].replace("\n", " "),
+        "",
+        "| page | median | min | max | × floor | target |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, times in results.items():
         med = statistics.median(times)
         ratio = med / floor
-        target = TARGET.get(name, 2.5) if name in PAGES else None  # the first screen; the whole page is reported
-        mark = "" if target is None else (f"≤ {target:g}x " + ("ok" if ratio <= target else "**missed**"))
-        lines.append(f"| {name} | {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | {ratio:.2f}x | {mark} |")
+        target = (
+            TARGET.get(name, 2.5) if name in PAGES else None
+        )  # the first screen; the whole page is reported
+        mark = (
+            ""
+            if target is None
+            else (f"≤ {target:g}x " + ("ok" if ratio <= target else "**missed**"))
+        )
+        lines.append(
+            f"| {name} | {med:.2f} s | {min(times):.2f} s | {max(times):.2f} s | {ratio:.2f}x | {mark} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     a.out.write_text(text)

@@ -22,8 +22,15 @@ import pyarrow.parquet as pq
 from ccdash.data import dataset
 
 SHIFT_MIN = 7
-SMALL = ("cctv_sites.parquet", "wifi_points.parquet", "wifi_usage.parquet", "city.toml", "districts.geojson",
-         "kecamatan.csv", "tour.toml")
+SMALL = (
+    "cctv_sites.parquet",
+    "wifi_points.parquet",
+    "wifi_usage.parquet",
+    "city.toml",
+    "districts.geojson",
+    "kecamatan.csv",
+    "tour.toml",
+)
 
 COPY = """
 import duckdb, sys
@@ -63,18 +70,39 @@ def partitioned(src_dir: Path, out_dir: Path, copies: int = 1) -> Path:
         if (src_dir / name).exists():
             shutil.copy(src_dir / name, out_dir / name)
     t = time.time()
-    subprocess.run([sys.executable, "-c", COPY, str(src_dir / "complaints.parquet"), str(root), str(copies)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", COPY, str(src_dir / "complaints.parquet"), str(root), str(copies)],
+        check=True,
+    )
     files = sorted(p for p in root.rglob("*.parquet"))
-    for p in files:  # the id sidecars ingest writes (an append then opens only the files that hold its ids)
-        np.save(dataset._sidecar(p), np.sort(dataset.hash_ids(pq.read_table(p, columns=["complaint_id"]).column(0))))
-    manifest = {"format": "ccdash-dataset/1", "table": "complaints", "version": 1, "partition_column": "created_month",
-                "files": [{"path": p.relative_to(root).as_posix(), "rows": pq.ParquetFile(p).metadata.num_rows,
-                           "partition": p.parent.name} for p in files], "retired": []}
+    for p in (
+        files
+    ):  # the id sidecars ingest writes (an append then opens only the files that hold its ids)
+        np.save(
+            dataset._sidecar(p),
+            np.sort(dataset.hash_ids(pq.read_table(p, columns=["complaint_id"]).column(0))),
+        )
+    manifest = {
+        "format": "ccdash-dataset/1",
+        "table": "complaints",
+        "version": 1,
+        "partition_column": "created_month",
+        "files": [
+            {
+                "path": p.relative_to(root).as_posix(),
+                "rows": pq.ParquetFile(p).metadata.num_rows,
+                "partition": p.parent.name,
+            }
+            for p in files
+        ],
+        "retired": [],
+    }
     (root / "_manifest.json").write_text(json.dumps(manifest, indent=1))
     rows = sum(f["rows"] for f in manifest["files"])
-    print(f"[bench] {out_dir.name}: {rows:,} rows in {len(files)} files, built in {time.time() - t:.0f} s",
-          file=sys.stderr)
+    print(
+        f"[bench] {out_dir.name}: {rows:,} rows in {len(files)} files, built in {time.time() - t:.0f} s",
+        file=sys.stderr,
+    )
     return out_dir
 
 

@@ -17,8 +17,23 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "complaints", "cctv", "wifi", "coverage", "data"]
-KECAMATAN = ["Coblong", "Regol", "Gedebage", "Andir", "Cicendo", "Lengkong", "Sukajadi", "Antapani",
-             "Buahbatu", "Cibiru", "Kiaracondong", "Rancasari", "Sukasari", "Batununggal", "Astanaanyar"]
+KECAMATAN = [
+    "Coblong",
+    "Regol",
+    "Gedebage",
+    "Andir",
+    "Cicendo",
+    "Lengkong",
+    "Sukajadi",
+    "Antapani",
+    "Buahbatu",
+    "Cibiru",
+    "Kiaracondong",
+    "Rancasari",
+    "Sukasari",
+    "Batununggal",
+    "Astanaanyar",
+]
 
 
 def element_bytes(node) -> int:
@@ -37,9 +52,10 @@ def element_bytes(node) -> int:
 def peak_rss_mb() -> float:
     """This process's own high-water RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries the
     parent's peak across fork and exec into it."""
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -79,7 +95,9 @@ def _count_queries() -> dict:
     return counts
 
 
-def run_pages(variant: str, data: Path, runs: int, pages: list[str], since: str | None = None) -> dict:
+def run_pages(
+    variant: str, data: Path, runs: int, pages: list[str], since: str | None = None
+) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -91,7 +109,9 @@ def run_pages(variant: str, data: Path, runs: int, pages: list[str], since: str 
         if variant == "ccdash":
             os.environ["CCDASH_DATA_DIR"] = str(data)
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
-            if since:  # a link's date before the data: the page clamps it to the first day (all time)
+            if (
+                since
+            ):  # a link's date before the data: the page clamps it to the first day (all time)
                 at.query_params["from"] = since
         else:
             os.environ["BASELINE_CSV"] = str(data / "complaints.csv")
@@ -117,9 +137,15 @@ def run_pages(variant: str, data: Path, runs: int, pages: list[str], since: str 
                 raise RuntimeError(f"{variant} {page}: {at.exception[0].value}")
         requests = counts["requests"] - before["requests"]
         hits = requests - (counts["executions"] - before["executions"])
-        out[page] = {"first_s": first, "p50_s": pct(times, 50), "p95_s": pct(times, 95),
-                     "bytes_max": max(sizes), "bytes_p50": pct(sizes, 50), "query_requests": requests,
-                     "cache_hits": hits}
+        out[page] = {
+            "first_s": first,
+            "p50_s": pct(times, 50),
+            "p95_s": pct(times, 95),
+            "bytes_max": max(sizes),
+            "bytes_p50": pct(sizes, 50),
+            "query_requests": requests,
+            "cache_hits": hits,
+        }
     return out
 
 
@@ -127,7 +153,8 @@ def run_queries(data: Path, runs: int, spark_url: str | None = None) -> dict:
     from ccdash.data.clock import reference_now
     from ccdash.data.profile import load_profile
     from ccdash.data.store import Store
-    from ccdash.metrics import cctv, complaints as q
+    from ccdash.metrics import cctv
+    from ccdash.metrics import complaints as q
     from ccdash.metrics.filters import Filters
 
     profile = load_profile(data / "city.toml")
@@ -197,16 +224,32 @@ def run_ingest(data: Path, rows: int) -> dict:
         mapping_file = Path(tmp) / "us.toml"
         mapping_file.write_text('[dates]\nformat = "%m/%d/%Y %I:%M:%S %p"\n')
         times = []
-        for _ in range(2):  # the first run in a process pays for growing its heap; the second reuses it
+        for _ in range(
+            2
+        ):  # the first run in a process pays for growing its heap; the second reuses it
             t = time.perf_counter()
             report = ingest(clean, "complaints", Path(tmp) / "store", profile, replace=True)
             times.append(time.perf_counter() - t)
-        out = {"rows": report.accepted, "seconds": times[0], "rows_per_s": report.accepted / times[0],
-               "rows_per_s_again": report.accepted / times[1]}
+        out = {
+            "rows": report.accepted,
+            "seconds": times[0],
+            "rows_per_s": report.accepted / times[0],
+            "rows_per_s_again": report.accepted / times[1],
+        }
         t = time.perf_counter()
-        report = ingest(messy, "complaints", Path(tmp) / "store2", profile, Mapping.load(mapping_file), replace=True)
-        out |= {"messy_rows": report.accepted, "messy_rejected": report.rejected,
-                "messy_rows_per_s": report.rows_read / (time.perf_counter() - t)}
+        report = ingest(
+            messy,
+            "complaints",
+            Path(tmp) / "store2",
+            profile,
+            Mapping.load(mapping_file),
+            replace=True,
+        )
+        out |= {
+            "messy_rows": report.accepted,
+            "messy_rejected": report.rejected,
+            "messy_rows_per_s": report.rows_read / (time.perf_counter() - t),
+        }
     return out
 
 
@@ -239,8 +282,14 @@ def _day_extract(data: Path, out: Path, i: int, rows: int, updates: int) -> None
     from ccdash.data import dataset
 
     parts = []
-    for f in sorted(dataset.read_manifest(data / "complaints")["files"], key=lambda f: f["partition"], reverse=True):
-        parts.append(pq.read_table(data / "complaints" / f["path"]).to_pandas())  # the newest months
+    for f in sorted(
+        dataset.read_manifest(data / "complaints")["files"],
+        key=lambda f: f["partition"],
+        reverse=True,
+    ):
+        parts.append(
+            pq.read_table(data / "complaints" / f["path"]).to_pandas()
+        )  # the newest months
         if sum(map(len, parts)) >= 2 * rows:
             break
     src = pd.concat(parts, ignore_index=True)
@@ -268,7 +317,7 @@ def run_append(data: Path, runs: int, rows: int = 5000, updates: int = 500) -> d
     import pyarrow.parquet as pq
 
     from ccdash.data import dataset
-    from ccdash.data.files import ParquetAppender, ROW_GROUP
+    from ccdash.data.files import ROW_GROUP, ParquetAppender
     from ccdash.data.ingest import ingest
     from ccdash.data.profile import load_profile
 
@@ -294,13 +343,22 @@ def run_append(data: Path, runs: int, rows: int = 5000, updates: int = 500) -> d
                 out.write(pa.Table.from_batches([batch]).select(out.schema.names))
         out.commit()
         rewrite = time.perf_counter() - t
-    return {"stored": stored, "rows": rows, "replaced": reports[0].replaced, "times": times,
-            "first_s": times[0], "p50_s": pct(times[1:] or times, 50), "max_s": max(times), "rewrite_s": rewrite}
+    return {
+        "stored": stored,
+        "rows": rows,
+        "replaced": reports[0].replaced,
+        "times": times,
+        "first_s": times[0],
+        "p50_s": pct(times[1:] or times, 50),
+        "max_s": max(times),
+        "rewrite_s": rewrite,
+    }
 
 
 def run_coverage(data: Path, runs: int) -> dict:
     """Whole-city wifi coverage and the N=20 planner, cold (no cache)."""
-    from ccdash.analysis import coverage as cv, planner
+    from ccdash.analysis import coverage as cv
+    from ccdash.analysis import planner
     from ccdash.data.profile import load_profile
     from ccdash.data.reference import facts_of, shapes_of
     from ccdash.data.store import Store
@@ -322,16 +380,33 @@ def run_coverage(data: Path, runs: int) -> dict:
         t = time.perf_counter()
         planner.plan(g, covered, 20, profile.coverage["new_point_radius_m"])
         plan_t.append(time.perf_counter() - t)
-    return {"cells": len(g.cells), "res": res, "grid_p50_s": pct(grid_t, 50), "cover_p50_s": pct(cover_t, 50),
-            "coverage_p95_s": pct([a + b for a, b in zip(grid_t, cover_t)], 95), "plan20_p95_s": pct(plan_t, 95)}
+    return {
+        "cells": len(g.cells),
+        "res": res,
+        "grid_p50_s": pct(grid_t, 50),
+        "cover_p50_s": pct(cover_t, 50),
+        "coverage_p95_s": pct([a + b for a, b in zip(grid_t, cover_t)], 95),
+        "plan20_p95_s": pct(plan_t, 95),
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--variant", choices=["ccdash", "baseline", "competent", "pandas"], required=True)
-    ap.add_argument("--what", choices=["pages", "queries", "ingest", "ingest-file", "coverage", "append"], required=True)
-    ap.add_argument("--spark-url", help="--what queries: run them on this Spark Connect server instead of DuckDB")
-    ap.add_argument("--since", help="--what pages: a 'from' date in the URL (before the data: all time)")
+    ap.add_argument(
+        "--variant", choices=["ccdash", "baseline", "competent", "pandas"], required=True
+    )
+    ap.add_argument(
+        "--what",
+        choices=["pages", "queries", "ingest", "ingest-file", "coverage", "append"],
+        required=True,
+    )
+    ap.add_argument(
+        "--spark-url",
+        help="--what queries: run them on this Spark Connect server instead of DuckDB",
+    )
+    ap.add_argument(
+        "--since", help="--what pages: a 'from' date in the URL (before the data: all time)"
+    )
     ap.add_argument("--file", type=Path, help="--what ingest-file: the CSV to ingest")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--runs", type=int, default=10)

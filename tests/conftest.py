@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ccdash.data import demo
-from ccdash.data.store import Store
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.store import Store
 
 SHARED = REPO_ROOT.parent / "shared"
 EXTERNAL = SHARED / "data" / "external"

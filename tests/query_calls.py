@@ -12,21 +12,41 @@ from ccdash.metrics.filters import Filters
 
 def sample_calls(store, profile) -> dict[str, tuple]:
     at = reference_now(profile, complaints.latest_complaint(store))
-    f = Filters(start=(at - timedelta(days=60)).date(), end=at.date(), kecamatan=("Coblong", "Regol"),
-                category=("flooding", "waste"), status=("resolved",))
+    f = Filters(
+        start=(at - timedelta(days=60)).date(),
+        end=at.date(),
+        kecamatan=("Coblong", "Regol"),
+        category=("flooding", "waste"),
+        status=("resolved",),
+    )
     kec = ("Coblong",)
     cfg = tuple(sorted(alerts.settings(profile).items()))
     calls = {
         "alerts.active_alerts": (at, cfg),
-        "cctv.summary": (at, 12.0, kec), "cctv.sites": (kec,), "cctv.by_kecamatan": (kec,), "cctv.by_kind": (kec,),
-        "cctv.not_reporting": (at, 12.0, kec), "cctv.complaints_in_view": (f, at, "category"),
-        "complaints.latest_complaint": (), "complaints.filter_options": (), "complaints.kpis": (f, at),
-        "complaints.daily_trend": (f, at), "complaints.count_by": (f, "category", at, 5),
-        "complaints.by_kecamatan": (f, at), "complaints.category_by_kecamatan": (f, at),
-        "complaints.agency_scorecard": (f, at), "complaints.hex_density": (f, at, 8, 2),
-        "complaints.complaint_cells": (f, at, 9), "complaints.complaint_rows": (f, at, 10),
+        "cctv.summary": (at, 12.0, kec),
+        "cctv.sites": (kec,),
+        "cctv.by_kecamatan": (kec,),
+        "cctv.by_kind": (kec,),
+        "cctv.not_reporting": (at, 12.0, kec),
+        "cctv.complaints_in_view": (f, at, "category"),
+        "complaints.latest_complaint": (),
+        "complaints.filter_options": (),
+        "complaints.kpis": (f, at),
+        "complaints.daily_trend": (f, at),
+        "complaints.count_by": (f, "category", at, 5),
+        "complaints.by_kecamatan": (f, at),
+        "complaints.category_by_kecamatan": (f, at),
+        "complaints.agency_scorecard": (f, at),
+        "complaints.hex_density": (f, at, 8, 2),
+        "complaints.complaint_cells": (f, at, 9),
+        "complaints.complaint_rows": (f, at, 10),
         "sources.source_stats": (),
-        "wifi.summary": (kec,), "wifi.points": (kec,), "wifi.usage_last_month": (), "wifi.by_site_type": (kec,),
-        "wifi.bandwidth_mix": (kec,), "wifi.users_by_month": (kec,), "wifi.per_10k": (),
+        "wifi.summary": (kec,),
+        "wifi.points": (kec,),
+        "wifi.usage_last_month": (),
+        "wifi.by_site_type": (kec,),
+        "wifi.bandwidth_mix": (kec,),
+        "wifi.users_by_month": (kec,),
+        "wifi.per_10k": (),
     }
     return calls

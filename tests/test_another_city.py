@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ccdash.data.profile import REPO_ROOT
+from tests.apptest import desk_app
 
 from .conftest import needs_shared
-from tests.apptest import desk_app
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +21,25 @@ def nyc(tmp_path_factory):
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
     city = tmp_path_factory.mktemp("nyc")
     shutil.copy(REPO_ROOT / "profiles" / "nyc.toml", city / "city.toml")  # step 1
-    out = subprocess.run([sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints", str(src),  # step 2
-                          "--mapping", str(REPO_ROOT / "mappings" / "nyc311.toml"), "--data-dir", str(city)],
-                         capture_output=True, text=True, cwd=REPO_ROOT,
-                         env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")})
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ccdash",
+            "ingest",
+            "--kind",
+            "complaints",
+            str(src),  # step 2
+            "--mapping",
+            str(REPO_ROOT / "mappings" / "nyc311.toml"),
+            "--data-dir",
+            str(city),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
+    )
     assert out.returncode == 0, out.stderr
     assert "1,000 rows read, 999 accepted, 1 rejected" in out.stdout
     return city
@@ -48,7 +63,9 @@ def test_every_page_of_the_new_city_works_in_its_own_words(monkeypatch, nyc, pag
     assert not [w for w in at.warning if "Data problem" in w.value]
     labels = [m.label for m in at.metric]
     if page != "data":
-        assert "Open backlog · now" in labels and not [x for x in labels if "CCTV" in x or "Wifi" in x]
+        assert "Open backlog · now" in labels and not [
+            x for x in labels if "CCTV" in x or "Wifi" in x
+        ]
     if page is None:
         assert at.multiselect(key="f_kecamatan").label == "Borough"
         assert "BROOKLYN" in at.multiselect(key="f_kecamatan").options

@@ -18,7 +18,9 @@ def bare_city(src, dst, layers: str = "") -> None:
     dst.mkdir()
     shutil.copy(src / "complaints.parquet", dst / "complaints.parquet")
     toml = (src / "city.toml").read_text()
-    toml = re.sub(r"(?m)^(districts_file|facts_file|districts_name_property|captions_file)\s*=.*$", "", toml)
+    toml = re.sub(
+        r"(?m)^(districts_file|facts_file|districts_name_property|captions_file)\s*=.*$", "", toml
+    )
     (dst / "city.toml").write_text(toml + layers)
 
 
@@ -41,7 +43,9 @@ def test_a_city_that_says_it_has_no_cctv_or_wifi(monkeypatch, city_dir, tmp_path
     bare_city(city_dir, tmp_path / "city", "\n[layers]\ncctv = false\nwifi = false\n")
     at = app(monkeypatch, tmp_path / "city")
     assert not at.exception
-    assert not [w for w in at.warning if "Data problem" in w.value]  # no banner for what the city does not have
+    assert not [
+        w for w in at.warning if "Data problem" in w.value
+    ]  # no banner for what the city does not have
     assert not [m for m in at.metric if "CCTV" in m.label or "Wifi" in m.label]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/cctv.py")
@@ -55,12 +59,17 @@ def test_a_city_that_says_it_has_no_cctv_or_wifi(monkeypatch, city_dir, tmp_path
     assert [v for v, _ in wall.session_state["_playlist"]] == ["overview", "complaints", "alerts"]
 
 
-@pytest.mark.parametrize("name, notice", [
-    ("cctv", "No cctv_sites extract: add one with `python -m ccdash ingest --kind cctv FILE`"),
-    ("wifi", "No wifi_points extract: add one with `python -m ccdash ingest --kind wifi FILE`"),
-    ("coverage", "No district polygons: this needs `[map] districts_file`"),
-])
-def test_a_missing_input_is_named_in_one_line_not_drawn_empty(monkeypatch, city_dir, tmp_path, name, notice):
+@pytest.mark.parametrize(
+    "name, notice",
+    [
+        ("cctv", "No cctv_sites extract: add one with `python -m ccdash ingest --kind cctv FILE`"),
+        ("wifi", "No wifi_points extract: add one with `python -m ccdash ingest --kind wifi FILE`"),
+        ("coverage", "No district polygons: this needs `[map] districts_file`"),
+    ],
+)
+def test_a_missing_input_is_named_in_one_line_not_drawn_empty(
+    monkeypatch, city_dir, tmp_path, name, notice
+):
     bare_city(city_dir, tmp_path / "city")
     at = page(app(monkeypatch, tmp_path / "city"), name)
     assert not at.exception
@@ -71,7 +80,11 @@ def test_a_missing_input_is_named_in_one_line_not_drawn_empty(monkeypatch, city_
 def test_the_tour_tells_a_default_story_without_a_captions_file(monkeypatch, city_dir, tmp_path):
     bare_city(city_dir, tmp_path / "city", "\n[layers]\ncctv = false\nwifi = false\n")
     name = re.search(r'(?m)^name = "(.*)"', (tmp_path / "city" / "city.toml").read_text()).group(1)
-    for step, title in ((1, f"{name} in numbers"), (2, "Where residents report"), (3, "How a complaint travels")):
+    for step, title in (
+        (1, f"{name} in numbers"),
+        (2, "Where residents report"),
+        (3, "How a complaint travels"),
+    ):
         at = app(monkeypatch, tmp_path / "city", tour="1", step=str(step))
         assert not at.exception and not at.error
         assert title in [t.value for t in at.text]
@@ -80,7 +93,8 @@ def test_the_tour_tells_a_default_story_without_a_captions_file(monkeypatch, cit
 
 
 def test_wifi_without_bandwidth_or_usage_is_ingested_and_each_panel_says_what_is_missing(
-        monkeypatch, city_dir, tmp_path, profile):
+    monkeypatch, city_dir, tmp_path, profile
+):
     from ccdash.data.ingest import ingest
     from ccdash.data.profile import load_profile
 
@@ -89,23 +103,45 @@ def test_wifi_without_bandwidth_or_usage_is_ingested_and_each_panel_says_what_is
     for f in [*d.glob("wifi_usage.*"), *d.glob("wifi_points.*")]:
         f.unlink()
     src = tmp_path / "hotspots.csv"  # a real list's traits: no uplink, no usage figures
-    src.write_text("ap_id,site_name,site_type,lat,lon,status\n"
-                   "H-1,Taman A,park,-6.8848,107.6154,active\nH-2,Masjid B,mosque,-6.9401,107.6126,active\n")
+    src.write_text(
+        "ap_id,site_name,site_type,lat,lon,status\n"
+        "H-1,Taman A,park,-6.8848,107.6154,active\nH-2,Masjid B,mosque,-6.9401,107.6126,active\n"
+    )
     report = ingest(src, "wifi", d, load_profile(d / "city.toml"))
     assert (report.accepted, report.rejected) == (2, 0)
 
     wifi = page(app(monkeypatch, d), "wifi")
     assert not wifi.exception and not [w for w in wifi.warning if "Data problem" in w.value]
     infos = [i.value for i in wifi.info]
-    assert any(i.startswith("No wifi usage extract: add one with `python -m ccdash ingest --kind wifi_usage") for i in infos)
-    assert any(i.startswith("The wifi extract has no bandwidth: add a `bandwidth_mbps` column") for i in infos)
+    assert any(
+        i.startswith(
+            "No wifi usage extract: add one with `python -m ccdash ingest --kind wifi_usage"
+        )
+        for i in infos
+    )
+    assert any(
+        i.startswith("The wifi extract has no bandwidth: add a `bandwidth_mbps` column")
+        for i in infos
+    )
     tiles = {m.label: m.value for m in wifi.metric}
-    assert tiles["Wifi points"] == "2" and tiles["Bandwidth ≥ 300 Mbps"] == "–" and tiles["Wifi users last month"] == "–"
-    assert len(wifi.get("plotly_chart")) == 2  # site types and per 10,000 residents; no empty mix or users chart
+    assert (
+        tiles["Wifi points"] == "2"
+        and tiles["Bandwidth ≥ 300 Mbps"] == "–"
+        and tiles["Wifi users last month"] == "–"
+    )
+    assert (
+        len(wifi.get("plotly_chart")) == 2
+    )  # site types and per 10,000 residents; no empty mix or users chart
 
     cov = page(app(monkeypatch, d), "coverage")
     assert not cov.exception
-    assert sum(i.value.startswith(("The wifi extract has no bandwidth", "No wifi usage extract")) for i in cov.info) == 2
+    assert (
+        sum(
+            i.value.startswith(("The wifi extract has no bandwidth", "No wifi usage extract"))
+            for i in cov.info
+        )
+        == 2
+    )
 
     wall = app(monkeypatch, d, mode="wall", view="wifi")
     assert not wall.exception and not wall.error and "_panel_failures" not in wall.session_state

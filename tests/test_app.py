@@ -6,8 +6,14 @@ import pytest
 
 from tests.apptest import desk_app
 
-PAGES = ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py", "app_pages/wifi.py",
-         "app_pages/coverage.py", "app_pages/data.py"]
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/complaints.py",
+    "app_pages/cctv.py",
+    "app_pages/wifi.py",
+    "app_pages/coverage.py",
+    "app_pages/data.py",
+]
 
 
 @pytest.fixture
@@ -51,12 +57,24 @@ def test_the_planner_follows_the_district_filter_and_names_its_sites(monkeypatch
 
     city = _plan_table(coverage())
     facts = __import__("pandas").read_csv(city_dir / "kecamatan.csv")
-    chosen = next(k for k in facts.sort_values("population_2022").kecamatan if k not in set(city.kecamatan))
+    chosen = next(
+        k for k in facts.sort_values("population_2022").kecamatan if k not in set(city.kecamatan)
+    )
     at = coverage(kecamatan=chosen)
     plan = _plan_table(at)
     assert len(plan) == 20 and (plan.kecamatan == chosen).all()
-    assert plan.name.str.startswith(f"{chosen}, ").all() and plan.name.str.contains(" m from ").all()
-    assert list(plan.columns) == ["order", "name", "kecamatan", "lat", "lon", "radius_m", "new_residents_covered"]
+    assert (
+        plan.name.str.startswith(f"{chosen}, ").all() and plan.name.str.contains(" m from ").all()
+    )
+    assert list(plan.columns) == [
+        "order",
+        "name",
+        "kecamatan",
+        "lat",
+        "lon",
+        "radius_m",
+        "new_residents_covered",
+    ]
     assert f"Planning only in: {chosen}" in [c.value for c in at.caption]
 
 
@@ -77,6 +95,7 @@ def test_one_map_click_adds_one_what_if_point(monkeypatch):
 
 class _State(dict):
     """A dict with attribute access, like st.session_state."""
+
     def __getattr__(self, k):
         return self[k]
 
@@ -98,12 +117,19 @@ def test_coverage_tiles_follow_the_district_filter(monkeypatch, city_dir):
         tiles[kec] = {m.label: m.value for m in at.metric}
         table = next(d.value for d in at.dataframe if "residents_covered_pct" in d.value.columns)
     row = table.set_index("kecamatan").loc["Coblong"]
-    assert tiles["Coblong"]["Residents covered"] == f"{row.residents_covered_pct:.1f}%"  # the table's own figure
+    assert (
+        tiles["Coblong"]["Residents covered"] == f"{row.residents_covered_pct:.1f}%"
+    )  # the table's own figure
     assert tiles["Coblong"]["Residents covered"] != tiles[None]["Residents covered"]
-    assert tiles["Coblong"]["Residents covered after the plan"] != tiles[None]["Residents covered after the plan"]
+    assert (
+        tiles["Coblong"]["Residents covered after the plan"]
+        != tiles[None]["Residents covered after the plan"]
+    )
 
 
-def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_numbers(monkeypatch, city_dir):
+def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_numbers(
+    monkeypatch, city_dir
+):
     """10,6 and 1.234 on an Indonesian screen (the table's display values), 10.6 and 1,234 in English (the
     column format), while the values under them stay numbers."""
     from streamlit import dataframe_util
@@ -121,11 +147,22 @@ def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_nu
 
     el = coverage_table("id")
     raw = el.value
-    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(el.proto.arrow_data.styler.display_values)
+    shown = dataframe_util.convert_arrow_bytes_to_pandas_df(
+        el.proto.arrow_data.styler.display_values
+    )
     assert raw.residents_covered_pct.dtype.kind == "f" and raw.population.dtype.kind in "iuf"
     row = raw.population.idxmax()
-    assert shown.population.iloc[row] == fmt_num(raw.population.iloc[row], "id") and "." in shown.population.iloc[row]
+    assert (
+        shown.population.iloc[row] == fmt_num(raw.population.iloc[row], "id")
+        and "." in shown.population.iloc[row]
+    )
     pct = shown.residents_covered_pct.iloc[row]
-    assert pct == fmt_num(raw.residents_covered_pct.iloc[row], "id", 1) + "%" and "," in pct and "." not in pct.rstrip("%")
+    assert (
+        pct == fmt_num(raw.residents_covered_pct.iloc[row], "id", 1) + "%"
+        and "," in pct
+        and "." not in pct.rstrip("%")
+    )
     en = coverage_table("en")
-    assert not en.proto.arrow_data.styler.display_values  # English: the column formats (1,234.5) do it
+    assert (
+        not en.proto.arrow_data.styler.display_values
+    )  # English: the column formats (1,234.5) do it

@@ -17,9 +17,13 @@ def test_hashed_and_plain_secrets():
     assert check_password("correct horse", hashed=h)
     assert not check_password("correct hors", hashed=h)
     assert check_password("s3cret", plain="s3cret") and not check_password("s3cre", plain="s3cret")
-    assert not check_password("x", hashed="md5$1$00$00") and not check_password("x", hashed="garbage")
+    assert not check_password("x", hashed="md5$1$00$00") and not check_password(
+        "x", hashed="garbage"
+    )
     assert not check_password("", plain=None, hashed=None)  # nothing configured: nobody gets in
-    assert check_password("s3cret", plain="other", hashed=hash_password("s3cret", iterations=1_000))  # hash wins
+    assert check_password(
+        "s3cret", plain="other", hashed=hash_password("s3cret", iterations=1_000)
+    )  # hash wins
 
 
 class Clock:
@@ -72,7 +76,13 @@ def sign_in(at, password):
 def test_the_page_waits_after_a_wrong_password_and_then_signs_in(monkeypatch, writable_city):
     monkeypatch.setattr(auth, "THROTTLE", Throttle(base_delay_s=0.3))
     monkeypatch.setattr("ccdash.app.data_page.THROTTLE", auth.THROTTLE)
-    at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/data.py", secrets={"admin_password": "pw"})
+    at = start(
+        monkeypatch,
+        writable_city,
+        {"lang": "en"},
+        page="app_pages/data.py",
+        secrets={"admin_password": "pw"},
+    )
     sign_in(at, "nope")
     assert [e.value for e in at.error] == ["Wrong password."]
     sign_in(at, "pw")  # at once: too soon, even with the right password
@@ -86,8 +96,13 @@ def test_the_page_waits_after_a_wrong_password_and_then_signs_in(monkeypatch, wr
 def test_a_lockout_refuses_even_the_right_password(monkeypatch, writable_city):
     monkeypatch.setattr("ccdash.app.data_page.THROTTLE", Throttle(max_failures=3, base_delay_s=0))
     hashed = hash_password("pw", iterations=1_000)
-    at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/data.py",
-               secrets={"admin_password_hash": hashed})
+    at = start(
+        monkeypatch,
+        writable_city,
+        {"lang": "en"},
+        page="app_pages/data.py",
+        secrets={"admin_password_hash": hashed},
+    )
     for _ in range(3):
         sign_in(at, "guess")
     sign_in(at, "pw")
@@ -95,7 +110,10 @@ def test_a_lockout_refuses_even_the_right_password(monkeypatch, writable_city):
     assert not at.get("file_uploader")
 
 
-@pytest.mark.parametrize("secret", [{"admin_password": "pw"}, {"admin_password_hash": hash_password("pw", iterations=1_000)}])
+@pytest.mark.parametrize(
+    "secret",
+    [{"admin_password": "pw"}, {"admin_password_hash": hash_password("pw", iterations=1_000)}],
+)
 def test_either_secret_signs_in_and_out(monkeypatch, writable_city, secret):
     monkeypatch.setattr("ccdash.app.data_page.THROTTLE", Throttle())
     at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/data.py", secrets=secret)

@@ -25,7 +25,9 @@ def cells_in_caption(at) -> int:
 def values(data) -> list:
     """A Plotly array as sent to the browser: a plain list, or typed binary ({dtype, bdata})."""
     if isinstance(data, dict) and "bdata" in data:
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).tolist()
+        return np.frombuffer(
+            base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])
+        ).tolist()
     return list(data)
 
 
@@ -49,7 +51,10 @@ def test_editing_the_population_file_changes_per_10k_and_coverage(monkeypatch, w
 
     at.switch_page("app_pages/coverage.py").run()
     table = coverage_table(at).set_index("kecamatan")
-    assert table.loc["Coblong", "population"] == facts.set_index("kecamatan").loc["Coblong", "population_2022"]
+    assert (
+        table.loc["Coblong", "population"]
+        == facts.set_index("kecamatan").loc["Coblong", "population_2022"]
+    )
 
 
 def test_editing_the_district_shapes_changes_the_coverage_grid(monkeypatch, writable_city):

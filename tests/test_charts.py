@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccdash.present import charts, maps
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.present import charts, maps
 from tests.apptest import desk_app
 
 
@@ -26,7 +26,9 @@ def test_trend_ticks_and_hover_follow_the_language():
 
 
 def test_monthly_axis():
-    df = pd.DataFrame({"month": pd.date_range("2026-01-01", periods=12, freq="MS"), "users": range(12)})
+    df = pd.DataFrame(
+        {"month": pd.date_range("2026-01-01", periods=12, freq="MS"), "users": range(12)}
+    )
     fig = charts.line(df, "month", "users", "Pengguna", lang="id", monthly=True)
     assert "Mei 2026" in fig.layout.xaxis.ticktext or "Des 2026" in fig.layout.xaxis.ticktext
 
@@ -36,7 +38,9 @@ def test_district_layer_shades_by_value_and_keeps_outlines_without_values():
     import json
 
     gj = json.loads(profile.districts_file.read_text())
-    values = pd.DataFrame({"kecamatan": ["Coblong", "Regol"], "per_10k": [10.0, 20.0], "label": ["a", "b"]})
+    values = pd.DataFrame(
+        {"kecamatan": ["Coblong", "Regol"], "per_10k": [10.0, 20.0], "label": ["a", "b"]}
+    )
     layer = maps.districts_layer(gj, values)
     feats = {f["properties"]["kecamatan"]: f["properties"] for f in layer.data["features"]}
     assert len(feats) == 30
@@ -52,7 +56,9 @@ def test_hexagons_reach_the_browser_as_their_own_outlines():
     import shapely
 
     cells = [h3.latlng_to_cell(-6.90 + i * 0.01, 107.60 + i * 0.01, 8) for i in range(5)]
-    layer = maps.hex_layer(pd.DataFrame({"hex": cells, "complaints": [1, 2, 3, 40, 500], "tip": list("abcde")}))
+    layer = maps.hex_layer(
+        pd.DataFrame({"hex": cells, "complaints": [1, 2, 3, 40, 500], "tip": list("abcde")})
+    )
     assert layer.type == "PolygonLayer"
     data = pd.DataFrame(layer.data)  # pydeck keeps the rows as records
     assert list(data.tip) == list("abcde") and len(data.fill) == 5 and "hex" not in data
@@ -61,11 +67,23 @@ def test_hexagons_reach_the_browser_as_their_own_outlines():
         lat, lon = h3.cell_to_latlng(cell)
         assert len(ring) == 6 and poly.contains(shapely.Point(lon, lat))
         # area in km2 on a local equirectangular projection, against h3's own figure (within 1%)
-        km = shapely.affinity.scale(poly, 111.32 * np.cos(np.radians(lat)), 110.57, origin=(lon, lat))
+        km = shapely.affinity.scale(
+            poly, 111.32 * np.cos(np.radians(lat)), 110.57, origin=(lon, lat)
+        )
         assert km.area == pytest.approx(h3.cell_area(cell, "km^2"), rel=0.01)
 
-    cov = maps.coverage_layer(pd.DataFrame({"cell": [h3.str_to_int(c) for c in cells], "share": [1, 0, 0.5, 0.2, 1],
-                                            "density": [1.0] * 5, "population": [10] * 5, "kecamatan": ["A"] * 5}), 2.0)
+    cov = maps.coverage_layer(
+        pd.DataFrame(
+            {
+                "cell": [h3.str_to_int(c) for c in cells],
+                "share": [1, 0, 0.5, 0.2, 1],
+                "density": [1.0] * 5,
+                "population": [10] * 5,
+                "kecamatan": ["A"] * 5,
+            }
+        ),
+        2.0,
+    )
     cov_data = pd.DataFrame(cov.data)
     assert list(cov_data.hex) == cells  # a click on a cell still names it
     assert [len(r) for r in cov_data.outline] == [6] * 5
@@ -80,7 +98,9 @@ def test_many_categories_become_the_top_n_and_one_other_bar():
     assert len(out) == 16 and out.value.iloc[:15].tolist() == [f"c{i}" for i in range(15)]
     assert out.label.iloc[-1] == "Other (80 more)" and out.value.iloc[-1] is None
     assert out.complaints.sum() == df.complaints.sum()  # nothing lost
-    assert charts.top_n(df.head(16), "complaints", 15, "x").equals(df.head(16))  # one extra bar stays itself
+    assert charts.top_n(df.head(16), "complaints", 15, "x").equals(
+        df.head(16)
+    )  # one extra bar stays itself
 
 
 def test_a_fitted_map_view_shows_the_bounds_whole():
@@ -92,22 +112,32 @@ def test_a_fitted_map_view_shows_the_bounds_whole():
 
     bounds = (107.53, -6.98, 107.76, -6.83)
     lat, lon, zoom = maps.fit(bounds, 1100, 700, margin=0)
-    world = 512 * 2 ** zoom
+    world = 512 * 2**zoom
 
     def y(la):
         return math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / (2 * math.pi) * world
 
     w, h = (bounds[2] - bounds[0]) / 360 * world, y(bounds[3]) - y(bounds[1])
-    assert w <= 1100 + 1e-6 and h <= 700 + 1e-6 and max(w / 1100, h / 700) > 0.999  # one side touches
+    assert (
+        w <= 1100 + 1e-6 and h <= 700 + 1e-6 and max(w / 1100, h / 700) > 0.999
+    )  # one side touches
     assert lon == (bounds[0] + bounds[2]) / 2 and bounds[1] < lat < bounds[3]
-    gj = {"features": [{"geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [0, 5], [1, 2]]]}}]}
+    gj = {
+        "features": [
+            {"geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [0, 5], [1, 2]]]}}
+        ]
+    }
     assert maps.geojson_bounds(gj) == (0, 2, 3, 5)
 
 
 def test_percentage_point_changes_say_pp_in_either_language():
     from ccdash.present.i18n import fmt_pp
 
-    assert fmt_pp(0.4, "en") == "+0.4 pp" and fmt_pp(-1.3, "id") == "-1,3 pp" and fmt_pp(None, "en") == "–"
+    assert (
+        fmt_pp(0.4, "en") == "+0.4 pp"
+        and fmt_pp(-1.3, "id") == "-1,3 pp"
+        and fmt_pp(None, "en") == "–"
+    )
 
 
 def test_value_axes_show_whole_numbers_with_the_language_separators():
@@ -133,11 +163,17 @@ def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_d
     at.switch_page("app_pages/complaints.py").run()
     assert not at.exception
     figs = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-    bars = next(f["data"][0] for f in figs.values()
-                if f["data"][0].get("orientation") == "h" and "flooding" in (f["data"][0].get("customdata") or []))
+    bars = next(
+        f["data"][0]
+        for f in figs.values()
+        if f["data"][0].get("orientation") == "h"
+        and "flooding" in (f["data"][0].get("customdata") or [])
+    )
     assert len(bars["customdata"]) > 5  # every category is still there
     colors = dict(zip(bars["customdata"], bars["marker"]["color"]))
-    assert colors["flooding"] == ACCENT and {c for k, c in colors.items() if k != "flooding"} == {MUTED}
+    assert colors["flooding"] == ACCENT and {c for k, c in colors.items() if k != "flooding"} == {
+        MUTED
+    }
 
 
 def test_charts_have_a_text_alternative_with_their_figures(monkeypatch, city_dir):

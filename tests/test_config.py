@@ -27,28 +27,67 @@ def edited(tmp_path, old: str, new: str):
 
 
 PROFILE_CASES = [
-    (r'^timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakarat"',
-     "[city] timezone: 'Asia/Jakarat' is not a time zone (did you mean 'Asia/Jakarta'?)"),
-    (r'^districts_file = "districts.geojson"', 'districts_file = "kota.geojson"',
-     "[map] districts_file: 'kota.geojson' does not exist in"),
-    (r'^captions_file = "tour.toml"', 'captions_file = "tur.toml"', "[tour] captions_file: 'tur.toml' does not exist in"),
-    (r'^timezone_label = "WIB"', 'timezone_lable = "WIB"', "[city]: 'timezone_lable' is not a key here; known: clock,"),
-    (r'^bbox = .*$', "bbox = [107.53, -6.98, 107.76]", "[map] bbox: [107.53, -6.98, 107.76] is too short "
-                                                     "(expected [min_lon, min_lat, max_lon, max_lat])"),
-    (r'^bbox = .*$', "bbox = [107.76, -6.98, 107.53, -6.83]", "[map] bbox: [107.76, -6.98, 107.53, -6.83] has a "
-                                                            "minimum above its maximum"),
-    (r'^  \{ view = "cctv", seconds = 20 \},', '  { view = "cameras", seconds = 20 },',
-     "[wall] playlist[2].view: 'cameras' is not one of ['overview', 'complaints', 'cctv', 'wifi', 'alerts']"),
-    (r'^h3_resolution = 10', "h3_resolution = 12", "[coverage] h3_resolution: 12 is greater than the maximum of 11"),
+    (
+        r'^timezone = "Asia/Jakarta"',
+        'timezone = "Asia/Jakarat"',
+        "[city] timezone: 'Asia/Jakarat' is not a time zone (did you mean 'Asia/Jakarta'?)",
+    ),
+    (
+        r'^districts_file = "districts.geojson"',
+        'districts_file = "kota.geojson"',
+        "[map] districts_file: 'kota.geojson' does not exist in",
+    ),
+    (
+        r'^captions_file = "tour.toml"',
+        'captions_file = "tur.toml"',
+        "[tour] captions_file: 'tur.toml' does not exist in",
+    ),
+    (
+        r'^timezone_label = "WIB"',
+        'timezone_lable = "WIB"',
+        "[city]: 'timezone_lable' is not a key here; known: clock,",
+    ),
+    (
+        r"^bbox = .*$",
+        "bbox = [107.53, -6.98, 107.76]",
+        "[map] bbox: [107.53, -6.98, 107.76] is too short "
+        "(expected [min_lon, min_lat, max_lon, max_lat])",
+    ),
+    (
+        r"^bbox = .*$",
+        "bbox = [107.76, -6.98, 107.53, -6.83]",
+        "[map] bbox: [107.76, -6.98, 107.53, -6.83] has a minimum above its maximum",
+    ),
+    (
+        r'^  \{ view = "cctv", seconds = 20 \},',
+        '  { view = "cameras", seconds = 20 },',
+        "[wall] playlist[2].view: 'cameras' is not one of ['overview', 'complaints', 'cctv', 'wifi', 'alerts']",
+    ),
+    (
+        r"^h3_resolution = 10",
+        "h3_resolution = 12",
+        "[coverage] h3_resolution: 12 is greater than the maximum of 11",
+    ),
     (r'^clock = "data"', 'clock = "wall"', "[city] clock: 'wall' is not one of ['data', 'system']"),
-    (r'^district = \{.*$', 'district = "Kecamatan"', "[words] district: 'Kecamatan' is not of type 'object' "
-                                                     '(expected a table { id = "Indonesian", en = "English" })'),
-    (r'^\[thresholds\]', "[thresholds]\nearliest = 2000", None),  # any number is a threshold
-    (r'^\[thresholds\]', '[ingest]\nearliest = "last year"\n[thresholds]',
-     "[ingest] earliest: 'last year' is not a 'date' (expected a date, YYYY-MM-DD)"),
+    (
+        r"^district = \{.*$",
+        'district = "Kecamatan"',
+        "[words] district: 'Kecamatan' is not of type 'object' "
+        '(expected a table { id = "Indonesian", en = "English" })',
+    ),
+    (r"^\[thresholds\]", "[thresholds]\nearliest = 2000", None),  # any number is a threshold
+    (
+        r"^\[thresholds\]",
+        '[ingest]\nearliest = "last year"\n[thresholds]',
+        "[ingest] earliest: 'last year' is not a 'date' (expected a date, YYYY-MM-DD)",
+    ),
     (r'^name = "Kota Bandung"', "", "[city]: 'name' is a required property"),
-    (r'^\[layers\]|^\[tour\]', '[layers]\ncctv = "no"\n[tour]', "[layers] cctv: 'no' is not of type 'boolean'"),
-    (r'^\[map\]', "[maps]\nzoom = 3\n[map]", "(top level): 'maps' is not a key here"),
+    (
+        r"^\[layers\]|^\[tour\]",
+        '[layers]\ncctv = "no"\n[tour]',
+        "[layers] cctv: 'no' is not of type 'boolean'",
+    ),
+    (r"^\[map\]", "[maps]\nzoom = 3\n[map]", "(top level): 'maps' is not a key here"),
 ]
 
 
@@ -66,13 +105,28 @@ def test_a_bad_profile_names_the_file_and_key(tmp_path, old, new, message):
     assert "\n" not in line
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[dates]\ntimezone = "US/Eastern Time"\n', "[dates] timezone: 'US/Eastern Time' is not a time zone"),
-    ('[dates]\nformt = "%d/%m/%Y"\n', "[dates]: 'formt' is not a key here; known: columns, format, timezone"),
-    ('[placeholders]\npoints = [[39, -77, 0]]\n', "[placeholders] points[0]: [39, -77, 0] is too long"),
-    ('[columns]\ncreated_at = 3\n', "[columns] created_at: 3 is not of type 'string'"),
-    ('[patterns.status]\n"[open" = "new"\n', "[patterns] status: '[open' is not a valid regular expression"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '[dates]\ntimezone = "US/Eastern Time"\n',
+            "[dates] timezone: 'US/Eastern Time' is not a time zone",
+        ),
+        (
+            '[dates]\nformt = "%d/%m/%Y"\n',
+            "[dates]: 'formt' is not a key here; known: columns, format, timezone",
+        ),
+        (
+            "[placeholders]\npoints = [[39, -77, 0]]\n",
+            "[placeholders] points[0]: [39, -77, 0] is too long",
+        ),
+        ("[columns]\ncreated_at = 3\n", "[columns] created_at: 3 is not of type 'string'"),
+        (
+            '[patterns.status]\n"[open" = "new"\n',
+            "[patterns] status: '[open' is not a valid regular expression",
+        ),
+    ],
+)
 def test_a_bad_mapping_names_the_file_and_key(tmp_path, text, message):
     p = tmp_path / "m.toml"
     p.write_text(text)
@@ -91,8 +145,23 @@ def test_the_shipped_profiles_and_mappings_are_valid():
 
 def test_the_cli_and_the_app_say_it_in_one_line(monkeypatch, tmp_path):
     path = edited(tmp_path, r'^timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakarat"')
-    r = subprocess.run([sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints", str(path),
-                        "--profile", str(path), "--data-dir", str(path.parent)], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ccdash",
+            "ingest",
+            "--kind",
+            "complaints",
+            str(path),
+            "--profile",
+            str(path),
+            "--data-dir",
+            str(path.parent),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert r.stderr.strip().startswith("error: city profile") and "[city] timezone" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
@@ -104,4 +173,7 @@ def test_the_cli_and_the_app_say_it_in_one_line(monkeypatch, tmp_path):
             at.query_params[k] = v
         at.run()
         assert not at.exception
-        assert len(at.error) == 1 and "[city] timezone: 'Asia/Jakarat' is not a time zone" in at.error[0].value
+        assert (
+            len(at.error) == 1
+            and "[city] timezone: 'Asia/Jakarat' is not a time zone" in at.error[0].value
+        )

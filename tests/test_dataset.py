@@ -33,12 +33,16 @@ ROOT = "complaints"
 
 def listed(city: Path) -> dict[str, str]:
     """Each file the manifest lists, with the hash of its bytes."""
-    return {f["path"]: hashlib.sha256((city / ROOT / f["path"]).read_bytes()).hexdigest()
-            for f in dataset.read_manifest(city / ROOT)["files"]}
+    return {
+        f["path"]: hashlib.sha256((city / ROOT / f["path"]).read_bytes()).hexdigest()
+        for f in dataset.read_manifest(city / ROOT)["files"]
+    }
 
 
 def new_rows(tmp_path: Path, name: str, ids: list[str], day: str = "2026-11-10") -> Path:
-    rows = [f"{i},{day} 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X" for i in ids]
+    rows = [
+        f"{i},{day} 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X" for i in ids
+    ]
     return write(tmp_path, name, "\n".join([HEADER, *rows]))
 
 
@@ -52,13 +56,21 @@ def converted(writable_city, profile, tmp_path) -> Path:
     after = read_stored(writable_city, ROOT).to_pandas()
     # Conversion keeps every stored row as it was (and adds the new one).
     old = after[after.complaint_id != "D-0"].sort_values("complaint_id", ignore_index=True)
-    pd.testing.assert_frame_equal(old, single.sort_values("complaint_id", ignore_index=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        old, single.sort_values("complaint_id", ignore_index=True), check_dtype=False
+    )
     return writable_city
 
 
 def test_an_append_writes_new_files_only(converted, profile, tmp_path):
     before = listed(converted)
-    report = ingest(new_rows(tmp_path, "day.csv", [f"N-{i}" for i in range(50)]), ROOT, converted, profile, now=NOW)
+    report = ingest(
+        new_rows(tmp_path, "day.csv", [f"N-{i}" for i in range(50)]),
+        ROOT,
+        converted,
+        profile,
+        now=NOW,
+    )
     after = listed(converted)
     assert {k: after[k] for k in before} == before  # every stored file still listed, byte for byte
     added = [k for k in after if k not in before]
@@ -71,16 +83,23 @@ def test_a_known_id_rewrites_only_the_file_that_holds_it(converted, profile, tmp
     stored = read_stored(converted, ROOT).to_pandas()
     old = stored.sort_values("created_at").complaint_id.iloc[0]  # in the oldest month
     before = listed(converted)
-    holder = next(k for k in before if old in pq.read_table(converted / ROOT / k, columns=["complaint_id"])
-                  .column(0).to_pylist())
+    holder = next(
+        k
+        for k in before
+        if old
+        in pq.read_table(converted / ROOT / k, columns=["complaint_id"]).column(0).to_pylist()
+    )
     report = ingest(new_rows(tmp_path, "upd.csv", [old]), ROOT, converted, profile, now=NOW)
     after = listed(converted)
     assert report.replaced == 1 and report.stored_rows == len(stored)
-    assert holder not in after and {k: v for k, v in before.items() if k != holder} == \
-        {k: after[k] for k in before if k != holder}
+    assert holder not in after and {k: v for k, v in before.items() if k != holder} == {
+        k: after[k] for k in before if k != holder
+    }
     now = read_stored(converted, ROOT).to_pandas()
     assert (now.complaint_id == old).sum() == 1
-    assert str(now[now.complaint_id == old].created_at.iloc[0]) == "2026-11-10 08:00:00"  # moved to its new month
+    assert (
+        str(now[now.complaint_id == old].created_at.iloc[0]) == "2026-11-10 08:00:00"
+    )  # moved to its new month
 
 
 def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
@@ -90,7 +109,9 @@ def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
     w, p = where(f)
     plan = store.query(f"EXPLAIN ANALYZE SELECT count(*) FROM complaints WHERE {w}", p).iloc[0, 1]
     read = int(re.search(r"Total Files Read: (\d+)", plan).group(1))
-    wanted = {m["partition"] for m in months if "2026-08" <= m["partition"].split("=")[1] <= "2026-11"}
+    wanted = {
+        m["partition"] for m in months if "2026-08" <= m["partition"].split("=")[1] <= "2026-11"
+    }
     assert read == len(wanted) == 4 < len(months)
     plan = store.query("EXPLAIN ANALYZE SELECT count(*) FROM complaints").iloc[0, 1]
     assert int(re.search(r"Total Files Read: (\d+)", plan).group(1)) == len(months)
@@ -102,24 +123,38 @@ def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
 
 def test_compact_merges_small_files_and_keeps_every_row(converted, profile, tmp_path, capsys):
     for i in range(4):
-        ingest(new_rows(tmp_path, f"d{i}.csv", [f"C{i}-{j}" for j in range(20)]), ROOT, converted, profile, now=NOW)
+        ingest(
+            new_rows(tmp_path, f"d{i}.csv", [f"C{i}-{j}" for j in range(20)]),
+            ROOT,
+            converted,
+            profile,
+            now=NOW,
+        )
     before = read_stored(converted, ROOT).to_pandas().sort_values("complaint_id", ignore_index=True)
     n_files = len(dataset.files(converted / ROOT))
     assert main(["compact", "--data-dir", str(converted), "--table", ROOT]) == 0
     assert capsys.readouterr().out.strip() == f"complaints: {n_files} files -> {n_files - 4}"
     after = read_stored(converted, ROOT).to_pandas().sort_values("complaint_id", ignore_index=True)
     pd.testing.assert_frame_equal(after, before)
-    nov = [f for f in dataset.read_manifest(converted / ROOT)["files"] if f["partition"].endswith("2026-11")]
+    nov = [
+        f
+        for f in dataset.read_manifest(converted / ROOT)["files"]
+        if f["partition"].endswith("2026-11")
+    ]
     assert len(nov) == 1
 
 
-def test_files_dropped_by_a_manifest_stay_for_readers_then_go(converted, profile, tmp_path, monkeypatch):
+def test_files_dropped_by_a_manifest_stay_for_readers_then_go(
+    converted, profile, tmp_path, monkeypatch
+):
     stored = read_stored(converted, ROOT).to_pandas()
     old = stored.complaint_id.iloc[0]
     before = set(listed(converted))
     ingest(new_rows(tmp_path, "upd.csv", [old]), ROOT, converted, profile, now=NOW)
     gone = before - set(listed(converted))
-    assert len(gone) == 1 and all((converted / ROOT / g).exists() for g in gone)  # a running query may read it
+    assert len(gone) == 1 and all(
+        (converted / ROOT / g).exists() for g in gone
+    )  # a running query may read it
     monkeypatch.setattr(dataset, "GRACE_S", -1.0)
     ingest(new_rows(tmp_path, "next.csv", ["G-1"]), ROOT, converted, profile, now=NOW)
     assert not any((converted / ROOT / g).exists() for g in gone)
@@ -131,7 +166,11 @@ def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
     ingest_at_once(converted, [batch(converted, p, 20_000, tmp_path) for p in ("P", "Q")])
     after = read_stored(converted, ROOT).to_pandas()
     assert len(after) == before + 40_000 == dataset.rows(converted / ROOT)
-    assert after.complaint_id.str.startswith("P-").sum() == after.complaint_id.str.startswith("Q-").sum() == 20_000
+    assert (
+        after.complaint_id.str.startswith("P-").sum()
+        == after.complaint_id.str.startswith("Q-").sum()
+        == 20_000
+    )
 
 
 def test_kill_9_at_random_moments_leaves_the_old_or_the_new_dataset(converted, profile, tmp_path):
@@ -143,11 +182,18 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_dataset(converted, p
     stored = read_stored(converted, ROOT).to_pandas()
     src = batch(converted, "K", 30_000, tmp_path)
     mixed = pd.read_csv(src)
-    mixed.loc[:999, "complaint_id"] = stored.complaint_id.sample(1000, random_state=1).to_numpy()  # replacements
+    mixed.loc[:999, "complaint_id"] = stored.complaint_id.sample(
+        1000, random_state=1
+    ).to_numpy()  # replacements
     mixed.to_csv(src, index=False)
     t0 = time.monotonic()
-    subprocess.run([*CLI, str(src), "--data-dir", str(converted)], env=env, cwd=REPO_ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*CLI, str(src), "--data-dir", str(converted)],
+        env=env,
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
     full = time.monotonic() - t0
     new_ids = set(read_stored(converted, ROOT).column("complaint_id").to_pylist())
     outcomes = set()
@@ -157,23 +203,40 @@ def test_kill_9_at_random_moments_leaves_the_old_or_the_new_dataset(converted, p
         stored.to_parquet(ingest_old)
         ingest(ingest_old, ROOT, converted, profile, replace=True, now=NOW)
         old_ids = set(stored.complaint_id)
-        proc = subprocess.Popen([*CLI, str(src), "--data-dir", str(converted)], env=env, cwd=REPO_ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(full * (0.4 + 0.7 * i / 7) * rng.uniform(0.95, 1.05))  # from start-up to past the end
+        proc = subprocess.Popen(
+            [*CLI, str(src), "--data-dir", str(converted)],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(
+            full * (0.4 + 0.7 * i / 7) * rng.uniform(0.95, 1.05)
+        )  # from start-up to past the end
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         ids = read_stored(converted, ROOT).column("complaint_id").to_pylist()
         assert len(ids) == len(set(ids)) and set(ids) in (old_ids, new_ids), i
         outcomes.add("new" if set(ids) == new_ids else "old")
-        assert Store(converted, expected=(ROOT,)).scalar("SELECT count(*) FROM complaints") == len(ids)
+        assert Store(converted, expected=(ROOT,)).scalar("SELECT count(*) FROM complaints") == len(
+            ids
+        )
         manifest = dataset.read_manifest(converted / ROOT)
-        listed_now = {f["path"] for f in manifest["files"]} | {r["path"] for r in manifest["retired"]}
-        leftovers = [p for p in (converted / ROOT).rglob("*.parquet")
-                     if p.relative_to(converted / ROOT).as_posix() not in listed_now]
+        listed_now = {f["path"] for f in manifest["files"]} | {
+            r["path"] for r in manifest["retired"]
+        }
+        leftovers = [
+            p
+            for p in (converted / ROOT).rglob("*.parquet")
+            if p.relative_to(converted / ROOT).as_posix() not in listed_now
+        ]
         dataset.Writer(converted / ROOT, TABLES[ROOT]).close()  # the next writer sweeps first
         assert not any(p.exists() for p in leftovers)
         assert not [p for p in (converted / ROOT).rglob("*") if p.name.endswith(".tmp")]
-    assert outcomes == {"old", "new"}  # the kills spanned the write: some before the publish, some after
+    assert outcomes == {
+        "old",
+        "new",
+    }  # the kills spanned the write: some before the publish, some after
 
 
 def test_a_damaged_manifest_is_named_and_nothing_is_written(converted, profile, tmp_path):
@@ -181,7 +244,9 @@ def test_a_damaged_manifest_is_named_and_nothing_is_written(converted, profile, 
     before = sorted(p.name for p in (converted / ROOT).rglob("*"))
     from ccdash.data.ingest import IngestError
 
-    with pytest.raises(IngestError, match=r"^x.csv: .*_manifest.json cannot be read.*; nothing was written$"):
+    with pytest.raises(
+        IngestError, match=r"^x.csv: .*_manifest.json cannot be read.*; nothing was written$"
+    ):
         ingest(new_rows(tmp_path, "x.csv", ["M-1"]), ROOT, converted, profile, now=NOW)
     assert sorted(p.name for p in (converted / ROOT).rglob("*")) == before
     store = Store(converted, expected=(ROOT,))
@@ -195,6 +260,10 @@ def test_the_pages_read_a_dataset_like_a_single_file(converted, city_dir):
 
     a, b = Store(city_dir), Store(converted)
     f = Filters(start=date(2026, 9, 1), end=date(2026, 10, 31))
-    pd.testing.assert_frame_equal(complaints.count_by(a, f, "category", NOW), complaints.count_by(b, f, "category", NOW))
-    pd.testing.assert_frame_equal(complaints.daily_trend(a, f, NOW), complaints.daily_trend(b, f, NOW))
+    pd.testing.assert_frame_equal(
+        complaints.count_by(a, f, "category", NOW), complaints.count_by(b, f, "category", NOW)
+    )
+    pd.testing.assert_frame_equal(
+        complaints.daily_trend(a, f, NOW), complaints.daily_trend(b, f, NOW)
+    )
     assert complaints.count_by(b, f, "category", NOW).complaints.sum() > 0

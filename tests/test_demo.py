@@ -19,8 +19,12 @@ def test_same_seed_same_data_other_seed_other_data(city_dir, tmp_path):
     demo.generate(tmp_path / "a", seed=7, complaints=4000, end="2026-11-20", days=120)
     demo.generate(tmp_path / "b", seed=8, complaints=4000, end="2026-11-20", days=120)
     for table in TABLES:
-        assert (city_dir / f"{table}.parquet").read_bytes() == (tmp_path / "a" / f"{table}.parquet").read_bytes(), table
-    assert (city_dir / "complaints.csv.gz").read_bytes() == (tmp_path / "a" / "complaints.csv.gz").read_bytes()
+        assert (city_dir / f"{table}.parquet").read_bytes() == (
+            tmp_path / "a" / f"{table}.parquet"
+        ).read_bytes(), table
+    assert (city_dir / "complaints.csv.gz").read_bytes() == (
+        tmp_path / "a" / "complaints.csv.gz"
+    ).read_bytes()
     assert not _read(city_dir, "complaints").equals(_read(tmp_path / "b", "complaints"))
 
 
@@ -92,9 +96,16 @@ def test_planted_events_stand_out(full):
     end = c.created_at.max().normalize()
     flood = c[(c.category == "flooding") & (c.kecamatan == "Gedebage")]
     last2 = flood[flood.created_at >= end - pd.Timedelta(days=1)]
-    before = flood[(flood.created_at < end - pd.Timedelta(days=1)) & (flood.created_at >= end - pd.Timedelta(days=29))]
+    before = flood[
+        (flood.created_at < end - pd.Timedelta(days=1))
+        & (flood.created_at >= end - pd.Timedelta(days=29))
+    ]
     assert len(last2) / 2 > 5 * max(len(before) / 28, 0.5)
-    lights = c[(c.category == "street_light") & (c.kecamatan == "Lengkong") & (c.created_at >= end - pd.Timedelta(days=2))]
+    lights = c[
+        (c.category == "street_light")
+        & (c.kecamatan == "Lengkong")
+        & (c.created_at >= end - pd.Timedelta(days=2))
+    ]
     assert len(lights) >= 30
 
 

@@ -8,19 +8,29 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from ccdash.metrics import alerts, complaints as q
 from ccdash.app.playlist import rotation
-from ccdash.data.tour import load_tour
-from ccdash.metrics.freshness import is_stale
 from ccdash.data.clock import reference_now
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.tour import load_tour
+from ccdash.metrics import alerts
+from ccdash.metrics import complaints as q
+from ccdash.metrics.freshness import is_stale
 
 PLAYLIST = (("overview", 30.0), ("complaints", 20.0), ("cctv", 10.0))
 
 
-@pytest.mark.parametrize("elapsed, index, left", [
-    (0, 0, 30), (29.5, 0, 0.5), (30, 1, 20), (49, 1, 1), (50, 2, 10), (60, 0, 30), (125, 0, 25),
-])
+@pytest.mark.parametrize(
+    "elapsed, index, left",
+    [
+        (0, 0, 30),
+        (29.5, 0, 0.5),
+        (30, 1, 20),
+        (49, 1, 1),
+        (50, 2, 10),
+        (60, 0, 30),
+        (125, 0, 25),
+    ],
+)
 def test_rotation_follows_the_playlist(elapsed, index, left):
     assert rotation(PLAYLIST, elapsed) == (index, pytest.approx(left))
 
@@ -41,7 +51,13 @@ def test_the_tour_file_is_complete_in_both_languages():
     steps = load_tour(REPO_ROOT / "data" / "tour.toml")
     assert [s.view for s in steps] == ["headline", "map", "journey", "cctv", "wifi"]
     for s in steps:
-        assert s.title["id"] and s.title["en"] and s.caption["id"] and s.caption["en"] and s.seconds >= 5
+        assert (
+            s.title["id"]
+            and s.title["en"]
+            and s.caption["id"]
+            and s.caption["en"]
+            and s.seconds >= 5
+        )
 
 
 def test_a_broken_tour_file_is_named(tmp_path):
@@ -85,18 +101,32 @@ def test_a_spike_is_found_with_its_numbers():
 def test_an_event_already_under_way_does_not_hide_itself():
     """Yesterday's part of a flood sits in the baseline; the robust fit leaves it out."""
     series = {"flooding": [30, 28, 25] + [2] * 26}
-    assert [a.key for a in alerts.spikes(_series(series), ["category"], alerts.DEFAULTS)] == [{"category": "flooding"}]
+    assert [a.key for a in alerts.spikes(_series(series), ["category"], alerts.DEFAULTS)] == [
+        {"category": "flooding"}
+    ]
 
 
 def test_the_weekly_pattern_is_expected_not_alarming():
     """Mondays are busy every week: a busy Monday is no spike, a busy Sunday is."""
     week = [30, 12, 12, 12, 12, 12, 4]  # phase 0 = today; the same weekday 7, 14, 21, 28 days back
     monday = {"roads": (week * 5)[:29]}
-    assert alerts.spikes(_series(monday), ["category"], alerts.DEFAULTS, alerts.weekly_factors(_series(monday), 28)) == []
-    sunday = {"roads": [30] + (week * 5)[1:29]}
-    sunday["roads"][7::7] = [4] * len(sunday["roads"][7::7])  # the same weekday is quiet in every past week
+    assert (
+        alerts.spikes(
+            _series(monday),
+            ["category"],
+            alerts.DEFAULTS,
+            alerts.weekly_factors(_series(monday), 28),
+        )
+        == []
+    )
+    sunday = {"roads": [30, *(week * 5)[1:29]]}
+    sunday["roads"][7::7] = [4] * len(
+        sunday["roads"][7::7]
+    )  # the same weekday is quiet in every past week
     f = alerts.weekly_factors(_series(sunday), 28)
-    assert [a.key for a in alerts.spikes(_series(sunday), ["category"], alerts.DEFAULTS, f)] == [{"category": "roads"}]
+    assert [a.key for a in alerts.spikes(_series(sunday), ["category"], alerts.DEFAULTS, f)] == [
+        {"category": "roads"}
+    ]
 
 
 def test_planted_events_of_the_demo_raise_alerts():
@@ -125,15 +155,28 @@ def _exact_nbinom_sf(k: int, mean: float, dispersion: float) -> float:
     return float(mpmath.betainc(k, r, 0, q, regularized=True))
 
 
-@pytest.mark.parametrize("k, mean, dispersion", [
-    (5, 2.0, 1.5), (20, 3.0, 2.0), (60, 5.0, 3.0), (40, 2.0, 1.2), (150, 10.0, 4.0), (30, 0.5, 1.1), (300, 20.0, 2.5)])
+@pytest.mark.parametrize(
+    "k, mean, dispersion",
+    [
+        (5, 2.0, 1.5),
+        (20, 3.0, 2.0),
+        (60, 5.0, 3.0),
+        (40, 2.0, 1.2),
+        (150, 10.0, 4.0),
+        (30, 0.5, 1.1),
+        (300, 20.0, 2.5),
+    ],
+)
 def test_negative_binomial_tail_against_exact_values(k, mean, dispersion):
     exact = _exact_nbinom_sf(k, mean, dispersion)
     assert alerts.nbinom_sf(k, mean, dispersion) == pytest.approx(exact, rel=1e-9)
 
 
 def test_tails_down_to_1e_12_are_exact_enough():
-    tiny = [(k, m, d) for k, m, d in [(60, 5.0, 3.0), (40, 2.0, 1.2), (300, 20.0, 2.5), (150, 10.0, 4.0)]]
+    tiny = [
+        (k, m, d)
+        for k, m, d in [(60, 5.0, 3.0), (40, 2.0, 1.2), (300, 20.0, 2.5), (150, 10.0, 4.0)]
+    ]
     values = [_exact_nbinom_sf(*a) for a in tiny]
     assert min(values) < 1e-12
     for args, exact in zip(tiny, values):
@@ -148,14 +191,25 @@ def test_false_alarms_on_an_over_dispersed_weekly_null_stay_under_the_stated_lev
     rng = np.random.default_rng(11)
     weekly = np.array([1.35, 1.15, 1.1, 1.0, 0.95, 0.6, 0.45])  # busy Mondays, quiet weekends
     series, days, base, sigma = 300, 60, 28, 0.45
-    levels = rng.choice([0.8, 3.0, 12.0, 40.0], series)  # complaints a day, from a quiet district to a busy one
-    noise = rng.lognormal(-sigma ** 2 / 2, sigma, (series, days + base))
+    levels = rng.choice(
+        [0.8, 3.0, 12.0, 40.0], series
+    )  # complaints a day, from a quiet district to a busy one
+    noise = rng.lognormal(-(sigma**2) / 2, sigma, (series, days + base))
     counts = rng.poisson(levels[:, None] * weekly[np.arange(days + base) % 7][None, :] * noise)
     alarms = 0
     for d in range(base, base + days):
-        window = counts[:, d - base:d + 1][:, ::-1]  # bucket 0 is day d, bucket b is b days before
-        frame = pd.DataFrame({"category": np.repeat(np.arange(series), base + 1),
-                              "bucket": np.tile(np.arange(base + 1), series), "n": window.ravel()})
+        window = counts[:, d - base : d + 1][
+            :, ::-1
+        ]  # bucket 0 is day d, bucket b is b days before
+        frame = pd.DataFrame(
+            {
+                "category": np.repeat(np.arange(series), base + 1),
+                "bucket": np.tile(np.arange(base + 1), series),
+                "n": window.ravel(),
+            }
+        )
         # As in spike_alerts: the weekday factors pooled over every series.
-        alarms += len(alerts.spikes(frame, ["category"], alerts.DEFAULTS, alerts.weekly_factors(frame, base)))
+        alarms += len(
+            alerts.spikes(frame, ["category"], alerts.DEFAULTS, alerts.weekly_factors(frame, base))
+        )
     assert alarms / (series * days) < 1e-3, alarms

@@ -43,5 +43,8 @@ def test_every_profile_key_is_in_the_readme():
             if isinstance(value, dict):  # [wifi.default_radius_m]
                 assert f"[{section}.{key}]" in README, (section, key)
             else:
-                assert f"`[{section}] {key}" in README or re.search(rf"`\[{section}\][^`]*\b{key}\b", README) \
-                    or f"`{key}`" in README, (section, key)
+                assert (
+                    f"`[{section}] {key}" in README
+                    or re.search(rf"`\[{section}\][^`]*\b{key}\b", README)
+                    or f"`{key}`" in README
+                ), (section, key)

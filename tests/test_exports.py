@@ -11,16 +11,25 @@ import streamlit
 from ccdash.present.export import FORMULA_START, csv_text, neutralise
 from tests.test_views import start
 
-ATTACKS = ["=HYPERLINK(\"https://evil.example/\",\"click\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
-           "\tTAB", "\rCR"]
+ATTACKS = [
+    '=HYPERLINK("https://evil.example/","click")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tTAB",
+    "\rCR",
+]
 
 
 def test_formula_cells_are_neutralised_and_numbers_kept():
-    df = pd.DataFrame({"text": ATTACKS + ["plain", None], "n": list(range(-4, len(ATTACKS) - 2))})
+    df = pd.DataFrame({"text": [*ATTACKS, "plain", None], "n": list(range(-4, len(ATTACKS) - 2))})
     safe = neutralise(df)
-    assert safe.text.tolist()[:len(ATTACKS)] == ["'" + a for a in ATTACKS]
+    assert safe.text.tolist()[: len(ATTACKS)] == ["'" + a for a in ATTACKS]
     assert safe.text.tolist()[len(ATTACKS)] == "plain" and pd.isna(safe.text.tolist()[-1])
-    back = pd.read_csv(io.StringIO(csv_text(df.iloc[:-3])), keep_default_na=False)  # no bare CR to re-read
+    back = pd.read_csv(
+        io.StringIO(csv_text(df.iloc[:-3])), keep_default_na=False
+    )  # no bare CR to re-read
     assert back.text.tolist() == ["'" + a for a in ATTACKS[:-1]]
     assert back.n.tolist() == df.n.iloc[:-3].tolist()  # negative numbers are numbers, not formulas
 
@@ -61,11 +70,15 @@ def test_every_download_of_the_app_is_neutralised(monkeypatch, writable_city, do
     at.switch_page("app_pages/coverage.py").run()
     assert not at.exception
     assert set(downloads) == {"cp_download", "cov_dl_plan", "cov_dl_blind"}
-    complaints = pd.read_csv(io.StringIO(downloads["cp_download"]), dtype=str, keep_default_na=False)
+    complaints = pd.read_csv(
+        io.StringIO(downloads["cp_download"]), dtype=str, keep_default_na=False
+    )
     assert "'" + ATTACKS[0] in set(complaints.description)
     assert "'" + ATTACKS[1] in set(complaints.kelurahan)
     for key, text in downloads.items():
-        assert not [v for v in _cells(text) if v.startswith(FORMULA_START) and not _is_number(v)], key
+        assert not [v for v in _cells(text) if v.startswith(FORMULA_START) and not _is_number(v)], (
+            key
+        )
 
 
 def test_tables_offer_no_unneutralised_export_of_their_own():

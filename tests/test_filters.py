@@ -10,17 +10,35 @@ from ccdash.metrics.filters import Filters, from_query_params, to_query_params, 
 from tests.apptest import desk_app
 
 
-@pytest.mark.parametrize("f, sql, params", [
-    (Filters(), "true", {}),
-    (Filters(kecamatan=("Coblong",)), "kecamatan IN ($kecamatan_0)", {"kecamatan_0": "Coblong"}),
-    (Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), status=("new", "resolved")),
-     "created_month >= $start_month AND created_at >= $start AND created_month <= $end_month AND "
-     "created_at < $end_excl AND status IN ($status_0, $status_1)",
-     {"start": datetime(2026, 1, 1), "start_month": "2026-01", "end_excl": datetime(2026, 2, 1),
-      "end_month": "2026-01", "status_0": "new", "status_1": "resolved"}),
-    (Filters(category=("x'); DROP TABLE complaints; --",)), "category IN ($category_0)",
-     {"category_0": "x'); DROP TABLE complaints; --"}),
-])
+@pytest.mark.parametrize(
+    "f, sql, params",
+    [
+        (Filters(), "true", {}),
+        (
+            Filters(kecamatan=("Coblong",)),
+            "kecamatan IN ($kecamatan_0)",
+            {"kecamatan_0": "Coblong"},
+        ),
+        (
+            Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), status=("new", "resolved")),
+            "created_month >= $start_month AND created_at >= $start AND created_month <= $end_month AND "
+            "created_at < $end_excl AND status IN ($status_0, $status_1)",
+            {
+                "start": datetime(2026, 1, 1),
+                "start_month": "2026-01",
+                "end_excl": datetime(2026, 2, 1),
+                "end_month": "2026-01",
+                "status_0": "new",
+                "status_1": "resolved",
+            },
+        ),
+        (
+            Filters(category=("x'); DROP TABLE complaints; --",)),
+            "category IN ($category_0)",
+            {"category_0": "x'); DROP TABLE complaints; --"},
+        ),
+    ],
+)
 def test_where_binds_every_value(f, sql, params):
     assert where(f) == (sql, params)
 
@@ -30,14 +48,26 @@ def test_alias_prefixes_columns():
 
 
 def test_url_round_trip():
-    f = Filters(start=date(2026, 10, 1), end=date(2026, 11, 20), kecamatan=("Coblong", "Regol"), channel=("lapor",))
-    back, notices = from_query_params(to_query_params(f), {"kecamatan": ["Coblong", "Regol"], "channel": ["lapor"]})
+    f = Filters(
+        start=date(2026, 10, 1),
+        end=date(2026, 11, 20),
+        kecamatan=("Coblong", "Regol"),
+        channel=("lapor",),
+    )
+    back, notices = from_query_params(
+        to_query_params(f), {"kecamatan": ["Coblong", "Regol"], "channel": ["lapor"]}
+    )
     assert back == f and notices == []
 
 
 def test_bad_url_values_are_dropped_with_notices():
-    params = {"from": ["2026-13-01"], "to": ["2026-11-20"], "kecamatan": ["Coblong", "<script>"],
-              "nonsense": ["1"], "lang": ["en"]}
+    params = {
+        "from": ["2026-13-01"],
+        "to": ["2026-11-20"],
+        "kecamatan": ["Coblong", "<script>"],
+        "nonsense": ["1"],
+        "lang": ["en"],
+    }
     f, notices = from_query_params(params, {"kecamatan": ["Coblong"]})
     assert f == Filters(end=date(2026, 11, 20), kecamatan=("Coblong",))
     assert "'from' is not a date (YYYY-MM-DD): '2026-13-01'" in notices
@@ -60,10 +90,16 @@ def test_link_dates_outside_the_data_are_clamped_with_a_notice():
     lo, hi = date(2024, 11, 21), date(2026, 11, 20)
     f, notices = clamp_dates(Filters(start=date(2020, 1, 1), end=date(2030, 1, 1)), lo, hi)
     assert (f.start, f.end) == (lo, hi)
-    assert notices == ["'from' is outside the data; using '2024-11-21'", "'to' is outside the data; using '2026-11-20'"]
+    assert notices == [
+        "'from' is outside the data; using '2024-11-21'",
+        "'to' is outside the data; using '2026-11-20'",
+    ]
     f, notices = clamp_dates(Filters(start=date(2031, 1, 1)), lo, hi)
     assert f.start == hi and len(notices) == 1
-    assert clamp_dates(Filters(start=date(2025, 1, 1)), lo, hi) == (Filters(start=date(2025, 1, 1)), [])
+    assert clamp_dates(Filters(start=date(2025, 1, 1)), lo, hi) == (
+        Filters(start=date(2025, 1, 1)),
+        [],
+    )
 
 
 def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_dir):
@@ -75,7 +111,10 @@ def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_d
     assert preset_range("today", lo, hi) == (hi, hi)
     assert preset_range("7", lo, hi) == (hi - timedelta(days=6), hi)
     assert preset_range("ytd", lo, hi) == (date(2026, 1, 1), hi)
-    assert preset_range("90", date(2026, 10, 1), hi) == (date(2026, 10, 1), hi)  # never before the data
+    assert preset_range("90", date(2026, 10, 1), hi) == (
+        date(2026, 10, 1),
+        hi,
+    )  # never before the data
 
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
     at = desk_app(60)
@@ -89,4 +128,7 @@ def test_date_presets_set_the_range_back_from_the_newest_day(monkeypatch, city_d
     from ccdash.present.i18n import fmt_range
 
     assert received == f"Received · {fmt_range(start, end, 'en')}"  # the tiles follow the preset
-    assert at.query_params["from"] == [start.isoformat()] or at.query_params["from"] == start.isoformat()
+    assert (
+        at.query_params["from"] == [start.isoformat()]
+        or at.query_params["from"] == start.isoformat()
+    )

@@ -12,24 +12,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import IngestError, Mapping, ingest
 from ccdash.data.profile import REPO_ROOT
-from ccdash.data.dataset import read_stored
 
 NOW = datetime(2026, 11, 21, 12, 0)
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"
 GOOD_ROWS = [
     "T-1,2026-11-01 08:00:00,2026-11-02 09:00:00,resolved,road_damage,lapor,Coblong,-6.8848,107.6154,Jalan rusak,Asep",
     "T-2,2026-11-03 10:30:00,,new,waste,whatsapp,,-6.9401,107.6126,Sampah menumpuk,Euis",
-    "T-3,2026-11-04 11:00:00,,in_progress,flooding,instagram,Gedebage,,,\"Banjir,\nair tinggi\",",
+    'T-3,2026-11-04 11:00:00,,in_progress,flooding,instagram,Gedebage,,,"Banjir,\nair tinggi",',
 ]
 
 
 def snapshot(d: Path) -> dict:
     """Every file in the data folder with its hash: what 'unchanged' means (the empty writers' lock files
     are not data)."""
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*"))
-            if p.is_file() and p.suffix != ".lock"}
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(d.rglob("*"))
+        if p.is_file() and p.suffix != ".lock"
+    }
 
 
 def stored(d: Path) -> pd.DataFrame:
@@ -42,16 +45,30 @@ def write(tmp_path, name, text, encoding="utf-8"):
     return p
 
 
-@pytest.mark.parametrize("name, text, encoding", [
-    ("comma.csv", "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
-    ("semicolon.csv", "\n".join(r.replace(",", ";") for r in [HEADER, *GOOD_ROWS[:2]]) + "\n" +
-     GOOD_ROWS[2].replace(",", ";").replace('"Banjir;', '"Banjir,'), "utf-8"),
-    ("bom.csv", "\ufeff" + "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
-    ("latin1.csv", "\n".join([HEADER, *GOOD_ROWS]).replace("Sampah menumpuk", "Sampah dekat café"), "latin-1"),
-])
+@pytest.mark.parametrize(
+    "name, text, encoding",
+    [
+        ("comma.csv", "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+        (
+            "semicolon.csv",
+            "\n".join(r.replace(",", ";") for r in [HEADER, *GOOD_ROWS[:2]])
+            + "\n"
+            + GOOD_ROWS[2].replace(",", ";").replace('"Banjir;', '"Banjir,'),
+            "utf-8",
+        ),
+        ("bom.csv", "\ufeff" + "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+        (
+            "latin1.csv",
+            "\n".join([HEADER, *GOOD_ROWS]).replace("Sampah menumpuk", "Sampah dekat café"),
+            "latin-1",
+        ),
+    ],
+)
 def test_csv_forms_are_accepted(writable_city, profile, tmp_path, name, text, encoding):
     before = len(stored(writable_city))
-    report = ingest(write(tmp_path, name, text, encoding), "complaints", writable_city, profile, now=NOW)
+    report = ingest(
+        write(tmp_path, name, text, encoding), "complaints", writable_city, profile, now=NOW
+    )
     assert (report.accepted, report.rejected) == (3, 0)
     after = stored(writable_city)
     assert len(after) == before + 3
@@ -70,7 +87,11 @@ def test_parquet_and_json_are_accepted(writable_city, profile, tmp_path):
     pq = tmp_path / "x.parquet"
     df.iloc[:2].to_parquet(pq)
     assert ingest(pq, "complaints", writable_city, profile, now=NOW).accepted == 2
-    js = write(tmp_path, "x.json", json.dumps(df.iloc[2:].where(df.iloc[2:].notna(), None).to_dict("records")))
+    js = write(
+        tmp_path,
+        "x.json",
+        json.dumps(df.iloc[2:].where(df.iloc[2:].notna(), None).to_dict("records")),
+    )
     assert ingest(js, "complaints", writable_city, profile, now=NOW).accepted == 1
     assert stored(writable_city).complaint_id.isin(["T-1", "T-2", "T-3"]).sum() == 3
 
@@ -103,7 +124,11 @@ def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(writable_city, pr
 def test_a_known_id_replaces_the_stored_row_on_append(writable_city, profile, tmp_path):
     before = stored(writable_city)
     existing = before.complaint_id.iloc[0]
-    src = write(tmp_path, "again.csv", "\n".join([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]))
+    src = write(
+        tmp_path,
+        "again.csv",
+        "\n".join([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]),
+    )
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
     after = stored(writable_city)
     assert (report.accepted, report.rejected, report.replaced) == (2, 0, 1)
@@ -122,23 +147,53 @@ def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):
     assert sorted(stored(writable_city).complaint_id) == ["T-1", "T-2", "T-3"]
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("empty.csv", "", "empty.csv: empty file"),
-    ("blank.csv", "\n\n  \n", "blank.csv: empty file"),
-    ("prose.txt", "Dear admin,\nplease fix the road\n", "prose.txt: not a table (the header line has 1 empty column names of 2)"),
-    ("words.txt", "Hello\nworld\n", "words.txt: not a table (no comma, semicolon or tab in the header line)"),
-    ("header_only.csv", HEADER + "\n", "header_only.csv: no rows"),
-    ("missing.csv", "complaint_id,created_at,status\nX,2026-11-01,new\n",
-     "required column(s) missing: category, channel (the file has: complaint_id, created_at, status); map them with --mapping"),
-    ("utf16.csv", ("\n".join([HEADER, GOOD_ROWS[0]])).encode("utf-16"),
-     "utf16.csv: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text"),
-    ("object.json", '{"a": 1, "b": 2}', "object.json: not a table (JSON must be an array of objects)"),
-    ("broken.json", '[{"a": 1,', "broken.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)"),
-    ("fake.parquet", b"PAR1 this is not parquet", "fake.parquet: not a readable Parquet file"),
-    ("all_bad.csv", "\n".join([HEADER, *list(BAD_ROWS)[:2]]),
-     "all_bad.csv: no row is valid (2 rejected, mostly: closed_at is before created_at); nothing was written"),
-])
-def test_unusable_input_fails_clearly_and_changes_nothing(writable_city, profile, tmp_path, name, content, message):
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.csv", "", "empty.csv: empty file"),
+        ("blank.csv", "\n\n  \n", "blank.csv: empty file"),
+        (
+            "prose.txt",
+            "Dear admin,\nplease fix the road\n",
+            "prose.txt: not a table (the header line has 1 empty column names of 2)",
+        ),
+        (
+            "words.txt",
+            "Hello\nworld\n",
+            "words.txt: not a table (no comma, semicolon or tab in the header line)",
+        ),
+        ("header_only.csv", HEADER + "\n", "header_only.csv: no rows"),
+        (
+            "missing.csv",
+            "complaint_id,created_at,status\nX,2026-11-01,new\n",
+            "required column(s) missing: category, channel (the file has: complaint_id, created_at, status); map them with --mapping",
+        ),
+        (
+            "utf16.csv",
+            ("\n".join([HEADER, GOOD_ROWS[0]])).encode("utf-16"),
+            "utf16.csv: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text",
+        ),
+        (
+            "object.json",
+            '{"a": 1, "b": 2}',
+            "object.json: not a table (JSON must be an array of objects)",
+        ),
+        (
+            "broken.json",
+            '[{"a": 1,',
+            "broken.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)",
+        ),
+        ("fake.parquet", b"PAR1 this is not parquet", "fake.parquet: not a readable Parquet file"),
+        (
+            "all_bad.csv",
+            "\n".join([HEADER, *list(BAD_ROWS)[:2]]),
+            "all_bad.csv: no row is valid (2 rejected, mostly: closed_at is before created_at); nothing was written",
+        ),
+    ],
+)
+def test_unusable_input_fails_clearly_and_changes_nothing(
+    writable_city, profile, tmp_path, name, content, message
+):
     before = snapshot(writable_city)
     with pytest.raises(IngestError) as e:
         ingest(write(tmp_path, name, content), "complaints", writable_city, profile, now=NOW)
@@ -147,7 +202,9 @@ def test_unusable_input_fails_clearly_and_changes_nothing(writable_city, profile
     assert snapshot(writable_city) == before
 
 
-def test_a_failed_write_leaves_the_stored_file_intact(writable_city, profile, tmp_path, monkeypatch):
+def test_a_failed_write_leaves_the_stored_file_intact(
+    writable_city, profile, tmp_path, monkeypatch
+):
     import ccdash.data.files as ex
 
     before = snapshot(writable_city)
@@ -159,7 +216,13 @@ def test_a_failed_write_leaves_the_stored_file_intact(writable_city, profile, tm
 
     monkeypatch.setattr(ex.pq.ParquetWriter, "write_table", crash)
     with pytest.raises(OSError, match="disk full"):
-        ingest(write(tmp_path, "ok.csv", "\n".join([HEADER, *GOOD_ROWS])), "complaints", writable_city, profile, now=NOW)
+        ingest(
+            write(tmp_path, "ok.csv", "\n".join([HEADER, *GOOD_ROWS])),
+            "complaints",
+            writable_city,
+            profile,
+            now=NOW,
+        )
     after = snapshot(writable_city)
     # The rejects log may not exist (no rejects) and the Parquet is untouched; no temp files remain.
     assert {k: v for k, v in after.items() if k in before} == before
@@ -167,11 +230,17 @@ def test_a_failed_write_leaves_the_stored_file_intact(writable_city, profile, tm
 
 
 def test_mapping_renames_recodes_and_parses_foreign_dates(writable_city, profile, tmp_path):
-    src = write(tmp_path, "foreign.csv", "\n".join([
-        "id;tanggal;selesai;kondisi;jenis;sumber;kec;lintang;bujur",
-        "F-1;03/11/2026 08:15;04/11/2026 10:00;Selesai;Jalan;SP4N;Coblong;-6.8848;107.6154",
-        "F-2;05/11/2026 09:00;;Baru;Sampah;WA;Regol;-6.9401;107.6126",
-    ]))
+    src = write(
+        tmp_path,
+        "foreign.csv",
+        "\n".join(
+            [
+                "id;tanggal;selesai;kondisi;jenis;sumber;kec;lintang;bujur",
+                "F-1;03/11/2026 08:15;04/11/2026 10:00;Selesai;Jalan;SP4N;Coblong;-6.8848;107.6154",
+                "F-2;05/11/2026 09:00;;Baru;Sampah;WA;Regol;-6.9401;107.6126",
+            ]
+        ),
+    )
     mp = tmp_path / "m.toml"
     mp.write_text("""
 [columns]
@@ -199,16 +268,34 @@ WA = "whatsapp"
     report = ingest(src, "complaints", writable_city, profile, Mapping.load(mp), now=NOW)
     assert (report.accepted, report.rejected) == (2, 0)
     new = stored(writable_city).set_index("complaint_id").loc[["F-1", "F-2"]]
-    assert new.created_at.tolist() == [pd.Timestamp("2026-11-03 08:15"), pd.Timestamp("2026-11-05 09:00")]
-    assert new.status.tolist() == ["resolved", "new"] and new.channel.tolist() == ["lapor", "whatsapp"]
+    assert new.created_at.tolist() == [
+        pd.Timestamp("2026-11-03 08:15"),
+        pd.Timestamp("2026-11-05 09:00"),
+    ]
+    assert new.status.tolist() == ["resolved", "new"] and new.channel.tolist() == [
+        "lapor",
+        "whatsapp",
+    ]
 
 
 def test_cli_reports_and_fails_with_one_line(writable_city, tmp_path):
-    ok = write(tmp_path, "ok.csv", "\n".join([HEADER, GOOD_ROWS[0], list(BAD_ROWS)[0]]))
-    run = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints", "--data-dir", str(writable_city)]
+    ok = write(tmp_path, "ok.csv", "\n".join([HEADER, GOOD_ROWS[0], next(iter(BAD_ROWS))]))
+    run = [
+        sys.executable,
+        "-m",
+        "ccdash",
+        "ingest",
+        "--kind",
+        "complaints",
+        "--data-dir",
+        str(writable_city),
+    ]
     r = subprocess.run([*run, str(ok)], capture_output=True, text=True, cwd=REPO_ROOT)
     assert r.returncode == 0, r.stderr
-    assert "2 rows read, 1 accepted, 1 rejected" in r.stdout and "closed_at is before created_at" in r.stdout
+    assert (
+        "2 rows read, 1 accepted, 1 rejected" in r.stdout
+        and "closed_at is before created_at" in r.stdout
+    )
     before = snapshot(writable_city)
     empty = write(tmp_path, "empty.csv", "")
     r = subprocess.run([*run, str(empty)], capture_output=True, text=True, cwd=REPO_ROOT)

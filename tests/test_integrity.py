@@ -40,8 +40,12 @@ def test_damaged_pages_are_caught(writable_city, where):
 
 def test_implausible_values_are_caught_without_checksums(tmp_path):
     path = tmp_path / "old.parquet"
-    bad = pa.table({"created_at": pa.array([datetime(2026, 1, 1), None], pa.timestamp("us")),
-                    "closed_at": pa.array([-9_000_000_000_000_000_000 // 1000, 0], pa.timestamp("us"))})
+    bad = pa.table(
+        {
+            "created_at": pa.array([datetime(2026, 1, 1), None], pa.timestamp("us")),
+            "closed_at": pa.array([-9_000_000_000_000_000_000 // 1000, 0], pa.timestamp("us")),
+        }
+    )
     pq.write_table(bad, path)  # no page checksums, as an older writer would leave it
     assert check_parquet(path).startswith("implausible values (closed_at holds")
     coords = tmp_path / "coords.parquet"

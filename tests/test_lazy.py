@@ -26,7 +26,9 @@ def test_the_overview_charts_wait_below_the_map_and_stay_once_seen(monkeypatch, 
     assert len(at.get("deck_gl_json_chart")) == 1 and not at.get("plotly_chart")  # the map only
 
     at = _page(monkeypatch, city_dir, None, ov_charts=True)
-    assert len(at.get("deck_gl_json_chart")) == 1 and len(at.get("plotly_chart")) == 2  # trend, top categories
+    assert (
+        len(at.get("deck_gl_json_chart")) == 1 and len(at.get("plotly_chart")) == 2
+    )  # trend, top categories
     at.session_state["f_kecamatan"] = ["Coblong"]
     at.run()  # a filter change redraws the seen section at once
     assert len(at.get("plotly_chart")) == 2
@@ -34,19 +36,32 @@ def test_the_overview_charts_wait_below_the_map_and_stay_once_seen(monkeypatch, 
 
 def test_complaints_draw_each_section_when_its_turn_comes(monkeypatch, city_dir):
     at = _page(monkeypatch, city_dir, "complaints")
-    assert len(at.get("plotly_chart")) == 1 and not at.get("deck_gl_json_chart") and not at.dataframe
+    assert (
+        len(at.get("plotly_chart")) == 1 and not at.get("deck_gl_json_chart") and not at.dataframe
+    )
     assert not at.get("download_button")
 
     at = _page(monkeypatch, city_dir, "complaints", cp_maps=True)
-    assert len(at.get("plotly_chart")) == 1 and len(at.get("deck_gl_json_chart")) == 2 and not at.dataframe
+    assert (
+        len(at.get("plotly_chart")) == 1
+        and len(at.get("deck_gl_json_chart")) == 2
+        and not at.dataframe
+    )
 
     at = _page(monkeypatch, city_dir, "complaints", cp_breakdown=True, cp_score=True, cp_rows=True)
-    assert len(at.get("plotly_chart")) == 4 and len(at.dataframe) == 2 and not at.get("deck_gl_json_chart")
+    assert (
+        len(at.get("plotly_chart")) == 4
+        and len(at.dataframe) == 2
+        and not at.get("deck_gl_json_chart")
+    )
 
 
 def test_cctv_wifi_and_coverage_show_their_map_first(monkeypatch, city_dir):
-    for name, below in (("cctv", {"cc_status": True, "cc_integration": True}), ("wifi", {"wf_charts": True}),
-                        ("coverage", {"cov_tables": True})):
+    for name, below in (
+        ("cctv", {"cc_status": True, "cc_integration": True}),
+        ("wifi", {"wf_charts": True}),
+        ("coverage", {"cov_tables": True}),
+    ):
         at = _page(monkeypatch, city_dir, name)
         assert len(at.get("deck_gl_json_chart")) == 1, name
         assert not at.get("plotly_chart") and not at.dataframe, name

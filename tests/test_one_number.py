@@ -15,7 +15,9 @@ def tiles(at) -> dict[str, str]:
 @pytest.mark.parametrize("lang", ["en", "id"])
 def test_overview_wall_and_tour_agree_for_the_same_window(monkeypatch, city_dir, lang):
     desk = tiles(start(monkeypatch, city_dir, {"lang": lang}))
-    wall = tiles(run_screen(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": lang}))
+    wall = tiles(
+        run_screen(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": lang})
+    )
     headline = tiles(run_screen(monkeypatch, city_dir, {"tour": "1", "step": "1", "lang": lang}))
     journey = tiles(run_screen(monkeypatch, city_dir, {"tour": "1", "step": "3", "lang": lang}))
     shared = set(desk) & set(wall)
@@ -26,17 +28,32 @@ def test_overview_wall_and_tour_agree_for_the_same_window(monkeypatch, city_dir,
         assert desk[label] == wall[label] == headline[label], label
     for label in set(desk) & set(journey):
         assert desk[label] == journey[label], label
-    assert len(set(desk) & set(journey)) == 3  # received, on-time and median days over the same window
+    assert (
+        len(set(desk) & set(journey)) == 3
+    )  # received, on-time and median days over the same window
 
 
-@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/complaints.py", "app_pages/cctv.py",
-                                  "app_pages/wifi.py", "app_pages/coverage.py", "app_pages/data.py"])
-def test_a_dead_feed_is_stale_on_every_page_and_shows_no_good_news(monkeypatch, writable_city, page):
+@pytest.mark.parametrize(
+    "page",
+    [
+        "app_pages/overview.py",
+        "app_pages/complaints.py",
+        "app_pages/cctv.py",
+        "app_pages/wifi.py",
+        "app_pages/coverage.py",
+        "app_pages/data.py",
+    ],
+)
+def test_a_dead_feed_is_stale_on_every_page_and_shows_no_good_news(
+    monkeypatch, writable_city, page
+):
     toml = (writable_city / "city.toml").read_text()
     (writable_city / "city.toml").write_text(toml.replace('clock = "data"', 'clock = "system"'))
     at = start(monkeypatch, writable_city, {"lang": "en"}, page=page)
     warnings = [w.value for w in at.warning]
-    assert any(w.startswith("Stale data: the newest complaint is from 20 Nov 2026") for w in warnings), warnings
+    assert any(
+        w.startswith("Stale data: the newest complaint is from 20 Nov 2026") for w in warnings
+    ), warnings
     week = [m for m in at.metric if m.label == "Last 7 days"]
     assert not [m.delta for m in week if m.delta]  # no week-on-week change from a feed that stopped
 
@@ -44,4 +61,6 @@ def test_a_dead_feed_is_stale_on_every_page_and_shows_no_good_news(monkeypatch, 
 def test_fresh_data_is_not_stale(monkeypatch, city_dir):
     at = start(monkeypatch, city_dir, {"lang": "en"})
     assert not [w for w in at.warning if "Stale" in w.value]
-    assert next(m for m in at.metric if m.label == "Last 7 days").delta  # the week-on-week change shows
+    assert next(
+        m for m in at.metric if m.label == "Last 7 days"
+    ).delta  # the week-on-week change shows

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pandas as pd
 import pytest
 import sqlglot
 from sqlglot import exp
 
+from ccdash.data.portable import TARGETS, leftovers, transpile
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
-from ccdash.data.portable import TARGETS, leftovers, transpile
 from ccdash.metrics.registry import all_queries
 from tests.query_calls import sample_calls
 
@@ -60,7 +59,9 @@ def test_each_query_declares_exactly_the_tables_it_reads(recorded):
 
 
 @pytest.mark.parametrize("dialect", TARGETS)
-def test_every_query_transpiles_to_sql_the_target_parses_with_no_duckdb_only_names(recorded, dialect):
+def test_every_query_transpiles_to_sql_the_target_parses_with_no_duckdb_only_names(
+    recorded, dialect
+):
     for name, statements in recorded.items():
         for sql, params in statements:
             out = transpile(sql, dialect)

@@ -11,13 +11,17 @@ import pytest
 from ccdash.analysis.geometry import haversine_m
 from ccdash.data.clock import reference_now
 from ccdash.data.reference import facts_of
-from ccdash.metrics import cctv, complaints as q, wifi
+from ccdash.metrics import cctv, wifi
+from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import Filters
 
 
 @pytest.fixture(scope="module")
 def frames(city_dir):
-    return {t: pd.read_parquet(city_dir / f"{t}.parquet") for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage")}
+    return {
+        t: pd.read_parquet(city_dir / f"{t}.parquet")
+        for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +74,29 @@ def expected_kpis(c: pd.DataFrame, f: Filters, now: pd.Timestamp) -> dict:
     on_time = resolved & (c.closed_at <= c.due_at)
     past_due = is_open & (c.due_at < now) & (c.due_at >= w0) & (c.due_at < w1)
     days = ((c.closed_at - c.created_at).dt.total_seconds() / 86400)[resolved]
-    rate = on_time.sum() / (resolved.sum() + past_due.sum()) if resolved.sum() + past_due.sum() else None
+    rate = (
+        on_time.sum() / (resolved.sum() + past_due.sum())
+        if resolved.sum() + past_due.sum()
+        else None
+    )
     return {
         "received": int(((c.created_at >= w0) & (c.created_at < w1)).sum()),
         "new_today": int((c.created_at >= now.normalize()).sum()),
         "last_7d": int((c.created_at > now - pd.Timedelta(hours=168)).sum()),
-        "prev_7d": int(((c.created_at > now - pd.Timedelta(hours=336)) & (c.created_at <= now - pd.Timedelta(hours=168))).sum()),
+        "prev_7d": int(
+            (
+                (c.created_at > now - pd.Timedelta(hours=336))
+                & (c.created_at <= now - pd.Timedelta(hours=168))
+            ).sum()
+        ),
         "open_backlog": int(is_open.sum()),
         "overdue_now": int((is_open & (c.due_at < now)).sum()),
-        "resolved": int(resolved.sum()), "rejected": int(rejected.sum()),
+        "resolved": int(resolved.sum()),
+        "rejected": int(rejected.sum()),
         "on_time_rate": rate,
-        "rejected_rate": rejected.sum() / (resolved.sum() + rejected.sum()) if resolved.sum() + rejected.sum() else None,
+        "rejected_rate": rejected.sum() / (resolved.sum() + rejected.sum())
+        if resolved.sum() + rejected.sum()
+        else None,
         "median_days_to_resolve": days.median() if len(days) else None,
     }
 
@@ -95,12 +111,20 @@ def assert_kpis_match(got: dict, expected: dict) -> None:
 
 @pytest.mark.parametrize("f", FILTER_CASES)
 def test_kpis(store, frames, at, f):
-    assert_kpis_match(q.kpis(store, f, at), expected_kpis(frames["complaints"], f, pd.Timestamp(at)))
+    assert_kpis_match(
+        q.kpis(store, f, at), expected_kpis(frames["complaints"], f, pd.Timestamp(at))
+    )
 
 
 def test_stock_tiles_ignore_the_date_range_and_flows_follow_it(store, at):
-    whole, recent = q.kpis(store, Filters(), at), q.kpis(store, Filters(start=at.date() - timedelta(days=29)), at)
-    assert (recent["open_backlog"], recent["overdue_now"]) == (whole["open_backlog"], whole["overdue_now"])
+    whole, recent = (
+        q.kpis(store, Filters(), at),
+        q.kpis(store, Filters(start=at.date() - timedelta(days=29)), at),
+    )
+    assert (recent["open_backlog"], recent["overdue_now"]) == (
+        whole["open_backlog"],
+        whole["overdue_now"],
+    )
     assert recent["received"] < whole["received"] and recent["resolved"] < whole["resolved"]
 
 
@@ -108,16 +132,21 @@ def test_rejected_complaints_are_not_counted_as_on_time(store, frames, at):
     k = q.kpis(store, Filters(), at)
     assert k["rejected"] > 0
     c = frames["complaints"]
-    assert k["resolved"] == int(((c.status == "resolved") & (c.closed_at <= pd.Timestamp(at))).sum())
+    assert k["resolved"] == int(
+        ((c.status == "resolved") & (c.closed_at <= pd.Timestamp(at))).sum()
+    )
 
 
-@pytest.mark.parametrize("closed_on_time, closed, open_past_due, expected", [
-    (0, 0, 0, None),        # nothing closed, nothing due: no rate rather than 0% or 100%
-    (0, 10, 0, 0.0),        # all late
-    (10, 10, 0, 1.0),       # all on time
-    (10, 10, 10, 0.5),      # open past due counts against the rate before it closes
-    (0, 0, 5, 0.0),         # nothing closed yet but five already late
-])
+@pytest.mark.parametrize(
+    "closed_on_time, closed, open_past_due, expected",
+    [
+        (0, 0, 0, None),  # nothing closed, nothing due: no rate rather than 0% or 100%
+        (0, 10, 0, 0.0),  # all late
+        (10, 10, 0, 1.0),  # all on time
+        (10, 10, 10, 0.5),  # open past due counts against the rate before it closes
+        (0, 0, 5, 0.0),  # nothing closed yet but five already late
+    ],
+)
 def test_on_time_rate_edge_cases(closed_on_time, closed, open_past_due, expected):
     assert q.on_time_rate(closed_on_time, closed, open_past_due) == expected
 
@@ -173,12 +202,20 @@ def test_agency_scorecard(store, frames, at, f):
         row = got.loc[agency]
         assert row.received == k["received"]
         received_resolved = ((g.status == "resolved") & (g.closed_at <= now)).sum()
-        assert row.resolved_pct == pytest.approx(100 * received_resolved / len(g)) if len(g) else pd.isna(row.resolved_pct)
+        assert (
+            row.resolved_pct == pytest.approx(100 * received_resolved / len(g))
+            if len(g)
+            else pd.isna(row.resolved_pct)
+        )
         assert row.on_time_pct == pytest.approx(100 * k["on_time_rate"])
         assert row.overdue_now == k["overdue_now"]
         assert row.median_days == pytest.approx(k["median_days_to_resolve"])
-        assert row.on_time_pct == pytest.approx(100 * q.kpis(store, f.with_values(agency=(agency,)), at)["on_time_rate"])
-    assert got.on_time_pct.is_monotonic_decreasing and list(got["rank"]) == list(range(1, len(got) + 1))
+        assert row.on_time_pct == pytest.approx(
+            100 * q.kpis(store, f.with_values(agency=(agency,)), at)["on_time_rate"]
+        )
+    assert got.on_time_pct.is_monotonic_decreasing and list(got["rank"]) == list(
+        range(1, len(got) + 1)
+    )
 
 
 def test_hex_density_and_k_anonymity(store, frames, at):
@@ -225,7 +262,9 @@ def test_cctv_queries(store, frames, at, hours):
     assert off.hours_since_seen.dropna().is_monotonic_decreasing
     byk = cctv.by_kecamatan(store).set_index("kecamatan")
     for k, g in cams.groupby("kecamatan"):
-        assert byk.loc[k, "online_pct"] == pytest.approx(100 * (g.status == "online").sum() / (g.status != "unknown").sum())
+        assert byk.loc[k, "online_pct"] == pytest.approx(
+            100 * (g.status == "online").sum() / (g.status != "unknown").sum()
+        )
 
 
 def test_unknown_status_is_unknown_not_offline(writable_city, profile):
@@ -244,8 +283,12 @@ def test_unknown_status_is_unknown_not_offline(writable_city, profile):
 
 def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
     c, cams = frames["complaints"], frames["cctv_sites"]
-    d = haversine_m(c.lat.to_numpy()[:, None], c.lon.to_numpy()[:, None],
-                        cams.lat.to_numpy()[None, :], cams.lon.to_numpy()[None, :])
+    d = haversine_m(
+        c.lat.to_numpy()[:, None],
+        c.lon.to_numpy()[:, None],
+        cams.lat.to_numpy()[None, :],
+        cams.lon.to_numpy()[None, :],
+    )
     seen = (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
     got = cctv.complaints_in_view(store, Filters(), at, by="category").set_index("value")
     for cat, idx in c.groupby("category").groups.items():

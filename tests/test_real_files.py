@@ -6,9 +6,9 @@ import json
 
 import pandas as pd
 
+from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import REPO_ROOT, load_profile
-from ccdash.data.dataset import read_stored
 
 from .conftest import needs_shared
 
@@ -16,7 +16,9 @@ from .conftest import needs_shared
 def test_nyc_311_through_its_mapping(tmp_path):
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
     profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
-    report = ingest(src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml"))
+    report = ingest(
+        src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml")
+    )
     raw = pd.read_csv(src, dtype=str)
     # Independent expectation: the only unusable row is the one with neither borough nor coordinates.
     unusable = (raw.borough == "Unspecified") & raw.latitude.isna()
@@ -28,14 +30,29 @@ def test_nyc_311_through_its_mapping(tmp_path):
     got = read_stored(tmp_path, "complaints").to_pandas().set_index("complaint_id")
     assert len(got) == 999
     expected_status = raw.set_index("unique_key").status.map(
-        {"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress", "Closed": "resolved"})
+        {
+            "Open": "new",
+            "Assigned": "dispatched",
+            "In Progress": "in_progress",
+            "Closed": "resolved",
+        }
+    )
     assert (got.status == expected_status.reindex(got.index)).all()
-    assert got.channel.value_counts().to_dict() == raw[~unusable].open_data_channel_type.map(
-        {"ONLINE": "online", "PHONE": "phone_311", "MOBILE": "mobile", "UNKNOWN": "other"}).value_counts().to_dict()
+    assert (
+        got.channel.value_counts().to_dict()
+        == raw[~unusable]
+        .open_data_channel_type.map(
+            {"ONLINE": "online", "PHONE": "phone_311", "MOBILE": "mobile", "UNKNOWN": "other"}
+        )
+        .value_counts()
+        .to_dict()
+    )
     first = raw.iloc[0]
     assert got.loc[first.unique_key, "created_at"] == pd.Timestamp(first.created_date)
     # No due date in the source: the profile's default SLA (5 days) applies.
-    assert got.loc[first.unique_key, "due_at"] == pd.Timestamp(first.created_date) + pd.Timedelta(days=5)
+    assert got.loc[first.unique_key, "due_at"] == pd.Timestamp(first.created_date) + pd.Timedelta(
+        days=5
+    )
 
 
 def test_bandung_cctv_list_with_real_boundaries(tmp_path):
@@ -47,12 +64,22 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     text = (REPO_ROOT / "data" / "city.toml").read_text()
     text = text.replace('districts_file = "districts.geojson"', f'districts_file = "{osm}"')
     text = text.replace('districts_name_property = "kecamatan"', 'districts_name_property = "name"')
-    text = text.replace('facts_file = "kecamatan.csv"', f'facts_file = "{REPO_ROOT / "data" / "kecamatan.csv"}"')
-    text = text.replace('captions_file = "tour.toml"', f'captions_file = "{REPO_ROOT / "data" / "tour.toml"}"')
+    text = text.replace(
+        'facts_file = "kecamatan.csv"', f'facts_file = "{REPO_ROOT / "data" / "kecamatan.csv"}"'
+    )
+    text = text.replace(
+        'captions_file = "tour.toml"', f'captions_file = "{REPO_ROOT / "data" / "tour.toml"}"'
+    )
     (city / "city.toml").write_text(text)
     profile = load_profile(city / "city.toml")
-    report = ingest(src, "cctv", city, profile, Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),
-                    replace=True)
+    report = ingest(
+        src,
+        "cctv",
+        city,
+        profile,
+        Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),
+        replace=True,
+    )
     raw = pd.DataFrame(json.loads(src.read_text()))
     got = read_stored(city, "cctv_sites").to_pandas()
     assert report.rows_read == len(raw) == 528
@@ -64,7 +91,10 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     assert counts.nunique() > 1 and counts["Coblong"] == 48 and counts["Regol"] == 47
     assert set(got.kind) <= {"traffic_atcs", "public_safety"}
     assert (got.status == "unknown").all() and (got.view_radius_m == 100).all()
-    assert set(report.reasons) <= {"outside the city's bounding box", "no kecamatan, and the point is in no district"}
+    assert set(report.reasons) <= {
+        "outside the city's bounding box",
+        "no kecamatan, and the point is in no district",
+    }
 
 
 def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
@@ -77,22 +107,41 @@ def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
 
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
     profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
-    ingest(src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml"))
+    ingest(
+        src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml")
+    )
     raw = pd.read_csv(src, dtype=str)
     raw = raw[~((raw.borough == "Unspecified") & raw.latitude.isna())]
     created = pd.to_datetime(raw.created_date)
-    frame = pd.DataFrame({
-        "created_at": created, "closed_at": pd.to_datetime(raw.closed_date),
-        "due_at": pd.to_datetime(raw.due_date).fillna(created + pd.Timedelta(days=5)),
-        "status": raw.status.map({"Open": "new", "Assigned": "dispatched", "In Progress": "in_progress",
-                                  "Started": "in_progress", "Pending": "in_progress", "Closed": "resolved",
-                                  "Unspecified": "new"}),
-        "kecamatan": raw.borough, "category": raw.complaint_type, "agency": raw.agency,
-        "channel": raw.open_data_channel_type})
+    frame = pd.DataFrame(
+        {
+            "created_at": created,
+            "closed_at": pd.to_datetime(raw.closed_date),
+            "due_at": pd.to_datetime(raw.due_date).fillna(created + pd.Timedelta(days=5)),
+            "status": raw.status.map(
+                {
+                    "Open": "new",
+                    "Assigned": "dispatched",
+                    "In Progress": "in_progress",
+                    "Started": "in_progress",
+                    "Pending": "in_progress",
+                    "Closed": "resolved",
+                    "Unspecified": "new",
+                }
+            ),
+            "kecamatan": raw.borough,
+            "category": raw.complaint_type,
+            "agency": raw.agency,
+            "channel": raw.open_data_channel_type,
+        }
+    )
     store = Store(tmp_path, None)
     at = complaints.latest_complaint(store)
-    for f in (Filters(), Filters(start=(at - pd.Timedelta(days=1)).date(), end=at.date()),
-              Filters(kecamatan=("BROOKLYN",), agency=("NYPD",))):
+    for f in (
+        Filters(),
+        Filters(start=(at - pd.Timedelta(days=1)).date(), end=at.date()),
+        Filters(kecamatan=("BROOKLYN",), agency=("NYPD",)),
+    ):
         got = complaints.kpis(store, f, at)
         expected = expected_kpis(frame, f, pd.Timestamp(at))
         assert got["resolved"] > 0 or f.kecamatan

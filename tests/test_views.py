@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.present import maps
 from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.present import maps
 from tests.apptest import desk_app
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -57,21 +57,31 @@ def sql(directory, query, params=None):
     """An independent DuckDB query straight on the fixture's Parquet files."""
     con = duckdb.connect()
     for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage"):
-        con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{directory / (t + '.parquet')}')")
+        con.execute(
+            f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{directory / (t + '.parquet')}')"
+        )
     return con.execute(query, params or []).fetchall()
 
 
 def last7(directory, where="true", params=()):
     """Complaints in the last 168 hours before the newest one (the tile's rolling week)."""
-    (latest,), = sql(directory, "SELECT max(created_at) FROM complaints")
+    ((latest,),) = sql(directory, "SELECT max(created_at) FROM complaints")
     since = pd.Timestamp(latest) - timedelta(hours=168)
-    (n,), = sql(directory, f"SELECT count(*) FROM complaints WHERE created_at > ? AND {where}", [since, *params])
+    ((n,),) = sql(
+        directory,
+        f"SELECT count(*) FROM complaints WHERE created_at > ? AND {where}",
+        [since, *params],
+    )
     return n
 
 
 def test_url_filter_sets_the_kpi_and_the_widgets(monkeypatch, city_dir):
-    at = start(monkeypatch, city_dir, {"kecamatan": ["Coblong", "Regol"], "category": "street_light"},
-               page="app_pages/complaints.py")
+    at = start(
+        monkeypatch,
+        city_dir,
+        {"kecamatan": ["Coblong", "Regol"], "category": "street_light"},
+        page="app_pages/complaints.py",
+    )
     expected = last7(city_dir, "kecamatan IN ('Coblong', 'Regol') AND category = 'street_light'")
     assert number(metric(at, "7 hari terakhir")) == expected
     assert at.multiselect(key="f_kecamatan").value == ["Coblong", "Regol"]
@@ -84,7 +94,11 @@ def test_widget_filter_changes_the_kpi_and_the_url(monkeypatch, city_dir):
     at.multiselect(key="f_channel").set_value(["whatsapp"]).run()
     at.multiselect(key="f_status").set_value(["resolved", "rejected"]).run()
     got = number(metric(at, "7 hari terakhir"))
-    assert got == last7(city_dir, "channel = 'whatsapp' AND status IN ('resolved', 'rejected')") < everything
+    assert (
+        got
+        == last7(city_dir, "channel = 'whatsapp' AND status IN ('resolved', 'rejected')")
+        < everything
+    )
     assert url(at, "channel") == ["whatsapp"]
     assert url(at, "status") == ["resolved", "rejected"]
 
@@ -101,16 +115,35 @@ def test_url_round_trip_reproduces_the_view(monkeypatch, city_dir):
 
 
 def test_date_range_from_the_url(monkeypatch, city_dir):
-    at = start(monkeypatch, city_dir, {"from": "2026-10-01", "to": "2026-10-31"}, page="app_pages/complaints.py")
-    assert at.date_input(key="f_dates").value == (pd.Timestamp("2026-10-01").date(), pd.Timestamp("2026-10-31").date())
-    (n,), = sql(city_dir, "SELECT count(*) FROM complaints WHERE created_at >= '2026-10-01' AND created_at < '2026-11-01'")
+    at = start(
+        monkeypatch,
+        city_dir,
+        {"from": "2026-10-01", "to": "2026-10-31"},
+        page="app_pages/complaints.py",
+    )
+    assert at.date_input(key="f_dates").value == (
+        pd.Timestamp("2026-10-01").date(),
+        pd.Timestamp("2026-10-31").date(),
+    )
+    ((n,),) = sql(
+        city_dir,
+        "SELECT count(*) FROM complaints WHERE created_at >= '2026-10-01' AND created_at < '2026-11-01'",
+    )
     assert any(str(n) in c.value.replace(".", "") for c in at.caption)  # "Menampilkan 1.000 dari N"
 
 
 def test_bad_parameters_get_a_notice_not_an_exception(monkeypatch, city_dir):
-    at = start(monkeypatch, city_dir, {"from": "yesterday", "kecamatan": ["Nowhere", "Coblong"], "utm": "x"})
+    at = start(
+        monkeypatch,
+        city_dir,
+        {"from": "yesterday", "kecamatan": ["Nowhere", "Coblong"], "utm": "x"},
+    )
     text = " ".join(i.value for i in at.info)
-    assert "'from' is not a date" in text and "unknown kecamatan ` Nowhere `" in text and "unknown parameter ` utm `" in text
+    assert (
+        "'from' is not a date" in text
+        and "unknown kecamatan ` Nowhere `" in text
+        and "unknown parameter ` utm `" in text
+    )
     assert at.multiselect(key="f_kecamatan").value == ["Coblong"]
 
 
@@ -126,24 +159,41 @@ def test_language_from_url_and_toggle(monkeypatch, city_dir):
 def test_numbers_follow_the_language(monkeypatch, city_dir):
     ind = start(monkeypatch, city_dir, {"lang": "id"})
     eng = start(monkeypatch, city_dir, {"lang": "en"})
-    (n,), = sql(city_dir, "SELECT sum(users) FROM wifi_usage WHERE month = (SELECT max(month) FROM wifi_usage)")
+    ((n,),) = sql(
+        city_dir,
+        "SELECT sum(users) FROM wifi_usage WHERE month = (SELECT max(month) FROM wifi_usage)",
+    )
     assert n >= 1000  # so the thousands separator shows
     assert metric(ind, "Pengguna wifi bulan lalu") == f"{n:,}".replace(",", ".")
     assert metric(eng, "Wifi users last month") == f"{n:,}"
     assert "," in metric(ind, "Tepat waktu") and "." in metric(eng, "On-time rate")
 
 
-@pytest.mark.parametrize("page, label, query", [
-    ("app_pages/overview.py", "Belum selesai",  # a stock: every open complaint, the date range does not apply
-     "SELECT count(*) FROM complaints WHERE kecamatan = 'Cicendo' AND created_at <= ? AND (closed_at IS NULL OR closed_at > ?)"),
-    ("app_pages/cctv.py", "Kamera", "SELECT count(*) FROM cctv_sites WHERE kecamatan = 'Cicendo'"),
-    ("app_pages/wifi.py", "Titik wifi", "SELECT count(*) FROM wifi_points WHERE kecamatan = 'Cicendo'"),
-])
+@pytest.mark.parametrize(
+    "page, label, query",
+    [
+        (
+            "app_pages/overview.py",
+            "Belum selesai",  # a stock: every open complaint, the date range does not apply
+            "SELECT count(*) FROM complaints WHERE kecamatan = 'Cicendo' AND created_at <= ? AND (closed_at IS NULL OR closed_at > ?)",
+        ),
+        (
+            "app_pages/cctv.py",
+            "Kamera",
+            "SELECT count(*) FROM cctv_sites WHERE kecamatan = 'Cicendo'",
+        ),
+        (
+            "app_pages/wifi.py",
+            "Titik wifi",
+            "SELECT count(*) FROM wifi_points WHERE kecamatan = 'Cicendo'",
+        ),
+    ],
+)
 def test_each_page_follows_the_district_filter(monkeypatch, city_dir, page, label, query):
     at = start(monkeypatch, city_dir, {"kecamatan": "Cicendo"}, page=page)
-    (latest,), = sql(city_dir, "SELECT max(created_at) FROM complaints")
+    ((latest,),) = sql(city_dir, "SELECT max(created_at) FROM complaints")
     params = [latest, latest] if "?" in query else []
-    (n,), = sql(city_dir, query, params)
+    ((n,),) = sql(city_dir, query, params)
     assert number(metric(at, label)) == n > 0
 
 
@@ -165,7 +215,9 @@ def test_complaint_text_is_data_in_table_and_tooltip(monkeypatch, writable_city)
     decks = at.get("deck_gl_json_chart")
     spec, tooltip = decks[0].proto.json, json.loads(decks[0].proto.tooltip)
     assert XSS in spec  # the raw name travels as data ...
-    assert "text" in tooltip and "html" not in tooltip  # ... into a tooltip deck.gl sets as innerText
+    assert (
+        "text" in tooltip and "html" not in tooltip
+    )  # ... into a tooltip deck.gl sets as innerText
 
 
 def test_deck_tooltips_are_text_only():
@@ -179,7 +231,9 @@ def test_upload_needs_the_admin_password(monkeypatch, writable_city):
     at = start(monkeypatch, writable_city, page="app_pages/data.py")
     assert any("Hanya-baca" in i.value for i in at.info)
     assert not at.get("file_uploader")
-    at = start(monkeypatch, writable_city, page="app_pages/data.py", secrets={"admin_password": "s3cret"})
+    at = start(
+        monkeypatch, writable_city, page="app_pages/data.py", secrets={"admin_password": "s3cret"}
+    )
     assert not at.get("file_uploader")  # no file can be sent before the password is accepted
     before = (writable_city / "complaints.parquet").read_bytes()
     at.text_input(key="dt_password").set_value("wrong")
@@ -193,7 +247,7 @@ def test_data_page_lists_every_source(monkeypatch, city_dir):
     at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/data.py")
     sources = at.dataframe[0].value
     assert sources["Extract"].tolist() == ["complaints", "cctv_sites", "wifi_points", "wifi_usage"]
-    (n,), = sql(city_dir, "SELECT count(*) FROM complaints")
+    ((n,),) = sql(city_dir, "SELECT count(*) FROM complaints")
     assert sources.loc[0, "Rows"] == f"{n:,}"
 
 
@@ -210,10 +264,16 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     w = pd.read_parquet(city_dir / "wifi_points.parquet")
     w = w[w.status == "active"]
     # Independent: brute-force distances from every point to every cell centre.
-    d = haversine_m(w.lat.to_numpy()[:, None], w.lon.to_numpy()[:, None], g.lat[None, :], g.lon[None, :])
+    d = haversine_m(
+        w.lat.to_numpy()[:, None], w.lon.to_numpy()[:, None], g.lat[None, :], g.lon[None, :]
+    )
     covered = (d <= w.coverage_radius_m.to_numpy()[:, None]).any(axis=0)
-    own = [np.flatnonzero(g.cells == np.uint64(__import__("h3").api.basic_int.latlng_to_cell(a, b, 10)))
-           for a, b in zip(w.lat, w.lon)]
+    own = [
+        np.flatnonzero(
+            g.cells == np.uint64(__import__("h3").api.basic_int.latlng_to_cell(a, b, 10))
+        )
+        for a, b in zip(w.lat, w.lon)
+    ]
     for o in own:
         covered[o] = True
     expected = 100 * g.population[covered].sum() / g.population.sum()
@@ -232,7 +292,10 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     assert any("outside the city" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize("params", [{"from": "2020-01-01"}, {"to": "2030-01-01"}, {"from": "0001-01-01", "to": "9999-12-31"}])
+@pytest.mark.parametrize(
+    "params",
+    [{"from": "2020-01-01"}, {"to": "2030-01-01"}, {"from": "0001-01-01", "to": "9999-12-31"}],
+)
 def test_deep_links_dated_outside_the_data_are_clamped(monkeypatch, city_dir, params):
     at = start(monkeypatch, city_dir, {"lang": "en", **params})
     assert any("outside the data" in i.value for i in at.info)

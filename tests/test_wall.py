@@ -19,14 +19,18 @@ def run(monkeypatch, directory, params, state=None, allow_failures=False) -> App
         at.session_state[k] = v
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    if not allow_failures:  # a panel that raised shows the operator one line, and fails every test here
+    if (
+        not allow_failures
+    ):  # a panel that raised shows the operator one line, and fails every test here
         assert failures(at) == {}, failures(at)
     return at
 
 
 def failures(at) -> dict:
     """Panels that raised in this session, by name (counted by ccdash.app.public.guarded)."""
-    return dict(at.session_state["_panel_failures"]) if "_panel_failures" in at.session_state else {}
+    return (
+        dict(at.session_state["_panel_failures"]) if "_panel_failures" in at.session_state else {}
+    )
 
 
 def texts(at) -> list[str]:
@@ -49,7 +53,9 @@ def test_wall_has_no_sidebar_and_starts_on_the_first_view(monkeypatch, city_dir)
 
 def test_wall_rotates_with_time(monkeypatch, city_dir):
     # 35 s after the start the default playlist (overview 30 s, complaints 20 s, ...) shows complaints.
-    at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"}, {"wall_start": time.monotonic() - 35})
+    at = run(
+        monkeypatch, city_dir, {"mode": "wall", "lang": "en"}, {"wall_start": time.monotonic() - 35}
+    )
     assert view_name(at) == "Complaints by agency (OPD)"
     at.session_state["wall_start"] = time.monotonic() - 55
     at.run()
@@ -57,8 +63,12 @@ def test_wall_rotates_with_time(monkeypatch, city_dir):
 
 
 def test_a_pinned_view_holds(monkeypatch, city_dir):
-    at = run(monkeypatch, city_dir, {"mode": "wall", "view": "wifi", "lang": "en"},
-             {"wall_start": time.monotonic() - 1000})
+    at = run(
+        monkeypatch,
+        city_dir,
+        {"mode": "wall", "view": "wifi", "lang": "en"},
+        {"wall_start": time.monotonic() - 1000},
+    )
     assert view_name(at) == "Public wifi"
     assert any("view pinned" in c.value for c in at.caption)
 
@@ -99,26 +109,54 @@ def test_a_missing_file_shows_a_banner(monkeypatch, writable_city):
 def test_the_wall_ticker_carries_the_alerts(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"})
     body = " ".join(texts(at))
-    lines = [line for t in texts(at) for line in t.splitlines()
-             if line.startswith("▲") and "   •   " not in line]  # the alert panel (the ticker joins with •)
+    lines = [
+        line
+        for t in texts(at)
+        for line in t.splitlines()
+        if line.startswith("▲") and "   •   " not in line
+    ]  # the alert panel (the ticker joins with •)
     flood = [x for x in lines if "Flooding spike city-wide" in x]
     light = [x for x in lines if "Street light out spike" in x]
-    assert len(flood) == 1 and "Gedebage" in flood[0], lines  # one event, one line, naming its districts
+    assert len(flood) == 1 and "Gedebage" in flood[0], (
+        lines
+    )  # one event, one line, naming its districts
     assert len(light) == 1 and "Regol" in light[0], lines
     assert "Flooding spike in Gedebage" not in body  # not again on a line of its own
     # each item says its level and when this screen first showed it; the planted flood is a big spike
-    assert flood[0].startswith("▲▲ HIGH · since ") and flood[0].split(" · ")[1][6:].replace(":", "").isdigit()
-    again = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en", "view": "alerts"},
-                {"_alert_first_seen": {("spike", (("category", "flooding"),)): __import__("datetime").datetime(2026, 1, 1, 7, 5)}})
-    assert any(t.startswith("▲▲ HIGH · since 07:05 · Flooding spike city-wide") for t in " \n".join(texts(again)).split("\n"))
+    assert (
+        flood[0].startswith("▲▲ HIGH · since ")
+        and flood[0].split(" · ")[1][6:].replace(":", "").isdigit()
+    )
+    again = run(
+        monkeypatch,
+        city_dir,
+        {"mode": "wall", "lang": "en", "view": "alerts"},
+        {
+            "_alert_first_seen": {
+                ("spike", (("category", "flooding"),)): __import__("datetime").datetime(
+                    2026, 1, 1, 7, 5
+                )
+            }
+        },
+    )
+    assert any(
+        t.startswith("▲▲ HIGH · since 07:05 · Flooding spike city-wide")
+        for t in " \n".join(texts(again)).split("\n")
+    )
 
 
 def test_wall_and_tour_show_no_free_text_or_personal_data(monkeypatch, city_dir):
     import pandas as pd
 
     c = pd.read_parquet(city_dir / "complaints.parquet")
-    private = set(c.description.head(200)) | set(c.reporter_name.head(200)) | set(c.reporter_phone.head(200))
-    for params in ({"mode": "wall", "view": v} for v in ("overview", "complaints", "cctv", "wifi", "alerts")):
+    private = (
+        set(c.description.head(200))
+        | set(c.reporter_name.head(200))
+        | set(c.reporter_phone.head(200))
+    )
+    for params in (
+        {"mode": "wall", "view": v} for v in ("overview", "complaints", "cctv", "wifi", "alerts")
+    ):
         at = run(monkeypatch, city_dir, params)
         shown = " ".join(texts(at)) + " ".join(str(d.value) for d in at.dataframe)
         assert not any(p in shown for p in private)
@@ -143,26 +181,39 @@ def test_tour_steps_with_buttons_and_the_timer(monkeypatch, city_dir):
 def test_tour_pauses_and_resumes_from_where_it_stopped(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
     at.session_state["tour_started"] = time.monotonic() - 12
-    at.button(key="tour_pause").click().run()  # the space bar presses this button (shortcut="Space")
+    at.button(
+        key="tour_pause"
+    ).click().run()  # the space bar presses this button (shortcut="Space")
     assert at.button(key="tour_pause").label == "Resume"
     assert at.get("progress")[0].proto.text == "Step 1 of 6 · paused (space to resume)"
     frozen = at.session_state["tour_paused"]
     assert 12 <= frozen < 20
-    at.session_state["tour_started"] = time.monotonic() - 300  # time passes while paused: no step change
+    at.session_state["tour_started"] = (
+        time.monotonic() - 300
+    )  # time passes while paused: no step change
     at.run()
     assert "Bandung Command Center in numbers" in texts(at)
     at.button(key="tour_pause").click().run()
     assert at.button(key="tour_pause").label == "Pause"
     assert "Bandung Command Center in numbers" in texts(at)
     bar = at.get("progress")[0].proto
-    assert bar.text.startswith("Step 1 of 6 · next in ") and int(bar.text.split()[-2]) <= 20 - int(frozen)
+    assert bar.text.startswith("Step 1 of 6 · next in ") and int(bar.text.split()[-2]) <= 20 - int(
+        frozen
+    )
 
 
 def test_tour_ends_on_a_closing_slide_and_switches_language_on_screen(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en", "step": "6"})
     assert "Thank you" in texts(at)
-    assert "Kota Bandung: one screen for every resident's report, from every channel. Questions are welcome." in texts(at)
-    assert [m.label.split(" · ")[0] for m in at.metric] == ["Received", "On-time rate", "Open backlog"]
+    assert (
+        "Kota Bandung: one screen for every resident's report, from every channel. Questions are welcome."
+        in texts(at)
+    )
+    assert [m.label.split(" · ")[0] for m in at.metric] == [
+        "Received",
+        "On-time rate",
+        "Open backlog",
+    ]
     at.button(key="tour_lang").click().run()
     assert "Terima kasih" in texts(at)
     assert at.query_params["lang"] == ["id"] or at.query_params["lang"] == "id"
@@ -173,7 +224,10 @@ def test_tour_ends_on_a_closing_slide_and_switches_language_on_screen(monkeypatc
 def test_tour_explains_the_jargon_its_step_shows(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
     gloss = next(t for t in texts(at) if t.startswith("WIB: "))
-    assert gloss == "WIB: Western Indonesia Time (UTC+7) · SP4N-LAPOR!: Indonesia's national public-service complaint system"
+    assert (
+        gloss
+        == "WIB: Western Indonesia Time (UTC+7) · SP4N-LAPOR!: Indonesia's national public-service complaint system"
+    )
     at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en", "step": "5"})
     assert any(t.startswith("WIB: ") and "RW: a neighbourhood association" in t for t in texts(at))
     assert not any("OPD:" in t for t in texts(at))  # only terms on this screen
@@ -188,19 +242,30 @@ def test_tour_in_indonesian_by_default(monkeypatch, city_dir):
 def test_every_tour_step_draws(monkeypatch, city_dir, step):
     at = run(monkeypatch, city_dir, {"tour": "1", "step": str(step), "lang": "en"})
     assert not at.warning  # no panel failed
-    assert at.get("plotly_chart") or at.get("deck_gl_json_chart")  # each step shows a chart or a map
+    assert at.get("plotly_chart") or at.get(
+        "deck_gl_json_chart"
+    )  # each step shows a chart or a map
 
 
 def test_a_missing_tour_file_is_an_error_not_a_traceback(monkeypatch, writable_city):
-    (writable_city / "tour.toml").unlink()  # the profile still names it: a configuration error, in one line
+    (
+        writable_city / "tour.toml"
+    ).unlink()  # the profile still names it: a configuration error, in one line
     at = run(monkeypatch, writable_city, {"tour": "1", "lang": "en"})
     assert not at.exception
-    assert [e.value for e in at.error if "[tour] captions_file: 'tour.toml' does not exist" in e.value]
+    assert [
+        e.value for e in at.error if "[tour] captions_file: 'tour.toml' does not exist" in e.value
+    ]
 
 
 # view -> (KPI tiles with a value, Plotly charts, deck.gl maps) each wall panel must draw
-WALL_CONTENT = {"overview": (4, 1, 1), "complaints": (4, 1, 1), "cctv": (4, 0, 1), "wifi": (4, 1, 1),
-                "alerts": (4, 0, 1)}
+WALL_CONTENT = {
+    "overview": (4, 1, 1),
+    "complaints": (4, 1, 1),
+    "cctv": (4, 0, 1),
+    "wifi": (4, 1, 1),
+    "alerts": (4, 0, 1),
+}
 
 
 @pytest.mark.parametrize("view", WALL_CONTENT)
@@ -223,7 +288,12 @@ def test_a_panel_that_raises_is_counted_and_fails_the_tests(monkeypatch, city_di
 
     monkeypatch.setitem(wall.PANELS, "overview", broken)
     before = public.PANEL_FAILURES["overview"]
-    at = run(monkeypatch, city_dir, {"mode": "wall", "view": "overview", "lang": "en"}, allow_failures=True)
+    at = run(
+        monkeypatch,
+        city_dir,
+        {"mode": "wall", "view": "overview", "lang": "en"},
+        allow_failures=True,
+    )
     assert failures(at) == {"overview": 1}
     assert public.PANEL_FAILURES["overview"] == before + 1
     assert [w.value for w in at.warning] == ["This panel cannot be shown right now."]
@@ -253,18 +323,37 @@ def test_a_run_stopped_half_way_does_not_freeze_the_rotation(monkeypatch, city_d
 def test_the_ticker_colours_each_item_by_its_level_and_escapes_its_text():
     from ccdash.present.alert_text import ticker_html
 
-    out = ticker_html([("high", "▲▲ HIGH · since 07:05 · <img src=x onerror=alert(1)>"), ("watch", "▲ WATCH · a & b")],
-                      "No alerts")
-    assert out.count('class="ccdash-level-high"') == 1 and out.count('class="ccdash-level-watch"') == 1
+    out = ticker_html(
+        [
+            ("high", "▲▲ HIGH · since 07:05 · <img src=x onerror=alert(1)>"),
+            ("watch", "▲ WATCH · a & b"),
+        ],
+        "No alerts",
+    )
+    assert (
+        out.count('class="ccdash-level-high"') == 1 and out.count('class="ccdash-level-watch"') == 1
+    )
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out and "a &amp; b" in out
     assert out.index("ccdash-level-high") < out.index("ccdash-level-watch")  # worst first, as given
-    assert ticker_html([], "No <alerts>") == '<p class="ccdash-ticker"><span class="ccdash-level-none">No &lt;alerts&gt;</span></p>'
+    assert (
+        ticker_html([], "No <alerts>")
+        == '<p class="ccdash-ticker"><span class="ccdash-level-none">No &lt;alerts&gt;</span></p>'
+    )
 
 
-@pytest.mark.parametrize("size, expected", [
-    ((1920, 1080), 1.0), ((3840, 2160), 2.0), ((1366, 768), 0.71), ((2560, 1080), 1.0),  # ultra-wide: height rules
-    ((1080, 1920), 0.56), ((800, 400), 0.5), ((7680, 4320), 3.0), ((0, 1080), 1.0),  # no size: the design
-])
+@pytest.mark.parametrize(
+    "size, expected",
+    [
+        ((1920, 1080), 1.0),
+        ((3840, 2160), 2.0),
+        ((1366, 768), 0.71),
+        ((2560, 1080), 1.0),  # ultra-wide: height rules
+        ((1080, 1920), 0.56),
+        ((800, 400), 0.5),
+        ((7680, 4320), 3.0),
+        ((0, 1080), 1.0),  # no size: the design
+    ],
+)
 def test_the_wall_scale_fits_the_design_into_the_screen(size, expected):
     from ccdash.app.screen import fit_scale
 

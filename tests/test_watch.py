@@ -12,10 +12,10 @@ import time
 import pandas as pd
 
 from ccdash.cli_watch import Watcher
-from ccdash.data.profile import REPO_ROOT
 from ccdash.data.dataset import read_stored
-from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
+from ccdash.data.profile import REPO_ROOT
 from tests.apptest import desk_app
+from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
 
 
 def drop(folder, name, text: str | bytes):
@@ -31,14 +31,38 @@ def test_a_running_watcher_ingests_good_files_and_sets_bad_ones_aside(writable_c
     inbox = tmp_path / "inbox"
     (inbox / "complaints").mkdir(parents=True)
     before = len(stored(writable_city))
-    proc = subprocess.Popen([sys.executable, "-m", "ccdash", "watch", str(inbox), "--data-dir", str(writable_city),
-                             "--stable-seconds", "0.5"], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ccdash",
+            "watch",
+            str(inbox),
+            "--data-dir",
+            str(writable_city),
+            "--stable-seconds",
+            "0.5",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        rows = [r.replace("2026-11-0", "2026-10-1") for r in GOOD_ROWS]  # dates before the fixture's end
-        drop(inbox / "complaints", "first.csv", "\n".join([HEADER, *rows, list(BAD_ROWS)[0]]))
-        drop(inbox / "complaints", "broken.csv.gz", gzip.compress(b"complaint_id,created_at\nX,1\n")[:-10])
-        drop(inbox / "complaints", "second.csv", "\n".join([HEADER, *[r.replace("T-", "U-") for r in rows]]))
+        rows = [
+            r.replace("2026-11-0", "2026-10-1") for r in GOOD_ROWS
+        ]  # dates before the fixture's end
+        drop(inbox / "complaints", "first.csv", "\n".join([HEADER, *rows, next(iter(BAD_ROWS))]))
+        drop(
+            inbox / "complaints",
+            "broken.csv.gz",
+            gzip.compress(b"complaint_id,created_at\nX,1\n")[:-10],
+        )
+        drop(
+            inbox / "complaints",
+            "second.csv",
+            "\n".join([HEADER, *[r.replace("T-", "U-") for r in rows]]),
+        )
         deadline = time.time() + 60
         while time.time() < deadline and len(list((inbox / "complaints").glob("*.csv*"))) > 0:
             time.sleep(0.3)
@@ -48,18 +72,24 @@ def test_a_running_watcher_ingests_good_files_and_sets_bad_ones_aside(writable_c
         out = proc.communicate(timeout=10)[0]
     assert not list((inbox / "complaints").glob("*.csv*")), out
     done = sorted(p.name for p in (inbox / "done").iterdir())
-    assert [n for n in done if n.endswith("first.csv")] and [n for n in done if n.endswith("second.csv")]
+    assert [n for n in done if n.endswith("first.csv")] and [
+        n for n in done if n.endswith("second.csv")
+    ]
     assert [n for n in done if n.endswith("first.csv.rejects.csv")]  # its rejected row beside it
     report = next((inbox / "done").glob("*first.csv.report.txt")).read_text()
     assert "3 accepted, 1 rejected" in report
     failed = list((inbox / "failed").glob("*broken.csv.gz.error.txt"))
     assert failed and "a damaged or truncated gzip file" in failed[0].read_text()
-    assert len(stored(writable_city)) == before + 6  # the bad file changed nothing, the good ones landed
+    assert (
+        len(stored(writable_city)) == before + 6
+    )  # the bad file changed nothing, the good ones landed
 
 
 def test_a_file_still_being_written_is_not_taken(writable_city, tmp_path):
     inbox = tmp_path / "inbox"
-    w = Watcher(inbox, writable_city, writable_city / "city.toml", kind="complaints", stable_seconds=60)
+    w = Watcher(
+        inbox, writable_city, writable_city / "city.toml", kind="complaints", stable_seconds=60
+    )
     inbox.mkdir()
     (inbox / "growing.csv").write_text(HEADER + "\n")
     (inbox / "x.csv.part").write_text(HEADER + "\n")
@@ -73,8 +103,12 @@ def test_a_file_still_being_written_is_not_taken(writable_city, tmp_path):
 
 
 def test_the_watcher_refuses_an_inbox_it_cannot_use(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "ccdash", "watch", str(tmp_path), "--once"], capture_output=True,
-                       text=True, cwd=REPO_ROOT)
+    r = subprocess.run(
+        [sys.executable, "-m", "ccdash", "watch", str(tmp_path), "--once"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     assert r.returncode == 2 and "has no subfolder named after a kind" in r.stderr
 
 
@@ -87,8 +121,10 @@ def test_a_dropped_file_reaches_the_page(monkeypatch, writable_city, tmp_path):
     tile = lambda: next(m.value for m in at.metric if m.label.startswith("Open backlog"))  # noqa: E731
     first = int(tile().replace(",", ""))
     last = read_stored(writable_city, "complaints").to_pandas().created_at.max()
-    rows = "\n".join(f"W-{i},{last - pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S},,new,waste,lapor,Coblong,,,x,"
-                     for i in range(7))
+    rows = "\n".join(
+        f"W-{i},{last - pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S},,new,waste,lapor,Coblong,,,x,"
+        for i in range(7)
+    )
     drop(tmp_path / "inbox" / "complaints", "late.csv", f"{HEADER}\n{rows}\n")
     w = Watcher(tmp_path / "inbox", writable_city, writable_city / "city.toml", stable_seconds=0)
     assert w.step() == 1

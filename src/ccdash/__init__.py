@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
     pa.set_memory_pool(pa.system_memory_pool())
 
-from . import memory  # noqa: E402 - after the pool choice
+from . import memory
 
 memory.limit_arenas()
 memory.fixed_mmap_threshold()

@@ -8,10 +8,10 @@ import getpass
 import sys
 from pathlib import Path
 
-from .data.ingest import IngestError, Mapping, ingest
-from .data.profile import ProfileError, data_dir, load_profile, profile_path
 from .data.dataset import COMPACT_ROWS, DatasetError, compact, is_dataset
 from .data.files import LockTimeout, extract_path, table_lock
+from .data.ingest import IngestError, Mapping, ingest
+from .data.profile import ProfileError, data_dir, load_profile, profile_path
 from .data.schema import KINDS, TABLES
 
 
@@ -19,8 +19,10 @@ def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> in
     """`compact`: one line per table; a table stored as a single file is left as it is."""
     for name in tables:
         path = extract_path(directory, name)
-        if not is_dataset(path):
-            print(f"{name}: {'no extract' if path is None else path.name + ' is a single file'}; nothing to compact")
+        if path is None or not is_dataset(path):
+            print(
+                f"{name}: {'no extract' if path is None else path.name + ' is a single file'}; nothing to compact"
+            )
             continue
         try:
             with table_lock(directory, name):
@@ -38,29 +40,68 @@ def main(argv=None) -> int:
     ing = sub.add_parser("ingest", help="validate a file and add it to (or replace) an extract")
     ing.add_argument("file", type=Path)
     ing.add_argument("--kind", required=True, choices=list(KINDS))
-    ing.add_argument("--mapping", type=Path, help="TOML file mapping foreign columns and values (see mappings/)")
-    ing.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
+    ing.add_argument(
+        "--mapping", type=Path, help="TOML file mapping foreign columns and values (see mappings/)"
+    )
+    ing.add_argument(
+        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+    )
     ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
-    ing.add_argument("--replace", action="store_true", help="replace the stored extract instead of appending")
-    sub.add_parser("hash-password", help="print an admin_password_hash line for .streamlit/secrets.toml")
-    city = sub.add_parser("city", help="start a new city").add_subparsers(dest="action", required=True)
-    init = city.add_parser("init", help="propose city.toml and mapping.toml from a sample of the complaints export")
+    ing.add_argument(
+        "--replace", action="store_true", help="replace the stored extract instead of appending"
+    )
+    sub.add_parser(
+        "hash-password", help="print an admin_password_hash line for .streamlit/secrets.toml"
+    )
+    city = sub.add_parser("city", help="start a new city").add_subparsers(
+        dest="action", required=True
+    )
+    init = city.add_parser(
+        "init", help="propose city.toml and mapping.toml from a sample of the complaints export"
+    )
     init.add_argument("name", help="the city's name, as the screens show it")
-    init.add_argument("--from", dest="sample", type=Path, required=True, help="a sample of the complaints export")
-    init.add_argument("--out", type=Path, help="folder to write into (default: a new folder named after the city)")
-    init.add_argument("--force", action="store_true", help="overwrite city.toml and mapping.toml if they exist")
-    wat = sub.add_parser("watch", help="ingest each file dropped into a folder (INBOX/<kind>/ or --kind), and keep going")
+    init.add_argument(
+        "--from", dest="sample", type=Path, required=True, help="a sample of the complaints export"
+    )
+    init.add_argument(
+        "--out", type=Path, help="folder to write into (default: a new folder named after the city)"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="overwrite city.toml and mapping.toml if they exist"
+    )
+    wat = sub.add_parser(
+        "watch",
+        help="ingest each file dropped into a folder (INBOX/<kind>/ or --kind), and keep going",
+    )
     wat.add_argument("inbox", type=Path)
     wat.add_argument("--kind", choices=list(KINDS), help="the kind of files put directly in INBOX")
-    wat.add_argument("--mapping", type=Path, help="mapping for files directly in INBOX (INBOX/<kind>/mapping.toml for the others)")
-    wat.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
+    wat.add_argument(
+        "--mapping",
+        type=Path,
+        help="mapping for files directly in INBOX (INBOX/<kind>/mapping.toml for the others)",
+    )
+    wat.add_argument(
+        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+    )
     wat.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
-    wat.add_argument("--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete")
-    wat.add_argument("--once", action="store_true", help="ingest what is complete now (and what completes), then exit")
+    wat.add_argument(
+        "--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete"
+    )
+    wat.add_argument(
+        "--once",
+        action="store_true",
+        help="ingest what is complete now (and what completes), then exit",
+    )
     com = sub.add_parser("compact", help="merge each partition's small files (after many appends)")
-    com.add_argument("--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)")
-    com.add_argument("--table", choices=list(TABLES), action="append", help="this table only (repeatable)")
-    com.add_argument("--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)")
+    com.add_argument(
+        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+    )
+    com.add_argument(
+        "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
+    )
+    com.add_argument(
+        "--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)"
+    )
     a = ap.parse_args(argv)
     if a.command == "compact":
         return compact_tables(a.data_dir or data_dir(), a.table or list(TABLES), a.rows_per_file)
@@ -68,8 +109,17 @@ def main(argv=None) -> int:
         from .cli_watch import Watcher, watch
 
         directory = a.data_dir or data_dir()
-        return watch(Watcher(a.inbox, directory, a.profile or profile_path(directory), a.kind, a.mapping,
-                             a.stable_seconds), once=a.once)
+        return watch(
+            Watcher(
+                a.inbox,
+                directory,
+                a.profile or profile_path(directory),
+                a.kind,
+                a.mapping,
+                a.stable_seconds,
+            ),
+            once=a.once,
+        )
     if a.command == "city":
         from .cli_city import init_city
 
@@ -79,7 +129,10 @@ def main(argv=None) -> int:
 
         password = getpass.getpass("Admin password: ")
         if len(password) < 12 or password != getpass.getpass("Again: "):
-            print("error: the two entries differ, or the password is shorter than 12 characters", file=sys.stderr)
+            print(
+                "error: the two entries differ, or the password is shorter than 12 characters",
+                file=sys.stderr,
+            )
             return 2
         print(f'admin_password_hash = "{hash_password(password)}"')
         return 0

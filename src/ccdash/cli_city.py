@@ -17,8 +17,10 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
     files = {"city.toml": None, "mapping.toml": None}
     existing = [f for f in files if (out / f).exists()]
     if existing and not force:
-        print(f"error: {', '.join(str(out / f) for f in existing)} already exist(s); use --force to overwrite",
-              file=sys.stderr)
+        print(
+            f"error: {', '.join(str(out / f) for f in existing)} already exist(s); use --force to overwrite",
+            file=sys.stderr,
+        )
         return 2
     try:
         p = propose(sample)
@@ -28,7 +30,9 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "city.toml").write_text(profile_text(name, p), encoding="utf-8")
     (out / "mapping.toml").write_text(mapping_text(p, sample.name), encoding="utf-8")
-    print(f"wrote {out / 'city.toml'} and {out / 'mapping.toml'} from {p.rows:,} rows of {sample.name}")
+    print(
+        f"wrote {out / 'city.toml'} and {out / 'mapping.toml'} from {p.rows:,} rows of {sample.name}"
+    )
     print("columns: " + ", ".join(f"{c} <- {s}" for c, s in p.columns.items()))
     print(f"dates: {p.date_format or 'ISO 8601'} (reads {p.date_share:.1%} of the sample)")
     for note in p.notes:
@@ -38,7 +42,9 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
         mapping = Mapping.load(out / "mapping.toml")
         with tempfile.TemporaryDirectory() as tmp:
             report = ingest(sample, "complaints", tmp, profile, mapping)
-        print(f"trial ingest of the sample: {report.accepted:,} accepted, {report.rejected:,} rejected")
+        print(
+            f"trial ingest of the sample: {report.accepted:,} accepted, {report.rejected:,} rejected"
+        )
         for reason, n in list(report.reasons.items())[:5]:
             print(f"  {n:>7,}  {reason}")
     except (IngestError, ProfileError) as e:
@@ -46,8 +52,10 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
     print("still needed (each page says so until it is there):")
     for item in still_needed(p):
         print(f"  - {item}")
-    print("next:\n"
-          f"  .venv/bin/python -m ccdash ingest --kind complaints {sample} --mapping {out / 'mapping.toml'} "
-          f"--data-dir {out}\n"
-          f"  CCDASH_DATA_DIR={out} make run")
+    print(
+        "next:\n"
+        f"  .venv/bin/python -m ccdash ingest --kind complaints {sample} --mapping {out / 'mapping.toml'} "
+        f"--data-dir {out}\n"
+        f"  CCDASH_DATA_DIR={out} make run"
+    )
     return 0

@@ -39,14 +39,22 @@ class Watcher:
         """(file, kind, mapping) of every file in the inbox that may be ingested."""
         out = []
         folders = [(self.inbox, self.kind, self.mapping)] + [
-            (self.inbox / k, k, self.inbox / k / "mapping.toml") for k in KINDS if (self.inbox / k).is_dir()]
+            (self.inbox / k, k, self.inbox / k / "mapping.toml")
+            for k in KINDS
+            if (self.inbox / k).is_dir()
+        ]
         for folder, kind, mapping in folders:
             if kind is None:
                 continue
             for p in sorted(folder.iterdir()):
                 name = p.name.lower()
-                if (p.is_file() and not name.startswith(".") and not name.endswith(SKIP)
-                        and name.endswith(SUFFIXES) and name != "mapping.toml"):
+                if (
+                    p.is_file()
+                    and not name.startswith(".")
+                    and not name.endswith(SKIP)
+                    and name.endswith(SUFFIXES)
+                    and name != "mapping.toml"
+                ):
                     out.append((p, kind, mapping if mapping and Path(mapping).is_file() else None))
         return out
 
@@ -75,17 +83,23 @@ class Watcher:
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
             try:
                 profile = load_profile(self.profile_path)
-                report = ingest(p, kind, self.data_dir, profile, Mapping.load(mapping) if mapping else None)
+                report = ingest(
+                    p, kind, self.data_dir, profile, Mapping.load(mapping) if mapping else None
+                )
             except (IngestError, ProfileError, OSError) as e:
                 dest = _move(p, self.inbox / "failed", stamp)
                 dest.with_name(dest.name + ".error.txt").write_text(f"{e}\n", encoding="utf-8")
                 log(f"{p.name}: failed, moved to {dest}: {e}")
                 continue
             dest = _move(p, self.inbox / "done", stamp)
-            dest.with_name(dest.name + ".report.txt").write_text("\n".join(report.lines()) + "\n", encoding="utf-8")
+            dest.with_name(dest.name + ".report.txt").write_text(
+                "\n".join(report.lines()) + "\n", encoding="utf-8"
+            )
             if report.rejects_file:
                 shutil.copyfile(report.rejects_file, dest.with_name(dest.name + ".rejects.csv"))
-            log(f"{p.name}: {report.accepted:,} accepted, {report.rejected:,} rejected; moved to {dest}")
+            log(
+                f"{p.name}: {report.accepted:,} accepted, {report.rejected:,} rejected; moved to {dest}"
+            )
         return handled
 
 
@@ -105,10 +119,15 @@ def watch(w: Watcher, once: bool = False, poll_seconds: float = 1.0) -> int:
         print(f"error: {w.inbox} is not a folder", file=sys.stderr)
         return 2
     if w.kind is None and not any((w.inbox / k).is_dir() for k in KINDS):
-        print(f"error: {w.inbox} has no subfolder named after a kind ({', '.join(KINDS)}); make one or give --kind",
-              file=sys.stderr)
+        print(
+            f"error: {w.inbox} has no subfolder named after a kind ({', '.join(KINDS)}); make one or give --kind",
+            file=sys.stderr,
+        )
         return 2
-    print(f"watching {w.inbox} (complete after {w.stable_seconds:g} s unchanged); Ctrl-C stops", flush=True)
+    print(
+        f"watching {w.inbox} (complete after {w.stable_seconds:g} s unchanged); Ctrl-C stops",
+        flush=True,
+    )
     try:
         while True:
             w.step(lambda line: print(line, flush=True))

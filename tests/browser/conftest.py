@@ -15,8 +15,15 @@ import pytest
 from ccdash.data.profile import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -45,8 +52,12 @@ def browser():
         b.close()
 
 
-def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra_args: tuple = (),
-              script: Path | None = None):
+def start_app(
+    data_dir: Path | None = None,
+    extra_env: dict | None = None,
+    extra_args: tuple = (),
+    script: Path | None = None,
+):
     port = _free_port()
     env = dict(os.environ)
     env.pop("CCDASH_PROFILE", None)
@@ -56,9 +67,25 @@ def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra
         env.pop("CCDASH_DATA_DIR", None)
     env.update(extra_env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script or REPO_ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script or REPO_ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            *extra_args,
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -68,7 +95,10 @@ def start_app(data_dir: Path | None = None, extra_env: dict | None = None, extra
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s:\n" + proc.stdout.read().decode()[-2000:])
+    raise RuntimeError(
+        "streamlit did not answer /_stcore/health within 60 s:\n"
+        + proc.stdout.read().decode()[-2000:]
+    )
 
 
 def stop_app(proc) -> None:
@@ -133,7 +163,9 @@ class Page:
             self.page.evaluate(f"""() => {{ const e = document.querySelector("{LAZY}");
                                            if (e) e.scrollIntoView({{block: "center"}}); }}""")
             self.settle(quiet_ms=800)
-        assert waiting.count() == 0, f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
+        assert waiting.count() == 0, (
+            f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
+        )
 
     def close(self):
         self.page.close()

@@ -21,18 +21,38 @@ def bare_apps(browser, city_dir, tmp_path_factory):
         stop_app(proc)
 
 
-@pytest.mark.parametrize("city, path, wait_for, expect", [
-    ("declared", "", "[data-testid=stMetric]", "Open backlog"),
-    ("declared", "complaints", "[data-testid=stMetric]", "Received"),
-    ("declared", "data", "[data-testid=stDataFrame]", "complaints"),
-    ("undeclared", "cctv", "[data-testid=stAlertContentInfo]", "No cctv_sites extract: add one with"),
-    ("undeclared", "wifi", "[data-testid=stAlertContentInfo]", "No wifi_points extract: add one with"),
-    ("undeclared", "coverage", "[data-testid=stAlertContentInfo]", "No district polygons: this needs"),
-    ("declared", "?mode=wall", ".st-key-wall_view_title", "Open backlog"),
-    ("declared", "?tour=1", ".st-key-tour_title", "in numbers"),
-    ("declared", "?tour=1&step=3", ".st-key-tour_title", "How a complaint travels"),
-])
-def test_every_screen_of_a_complaints_only_city_draws(browser, bare_apps, city, path, wait_for, expect):
+@pytest.mark.parametrize(
+    "city, path, wait_for, expect",
+    [
+        ("declared", "", "[data-testid=stMetric]", "Open backlog"),
+        ("declared", "complaints", "[data-testid=stMetric]", "Received"),
+        ("declared", "data", "[data-testid=stDataFrame]", "complaints"),
+        (
+            "undeclared",
+            "cctv",
+            "[data-testid=stAlertContentInfo]",
+            "No cctv_sites extract: add one with",
+        ),
+        (
+            "undeclared",
+            "wifi",
+            "[data-testid=stAlertContentInfo]",
+            "No wifi_points extract: add one with",
+        ),
+        (
+            "undeclared",
+            "coverage",
+            "[data-testid=stAlertContentInfo]",
+            "No district polygons: this needs",
+        ),
+        ("declared", "?mode=wall", ".st-key-wall_view_title", "Open backlog"),
+        ("declared", "?tour=1", ".st-key-tour_title", "in numbers"),
+        ("declared", "?tour=1&step=3", ".st-key-tour_title", "How a complaint travels"),
+    ],
+)
+def test_every_screen_of_a_complaints_only_city_draws(
+    browser, bare_apps, city, path, wait_for, expect
+):
     tab = Page(browser)
     try:
         sep = "&" if "?" in path else "?"

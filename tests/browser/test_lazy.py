@@ -15,7 +15,9 @@ def test_complaints_draw_the_first_screen_then_each_section_on_scroll(browser, a
     assert page.locator("[data-testid=stDeckGlJsonChart]").count() == 0
     assert page.locator(LAZY).count() == 4
     waiting = page.locator(LAZY).first.bounding_box()
-    assert waiting["y"] >= 1080 - 120 and waiting["height"] >= 400  # below the fold, holding its section's room
+    assert (
+        waiting["y"] >= 1080 - 120 and waiting["height"] >= 400
+    )  # below the fold, holding its section's room
 
     tab.reveal()
     assert page.locator(".js-plotly-plot").count() == 4  # categories, districts, heatmap
@@ -43,7 +45,9 @@ def test_the_overview_shows_its_map_first_and_its_charts_on_scroll(browser, app_
 def test_a_screen_tall_enough_shows_the_sections_without_scrolling(browser, app_url):
     tab = Page(browser, 1920, 3200)
     page = tab.goto(f"{app_url}/?lang=en")
-    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)  # no scroll: they are on screen
+    page.wait_for_selector(
+        ".js-plotly-plot .main-svg", timeout=30_000
+    )  # no scroll: they are on screen
     assert page.locator(".js-plotly-plot").count() == 2 and page.locator(LAZY).count() == 0
     assert tab.errors == []
     tab.close()

@@ -13,22 +13,33 @@ from PIL import Image
 from ccdash.data.profile import REPO_ROOT
 
 DATA = REPO_ROOT / "data"
-PAGES = {"overview": "", "complaints": "complaints", "cctv": "cctv", "wifi": "wifi", "coverage": "coverage",
-         "data": "data"}
+PAGES = {
+    "overview": "",
+    "complaints": "complaints",
+    "cctv": "cctv",
+    "wifi": "wifi",
+    "coverage": "coverage",
+    "data": "data",
+}
 WITH_CHARTS = {"overview", "complaints", "cctv", "wifi"}
 
 
 def demo_sql(query, params=None):
     """Independent DuckDB query on the embedded demo extracts."""
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW complaints AS SELECT * FROM read_parquet('{DATA / 'complaints.parquet'}')")
+    con.execute(
+        f"CREATE VIEW complaints AS SELECT * FROM read_parquet('{DATA / 'complaints.parquet'}')"
+    )
     return con.execute(query, params or []).fetchall()
 
 
 def last7(where="true"):
     """Complaints in the 168 hours before the newest one: the tile's rolling week."""
-    (latest,), = demo_sql("SELECT max(created_at) FROM complaints")
-    (n,), = demo_sql(f"SELECT count(*) FROM complaints WHERE created_at > ? AND {where}", [latest - timedelta(hours=168)])
+    ((latest,),) = demo_sql("SELECT max(created_at) FROM complaints")
+    ((n,),) = demo_sql(
+        f"SELECT count(*) FROM complaints WHERE created_at > ? AND {where}",
+        [latest - timedelta(hours=168)],
+    )
     return n
 
 
@@ -50,8 +61,10 @@ def canvas_is_drawn(page) -> tuple[int, float]:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
-    page = tab.goto(f"{app_url}/{PAGES[name]}?lang=en",
-                    wait_for="[data-testid=stDataFrame]" if name == "data" else "[data-testid=stMetric]")
+    page = tab.goto(
+        f"{app_url}/{PAGES[name]}?lang=en",
+        wait_for="[data-testid=stDataFrame]" if name == "data" else "[data-testid=stMetric]",
+    )
     assert page.locator("[data-testid=stException]").count() == 0
     assert "Synthetic demo data" in page.inner_text("body")
     tab.reveal()  # every section below the fold, drawn as the reader scrolls to it
@@ -59,7 +72,9 @@ def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
     if name in WITH_CHARTS:
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         assert page.locator(".js-plotly-plot").count() >= 1
-        assert page.locator(".js-plotly-plot .trace").count() >= 1  # bars/lines are drawn, not only axes
+        assert (
+            page.locator(".js-plotly-plot .trace").count() >= 1
+        )  # bars/lines are drawn, not only axes
     if name != "data":
         page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
         colours, drawn = canvas_is_drawn(page)
@@ -73,7 +88,9 @@ def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
 def test_filter_in_the_sidebar_changes_the_kpi(tab, app_url):
     page = tab.goto(f"{app_url}/complaints?lang=en")
     assert kpi(page, "Last 7 days") == f"{last7():,}"
-    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text="District")
+    box = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(
+        has_text="District"
+    )
     box.locator("input").click()
     page.keyboard.type("Gedebage")
     page.keyboard.press("Enter")
@@ -83,7 +100,9 @@ def test_filter_in_the_sidebar_changes_the_kpi(tab, app_url):
     page.wait_for_function(
         "([label, want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some("
         "m => m.innerText.includes(label) && m.querySelector('[data-testid=stMetricValue]').innerText.trim() === want)",
-        arg=["Last 7 days", f"{expected:,}"], timeout=30_000)
+        arg=["Last 7 days", f"{expected:,}"],
+        timeout=30_000,
+    )
     assert "kecamatan=Gedebage" in page.url
     assert tab.errors == []
 
@@ -111,8 +130,10 @@ def test_clicking_a_bar_filters_the_page(tab, app_url):
     chart = page.locator(".js-plotly-plot").nth(1)  # top categories (the first is the trend)
     chart.scroll_into_view_if_needed()
     bar = chart.locator(".bars path").last  # the top bar: the most frequent category
-    (top,), = demo_sql("""SELECT category FROM complaints WHERE created_at >= (SELECT max(created_at) - INTERVAL 89 DAY
+    ((top,),) = (
+        demo_sql("""SELECT category FROM complaints WHERE created_at >= (SELECT max(created_at) - INTERVAL 89 DAY
                           FROM complaints)::DATE GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1""")
+    )
     box = bar.bounding_box()  # Plotly's drag layer sits above the bars: click where the bar is
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tab.settle()
@@ -125,23 +146,36 @@ def test_clicking_a_district_filters_the_page(tab, app_url):
     page = tab.goto(f"{app_url}/complaints?lang=en")
     tab.reveal()  # the maps sit below the fold
     page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
-    choropleth = page.locator("[data-testid=stDeckGlJsonChart]").nth(1)  # hotspots first, then per 10k
+    choropleth = page.locator("[data-testid=stDeckGlJsonChart]").nth(
+        1
+    )  # hotspots first, then per 10k
     choropleth.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     box = choropleth.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the city's centre district
+    page.mouse.click(
+        box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    )  # the city's centre district
     tab.settle()
     page.wait_for_function("() => location.search.includes('kecamatan=')", timeout=30_000)
-    chip = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").filter(has_text="District").inner_text()
+    chip = (
+        page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]")
+        .filter(has_text="District")
+        .inner_text()
+    )
     picked = page.url.split("kecamatan=")[1].split("&")[0]
     assert picked.replace("+", " ").replace("%20", " ") in chip
     assert tab.errors == []
 
 
-@pytest.mark.parametrize("path, lang, title", [
-    ("complaints?lang=id", "id", "Pengaduan · Kota Bandung"), ("coverage?lang=en", "en", "Wifi coverage · Kota Bandung"),
-    ("?mode=wall&lang=en", "en", "Wall display · Kota Bandung"), ("?tour=1&lang=id", "id", "Tur tamu · Kota Bandung"),
-])
+@pytest.mark.parametrize(
+    "path, lang, title",
+    [
+        ("complaints?lang=id", "id", "Pengaduan · Kota Bandung"),
+        ("coverage?lang=en", "en", "Wifi coverage · Kota Bandung"),
+        ("?mode=wall&lang=en", "en", "Wall display · Kota Bandung"),
+        ("?tour=1&lang=id", "id", "Tur tamu · Kota Bandung"),
+    ],
+)
 def test_each_page_has_its_title_and_the_document_its_language(tab, app_url, path, lang, title):
     page = tab.goto(f"{app_url}/{path}", wait_for="[data-testid=stMetric], .st-key-tour_title")
     page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=20_000)

@@ -27,15 +27,21 @@ from tests.browser.conftest import Page, _free_port, start_app, stop_app
 CONF = REPO_ROOT / "deploy" / "nginx" / "ccdash.conf"
 LISTEN, REPLICAS = "listen 80;", "include /etc/nginx/ccdash-replicas.conf;"
 LIGHT, BROWSERS = 18, 2
-HEADING = "Ringkasan"  # the Overview's title in the default language: the page's own content arrived
+HEADING = (
+    "Ringkasan"  # the Overview's title in the default language: the page's own content arrived
+)
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    found = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if found is None:
         if os.environ.get("CI") == "true":
             pytest.fail("nginx is missing in CI: .ci/run must install Debian's nginx-light")
-        pytest.skip("nginx not installed (apt-get install nginx-light); the replicas test is skipped")
+        pytest.skip(
+            "nginx not installed (apt-get install nginx-light); the replicas test is skipped"
+        )
     return found
 
 
@@ -47,20 +53,36 @@ def cluster(tmp_path_factory, browser):
     secret = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-on-every-replica"}
     apps = [start_app(extra_env=secret) for _ in range(2)]
     text = CONF.read_text()
-    assert text.count(LISTEN) == 1 and text.count(REPLICAS) == 1, "the test swaps in exactly these two lines"
+    assert text.count(LISTEN) == 1 and text.count(REPLICAS) == 1, (
+        "the test swaps in exactly these two lines"
+    )
     port = _free_port()
-    (d / "replicas.conf").write_text("".join(f"server {url.removeprefix('http://')} max_fails=1 fail_timeout=10s;\n"
-                                             for _, url in apps))
-    (d / "ccdash.conf").write_text(text.replace(LISTEN, f"listen 127.0.0.1:{port};")
-                                   .replace(REPLICAS, f"include {d / 'replicas.conf'};"))
-    temp = " ".join(f"{k}_temp_path {d / k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (d / "replicas.conf").write_text(
+        "".join(
+            f"server {url.removeprefix('http://')} max_fails=1 fail_timeout=10s;\n"
+            for _, url in apps
+        )
+    )
+    (d / "ccdash.conf").write_text(
+        text.replace(LISTEN, f"listen 127.0.0.1:{port};").replace(
+            REPLICAS, f"include {d / 'replicas.conf'};"
+        )
+    )
+    temp = " ".join(
+        f"{k}_temp_path {d / k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     (d / "nginx.conf").write_text(
         f"daemon off; worker_processes 1; pid {d / 'nginx.pid'}; error_log {d / 'error.log'} warn;\n"
         f"events {{ worker_connections 1024; }}\n"
-        f"http {{ access_log {d / 'access.log'}; {temp} include {d / 'ccdash.conf'}; }}\n")
-    check = subprocess.run([nginx, "-t", "-c", str(d / "nginx.conf"), "-p", str(d)], capture_output=True, text=True)
+        f"http {{ access_log {d / 'access.log'}; {temp} include {d / 'ccdash.conf'}; }}\n"
+    )
+    check = subprocess.run(
+        [nginx, "-t", "-c", str(d / "nginx.conf"), "-p", str(d)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stderr
-    proxy = subprocess.Popen([nginx, "-c", str(d / "nginx.conf"), "-p", str(d)], stderr=subprocess.PIPE)
+    proxy = subprocess.Popen(
+        [nginx, "-c", str(d / "nginx.conf"), "-p", str(d)], stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
     while True:
@@ -84,7 +106,9 @@ class Session:
 
     def __init__(self, url: str, n: int):
         self.url, self.n = url, n
-        with urllib.request.urlopen(url + "/", timeout=30) as r:  # the first visit: the sticky cookie
+        with urllib.request.urlopen(
+            url + "/", timeout=30
+        ) as r:  # the first visit: the sticky cookie
             cookie = r.headers["Set-Cookie"]
             self.page_replica = r.headers["X-Ccdash-Replica"]
         self.cookie = cookie.split(";")[0]
@@ -92,9 +116,14 @@ class Session:
         self.replica = None
 
     def open(self) -> None:
-        self.ws = connect(self.url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"],
-                          additional_headers={"Cookie": self.cookie}, max_size=None, open_timeout=30,
-                          legacy=True)
+        self.ws = connect(
+            self.url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            additional_headers={"Cookie": self.cookie},
+            max_size=None,
+            open_timeout=30,
+            legacy=True,
+        )
         self.replica = self.ws.response.headers["X-Ccdash-Replica"]
 
     def render(self, timeout_s: float = 120) -> list[str]:
@@ -120,7 +149,9 @@ class Session:
             self.ws.close()
 
 
-def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_its_own(cluster, browser):
+def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_its_own(
+    cluster, browser
+):
     url, procs = cluster
     started = time.time()
 
@@ -130,7 +161,9 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
         assert HEADING in s.render(), n
         return s
 
-    with ThreadPoolExecutor(max_workers=LIGHT) as pool:  # all at once, as a control room opening its screens
+    with ThreadPoolExecutor(
+        max_workers=LIGHT
+    ) as pool:  # all at once, as a control room opening its screens
         futures = [pool.submit(light, n) for n in range(LIGHT)]
         pages = []
         for _ in range(BROWSERS):
@@ -141,7 +174,9 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
         sessions = [f.result(timeout=300) for f in futures]
     rendered_in = time.time() - started
     replicas = [s.replica for s in sessions] + [r for _, r in pages]
-    assert len(replicas) == 20 and set(replicas) == set(procs), replicas  # every session rendered, both used
+    assert len(replicas) == 20 and set(replicas) == set(procs), (
+        replicas
+    )  # every session rendered, both used
     assert rendered_in < 300
     # Sticky: each client's page, websocket and a later request all went to one replica.
     for s in sessions:
@@ -162,12 +197,16 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
     assert survivors and moved
     for s in survivors:  # untouched: the same websocket, the same session, another run
         assert HEADING in s.render()
-    for s in moved:  # their websocket closed; they reconnect, with the same cookie, to the other replica
+    for s in (
+        moved
+    ):  # their websocket closed; they reconnect, with the same cookie, to the other replica
         with pytest.raises(ConnectionClosed):
             s.render(timeout_s=20)
         s.open()
         assert s.replica != gone and HEADING in s.render()
-    for i, (p, replica) in enumerate(pages):  # a real page on the stopped replica reconnects by itself
+    for i, (p, replica) in enumerate(
+        pages
+    ):  # a real page on the stopped replica reconnects by itself
         if replica == gone:
             deadline = time.time() + 60
             while not sockets[i] and time.time() < deadline:

@@ -16,14 +16,23 @@ EVIL = "https://evil.example/"
 
 
 def test_link_parameters_are_shown_as_plain_text(browser, app_url):
-    params = [("kecamatan", f"[Session expired]({EVIL}login)"), ("category", "![t](http://127.0.0.1:9/track.png)"),
-              ("channel", ":red-background[FAKE WARNING] :material/home:"), (f"[x]({EVIL})", "1"),
-              ("from", "A" * 100_000)]
+    params = [
+        ("kecamatan", f"[Session expired]({EVIL}login)"),
+        ("category", "![t](http://127.0.0.1:9/track.png)"),
+        ("channel", ":red-background[FAKE WARNING] :material/home:"),
+        (f"[x]({EVIL})", "1"),
+        ("from", "A" * 100_000),
+    ]
     tab = Page(browser)
     page = tab.goto(f"{app_url}/?lang=en&" + urllib.parse.urlencode(params))
     notice = page.locator("[data-testid=stAlertContentInfo]").first
     text = notice.inner_text()
-    assert "Session expired" in text and "track.png" in text and "FAKE WARNING" in text and "[x](" in text
+    assert (
+        "Session expired" in text
+        and "track.png" in text
+        and "FAKE WARNING" in text
+        and "[x](" in text
+    )
     assert notice.locator("a").count() == 0 and notice.locator("img").count() == 0
     assert notice.locator("span[style]").count() == 0  # no colour or icon from the URL
     assert page.locator("a[href*='evil.example'], img[src*='127.0.0.1:9']").count() == 0
@@ -43,8 +52,13 @@ def hostile_city(browser, writable_city):
     stop_app(proc)
 
 
-@pytest.mark.parametrize("path, literal", [("/complaints?lang=en", f'<a href="{EVIL}">click</a>'),
-                                           ("/?mode=wall&view=complaints&lang=en", "<b>Bold</b> agency")])
+@pytest.mark.parametrize(
+    "path, literal",
+    [
+        ("/complaints?lang=en", f'<a href="{EVIL}">click</a>'),
+        ("/?mode=wall&view=complaints&lang=en", "<b>Bold</b> agency"),
+    ],
+)
 def test_html_in_data_is_text_in_charts(browser, hostile_city, path, literal):
     tab = Page(browser)
     page = tab.goto(hostile_city + path, wait_for=".js-plotly-plot")

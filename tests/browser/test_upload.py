@@ -11,8 +11,10 @@ from ccdash.data.dataset import read_stored
 from .conftest import Page, start_app, stop_app
 
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description"
-ROWS = ["UP-1,2026-11-18 08:00:00,,new,waste,whatsapp,,-6.9401,107.6126,Sampah menumpuk",
-        "UP-2,2026-11-18 09:00:00,2026-11-17 09:00:00,resolved,waste,lapor,Regol,-6.9401,107.6126,x"]
+ROWS = [
+    "UP-1,2026-11-18 08:00:00,,new,waste,whatsapp,,-6.9401,107.6126,Sampah menumpuk",
+    "UP-2,2026-11-18 09:00:00,2026-11-17 09:00:00,resolved,waste,lapor,Regol,-6.9401,107.6126,x",
+]
 
 
 @pytest.fixture
@@ -27,7 +29,9 @@ def admin_app(browser, writable_city, tmp_path):
 def digest(p) -> str:
     """A file's hash, or a dataset folder's: every file in it, by name."""
     files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-    return hashlib.sha256(b"".join(f.name.encode() + hashlib.sha256(f.read_bytes()).digest() for f in files)).hexdigest()
+    return hashlib.sha256(
+        b"".join(f.name.encode() + hashlib.sha256(f.read_bytes()).digest() for f in files)
+    ).hexdigest()
 
 
 def sign_in(page, password="s3cret-test"):
@@ -45,7 +49,9 @@ def test_admin_uploads_a_file_and_a_bad_one_changes_nothing(browser, admin_app, 
     url, data = admin_app
     tab = Page(browser)
     page = tab.goto(f"{url}/data?lang=en", wait_for="text=Sign in as admin")
-    assert page.locator("[data-testid=stFileUploader]").count() == 0  # nothing to send before the password
+    assert (
+        page.locator("[data-testid=stFileUploader]").count() == 0
+    )  # nothing to send before the password
     sign_in(page, "wrong")
     page.wait_for_selector("text=Wrong password.", timeout=30_000)
     assert page.locator("[data-testid=stFileUploader]").count() == 0
@@ -57,9 +63,16 @@ def test_admin_uploads_a_file_and_a_bad_one_changes_nothing(browser, admin_app, 
     upload(page, good)
     page.wait_for_selector("text=Stored: 1 rows accepted, 1 rejected", timeout=30_000)
     stored = read_stored(data, "complaints").to_pandas()  # the upload made the extract a dataset
-    assert stored.complaint_id.isin(["UP-1"]).sum() == 1 and not stored.complaint_id.isin(["UP-2"]).any()
-    assert stored.set_index("complaint_id").loc["UP-1", "kecamatan"] == "Regol"  # found by point-in-polygon
-    page.wait_for_selector("text=closed_at is before created_at", timeout=10_000)  # the reasons, as text
+    assert (
+        stored.complaint_id.isin(["UP-1"]).sum() == 1
+        and not stored.complaint_id.isin(["UP-2"]).any()
+    )
+    assert (
+        stored.set_index("complaint_id").loc["UP-1", "kecamatan"] == "Regol"
+    )  # found by point-in-polygon
+    page.wait_for_selector(
+        "text=closed_at is before created_at", timeout=10_000
+    )  # the reasons, as text
 
     assert not (data / "complaints.parquet").exists()
     before = digest(data / "complaints")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -32,7 +33,9 @@ def fast_wall(browser, tmp_path_factory):
     d = tmp_path_factory.mktemp("wall") / "data"
     shutil.copytree(REPO_ROOT / "data", d)
     toml = (d / "city.toml").read_text()
-    toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S).replace("refresh_seconds = 30", "refresh_seconds = 5")
+    toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S).replace(
+        "refresh_seconds = 30", "refresh_seconds = 5"
+    )
     (d / "city.toml").write_text(toml)
     proc, url = start_app(d)
     yield proc, url, d
@@ -40,9 +43,10 @@ def fast_wall(browser, tmp_path_factory):
 
 
 def rss_mb(pid: int) -> float:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
 
 
@@ -55,7 +59,10 @@ def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
     _, url, _ = fast_wall
     tab = Page(browser)
     page = tab.goto(f"{url}/?mode=wall&lang=en")
-    assert page.locator("[data-testid=stSidebar]").count() == 0 or not page.locator("[data-testid=stSidebar]").is_visible()
+    assert (
+        page.locator("[data-testid=stSidebar]").count() == 0
+        or not page.locator("[data-testid=stSidebar]").is_visible()
+    )
     seen, clock, countdown = set(), set(), []
     deadline = time.time() + 30
     while time.time() < deadline and len(seen) < 3:
@@ -65,7 +72,9 @@ def test_wall_rotates_and_ticks_in_the_browser(browser, fast_wall):
         page.wait_for_timeout(700)
     assert len(seen) >= 3, seen  # several views came round by themselves
     assert len(clock) >= 5  # the clock ticks
-    assert any(b < a for a, b in zip(countdown, countdown[1:])) and max(countdown) <= 4  # and so does "next in"
+    assert (
+        any(b < a for a, b in itertools.pairwise(countdown)) and max(countdown) <= 4
+    )  # and so does "next in"
     assert page.locator("[data-testid=stException]").count() == 0
     assert tab.errors == []
     tab.close()
@@ -129,25 +138,42 @@ def test_wall_fills_any_screen_without_a_scale_parameter(browser, app_url, scree
         px = float(value.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
         # Readable from 5 m: KPI digits of at least 56 px on 1080p (about 2.8 cm on a 55" screen).
         assert px >= {1920: 56, 3840: 112}.get(w, 38), px
-        heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()["height"]
+        heights[name] = page.locator("[data-testid=stDeckGlJsonChart]").first.bounding_box()[
+            "height"
+        ]
         ticker = page.locator(".st-key-wall_ticker").bounding_box()
-        assert ticker["y"] + ticker["height"] <= h + 2, ticker  # the ticker on screen, nothing below it
+        assert ticker["y"] + ticker["height"] <= h + 2, (
+            ticker
+        )  # the ticker on screen, nothing below it
         clock = page.locator(".st-key-wall_clock")
         line = float(clock.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
-        assert clock.bounding_box()["height"] < 1.8 * line, (w, clock.bounding_box())  # one line, not wrapped
+        assert clock.bounding_box()["height"] < 1.8 * line, (
+            w,
+            clock.bounding_box(),
+        )  # one line, not wrapped
         assert page.evaluate(VIEW_FITS), f"the view's panel is clipped at {w}x{h}"
         # Each item in its level's colour (the demo's planted flood is HIGH, the SLA items WATCH), in one line.
-        colour = {lvl: page.locator(f".st-key-wall_ticker .ccdash-level-{lvl}").first.evaluate(
-            "e => getComputedStyle(e).color") for lvl in ("high", "watch")}
+        colour = {
+            lvl: page.locator(f".st-key-wall_ticker .ccdash-level-{lvl}").first.evaluate(
+                "e => getComputedStyle(e).color"
+            )
+            for lvl in ("high", "watch")
+        }
         assert colour == {"high": "rgb(255, 122, 26)", "watch": "rgb(255, 224, 138)"}, colour
-        assert page.locator(".st-key-wall_ticker .ccdash-level-high").first.inner_text().startswith("▲▲ HIGH · since ")
+        assert (
+            page.locator(".st-key-wall_ticker .ccdash-level-high")
+            .first.inner_text()
+            .startswith("▲▲ HIGH · since ")
+        )
         for view in ("complaints", "cctv", "wifi", "alerts"):  # every view's panel fits as well
             page = tab.goto(f"{app_url}/?mode=wall&view={view}&lang=en")
             page.wait_for_timeout(1500)
             assert page.evaluate(VIEW_FITS), f"the {view} panel is clipped at {w}x{h}"
         assert tab.errors == []
         tab.close()
-    assert heights["wall-4k"] >= 1.9 * heights["wall"]  # the map grows with the screen, not just the type
+    assert (
+        heights["wall-4k"] >= 1.9 * heights["wall"]
+    )  # the map grows with the screen, not just the type
     assert heights["wall-1366"] <= 0.75 * heights["wall"]
 
 
@@ -163,7 +189,10 @@ def test_every_tour_step_fills_the_screen_and_nothing_falls_off_it(browser, app_
         page = tab.goto(f"{app_url}/?tour=1&step={step}&lang=en", wait_for=".st-key-tour_title")
         page.wait_for_timeout(1500)
         bottom = page.evaluate(BOTTOM)
-        assert 0.78 * h <= bottom <= h + 2, (step, bottom)  # the panel reaches the foot of the screen, not past it
+        assert 0.78 * h <= bottom <= h + 2, (
+            step,
+            bottom,
+        )  # the panel reaches the foot of the screen, not past it
     assert tab.errors == []
     tab.close()
 
@@ -171,14 +200,21 @@ def test_every_tour_step_fills_the_screen_and_nothing_falls_off_it(browser, app_
 def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
     tab = Page(browser)
     page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")
-    assert page.locator(".st-key-tour_title").inner_text().strip() == "Bandung Command Center in numbers"
+    assert (
+        page.locator(".st-key-tour_title").inner_text().strip()
+        == "Bandung Command Center in numbers"
+    )
     page.screenshot(path=str(screenshot_dir / "tour.png"))
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.st-key-tour_title').innerText.includes('Where residents')",
-                           timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-tour_title').innerText.includes('Where residents')",
+        timeout=20_000,
+    )
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("() => document.querySelector('.st-key-tour_title').innerText.includes('in numbers')",
-                           timeout=20_000)
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-tour_title').innerText.includes('in numbers')",
+        timeout=20_000,
+    )
     assert tab.errors == []
     tab.close()
 
@@ -188,11 +224,18 @@ def test_tour_pauses_with_the_space_bar(browser, app_url):
     page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")
     bar = page.locator("[data-testid=stProgress]")
     page.keyboard.press("Space")
-    page.wait_for_function("() => document.body.innerText.includes('paused (space to resume)')", timeout=20_000)
-    assert page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Resume"  # then its key hint
+    page.wait_for_function(
+        "() => document.body.innerText.includes('paused (space to resume)')", timeout=20_000
+    )
+    assert (
+        page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Resume"
+    )  # then its key hint
     width = bar.locator("[role=progressbar]").get_attribute("aria-valuenow")
     page.wait_for_timeout(3_000)  # frozen: same step, same bar
-    assert page.locator(".st-key-tour_title").inner_text().strip() == "Bandung Command Center in numbers"
+    assert (
+        page.locator(".st-key-tour_title").inner_text().strip()
+        == "Bandung Command Center in numbers"
+    )
     assert bar.locator("[role=progressbar]").get_attribute("aria-valuenow") == width
     page.keyboard.press("Space")
     page.wait_for_function("() => document.body.innerText.includes('next in')", timeout=20_000)
@@ -210,16 +253,20 @@ def test_soak_memory_stays_flat(browser, fast_wall):
     start = time.time()
     tick = 0
     while time.time() - start < SOAK_SECONDS:
-        tab.page.wait_for_timeout(1000)  # titles every second: a 5 s period would alias with the 20 s cycle
+        tab.page.wait_for_timeout(
+            1000
+        )  # titles every second: a 5 s period would alias with the 20 s cycle
         titles.add(wall_title(tab.page))
         tick += 1
         if tick % 5 == 0:
             samples.append((time.time() - start, rss_mb(proc.pid)))
     after = [mb for t, mb in samples if t >= SOAK_WARMUP_SECONDS]
     base = after[0]
-    growth = max(after[len(after) * 2 // 3:]) - base
-    print(f"soak: {len(samples)} samples over {SOAK_SECONDS}s, RSS {base:.0f} MB after warm-up, "
-          f"growth {growth:+.1f} MB, views seen {len(titles)}")
+    growth = max(after[len(after) * 2 // 3 :]) - base
+    print(
+        f"soak: {len(samples)} samples over {SOAK_SECONDS}s, RSS {base:.0f} MB after warm-up, "
+        f"growth {growth:+.1f} MB, views seen {len(titles)}"
+    )
     assert len(titles) == 5  # every view came round
     assert growth <= SOAK_GROWTH_LIMIT_MB, samples
     assert tab.page.locator("[data-testid=stException]").count() == 0
@@ -236,13 +283,18 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
     _, url, data = fast_wall
     tab = Page(browser)
     page = tab.goto(f"{url}/?mode=wall&view=overview&lang=en")
-    tile = page.locator("[data-testid=stMetric]").filter(has_text="New today").locator(
-        "[data-testid=stMetricValue]")
+    tile = (
+        page.locator("[data-testid=stMetric]")
+        .filter(has_text="New today")
+        .locator("[data-testid=stMetricValue]")
+    )
     before = tile.inner_text().strip()
     original = (data / "complaints.parquet").read_bytes()
     c = pd.read_parquet(data / "complaints.parquet")
     latest = c.created_at.max().normalize()
-    fewer = c[~((c.created_at >= latest) & (c.kecamatan == "Coblong"))]  # today's Coblong reports withdrawn
+    fewer = c[
+        ~((c.created_at >= latest) & (c.kecamatan == "Coblong"))
+    ]  # today's Coblong reports withdrawn
     expected = int((fewer.created_at >= latest).sum())
     try:
         write_parquet_atomic(fewer, data / "complaints.parquet", "complaints")
@@ -250,11 +302,12 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
             "([want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => "
             "m.innerText.includes('New today') && "
             "m.querySelector('[data-testid=stMetricValue]').innerText.trim() === want)",
-            arg=[f"{expected:,}"], timeout=15_000)
+            arg=[f"{expected:,}"],
+            timeout=15_000,
+        )
         assert f"{expected:,}" != before
         assert page.url.endswith("mode=wall&view=overview&lang=en")  # no reload, no navigation
     finally:
         (data / "complaints.parquet").write_bytes(original)
     assert tab.errors == []
     tab.close()
-

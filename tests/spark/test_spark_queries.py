@@ -23,9 +23,9 @@ from ccdash.data.ingest import ingest
 from ccdash.data.profile import load_profile
 from ccdash.data.store import Store
 from ccdash.metrics.registry import all_queries
+from tests.apptest import desk_app
 from tests.query_calls import sample_calls
 from tests.test_ingest import HEADER, NOW, write
-from tests.apptest import desk_app
 
 pytestmark = pytest.mark.spark
 RTOL = 1e-9
@@ -37,9 +37,13 @@ def spark_url() -> str:
     if url:
         return url
     if os.environ.get("CI") == "true":
-        pytest.fail("CCDASH_SPARK_URL is not set in CI: run these tests with `make test-spark`, which starts the cluster")
+        pytest.fail(
+            "CCDASH_SPARK_URL is not set in CI: run these tests with `make test-spark`, which starts the cluster"
+        )
     if shutil.which("java") is None:
-        pytest.skip("Java is absent: `make test-spark` needs a JRE (apt-get install openjdk-17-jre-headless)")
+        pytest.skip(
+            "Java is absent: `make test-spark` needs a JRE (apt-get install openjdk-17-jre-headless)"
+        )
     pytest.skip("no Spark cluster: `make test-spark` starts one and runs these tests")
 
 
@@ -49,9 +53,14 @@ def data(request, city_dir, tmp_path_factory):
         return city_dir
     d = tmp_path_factory.mktemp("spark") / "city"
     shutil.copytree(city_dir, d)
-    src = write(tmp_path_factory.mktemp("src"), "one.csv", HEADER + "\nS-1,2026-11-10 08:00:00,,new,waste,whatsapp,"
-                "Coblong,-6.8848,107.6154,Sampah,X")
-    ingest(src, "complaints", d, load_profile(d / "city.toml"), now=NOW)  # the complaints become a dataset
+    src = write(
+        tmp_path_factory.mktemp("src"),
+        "one.csv",
+        HEADER + "\nS-1,2026-11-10 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X",
+    )
+    ingest(
+        src, "complaints", d, load_profile(d / "city.toml"), now=NOW
+    )  # the complaints become a dataset
     assert (d / "complaints" / "_manifest.json").exists()
     return d
 
@@ -73,7 +82,9 @@ def _plain(x):
         return [_plain(v) for v in x]
     if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT or x is pd.NA:
         return None
-    if isinstance(x, (np.integer,)) or (isinstance(x, float) and x.is_integer() and abs(x) < 2**53 and False):
+    if isinstance(x, (np.integer,)) or (
+        isinstance(x, float) and x.is_integer() and abs(x) < 2**53 and False
+    ):
         return int(x)
     if isinstance(x, np.floating):
         return float(x)
@@ -87,18 +98,23 @@ def _plain(x):
 def same(a, b, where: str) -> None:
     if isinstance(a, float) or isinstance(b, float):
         assert a is not None and b is not None, f"{where}: {a!r} vs {b!r}"
-        assert math.isclose(float(a), float(b), rel_tol=RTOL, abs_tol=1e-12), f"{where}: {a!r} vs {b!r}"
+        assert math.isclose(float(a), float(b), rel_tol=RTOL, abs_tol=1e-12), (
+            f"{where}: {a!r} vs {b!r}"
+        )
     elif isinstance(a, dict):
         assert isinstance(b, dict) and set(a) == set(b), f"{where}: keys {sorted(a)} vs {sorted(b)}"
         for k in a:
             same(a[k], b[k], f"{where}.{k}")
     elif isinstance(a, (list, tuple)):
-        assert isinstance(b, (list, tuple)) and len(a) == len(b), f"{where}: {len(a)} vs {len(b)} items"
+        assert isinstance(b, (list, tuple)) and len(a) == len(b), (
+            f"{where}: {len(a)} vs {len(b)} items"
+        )
         for i, (x, y) in enumerate(zip(a, b)):
             same(x, y, f"{where}[{i}]")
     else:
-        assert a == b and type(a) is type(b) or (isinstance(a, int) and isinstance(b, int) and a == b), \
-            f"{where}: {a!r} ({type(a).__name__}) vs {b!r} ({type(b).__name__})"
+        assert (a == b and type(a) is type(b)) or (
+            isinstance(a, int) and isinstance(b, int) and a == b
+        ), f"{where}: {a!r} ({type(a).__name__}) vs {b!r} ({type(b).__name__})"
 
 
 def test_every_named_query_returns_the_same_on_spark_as_on_duckdb(spark_url, data, profile):
@@ -126,9 +142,17 @@ def test_spark_reads_only_the_months_a_date_filter_needs(spark_url, data, profil
     spark = SparkStore(data, profile.facts_file, url=spark_url)
     w, p = where(Filters(start=date(2026, 8, 23), end=date(2026, 11, 20)))
     spark.refresh()
-    plan = "\n".join(spark.spark.sql(f"EXPLAIN SELECT count(*) FROM complaints WHERE {w}".replace("$", ":"),
-                                     args=p).toPandas().iloc[:, 0])
-    assert "PartitionFilters: [" in plan and "created_month" in plan.split("PartitionFilters: [")[1].split("]")[0]
+    plan = "\n".join(
+        spark.spark.sql(
+            f"EXPLAIN SELECT count(*) FROM complaints WHERE {w}".replace("$", ":"), args=p
+        )
+        .toPandas()
+        .iloc[:, 0]
+    )
+    assert (
+        "PartitionFilters: [" in plan
+        and "created_month" in plan.split("PartitionFilters: [")[1].split("]")[0]
+    )
 
 
 def test_the_pages_show_the_same_numbers_on_spark(spark_url, city_dir, monkeypatch):

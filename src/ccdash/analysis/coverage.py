@@ -33,19 +33,24 @@ class Grid:
         return {int(c): i for i, c in enumerate(self.cells)}
 
 
-def city_grid(shapes: dict, facts: pd.DataFrame, res: int = 10, pop_grid: pd.DataFrame | None = None) -> Grid:
+def city_grid(
+    shapes: dict, facts: pd.DataFrame, res: int = 10, pop_grid: pd.DataFrame | None = None
+) -> Grid:
     """Every cell of the city, its district, area and residents."""
-    cells, kec = [], []
+    cell_list: list[int] = []
+    kec_list: list[str] = []
     seen = set()
     for name in sorted(shapes):
         for c in h3i.h3shape_to_cells(h3.geo_to_h3shape(shapes[name].__geo_interface__), res):
             if c not in seen:
                 seen.add(c)
-                cells.append(c)
-                kec.append(name)
-    cells = np.array(cells, dtype=np.uint64)
-    kec = np.array(kec, dtype=object)
-    centres = np.array([h3i.cell_to_latlng(int(c)) for c in cells]) if len(cells) else np.empty((0, 2))
+                cell_list.append(c)
+                kec_list.append(name)
+    cells = np.array(cell_list, dtype=np.uint64)
+    kec = np.array(kec_list, dtype=object)
+    centres = (
+        np.array([h3i.cell_to_latlng(int(c)) for c in cells]) if len(cells) else np.empty((0, 2))
+    )
     area = np.array([h3i.cell_area(int(c), "m^2") for c in cells])
     pop = np.zeros(len(cells))
     if pop_grid is not None and len(pop_grid):
@@ -66,14 +71,17 @@ def cover_pairs(grid: Grid, lat, lon, radius_m) -> tuple[np.ndarray, np.ndarray]
     idx = grid.index_of()
     spacing = math.sqrt(3) * h3i.average_hexagon_edge_length(grid.res, "m")
     pts, cells = [], []
-    for i, (la, lo, r) in enumerate(zip(np.asarray(lat, float), np.asarray(lon, float), np.asarray(radius_m, float))):
+    for i, (la, lo, r) in enumerate(
+        zip(np.asarray(lat, float), np.asarray(lon, float), np.asarray(radius_m, float))
+    ):
         if not (np.isfinite(la) and np.isfinite(lo)):
             continue
         own = h3i.latlng_to_cell(la, lo, grid.res)
-        disk = [idx[c] for c in h3i.grid_disk(own, int(math.ceil(r / spacing)) + 1) if c in idx]
-        if not disk:
+        disk = np.array(
+            [idx[c] for c in h3i.grid_disk(own, math.ceil(r / spacing) + 1) if c in idx]
+        )
+        if not len(disk):
             continue
-        disk = np.array(disk)
         near = disk[haversine_m(la, lo, grid.lat[disk], grid.lon[disk]) <= r]
         hit = set(near.tolist())
         if own in idx:
@@ -90,24 +98,39 @@ def covered_mask(grid: Grid, lat, lon, radius_m) -> np.ndarray:
     return mask
 
 
-def by_kecamatan(grid: Grid, covered: np.ndarray, points: pd.DataFrame, users: pd.DataFrame | None = None) -> pd.DataFrame:
+def by_kecamatan(
+    grid: Grid, covered: np.ndarray, points: pd.DataFrame, users: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per district: % of area and of residents covered, points per 10k, users per point; worst first."""
-    df = pd.DataFrame({"kecamatan": grid.kecamatan, "area": grid.area_m2, "pop": grid.population,
-                       "cov_area": grid.area_m2 * covered, "cov_pop": grid.population * covered})
+    df = pd.DataFrame(
+        {
+            "kecamatan": grid.kecamatan,
+            "area": grid.area_m2,
+            "pop": grid.population,
+            "cov_area": grid.area_m2 * covered,
+            "cov_pop": grid.population * covered,
+        }
+    )
     g = df.groupby("kecamatan").sum()
     active = points[points.status == "active"]
     n_points = active.groupby("kecamatan").size().reindex(g.index).fillna(0)
-    out = pd.DataFrame({
-        "kecamatan": g.index,
-        "population": g["pop"].round().astype(int).to_numpy(),
-        "area_covered_pct": (100 * g.cov_area / g.area).to_numpy(),
-        "residents_covered_pct": (100 * g.cov_pop / g["pop"].where(g["pop"] > 0)).to_numpy(),
-        "points": n_points.astype(int).to_numpy(),
-        "points_per_10k": (1e4 * n_points / g["pop"].where(g["pop"] > 0)).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "kecamatan": g.index,
+            "population": g["pop"].round().astype(int).to_numpy(),
+            "area_covered_pct": (100 * g.cov_area / g.area).to_numpy(),
+            "residents_covered_pct": (100 * g.cov_pop / g["pop"].where(g["pop"] > 0)).to_numpy(),
+            "points": n_points.astype(int).to_numpy(),
+            "points_per_10k": (1e4 * n_points / g["pop"].where(g["pop"] > 0)).to_numpy(),
+        }
+    )
     if users is not None and len(users):
-        per = users.merge(active[["ap_id", "kecamatan"]], on="ap_id").groupby("kecamatan").users.sum()
-        out["users_per_point"] = (per.reindex(out.kecamatan).to_numpy() / out.points.replace(0, np.nan).to_numpy())
+        per = (
+            users.merge(active[["ap_id", "kecamatan"]], on="ap_id").groupby("kecamatan").users.sum()
+        )
+        out["users_per_point"] = (
+            per.reindex(out.kecamatan).to_numpy() / out.points.replace(0, np.nan).to_numpy()
+        )
     out = out.sort_values(["residents_covered_pct", "area_covered_pct"]).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out
@@ -116,33 +139,65 @@ def by_kecamatan(grid: Grid, covered: np.ndarray, points: pd.DataFrame, users: p
 def totals(grid: Grid, covered: np.ndarray, only: np.ndarray | None = None) -> dict:
     """Area and residents covered, over the whole city or over the cells of `only` (selected districts)."""
     if only is not None:
-        grid = Grid(grid.res, grid.cells[only], grid.lat[only], grid.lon[only], grid.kecamatan[only],
-                    grid.area_m2[only], grid.population[only])
+        grid = Grid(
+            grid.res,
+            grid.cells[only],
+            grid.lat[only],
+            grid.lon[only],
+            grid.kecamatan[only],
+            grid.area_m2[only],
+            grid.population[only],
+        )
         covered = covered[only]
-    return {"area_covered_pct": 100 * float(grid.area_m2[covered].sum() / grid.area_m2.sum()) if len(grid.cells) else 0.0,
-            "residents_covered_pct": 100 * float(grid.population[covered].sum() / grid.population.sum())
-            if grid.population.sum() else 0.0,
-            "residents_covered": float(grid.population[covered].sum())}
+    return {
+        "area_covered_pct": 100 * float(grid.area_m2[covered].sum() / grid.area_m2.sum())
+        if len(grid.cells)
+        else 0.0,
+        "residents_covered_pct": 100 * float(grid.population[covered].sum() / grid.population.sum())
+        if grid.population.sum()
+        else 0.0,
+        "residents_covered": float(grid.population[covered].sum()),
+    }
 
 
 def coarse_cells(grid: Grid, covered: np.ndarray) -> pd.DataFrame:
     """The grid one resolution coarser (a seventh as many hexagons, for a light city-wide map): each parent's
     share covered (by area), residents, residents per hectare and district."""
     parents = h3_parent(grid.cells, grid.res - 1)
-    df = pd.DataFrame({"p": parents, "cov": covered.astype(float) * grid.area_m2, "area": grid.area_m2,
-                       "pop": grid.population, "kec": grid.kecamatan})
-    agg = df.groupby("p").agg(cov=("cov", "sum"), area=("area", "sum"), pop=("pop", "sum"), kec=("kec", "first"))
-    return pd.DataFrame({"cell": agg.index.to_numpy(np.uint64), "share": (agg["cov"] / agg["area"]).to_numpy(),
-                         "population": agg["pop"].to_numpy(), "density": (agg["pop"] / (agg["area"] / 1e4)).to_numpy(),
-                         "kecamatan": agg["kec"].to_numpy()})
+    df = pd.DataFrame(
+        {
+            "p": parents,
+            "cov": covered.astype(float) * grid.area_m2,
+            "area": grid.area_m2,
+            "pop": grid.population,
+            "kec": grid.kecamatan,
+        }
+    )
+    agg = df.groupby("p").agg(
+        cov=("cov", "sum"), area=("area", "sum"), pop=("pop", "sum"), kec=("kec", "first")
+    )
+    return pd.DataFrame(
+        {
+            "cell": agg.index.to_numpy(np.uint64),
+            "share": (agg["cov"] / agg["area"]).to_numpy(),
+            "population": agg["pop"].to_numpy(),
+            "density": (agg["pop"] / (agg["area"] / 1e4)).to_numpy(),
+            "kecamatan": agg["kec"].to_numpy(),
+        }
+    )
 
 
 def fine_cells(grid: Grid, covered: np.ndarray, only: np.ndarray) -> pd.DataFrame:
     """The grid's own cells under a mask, in the same shape as coarse_cells."""
-    return pd.DataFrame({"cell": grid.cells[only], "share": covered[only].astype(float),
-                         "population": grid.population[only],
-                         "density": grid.population[only] / np.maximum(grid.area_m2[only] / 1e4, 1e-9),
-                         "kecamatan": grid.kecamatan[only]})
+    return pd.DataFrame(
+        {
+            "cell": grid.cells[only],
+            "share": covered[only].astype(float),
+            "population": grid.population[only],
+            "density": grid.population[only] / np.maximum(grid.area_m2[only] / 1e4, 1e-9),
+            "kecamatan": grid.kecamatan[only],
+        }
+    )
 
 
 def density_scale(grid: Grid) -> float:

@@ -9,6 +9,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import MutableMapping
 
 ITERATIONS = 600_000  # PBKDF2-SHA256, OWASP's 2023 figure
 
@@ -27,7 +28,9 @@ def check_password(given: str, plain: str | None = None, hashed: str | None = No
             scheme, iterations, salt, digest = hashed.split("$")
             if scheme != "pbkdf2_sha256":
                 return False
-            got = hashlib.pbkdf2_hmac("sha256", given.encode(), bytes.fromhex(salt), int(iterations))
+            got = hashlib.pbkdf2_hmac(
+                "sha256", given.encode(), bytes.fromhex(salt), int(iterations)
+            )
             return hmac.compare_digest(got, bytes.fromhex(digest))
         except ValueError:
             return False
@@ -42,15 +45,22 @@ class Throttle:
     `lockout_s` (opening new sessions does not reset it). The price: a flood of wrong tries also locks the
     real admin out for a while."""
 
-    def __init__(self, max_failures: int = 10, window_s: float = 900, lockout_s: float = 900,
-                 base_delay_s: float = 1.0, max_delay_s: float = 60.0, clock=time.monotonic):
+    def __init__(
+        self,
+        max_failures: int = 10,
+        window_s: float = 900,
+        lockout_s: float = 900,
+        base_delay_s: float = 1.0,
+        max_delay_s: float = 60.0,
+        clock=time.monotonic,
+    ):
         self.max_failures, self.window_s, self.lockout_s = max_failures, window_s, lockout_s
         self.base_delay_s, self.max_delay_s, self.clock = base_delay_s, max_delay_s, clock
         self._failures: deque[float] = deque()
         self._locked_until = 0.0
         self._lock = threading.Lock()
 
-    def wait_s(self, session: dict) -> tuple[str, float] | None:
+    def wait_s(self, session: MutableMapping) -> tuple[str, float] | None:
         """Why this session may not try now and for how many seconds, or None when it may."""
         now = self.clock()
         with self._lock:
@@ -59,7 +69,7 @@ class Throttle:
         until = session.get("_auth_next_try", 0.0)
         return ("wait", until - now) if now < until else None
 
-    def failed(self, session: dict) -> None:
+    def failed(self, session: MutableMapping) -> None:
         now = self.clock()
         n = session.get("_auth_failures", 0) + 1
         session["_auth_failures"] = n
@@ -72,7 +82,7 @@ class Throttle:
                 self._locked_until = now + self.lockout_s
                 self._failures.clear()
 
-    def succeeded(self, session: dict) -> None:
+    def succeeded(self, session: MutableMapping) -> None:
         session["_auth_failures"] = 0
         session["_auth_next_try"] = 0.0
 

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 from h3.api import basic_int as h3i
 
-from ..analysis import coverage as cv, planner
+from ..analysis import coverage as cv
+from ..analysis import planner
 from ..data.reference import file_version, load_facts, load_shapes
 from ..metrics import cctv, complaints, wifi
 from ..present import maps
@@ -22,17 +23,26 @@ from .widgets import city_geojson, column_config, csv_download, map_credit, miss
 def _grid(districts: tuple, name_property: str, facts: tuple, res: int, pop: tuple) -> cv.Grid:
     # Keyed by the versions of every file it reads: an edited shape, population or profile redraws it.
     pop_grid = pd.read_csv(pop[0]) if pop[0] is not None and len(pop) > 2 else None
-    return cv.city_grid(load_shapes(districts[0], name_property), load_facts(facts[0]), res, pop_grid)
+    return cv.city_grid(
+        load_shapes(districts[0], name_property), load_facts(facts[0]), res, pop_grid
+    )
 
 
 def grid(ctx: Context) -> cv.Grid:
     p, c = ctx.profile, ctx.profile.coverage
-    return _grid(file_version(p.districts_file), p.districts_name_property, file_version(p.facts_file), c["res"],
-                 file_version(c["population_grid_file"]))
+    return _grid(
+        file_version(p.districts_file),
+        p.districts_name_property,
+        file_version(p.facts_file),
+        c["res"],
+        file_version(c["population_grid_file"]),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _covered(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, radius: float) -> np.ndarray:
+def _covered(
+    _grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, radius: float
+) -> np.ndarray:
     pts = run(wifi.points)
     pts = pts[(pts.status == "active") & ~pts.ap_id.isin(removed)]
     lat = np.concatenate([pts.lat.to_numpy(float), [a[0] for a in added]])
@@ -42,19 +52,49 @@ def _covered(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, ad
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _plan(_grid: cv.Grid, grid_key: tuple, version: tuple, removed: tuple, added: tuple, n: int, radius: float,
-          cand_file: str | None, districts: tuple, objective: str, lang: str) -> pd.DataFrame:
+def _plan(
+    _grid: cv.Grid,
+    grid_key: tuple,
+    version: tuple,
+    removed: tuple,
+    added: tuple,
+    n: int,
+    radius: float,
+    cand_file: str | None,
+    districts: tuple,
+    objective: str,
+    lang: str,
+) -> pd.DataFrame:
     covered = _covered(_grid, grid_key, version, removed, added, radius)
     cands = pd.read_csv(cand_file) if cand_file else None
     pts = run(wifi.points)
-    existing = pd.concat([pts[(pts.status == "active") & ~pts.ap_id.isin(removed)][["lat", "lon"]],
-                          pd.DataFrame(list(added), columns=["lat", "lon"])], ignore_index=True)
-    places = pd.concat([pts[["site_name", "lat", "lon"]].rename(columns={"site_name": "name"}),
-                        run(cctv.sites)[["name", "lat", "lon"]]], ignore_index=True).dropna()
+    existing = pd.concat(
+        [
+            pts[(pts.status == "active") & ~pts.ap_id.isin(removed)][["lat", "lon"]],
+            pd.DataFrame(list(added), columns=["lat", "lon"]),
+        ],
+        ignore_index=True,
+    )
+    places = pd.concat(
+        [
+            pts[["site_name", "lat", "lon"]].rename(columns={"site_name": "name"}),
+            run(cctv.sites)[["name", "lat", "lon"]],
+        ],
+        ignore_index=True,
+    ).dropna()
     only = np.isin(_grid.kecamatan, districts) if districts else None
-    return planner.plan(_grid, covered, n, radius, cands, only=only, existing=existing, objective=objective,
-                        places=places, near_text=lambda d, m, p: t("cov.near", lang, district=d,
-                                                                   metres=fmt_num(m, lang), place=p))
+    return planner.plan(
+        _grid,
+        covered,
+        n,
+        radius,
+        cands,
+        only=only,
+        existing=existing,
+        objective=objective,
+        places=places,
+        near_text=lambda d, m, p: t("cov.near", lang, district=d, metres=fmt_num(m, lang), place=p),
+    )
 
 
 def _key(g: cv.Grid) -> tuple:
@@ -101,13 +141,24 @@ def render(ctx: Context) -> None:
     residents = g.population.sum() if sel is None else g.population[sel].sum()
     active = points[(points.status == "active") & (points.kecamatan.isin(kec) if kec else True)]
     k = st.columns(4)
-    k[0].metric(ctx.t("cov.residents"), fmt_pct(t1["residents_covered_pct"] / 100, ctx.lang),
-                delta=(ctx.t("cov.delta", n=fmt_signed(t1["residents_covered"] - t0["residents_covered"], ctx.lang))
-                       if (removed or added) else None))
+    k[0].metric(
+        ctx.t("cov.residents"),
+        fmt_pct(t1["residents_covered_pct"] / 100, ctx.lang),
+        delta=(
+            ctx.t(
+                "cov.delta",
+                n=fmt_signed(t1["residents_covered"] - t0["residents_covered"], ctx.lang),
+            )
+            if (removed or added)
+            else None
+        ),
+    )
     k[1].metric(ctx.t("cov.area"), fmt_pct(t1["area_covered_pct"] / 100, ctx.lang))
     k[2].metric(ctx.t("cov.uncovered"), fmt_num(residents - t1["residents_covered"], ctx.lang))
-    k[3].metric(ctx.t("kpi.wifi_active"), fmt_num(len(active) - int(active.ap_id.isin(removed).sum()) + len(added),
-                                                   ctx.lang))
+    k[3].metric(
+        ctx.t("kpi.wifi_active"),
+        fmt_num(len(active) - int(active.ap_id.isin(removed).sum()) + len(added), ctx.lang),
+    )
     if kec:
         st.caption(ctx.t("cov.tiles_in", districts=", ".join(kec)))
     st.caption(ctx.t("cov.model", res=g.res, cells=fmt_num(len(g.cells), ctx.lang)))
@@ -115,33 +166,68 @@ def render(ctx: Context) -> None:
     plan_n = st.session_state.get("cov_n", 20)
     objective = st.session_state.get("cov_objective", "residents")
     cand = c["candidates_file"]
-    planned = _plan(g, _key(g), version, removed, added, int(plan_n), radius,
-                    str(cand) if cand and cand.exists() else None, tuple(kec), objective, ctx.lang)
+    planned = _plan(
+        g,
+        _key(g),
+        version,
+        removed,
+        added,
+        int(plan_n),
+        radius,
+        str(cand) if cand and cand.exists() else None,
+        tuple(kec),
+        objective,
+        ctx.lang,
+    )
 
     st.subheader(ctx.t("cov.map"))
     only = np.isin(g.kecamatan, kec) if kec else None
     cells = cv.fine_cells(g, now_cov, only) if only is not None else cv.coarse_cells(g, now_cov)
-    layers = [maps.districts_layer(city_geojson(ctx), None, pickable=not kec),
-              maps.coverage_layer(cells, cv.density_scale(g), pickable=bool(kec))]
+    layers = [
+        maps.districts_layer(city_geojson(ctx), None, pickable=not kec),
+        maps.coverage_layer(cells, cv.density_scale(g), pickable=bool(kec)),
+    ]
     pts = points[points.status == "active"]
     if kec:
         pts = pts[pts.kecamatan.isin(kec)]
-    layers.append(maps.points_layer(pts.assign(tip=pts.site_name), "coverage_radius_m", layer_id="wifi"))
+    layers.append(
+        maps.points_layer(pts.assign(tip=pts.site_name), "coverage_radius_m", layer_id="wifi")
+    )
     if len(planned):
-        layers.append(maps.points_layer(planned.assign(status="maintenance", radius=radius,
-                                                       tip=[f"#{o}" for o in planned.order]), "radius",
-                                        layer_id="planned", min_px=6))
+        layers.append(
+            maps.points_layer(
+                planned.assign(
+                    status="maintenance", radius=radius, tip=[f"#{o}" for o in planned.order]
+                ),
+                "radius",
+                layer_id="planned",
+                min_px=6,
+            )
+        )
     if added:
-        extra = pd.DataFrame(added, columns=["lat", "lon"]).assign(status="online", radius=radius, kecamatan="",
-                                                                   tip="what-if")
+        extra = pd.DataFrame(added, columns=["lat", "lon"]).assign(
+            status="online", radius=radius, kecamatan="", tip="what-if"
+        )
         layers.append(maps.points_layer(extra, "radius", layer_id="added", min_px=6))
     bounds = maps.geojson_bounds(city_geojson(ctx)) or ctx.profile.bbox
     if kec:  # zoomed to the selected districts, whole
         sel = np.isin(g.kecamatan, kec)
-        bounds = (float(g.lon[sel].min()), float(g.lat[sel].min()), float(g.lon[sel].max()), float(g.lat[sel].max()))
-    deck = maps.deck(layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", frame=(bounds, 1100, 600))
-    st.pydeck_chart(deck, key="cov_map", on_select=lambda: _on_map("cov_map"), selection_mode="single-object",
-                    height=600)
+        bounds = (
+            float(g.lon[sel].min()),
+            float(g.lat[sel].min()),
+            float(g.lon[sel].max()),
+            float(g.lat[sel].max()),
+        )
+    deck = maps.deck(
+        layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", frame=(bounds, 1100, 600)
+    )
+    st.pydeck_chart(
+        deck,
+        key="cov_map",
+        on_select=lambda: _on_map("cov_map"),
+        selection_mode="single-object",
+        height=600,
+    )
     st.caption(ctx.t("legend.coverage") + "  \n" + ctx.t("legend.wifi"))
     map_credit(ctx)
     st.caption(ctx.t("cov.map_help"))
@@ -152,14 +238,24 @@ def render(ctx: Context) -> None:
     table = cv.by_kecamatan(g, now_cov, points, users)
     if kec:
         table = table[table.kecamatan.isin(kec)]
-    st.dataframe(styled(ctx, table), hide_index=True, key="cov_table", column_config=column_config(ctx, table))
+    st.dataframe(
+        styled(ctx, table),
+        hide_index=True,
+        key="cov_table",
+        column_config=column_config(ctx, table),
+    )
 
     st.subheader(ctx.t("cov.planner"))
     a, b = st.columns([1, 3])
     with a:
         st.number_input(ctx.t("cov.n"), min_value=1, max_value=200, value=20, step=1, key="cov_n")
-        st.radio(ctx.t("cov.objective"), planner.OBJECTIVES, key="cov_objective",
-                 format_func=lambda o: ctx.t(f"cov.objective_{o}"), help=ctx.t("cov.objective_help"))
+        st.radio(
+            ctx.t("cov.objective"),
+            planner.OBJECTIVES,
+            key="cov_objective",
+            format_func=lambda o: ctx.t(f"cov.objective_{o}"),
+            help=ctx.t("cov.objective_help"),
+        )
         if kec:
             st.caption(ctx.t("cov.plan_in", districts=", ".join(kec)))
         after = now_cov.copy()
@@ -167,18 +263,30 @@ def render(ctx: Context) -> None:
             _, cells = cv.cover_pairs(g, planned.lat, planned.lon, np.full(len(planned), radius))
             after[cells] = True
         t2 = cv.totals(g, after, sel)
-        st.metric(ctx.t("cov.before_after"), fmt_pct(t2["residents_covered_pct"] / 100, ctx.lang),
-                  delta=fmt_pp(t2["residents_covered_pct"] - t1["residents_covered_pct"], ctx.lang))
+        st.metric(
+            ctx.t("cov.before_after"),
+            fmt_pct(t2["residents_covered_pct"] / 100, ctx.lang),
+            delta=fmt_pp(t2["residents_covered_pct"] - t1["residents_covered_pct"], ctx.lang),
+        )
         csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
-        st.dataframe(styled(ctx, planned), hide_index=True, key="cov_plan", height=320,
-                     column_config=column_config(ctx, planned))
+        st.dataframe(
+            styled(ctx, planned),
+            hide_index=True,
+            key="cov_plan",
+            height=320,
+            column_config=column_config(ctx, planned),
+        )
 
     st.subheader(ctx.t("cov.whatif"))
     a, b, cc = st.columns(3)
     with a:
-        lat = st.number_input(ctx.t("col.lat"), value=float(ctx.profile.center[0]), format="%.5f", key="cov_lat")
-        lon = st.number_input(ctx.t("col.lon"), value=float(ctx.profile.center[1]), format="%.5f", key="cov_lon")
+        lat = st.number_input(
+            ctx.t("col.lat"), value=float(ctx.profile.center[0]), format="%.5f", key="cov_lat"
+        )
+        lon = st.number_input(
+            ctx.t("col.lon"), value=float(ctx.profile.center[1]), format="%.5f", key="cov_lon"
+        )
         if st.button(ctx.t("cov.add"), key="cov_add"):
             if ctx.profile.in_bbox(lon, lat):
                 st.session_state.setdefault("cov_added", []).append((lat, lon))
@@ -187,8 +295,13 @@ def render(ctx: Context) -> None:
                 st.error(ctx.t("cov.outside"))
     with b:
         names = dict(zip(points.ap_id, points.site_name))
-        st.multiselect(ctx.t("cov.remove"), list(points.ap_id[points.status == "active"]), key="cov_removed",
-                       format_func=lambda a: f"{names.get(a, a)} ({a})", placeholder=ctx.t("cov.choose"))
+        st.multiselect(
+            ctx.t("cov.remove"),
+            list(points.ap_id[points.status == "active"]),
+            key="cov_removed",
+            format_func=lambda a: f"{names.get(a, a)} ({a})",
+            placeholder=ctx.t("cov.choose"),
+        )
     with cc:
         st.caption(ctx.t("cov.added_n", n=len(added)))
         if st.button(ctx.t("cov.clear"), key="cov_clear"):
@@ -198,18 +311,35 @@ def render(ctx: Context) -> None:
     mbps = ctx.profile.wifi_fast_mbps
     st.subheader(ctx.t("cov.bandwidth", mbps=fmt_num(mbps, ctx.lang)))
     if not missing_inputs(ctx, "bandwidth", "wifi_usage"):
-        bw = planner.bandwidth_per_user(points, users, float(c["peak_hour_share"]), upgrade_to=mbps,
-                                        congested_below=c["congested_mbps_per_user"])
+        bw = planner.bandwidth_per_user(
+            points,
+            users,
+            float(c["peak_hour_share"]),
+            upgrade_to=mbps,
+            congested_below=c["congested_mbps_per_user"],
+        )
         if kec:
             bw = bw[bw.kecamatan.isin(kec)]
-        st.caption(ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0)) + " " +
-                   ctx.t("cov.congested_help", mbps=fmt_num(c["congested_mbps_per_user"], ctx.lang, 1)))
-        top = bw.head(25).assign(site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type])
-        st.dataframe(styled(ctx, top), hide_index=True, key="cov_bw", column_config=column_config(ctx, bw))
+        st.caption(
+            ctx.t("cov.bandwidth_help", share=fmt_pct(c["peak_hour_share"], ctx.lang, 0))
+            + " "
+            + ctx.t("cov.congested_help", mbps=fmt_num(c["congested_mbps_per_user"], ctx.lang, 1))
+        )
+        top = bw.head(25).assign(
+            site_type=[ctx.label("site_type", v) for v in bw.head(25).site_type]
+        )
+        st.dataframe(
+            styled(ctx, top), hide_index=True, key="cov_bw", column_config=column_config(ctx, bw)
+        )
 
     st.subheader(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))
     hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)
     spots = planner.blind_spots(hot, run(cctv.sites), points, 9, top=20)
-    st.dataframe(styled(ctx, spots), hide_index=True, key="cov_blind", column_config=column_config(ctx, spots))
+    st.dataframe(
+        styled(ctx, spots),
+        hide_index=True,
+        key="cov_blind",
+        column_config=column_config(ctx, spots),
+    )
     csv_download(ctx.t("cov.download_blind"), spots, "camera_sites.csv", "cov_dl_blind")

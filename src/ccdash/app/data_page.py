@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ..data.clock import city_time, from_timestamp
 from ..data import dataset
+from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, Mapping, ingest, last_ingest
 from ..data.profile import REPO_ROOT, data_dir
@@ -31,18 +31,38 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
         log = last_ingest(directory, table)
         modified = from_timestamp(ctx.profile, version_path(path).stat().st_mtime) if path else None
         age_h = (now - modified).total_seconds() / 3600 if modified else None
-        rows.append({
-            ctx.t("data.table"): table,
-            ctx.t("data.file"): (ctx.t("data.dataset", name=path.name, files=fmt_num(len(dataset.files(path)), ctx.lang))
-                                 if path and path.is_dir() else path.name if path else ctx.t("data.missing")),
-            ctx.t("data.rows"): fmt_num(s["rows"], ctx.lang),
-            ctx.t("data.span"): f"{s['first']:%Y-%m-%d} – {s['last']:%Y-%m-%d}" if s["first"] is not None else "–",
-            ctx.t("data.modified"): fmt_datetime(modified, ctx.lang) if modified else "–",
-            ctx.t("data.freshness"): ctx.t("data.age", hours=fmt_num(age_h, ctx.lang, 1)) if age_h is not None else "–",
-            ctx.t("data.last_ingest"): ctx.t("data.rejected", accepted=fmt_num(log["accepted"], ctx.lang),
-                                             rejected=fmt_num(log["rejected"], ctx.lang)) + f" ({log['source']}, {log['at']})"
-            if log else ctx.t("data.no_ingest"),
-        })
+        rows.append(
+            {
+                ctx.t("data.table"): table,
+                ctx.t("data.file"): (
+                    ctx.t(
+                        "data.dataset",
+                        name=path.name,
+                        files=fmt_num(len(dataset.files(path)), ctx.lang),
+                    )
+                    if path and path.is_dir()
+                    else path.name
+                    if path
+                    else ctx.t("data.missing")
+                ),
+                ctx.t("data.rows"): fmt_num(s["rows"], ctx.lang),
+                ctx.t("data.span"): f"{s['first']:%Y-%m-%d} – {s['last']:%Y-%m-%d}"
+                if s["first"] is not None
+                else "–",
+                ctx.t("data.modified"): fmt_datetime(modified, ctx.lang) if modified else "–",
+                ctx.t("data.freshness"): ctx.t("data.age", hours=fmt_num(age_h, ctx.lang, 1))
+                if age_h is not None
+                else "–",
+                ctx.t("data.last_ingest"): ctx.t(
+                    "data.rejected",
+                    accepted=fmt_num(log["accepted"], ctx.lang),
+                    rejected=fmt_num(log["rejected"], ctx.lang),
+                )
+                + f" ({log['source']}, {log['at']})"
+                if log
+                else ctx.t("data.no_ingest"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -98,12 +118,22 @@ def upload_form(ctx: Context, directory: Path) -> None:
     # clear_on_submit: the form forgets the file once submitted, and Streamlit drops files no widget holds.
     with st.form("dt_upload", clear_on_submit=True):
         kind = st.selectbox(ctx.t("data.kind"), list(KINDS), key="dt_kind")
-        mapping_file = st.selectbox(ctx.t("data.mapping"), [None, *mappings], key="dt_mapping",
-                                    format_func=lambda p: ctx.t("data.mapping_none") if p is None else Path(p).name)
-        mode = st.radio(ctx.t("data.mode"), ["append", "replace"], key="dt_mode", horizontal=True,
-                        format_func=lambda m: ctx.t(f"data.{m}"))
-        upload = st.file_uploader(ctx.t("data.file_input"), type=["csv", "txt", "gz", "parquet", "json"],
-                                  key="dt_file")
+        mapping_file = st.selectbox(
+            ctx.t("data.mapping"),
+            [None, *mappings],
+            key="dt_mapping",
+            format_func=lambda p: ctx.t("data.mapping_none") if p is None else Path(p).name,
+        )
+        mode = st.radio(
+            ctx.t("data.mode"),
+            ["append", "replace"],
+            key="dt_mode",
+            horizontal=True,
+            format_func=lambda m: ctx.t(f"data.{m}"),
+        )
+        upload = st.file_uploader(
+            ctx.t("data.file_input"), type=["csv", "txt", "gz", "parquet", "json"], key="dt_file"
+        )
         submitted = st.form_submit_button(ctx.t("data.submit"))
     st.button(ctx.t("data.sign_out"), key="dt_sign_out", on_click=_sign_out)
     if not submitted or upload is None:
@@ -111,18 +141,36 @@ def upload_form(ctx: Context, directory: Path) -> None:
     name, data = upload.name, upload.getvalue()
     del upload
     try:
-        report = ingest(name, kind, directory, ctx.profile, Mapping.load(mapping_file) if mapping_file else None,
-                        replace=mode == "replace", data=data, source_name=name)
+        report = ingest(
+            name,
+            kind,
+            directory,
+            ctx.profile,
+            Mapping.load(mapping_file) if mapping_file else None,
+            replace=mode == "replace",
+            data=data,
+            source_name=name,
+        )
     except IngestError as e:
         st.error(ctx.t("data.failed", error=plain(str(e), limit=300)))
         st.caption(ctx.t("data.nothing_changed"))
         return
     finally:
         del data
-    st.success(ctx.t("data.done", accepted=fmt_num(report.accepted, ctx.lang), rejected=fmt_num(report.rejected, ctx.lang)))
+    st.success(
+        ctx.t(
+            "data.done",
+            accepted=fmt_num(report.accepted, ctx.lang),
+            rejected=fmt_num(report.rejected, ctx.lang),
+        )
+    )
     if report.reasons:  # reasons quote the file's own values: plain text, never markdown
-        st.container(key="dt_reasons").text("\n".join(f"{n:>8,}  {reason[:200]}" for reason, n in
-                                                       sorted(report.reasons.items(), key=lambda kv: -kv[1])[:20]))
+        st.container(key="dt_reasons").text(
+            "\n".join(
+                f"{n:>8,}  {reason[:200]}"
+                for reason, n in sorted(report.reasons.items(), key=lambda kv: -kv[1])[:20]
+            )
+        )
 
 
 def render(ctx: Context) -> None:
@@ -132,6 +180,8 @@ def render(ctx: Context) -> None:
     for table in TABLES:  # a schema is read and drawn only when its section is opened
         section = st.expander(table, key=f"dt_exp_{table}", on_change="rerun")
         if section.open:
-            section.dataframe(get_store().describe(table), hide_index=True, key=f"dt_schema_{table}")
+            section.dataframe(
+                get_store().describe(table), hide_index=True, key=f"dt_schema_{table}"
+            )
     st.subheader(ctx.t("data.upload"))
     upload_form(ctx, directory)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..metrics import cctv as cctv_q, complaints as complaints_q, wifi as wifi_q
+from ..metrics import cctv as cctv_q
+from ..metrics import complaints as complaints_q
+from ..metrics import wifi as wifi_q
 from ..present import charts
 from ..present.chart_text import describe_trend
 from ..present.i18n import fmt_num, fmt_pct
@@ -14,6 +16,8 @@ from .lazy import below_fold
 from .state import Context, run
 from .widgets import plot
 
+# The Overview map opens on complaint hexagons over the district choropleth: the city's demand first.
+OVERVIEW_LAYERS = ("hex", "districts")
 
 
 def overview(ctx: Context) -> None:
@@ -22,34 +26,66 @@ def overview(ctx: Context) -> None:
 
     widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
     c = iter(st.columns(3))
-    if ctx.profile.has("cctv"):  # a city without cameras ([layers] cctv = false) gets no camera tile
+    if ctx.profile.has(
+        "cctv"
+    ):  # a city without cameras ([layers] cctv = false) gets no camera tile
         cctv = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, ctx.filters.kecamatan)
-        next(c).metric(ctx.t("kpi.cctv_online"), fmt_pct(None if cctv["online_pct"] is None else
-                                                         cctv["online_pct"] / 100, ctx.lang),
-                       help=ctx.t("kpi.cctv_online_help"))
+        next(c).metric(
+            ctx.t("kpi.cctv_online"),
+            fmt_pct(None if cctv["online_pct"] is None else cctv["online_pct"] / 100, ctx.lang),
+            help=ctx.t("kpi.cctv_online_help"),
+        )
     if ctx.profile.has("wifi"):
         wifi = run(wifi_q.summary, ctx.filters.kecamatan, ctx.profile.wifi_fast_mbps)
-        next(c).metric(ctx.t("kpi.wifi_active"), f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}")
+        next(c).metric(
+            ctx.t("kpi.wifi_active"),
+            f"{fmt_num(wifi['active'], ctx.lang)} / {fmt_num(wifi['points'], ctx.lang)}",
+        )
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
     st.subheader(ctx.t("map.title"))
-    if True:
-        offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
-        names = {k: ctx.t(f"map.{k}") for k in offered}
-        layers = st.pills(ctx.t("map.layers"), offered, selection_mode="multi", default=[x for x in __import__("os").environ.get("V","hex+districts").split("+") if x],
-                          format_func=names.get, key="ov_layers")
-        widgets.city_map(ctx, layers or [], key="ov_map")
+    offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
+    names = {k: ctx.t(f"map.{k}") for k in offered}
+    layers = st.pills(
+        ctx.t("map.layers"),
+        offered,
+        selection_mode="multi",
+        default=list(OVERVIEW_LAYERS),
+        format_func=lambda layer: names[layer],
+        key="ov_layers",
+    )
+    widgets.city_map(ctx, layers or [], key="ov_map")
 
     if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
         left, right = st.columns([2, 1])
         with left:
             st.subheader(ctx.t("chart.trend"))
             trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
-            plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
-                                   lang=ctx.lang), key="ov_trend", alt=describe_trend(trend, ctx.lang))
+            plot(
+                ctx,
+                charts.trend(
+                    trend,
+                    ctx.t("chart.daily"),
+                    ctx.t("chart.mean_7d"),
+                    ctx.t("chart.complaints"),
+                    lang=ctx.lang,
+                ),
+                key="ov_trend",
+                alt=describe_trend(trend, ctx.lang),
+            )
         with right:
-            top = run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8)
-            widgets.clickable_bar(ctx, top, "category", "complaints", "ov_top", ctx.t("chart.top_categories"), height=360)
+            top = run(
+                complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8
+            )
+            widgets.clickable_bar(
+                ctx,
+                top,
+                "category",
+                "complaints",
+                "ov_top",
+                ctx.t("chart.top_categories"),
+                height=360,
+            )
 
 
 def complaints(ctx: Context) -> None:
@@ -61,22 +97,55 @@ def complaints(ctx: Context) -> None:
     widgets.complaint_kpis(ctx, kpis)
     st.subheader(ctx.t("chart.trend"))
     trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
-    plot(ctx, charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"),
-                           lang=ctx.lang), key="cp_trend", alt=describe_trend(trend, ctx.lang))
+    plot(
+        ctx,
+        charts.trend(
+            trend,
+            ctx.t("chart.daily"),
+            ctx.t("chart.mean_7d"),
+            ctx.t("chart.complaints"),
+            lang=ctx.lang,
+        ),
+        key="cp_trend",
+        alt=describe_trend(trend, ctx.lang),
+    )
 
-    if below_fold(ctx, "cp_breakdown", 1000):  # below the first screen: drawn when the reader scrolls near
+    if below_fold(
+        ctx, "cp_breakdown", 1000
+    ):  # below the first screen: drawn when the reader scrolls near
         left, right = st.columns(2)
         with left:
-            widgets.clickable_bar(ctx, run(complaints_q.count_by, ctx.filters.with_values(category=()), "category",
-                                           ctx.at), "category", "complaints", "cp_cat", ctx.t("filters.category"))
+            widgets.clickable_bar(
+                ctx,
+                run(
+                    complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at
+                ),
+                "category",
+                "complaints",
+                "cp_cat",
+                ctx.t("filters.category"),
+            )
         with right:
-            per = run(complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at).rename(
-                columns={"kecamatan": "value"})
-            widgets.clickable_bar(ctx, per, "kecamatan", "per_10k", "cp_kec", ctx.t("chart.per_10k"),
-                                  text_fmt=lambda v: fmt_num(v, ctx.lang, 1), color="#4cc9f0")
+            per = run(
+                complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at
+            ).rename(columns={"kecamatan": "value"})
+            widgets.clickable_bar(
+                ctx,
+                per,
+                "kecamatan",
+                "per_10k",
+                "cp_kec",
+                ctx.t("chart.per_10k"),
+                text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+                color="#4cc9f0",
+            )
         st.subheader(ctx.t("chart.heatmap"))
         heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
-        plot(ctx, charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")), key="cp_heat")
+        plot(
+            ctx,
+            charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")),
+            key="cp_heat",
+        )
 
     st.subheader(ctx.t("complaints.scorecard"))
     if below_fold(ctx, "cp_score", 400):
@@ -89,19 +158,33 @@ def complaints(ctx: Context) -> None:
             widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
         with right:
             st.subheader(ctx.t("complaints.choropleth"))
-            widgets.city_map(ctx, ["districts"], key="cp_choro", height=460, selectable=True,
-                             zoom=ctx.profile.zoom - 0.6)
+            widgets.city_map(
+                ctx,
+                ["districts"],
+                key="cp_choro",
+                height=460,
+                selectable=True,
+                zoom=ctx.profile.zoom - 0.6,
+            )
 
     st.subheader(ctx.t("complaints.table"))
     if not below_fold(ctx, "cp_rows", 480):
         return
     total = kpis["total"]
     rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
-    st.caption(ctx.t("complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)))
+    st.caption(
+        ctx.t(
+            "complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)
+        )
+    )
     widgets.table(ctx, rows, key="cp_rows", height=420)
     filters, at = ctx.filters, ctx.at
-    widgets.csv_download(ctx.t("complaints.download"), lambda: run(complaints_q.complaint_rows, filters, at, None),
-                         "complaints_filtered.csv", "cp_download")
+    widgets.csv_download(
+        ctx.t("complaints.download"),
+        lambda: run(complaints_q.complaint_rows, filters, at, None),
+        "complaints_filtered.csv",
+        "cp_download",
+    )
 
 
 def cctv(ctx: Context) -> None:
@@ -122,18 +205,39 @@ def cctv(ctx: Context) -> None:
         with left:
             byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
             st.subheader(ctx.t("cctv.by_kecamatan"))
-            plot(ctx, charts.hbar(byk.sort_values("online_pct", ascending=False), "online_pct", "value",
-                                  x_title=ctx.t("chart.online_pct"), color="#2ecc71",
-                                  text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"), key="cc_byk")
+            plot(
+                ctx,
+                charts.hbar(
+                    byk.sort_values("online_pct", ascending=False),
+                    "online_pct",
+                    "value",
+                    x_title=ctx.t("chart.online_pct"),
+                    color="#2ecc71",
+                    text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
+                ),
+                key="cc_byk",
+            )
         with right:
             st.subheader(ctx.t("cctv.by_kind"))
             kinds = run(cctv_q.by_kind, kec)
             kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
-            plot(ctx, charts.stacked(kinds, "kind_label", "status", "cameras", charts.STATUS,
-                                     {s: ctx.label("status", s) for s in kinds.status.unique()},
-                                     y_title=ctx.t("chart.cameras")), key="cc_kind")
+            plot(
+                ctx,
+                charts.stacked(
+                    kinds,
+                    "kind_label",
+                    "status",
+                    "cameras",
+                    charts.STATUS,
+                    {s: ctx.label("status", s) for s in kinds.status.unique()},
+                    y_title=ctx.t("chart.cameras"),
+                ),
+                key="cc_kind",
+            )
             st.subheader(ctx.t("cctv.offline"))
-            st.caption(ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
+            st.caption(
+                ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang))
+            )
             offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
             widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
 
@@ -142,13 +246,26 @@ def cctv(ctx: Context) -> None:
     if not below_fold(ctx, "cc_integration", 480):
         return
     left, right = st.columns(2)
-    for col, by, title in ((left, "kecamatan", "cctv.by_district"), (right, "category", "cctv.by_category")):
+    for col, by, title in (
+        (left, "kecamatan", "cctv.by_district"),
+        (right, "category", "cctv.by_category"),
+    ):
         with col:
             df = run(cctv_q.complaints_in_view, ctx.filters, ctx.at, by)
             df = df.assign(label=[ctx.label(by, v) for v in df.value])
             st.markdown(f"**{ctx.t(title)}**")
-            plot(ctx, charts.hbar(df, "in_view_pct", "label", x_title=ctx.t("chart.in_view_pct"), color="#9b5de5",
-                                        text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%"), key=f"cc_int_{by}")
+            plot(
+                ctx,
+                charts.hbar(
+                    df,
+                    "in_view_pct",
+                    "label",
+                    x_title=ctx.t("chart.in_view_pct"),
+                    color="#9b5de5",
+                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%",
+                ),
+                key=f"cc_int_{by}",
+            )
 
 
 def wifi(ctx: Context) -> None:
@@ -170,19 +287,47 @@ def wifi(ctx: Context) -> None:
         st.subheader(ctx.t("wifi.by_site_type"))
         types = run(wifi_q.by_site_type, kec).rename(columns={"site_type": "value"})
         types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
-        plot(ctx, charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")), key="wf_types")
+        plot(
+            ctx,
+            charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")),
+            key="wf_types",
+        )
         st.subheader(ctx.t("wifi.users"))
         if not widgets.missing_inputs(ctx, "wifi_usage"):
-            plot(ctx, charts.line(run(wifi_q.users_by_month, kec), "month", "users", ctx.t("chart.users"),
-                                  y_title=ctx.t("chart.users"), lang=ctx.lang), key="wf_users")
+            plot(
+                ctx,
+                charts.line(
+                    run(wifi_q.users_by_month, kec),
+                    "month",
+                    "users",
+                    ctx.t("chart.users"),
+                    y_title=ctx.t("chart.users"),
+                    lang=ctx.lang,
+                ),
+                key="wf_users",
+            )
     with right:
         st.subheader(ctx.t("wifi.bandwidth"))
         if not widgets.missing_inputs(ctx, "bandwidth"):
             mix = run(wifi_q.bandwidth_mix, kec).dropna(subset=["bandwidth_mbps"])
-            plot(ctx, charts.donut([f"{fmt_num(b, ctx.lang)} Mbps" for b in mix.bandwidth_mbps], mix.points),
-                 key="wf_mix")
+            plot(
+                ctx,
+                charts.donut(
+                    [f"{fmt_num(b, ctx.lang)} Mbps" for b in mix.bandwidth_mbps], mix.points
+                ),
+                key="wf_mix",
+            )
         st.subheader(ctx.t("wifi.per_10k"))
         per = run(wifi_q.per_10k)
-        plot(ctx, charts.hbar(per.sort_values("per_10k", ascending=False), "per_10k", "kecamatan",
-                                    x_title=ctx.t("col.per_10k"), color="#4cc9f0",
-                                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1)), key="wf_per10k")
+        plot(
+            ctx,
+            charts.hbar(
+                per.sort_values("per_10k", ascending=False),
+                "per_10k",
+                "kecamatan",
+                x_title=ctx.t("col.per_10k"),
+                color="#4cc9f0",
+                text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+            ),
+            key="wf_per10k",
+        )

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import streamlit as st
 
 from ..data.clock import city_time
 from ..data.profile import Profile
-from ..data.store import Store
-from ..metrics.filters import DEFAULT_WINDOW_DAYS, DIMENSIONS, Filters, clamp_dates, from_query_params
+from ..data.store import BaseStore
+from ..metrics.filters import (
+    DEFAULT_WINDOW_DAYS,
+    DIMENSIONS,
+    Filters,
+    clamp_dates,
+    from_query_params,
+)
 from ..present.i18n import fmt_datetime, fmt_num, label, normalize_lang, plain, t, words
 from .state import Context
 
@@ -36,7 +43,9 @@ def set_document_language(lang: str) -> None:
 
 def language(profile: Profile) -> str:
     if "lang" not in st.session_state:
-        st.session_state.lang = normalize_lang(st.query_params.get("lang"), profile.default_language)
+        st.session_state.lang = normalize_lang(
+            st.query_params.get("lang"), profile.default_language
+        )
     return st.session_state.lang
 
 
@@ -55,7 +64,7 @@ def _default_dates(options) -> tuple[date, date] | tuple:
 
 
 def _url_params() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def _load_url_once(options) -> None:
@@ -63,7 +72,9 @@ def _load_url_once(options) -> None:
     if st.session_state.get("_url_loaded"):
         return
     f, notices = from_query_params(_url_params(), options)
-    f, outside = clamp_dates(f, _as_date(options.get("date_min")), _as_date(options.get("date_max")))
+    f, outside = clamp_dates(
+        f, _as_date(options.get("date_min")), _as_date(options.get("date_max"))
+    )
     notices += outside
     default = _default_dates(options)
     if default:
@@ -77,7 +88,9 @@ def _load_url_once(options) -> None:
 def current_filters(options) -> Filters:
     dates = st.session_state.get("f_dates") or _default_dates(options)
     start, end = (dates[0], dates[-1]) if dates else (None, None)
-    return Filters(start=start, end=end, **{d: tuple(st.session_state.get(f"f_{d}") or ()) for d in DIMENSIONS})
+    return Filters(
+        start=start, end=end, **{d: tuple(st.session_state.get(f"f_{d}") or ()) for d in DIMENSIONS}
+    )
 
 
 def write_url(f: Filters, lang: str) -> None:
@@ -124,7 +137,7 @@ def preset_range(preset: str, lo: date, hi: date) -> tuple[date, date]:
 def _apply_preset(options) -> None:
     preset = st.session_state.get("f_preset")
     lo, hi = _as_date(options.get("date_min")), _as_date(options.get("date_max"))
-    if preset and lo is not None:
+    if preset and lo is not None and hi is not None:
         st.session_state.f_dates = preset_range(preset, lo, hi)
 
 
@@ -145,19 +158,42 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
     """The shared filters in the sidebar; returns the Filters they select."""
     _load_url_once(options)
     with st.sidebar:
-        st.segmented_control(t("app.language", lang), ["id", "en"], key="lang", required=True,
-                             format_func=lambda x: {"id": "Bahasa Indonesia", "en": "English"}[x])
+        st.segmented_control(
+            t("app.language", lang),
+            ["id", "en"],
+            key="lang",
+            required=True,
+            format_func=lambda x: {"id": "Bahasa Indonesia", "en": "English"}[x],
+        )
         st.subheader(t("filters.title", lang))
         lo, hi = options.get("date_min"), options.get("date_max")
         if lo is not None:
-            st.date_input(t("filters.dates", lang), key="f_dates", min_value=lo, max_value=hi,
-                          format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD", on_change=_dates_edited)
-            st.pills(t("filters.presets", lang), PRESETS, key="f_preset", selection_mode="single",
-                     format_func=lambda p: t(f"filters.preset_{p}", lang), on_change=_apply_preset, args=(options,),
-                     label_visibility="collapsed")
+            st.date_input(
+                t("filters.dates", lang),
+                key="f_dates",
+                min_value=lo,
+                max_value=hi,
+                format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD",
+                on_change=_dates_edited,
+            )
+            st.pills(
+                t("filters.presets", lang),
+                PRESETS,
+                key="f_preset",
+                selection_mode="single",
+                format_func=lambda p: t(f"filters.preset_{p}", lang),
+                on_change=_apply_preset,
+                args=(options,),
+                label_visibility="collapsed",
+            )
         for dim in DIMENSIONS:
-            st.multiselect(t(f"filters.{dim}", lang, **words(profile, lang)), options.get(dim, []), key=f"f_{dim}",
-                           format_func=lambda v, d=dim: label(profile, lang, d, v), placeholder=t("filters.all", lang))
+            st.multiselect(
+                t(f"filters.{dim}", lang, **words(profile, lang)),
+                options.get(dim, []),
+                key=f"f_{dim}",
+                format_func=partial(label, profile, lang, dim),
+                placeholder=t("filters.all", lang),
+            )
         st.button(t("filters.reset", lang), on_click=_reset, args=(options,), key="f_reset")
         st.caption(t("filters.link", lang))
     return current_filters(options)
@@ -175,9 +211,15 @@ def header(ctx: Context, title_key: str) -> None:
     with cols[0]:
         synthetic_banner(ctx)
     with cols[1]:
-        name = f"{ctx.profile.name} ({ctx.t('app.synthetic_short')})" if ctx.profile.synthetic else ctx.profile.name
-        st.caption(f"{name} · {ctx.t('app.as_of', when=fmt_datetime(ctx.newest, ctx.lang))} "
-                   f"{ctx.profile.timezone_label}")
+        name = (
+            f"{ctx.profile.name} ({ctx.t('app.synthetic_short')})"
+            if ctx.profile.synthetic
+            else ctx.profile.name
+        )
+        st.caption(
+            f"{name} · {ctx.t('app.as_of', when=fmt_datetime(ctx.newest, ctx.lang))} "
+            f"{ctx.profile.timezone_label}"
+        )
     freshness(ctx)
 
 
@@ -187,14 +229,24 @@ def freshness(ctx: Context) -> None:
         st.warning(ctx.t("app.no_data"), icon="⚠️")
     elif ctx.stale:
         hours = (city_time(ctx.profile) - ctx.newest).total_seconds() / 3600
-        st.warning(ctx.t("app.stale", when=fmt_datetime(ctx.newest, ctx.lang), hours=fmt_num(hours, ctx.lang),
-                         limit=fmt_num(float(ctx.profile.threshold("stale_hours", 24)), ctx.lang)), icon="⚠️")
+        st.warning(
+            ctx.t(
+                "app.stale",
+                when=fmt_datetime(ctx.newest, ctx.lang),
+                hours=fmt_num(hours, ctx.lang),
+                limit=fmt_num(float(ctx.profile.threshold("stale_hours", 24)), ctx.lang),
+            ),
+            icon="⚠️",
+        )
 
 
-def notices(lang: str, store: Store) -> None:
+def notices(lang: str, store: BaseStore) -> None:
     items = st.session_state.pop("_notices", None)
     if items:
-        shown = [n.message if n.value is None else f"{n.message} {plain(n.value)}" for n in items[:MAX_NOTICES]]
+        shown = [
+            n.message if n.value is None else f"{n.message} {plain(n.value)}"
+            for n in items[:MAX_NOTICES]
+        ]
         if len(items) > MAX_NOTICES:
             shown.append(t("app.more", lang, n=len(items) - MAX_NOTICES))
         st.info(t("app.notice_params", lang, items="; ".join(shown)), icon="⚠️")

@@ -14,7 +14,9 @@ import streamlit as st
 
 from .state import Context
 
-EVERYTHING = "_draw_everything"  # a session key: draw every section at once (tests without a browser)
+EVERYTHING = (
+    "_draw_everything"  # a session key: draw every section at once (tests without a browser)
+)
 
 # Trusted, fixed code: no data from the page goes into it (the height and the text arrive as data and
 # are set as a style number and textContent).
@@ -52,8 +54,9 @@ _CSS = """
   display: flex; align-items: center; justify-content: center; color: rgba(127, 127, 127, 0.9);
   font: 14px sans-serif; }
 """
-_placeholder = st.components.v2.component("ccdash_below_fold", html='<div class="ccdash-lazy"></div>',
-                                          css=_CSS, js=_JS)
+_placeholder = st.components.v2.component(
+    "ccdash_below_fold", html='<div class="ccdash-lazy"></div>', css=_CSS, js=_JS
+)
 
 
 def _flag(key: str) -> str:
@@ -69,7 +72,10 @@ def below_fold(ctx: Context, key: str, height: int) -> bool:
     reader to scroll near it. Hands-free screens (wall, tour) never call this: they draw everything."""
     if st.session_state.get(_flag(key)) or st.session_state.get(EVERYTHING):
         return True
-    _placeholder(key=f"lazy_{key}", data={"height": int(height), "text": ctx.t("lazy.waiting")},
-                 default={"seen": False}, on_seen_change=lambda: _mark(key))
+    _placeholder(
+        key=f"lazy_{key}",
+        data={"height": int(height), "text": ctx.t("lazy.waiting")},
+        default={"seen": False},
+        on_seen_change=lambda: _mark(key),
+    )
     return False
-

@@ -11,11 +11,11 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
 import streamlit as st
 
 from .. import memory
-
 from ..data.clock import city_time
 from ..metrics import cctv, complaints, wifi
 from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
@@ -27,7 +27,9 @@ from .state import Context, get_store, run, stale
 from .widgets import city_geojson, map_legend
 
 log = logging.getLogger(__name__)
-PANEL_FAILURES: Counter = Counter()  # panel -> failures since the process started, every session together
+PANEL_FAILURES: Counter = (
+    Counter()
+)  # panel -> failures since the process started, every session together
 
 WALL_CSS = """
 <style>
@@ -83,20 +85,29 @@ def scale() -> float:
 def css() -> None:
     st.markdown(WALL_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
     if scale() != 1:  # a number we parsed and clamped, never text from the URL
-        st.markdown(f"<style>html {{ font-size: {19 * scale():.0f}px !important; }}</style>", unsafe_allow_html=True)
+        st.markdown(
+            f"<style>html {{ font-size: {19 * scale():.0f}px !important; }}</style>",
+            unsafe_allow_html=True,
+        )
 
 
 def big(fig):
     """Type, margins and height for the screen's scale; axis labels make room for themselves."""
     m = 10 * scale()
-    fig.update_layout(font=dict(size=BIG_FONT * scale()), margin=dict(l=m, r=m, t=m, b=m),
-                      height=(fig.layout.height or 400) * scale())
+    fig.update_layout(
+        font=dict(size=BIG_FONT * scale()),
+        margin=dict(l=m, r=m, t=m, b=m),
+        height=(fig.layout.height or 400) * scale(),
+    )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     return fig
 
 
-STATIC = {"config": {"staticPlot": True}, "theme": None}  # wall charts: no hover, our own type sizes
+STATIC: dict[str, Any] = {
+    "config": {"staticPlot": True},
+    "theme": None,
+}  # wall charts: no hover, our own type sizes
 
 
 def safe_run(query: Query, table: str, *args, key: str | None = None, **kwargs):
@@ -136,11 +147,20 @@ def kpi_row(ctx: Context, k: dict, f: Filters) -> None:
     c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang))
     c[1].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
     c[2].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang))
-    c[3].metric(ctx.t("kpi.on_time_rate", window=fmt_range(f.start, f.end, ctx.lang)), fmt_pct(k["on_time_rate"], ctx.lang))
+    c[3].metric(
+        ctx.t("kpi.on_time_rate", window=fmt_range(f.start, f.end, ctx.lang)),
+        fmt_pct(k["on_time_rate"], ctx.lang),
+    )
 
 
-def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int, width: int = 1100,
-                key: str | None = None) -> None:
+def private_map(
+    ctx: Context,
+    at: datetime,
+    layers: tuple[str, ...],
+    height: int,
+    width: int = 1100,
+    key: str | None = None,
+) -> None:
     """Map for public screens: hexagons under k complaints hidden, no free text anywhere."""
     k_min = int(ctx.profile.threshold("k_anonymity", 5))
     deck_layers = []
@@ -153,15 +173,31 @@ def private_map(ctx: Context, at: datetime, layers: tuple[str, ...], height: int
         deck_layers.append(maps.districts_layer(geo, None, pickable=False))
     if "hex" in layers:
         start = (at - timedelta(days=29)).date()
-        hexes = safe_run(complaints.hex_density, "complaints", Filters(start=start), at, res=8, min_count=k_min, key="hex")
+        hexes = safe_run(
+            complaints.hex_density,
+            "complaints",
+            Filters(start=start),
+            at,
+            res=8,
+            min_count=k_min,
+            key="hex",
+        )
         deck_layers.append(maps.hex_layer(hexes))
     if "cctv" in layers:
-        deck_layers.append(maps.points_layer(safe_run(cctv.sites, "cctv_sites"), "view_radius_m", layer_id="cctv",
-                                             min_px=4))
+        deck_layers.append(
+            maps.points_layer(
+                safe_run(cctv.sites, "cctv_sites"), "view_radius_m", layer_id="cctv", min_px=4
+            )
+        )
     if "wifi" in layers:
-        deck_layers.append(maps.points_layer(safe_run(wifi.points, "wifi_points"), "coverage_radius_m",
-                                             layer_id="wifi", min_px=3))
-    bounds = maps.geojson_bounds(geo) or ctx.profile.bbox  # the city whole in its panel, whatever the screen
+        deck_layers.append(
+            maps.points_layer(
+                safe_run(wifi.points, "wifi_points"), "coverage_radius_m", layer_id="wifi", min_px=3
+            )
+        )
+    bounds = (
+        maps.geojson_bounds(geo) or ctx.profile.bbox
+    )  # the city whole in its panel, whatever the screen
     deck = maps.deck(deck_layers, ctx.profile, frame=(bounds, width * scale(), height * scale()))
     st.pydeck_chart(deck, height=int(height * scale()), key=key)
     map_legend(ctx, layers)
@@ -177,14 +213,21 @@ def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
         if ctx.profile.synthetic:
             st.container(key="wall_synthetic").text(ctx.t("app.synthetic"))
     with c[1]:
-        newest = run(complaints.latest_complaint) if "complaints" not in store.problems else st.session_state.get(
-            "_last_good", {}).get("at")
+        newest = (
+            run(complaints.latest_complaint)
+            if "complaints" not in store.problems
+            else st.session_state.get("_last_good", {}).get("at")
+        )
         if newest is None:
             st.container(key="wall_stale").text(ctx.t("wall.no_data"))
         elif stale(ctx.profile, newest):
-            st.container(key="wall_stale").text(ctx.t("wall.stale", when=fmt_datetime(newest, ctx.lang)))
+            st.container(key="wall_stale").text(
+                ctx.t("wall.stale", when=fmt_datetime(newest, ctx.lang))
+            )
         else:
-            st.container(key="wall_badge").text(ctx.t("wall.as_of", when=fmt_datetime(newest, ctx.lang)))
+            st.container(key="wall_badge").text(
+                ctx.t("wall.as_of", when=fmt_datetime(newest, ctx.lang))
+            )
     with c[3]:
         clock(ctx, key)
 
@@ -216,10 +259,15 @@ def clock(ctx: Context, key: str) -> None:
     now = city_time(ctx.profile)
     with st.container(key=key):
         # The zone is a name the profile's schema checked; both values are escaped attribute values.
-        st.html(CLOCK_JS % {"tz": '"' + html.escape(ctx.profile.timezone, quote=True) + '"',
-                            "label": '"' + html.escape(ctx.profile.timezone_label, quote=True) + '"',
-                            "now": html.escape(f"{now:%H:%M:%S} {ctx.profile.timezone_label}")},
-                unsafe_allow_javascript=True)
+        st.html(
+            CLOCK_JS
+            % {
+                "tz": '"' + html.escape(ctx.profile.timezone, quote=True) + '"',
+                "label": '"' + html.escape(ctx.profile.timezone_label, quote=True) + '"',
+                "now": html.escape(f"{now:%H:%M:%S} {ctx.profile.timezone_label}"),
+            },
+            unsafe_allow_javascript=True,
+        )
 
     @st.fragment(run_every=next_check_s(ctx))
     def check():
@@ -237,7 +285,9 @@ def next_check_s(ctx: Context) -> float:
     state = st.session_state
     left = [CHECK_MAX_S, ctx.profile.wall_refresh_seconds]
     if "wall_index" in state:
-        _, view_left = rotation(playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned"))
+        _, view_left = rotation(
+            playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned")
+        )
         left.append(view_left)
     elif state.get("tour_paused") is None and "_tour_seconds" in state:
         left.append(state._tour_seconds - tour_elapsed())
@@ -251,15 +301,19 @@ def _maybe_advance(ctx: Context) -> None:
         return  # the whole screen is being drawn right now; only the clock's own reruns decide
 
     version = get_store().refresh()
-    due = time.monotonic() - state.get("_rendered_at", time.monotonic()) >= ctx.profile.wall_refresh_seconds
+    due = (
+        time.monotonic() - state.get("_rendered_at", time.monotonic())
+        >= ctx.profile.wall_refresh_seconds
+    )
     if "wall_index" in state:
-        idx, _ = rotation(playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned"))
+        idx, _ = rotation(
+            playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned")
+        )
         changed = idx != state.wall_index
     else:
         changed = tour_elapsed() >= state.get("_tour_seconds", float("inf"))  # render_tour advances
     if changed or due or version != state.get("_rendered_version"):
         st.rerun(scope="app")
-
 
 
 def tour_elapsed() -> float:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import memory
-
 from ..data.profile import ProfileError
 from ..data.spark_store import EngineError
 from ..metrics import complaints
@@ -34,7 +33,9 @@ def main() -> None:
     if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
         # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
         st.session_state.ctx = context(profile, lang, {}, Filters())
-        page = st.navigation([wall if st.query_params.get("mode") == "wall" else tour], position="hidden")
+        page = st.navigation(
+            [wall if st.query_params.get("mode") == "wall" else tour], position="hidden"
+        )
         st.set_page_config(page_title=f"{page.title} · {profile.name}")
         frame.set_document_language(lang)
         page.run()
@@ -49,11 +50,24 @@ def main() -> None:
     pages = {
         t("nav.section.views", lang): [
             st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
-            st.Page("app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"),
-            *([st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv")] if profile.has("cctv") else []),
-            *([st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
-               st.Page("app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage")]
-              if profile.has("wifi") else []),
+            st.Page(
+                "app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"
+            ),
+            *(
+                [st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv")]
+                if profile.has("cctv")
+                else []
+            ),
+            *(
+                [
+                    st.Page("app_pages/wifi.py", title=t("nav.wifi", lang), url_path="wifi"),
+                    st.Page(
+                        "app_pages/coverage.py", title=t("nav.coverage", lang), url_path="coverage"
+                    ),
+                ]
+                if profile.has("wifi")
+                else []
+            ),
         ],
         t("wall.section", lang): [wall, tour],
         t("nav.section.admin", lang): [

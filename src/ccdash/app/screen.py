@@ -8,6 +8,7 @@ type, maps and charts to fit, with no URL parameter. `?scale=` still overrides i
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
@@ -45,7 +46,7 @@ def screen_size() -> tuple[int, int] | None:
     run of a session). Drawn on every run of the page, hidden, so the size is kept."""
     with st.container(key="screen_size"):  # hidden by public.WALL_CSS: it takes no room
         result = _reporter(key="ccdash_screen", default={"size": None}, on_size_change=lambda: None)
-    size = getattr(result, "size", None)
+    size: Any = getattr(result, "size", None)
     try:
         w, h = (int(size[0]), int(size[1]))
     except (TypeError, ValueError, IndexError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import streamlit as st
@@ -25,11 +26,14 @@ R = TypeVar("R")
 
 
 @st.cache_resource(show_spinner=False)
-def _store(directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple) -> Store:
+def _store(
+    directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple
+) -> Store | SparkStore:
     kind, url, data_path = engine
-    if kind == "spark":  # the same interface and views, on a cluster (raises EngineError when unreachable)
-        return SparkStore(directory, facts, expected, url=url, data_path=data_path)
-    return Store(directory, facts, expected)
+    facts_file = Path(facts) if facts else None
+    if kind == "spark":  # the same views, on a cluster (raises EngineError when unreachable)
+        return SparkStore(directory, facts_file, expected, url=url, data_path=data_path)
+    return Store(directory, facts_file, expected)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -40,12 +44,21 @@ def _profile(path: str, version: tuple, environment: tuple) -> Profile:
 def get_profile() -> Profile:
     """The city profile, read again whenever its file (or an environment variable that overrides it) changes."""
     p = profile_path()
-    return _profile(str(p), file_version(p), tuple(os.environ.get(k) for k in ("CCDASH_ENGINE", "CCDASH_SPARK_URL")))
+    return _profile(
+        str(p),
+        file_version(p),
+        tuple(os.environ.get(k) for k in ("CCDASH_ENGINE", "CCDASH_SPARK_URL")),
+    )
 
 
-def get_store() -> Store:
+def get_store() -> Store | SparkStore:
     prof = get_profile()
-    return _store(str(data_dir()), str(prof.facts_file) if prof.facts_file else None, prof.tables(), prof.engine)
+    return _store(
+        str(data_dir()),
+        str(prof.facts_file) if prof.facts_file else None,
+        prof.tables(),
+        prof.engine,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -56,27 +69,53 @@ def _cached(name: str, directory: str, engine: str, version: tuple, args: tuple,
 def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """A named query, cached by its arguments and the versions of exactly the inputs it declares."""
     store = get_store()
-    engine = "spark" if isinstance(store, SparkStore) else "duckdb"  # one engine's results never answer for another
-    key = (query.name, str(store.directory), engine, query.version(store), args, tuple(sorted(kwargs.items())))
+    engine = (
+        "spark" if isinstance(store, SparkStore) else "duckdb"
+    )  # one engine's results never answer for another
+    key = (
+        query.name,
+        str(store.directory),
+        engine,
+        query.version(store),
+        args,
+        tuple(sorted(kwargs.items())),
+    )
     if isinstance(store, SparkStore):  # seconds, not milliseconds: say what is being computed
-        with st.spinner(t("engine.computing", st.session_state.get("lang", "id"), what=query.name, url=store.url)):
+        with st.spinner(
+            t(
+                "engine.computing",
+                st.session_state.get("lang", "id"),
+                what=query.name,
+                url=store.url,
+            )
+        ):
             return _cached(*key)
     return _cached(*key)
 
 
-def context(profile: Profile, lang: str, options: dict, filters: Filters) -> "Context":
+def context(profile: Profile, lang: str, options: dict, filters: Filters) -> Context:
     """The context of one run: the reference time, the newest record and whether it is stale."""
     newest = run(complaints.latest_complaint)
-    return Context(profile, lang, reference_now(profile, newest), options, filters, newest, stale(profile, newest))
+    return Context(
+        profile,
+        lang,
+        reference_now(profile, newest),
+        options,
+        filters,
+        newest,
+        stale(profile, newest),
+    )
 
 
 def stale(profile: Profile, newest: datetime | None) -> bool:
     """The one staleness rule of every page and the wall: the newest complaint older than [thresholds]
     stale_hours by the profile's clock (under `clock = "data"` the data's own time is now: never stale)."""
-    return is_stale(newest, reference_now(profile, newest), float(profile.threshold("stale_hours", 24)))
+    return is_stale(
+        newest, reference_now(profile, newest), float(profile.threshold("stale_hours", 24))
+    )
 
 
-def ctx() -> "Context":
+def ctx() -> Context:
     """The frame's context for the page being drawn (set by app.py each run)."""
     return st.session_state["ctx"]
 

@@ -7,12 +7,32 @@ from datetime import datetime
 
 import streamlit as st
 
-from ..data.tour import CLOSING_SECONDS, TOUR_VIEWS, TourStep, default_tour, glossary_for, load_glossary, load_tour
+from ..data.tour import (
+    CLOSING_SECONDS,
+    TOUR_VIEWS,
+    TourStep,
+    default_tour,
+    glossary_for,
+    load_glossary,
+    load_tour,
+)
 from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.i18n import fmt_num, fmt_pct, fmt_range
-from .public import STATIC, big, css, desk_window, guarded, kpi_row, private_map, reference_time, safe_run, top_bar, tour_elapsed
+from .public import (
+    STATIC,
+    big,
+    css,
+    desk_window,
+    guarded,
+    kpi_row,
+    private_map,
+    reference_time,
+    safe_run,
+    top_bar,
+    tour_elapsed,
+)
 from .screen import read_scale
 from .state import Context, get_store
 from .widgets import plot
@@ -66,19 +86,45 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     c = st.columns(3)
     c[0].metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
     c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
-    c[2].metric(ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1))
+    c[2].metric(
+        ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1)
+    )
     st.text(ctx.t("tour.journey"))
-    plot(ctx, big(charts.hbar(by.iloc[::-1], "complaints", "label", height=PANEL_PX - 260,
-                                     text_fmt=lambda v: fmt_num(v, ctx.lang))), key="tour_journey",
-                    **STATIC)
+    plot(
+        ctx,
+        big(
+            charts.hbar(
+                by.iloc[::-1],
+                "complaints",
+                "label",
+                height=PANEL_PX - 260,
+                text_fmt=lambda v: fmt_num(v, ctx.lang),
+            )
+        ),
+        key="tour_journey",
+        **STATIC,
+    )
 
 
 def tour_headline(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     kpi_row(ctx, safe_run(complaints.kpis, "complaints", f, at, key="kpis"), f)
     trend = safe_run(complaints.daily_trend, "complaints", f, at, key="trend90")
-    plot(ctx, big(charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=PANEL_PX - 140,
-                               lang=ctx.lang)), key="tour_trend", **STATIC)
+    plot(
+        ctx,
+        big(
+            charts.trend(
+                trend,
+                ctx.t("chart.daily"),
+                ctx.t("chart.mean_7d"),
+                "",
+                height=PANEL_PX - 140,
+                lang=ctx.lang,
+            )
+        ),
+        key="tour_trend",
+        **STATIC,
+    )
 
 
 def tour_cctv(ctx: Context, at: datetime) -> None:
@@ -90,7 +136,9 @@ def tour_cctv(ctx: Context, at: datetime) -> None:
 
 RENDERERS = {
     "headline": tour_headline,
-    "map": lambda ctx, at: private_map(ctx, at, ("hex",), PANEL_PX - 110),  # hexagons over the outlines: what the caption says
+    "map": lambda ctx, at: private_map(
+        ctx, at, ("hex",), PANEL_PX - 110
+    ),  # hexagons over the outlines: what the caption says
     "journey": lambda ctx, at: tour_journey(ctx, at),
     "cctv": tour_cctv,
     "wifi": lambda ctx, at: private_map(ctx, at, ("wifi",), PANEL_PX - 110),
@@ -100,12 +148,16 @@ RENDERERS = {
 
 def _progress(ctx: Context, i: int, n: int, seconds: float) -> None:
     """The step's countdown as a bar, redrawn every second (paused: frozen, and says so)."""
+
     @st.fragment(run_every=1.0)
     def bar():
         done = tour_elapsed()
         paused = st.session_state.get("tour_paused") is not None
-        text = ctx.t("tour.paused", i=i, n=n) if paused else \
-            ctx.t("tour.next_in", i=i, n=n, s=fmt_num(max(0, round(seconds - done)), ctx.lang))
+        text = (
+            ctx.t("tour.paused", i=i, n=n)
+            if paused
+            else ctx.t("tour.next_in", i=i, n=n, s=fmt_num(max(0, round(seconds - done)), ctx.lang))
+        )
         st.progress(min(1.0, done / seconds) if seconds else 1.0, text=text)
 
     bar()
@@ -114,9 +166,13 @@ def _progress(ctx: Context, i: int, n: int, seconds: float) -> None:
 def render_tour(ctx: Context) -> None:
     read_scale()
     css()
-    if ctx.profile.tour_file is None:  # no captions of the city's own: the default story from its data
-        steps = default_tour(ctx.profile.name, tuple(v for v in TOUR_VIEWS if v not in ("cctv", "wifi")
-                                                     or ctx.profile.has(v)))
+    if (
+        ctx.profile.tour_file is None
+    ):  # no captions of the city's own: the default story from its data
+        steps = default_tour(
+            ctx.profile.name,
+            tuple(v for v in TOUR_VIEWS if v not in ("cctv", "wifi") or ctx.profile.has(v)),
+        )
     else:
         try:
             steps = load_tour(ctx.profile.tour_file)
@@ -126,12 +182,25 @@ def render_tour(ctx: Context) -> None:
             return
     if ctx.profile.tour_file is None:
         glossary = {}
-    steps = [*steps, TourStep("closing", CLOSING_SECONDS,
-                              {lang: ctx.t("tour.closing_title") if lang == ctx.lang else "" for lang in ("id", "en")},
-                              {lang: ctx.t("tour.closing", city=ctx.profile.name) if lang == ctx.lang else ""
-                               for lang in ("id", "en")})]
+    steps = [
+        *steps,
+        TourStep(
+            "closing",
+            CLOSING_SECONDS,
+            {
+                lang: ctx.t("tour.closing_title") if lang == ctx.lang else ""
+                for lang in ("id", "en")
+            },
+            {
+                lang: ctx.t("tour.closing", city=ctx.profile.name) if lang == ctx.lang else ""
+                for lang in ("id", "en")
+            },
+        ),
+    ]
     state = st.session_state
-    run = state.setdefault("_full_run", {})  # a plain dict: changing it later needs no Streamlit call
+    run = state.setdefault(
+        "_full_run", {}
+    )  # a plain dict: changing it later needs no Streamlit call
     run["active"] = True
     try:
         _draw_tour(ctx, state, steps, glossary)
@@ -144,7 +213,9 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     if "tour_step" not in state:
         raw = st.query_params.get("step")
         # isdecimal and isascii: "²" or "٣" are digits to str.isdigit but not to int()
-        state.tour_step = (int(raw) - 1) % n if raw and raw.isascii() and raw.isdecimal() and int(raw) >= 1 else 0
+        state.tour_step = (
+            (int(raw) - 1) % n if raw and raw.isascii() and raw.isdecimal() and int(raw) >= 1 else 0
+        )
         state.tour_started = time.monotonic()
     if tour_elapsed() >= steps[state.tour_step % n].seconds:  # the timer ran out: next step
         _tour_move(1, n)
@@ -156,22 +227,51 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     with left:
         st.container(key="tour_title").text(step.title[ctx.lang])
         st.container(key="tour_caption").text(step.caption[ctx.lang])
-        terms = glossary_for([step.title[ctx.lang], step.caption[ctx.lang], ctx.profile.timezone_label], glossary,
-                             ctx.lang)
+        terms = glossary_for(
+            [step.title[ctx.lang], step.caption[ctx.lang], ctx.profile.timezone_label],
+            glossary,
+            ctx.lang,
+        )
         if terms:  # jargon on this screen, explained in one line
-            st.container(key="tour_glossary").text(" · ".join(f"{term}: {meaning}" for term, meaning in terms))
+            st.container(key="tour_glossary").text(
+                " · ".join(f"{term}: {meaning}" for term, meaning in terms)
+            )
         _progress(ctx, state.tour_step % n + 1, n, step.seconds)
         b = st.columns(3)
-        b[0].button(ctx.t("tour.back"), key="tour_back", shortcut="Left", on_click=_tour_move, args=(-1, n),
-                    width="stretch")
+        b[0].button(
+            ctx.t("tour.back"),
+            key="tour_back",
+            shortcut="Left",
+            on_click=_tour_move,
+            args=(-1, n),
+            width="stretch",
+        )
         paused = state.get("tour_paused") is not None
-        b[1].button(ctx.t("tour.resume" if paused else "tour.pause"), key="tour_pause", shortcut="Space",
-                    on_click=_toggle_pause, width="stretch")
-        b[2].button(ctx.t("tour.next"), key="tour_next", shortcut="Right", on_click=_tour_move, args=(1, n),
-                    type="primary", width="stretch")
+        b[1].button(
+            ctx.t("tour.resume" if paused else "tour.pause"),
+            key="tour_pause",
+            shortcut="Space",
+            on_click=_toggle_pause,
+            width="stretch",
+        )
+        b[2].button(
+            ctx.t("tour.next"),
+            key="tour_next",
+            shortcut="Right",
+            on_click=_tour_move,
+            args=(1, n),
+            type="primary",
+            width="stretch",
+        )
         other = "en" if ctx.lang == "id" else "id"
-        st.button(ctx.t("tour.other_lang"), key="tour_lang", shortcut="L", on_click=_switch_language, args=(other,),
-                  type="tertiary")
+        st.button(
+            ctx.t("tour.other_lang"),
+            key="tour_lang",
+            shortcut="L",
+            on_click=_switch_language,
+            args=(other,),
+            type="tertiary",
+        )
     with right:
         guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
     state._rendered_at = time.monotonic()

@@ -11,20 +11,34 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from ..data.clock import city_time
 from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
-from ..data.clock import city_time
 from ..present.alert_text import alert_level, alert_line, ticker_html
 from ..present.i18n import fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
-from .public import (COUNTDOWN, STATIC, big, css, desk_window, guarded, kpi_row, private_map, reference_time,
-                     safe_run, scale, top_bar)
+from .public import (
+    COUNTDOWN,
+    STATIC,
+    big,
+    css,
+    desk_window,
+    guarded,
+    kpi_row,
+    private_map,
+    reference_time,
+    safe_run,
+    scale,
+    top_bar,
+)
 from .screen import read_scale
 from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
 
-MAP_PX = 610  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
+MAP_PX = (
+    610  # the map's height at scale 1; the view's column gets as much, so nothing below them moves
+)
 VIEW_PX = MAP_PX + 80
 ALERT_LINES = 3  # alerts in the alerts view's panel (a sentence each, two lines on a 1080p wall)
 OFFLINE_LINES = 6  # silent cameras in the CCTV view's panel (one line each)
@@ -33,8 +47,16 @@ SIDE_PX = 300  # a chart under the view's tiles: with them, no taller than VIEW_
 
 def side_overview(ctx: Context, at: datetime) -> None:
     st.text(ctx.t("wall.last_30"))
-    trend = safe_run(complaints.daily_trend, "complaints", Filters(start=(at - timedelta(days=29)).date()), at, key="trend")
-    fig = charts.trend(trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=SIDE_PX, lang=ctx.lang)
+    trend = safe_run(
+        complaints.daily_trend,
+        "complaints",
+        Filters(start=(at - timedelta(days=29)).date()),
+        at,
+        key="trend",
+    )
+    fig = charts.trend(
+        trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=SIDE_PX, lang=ctx.lang
+    )
     plot(ctx, big(fig), key="wall_trend", **STATIC)
 
 
@@ -43,13 +65,27 @@ def side_complaints(ctx: Context, at: datetime) -> None:
     categories in one line of text above it."""
     week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
     top = safe_run(complaints.count_by, "complaints", week, "category", at, 3, key="top7")
-    st.text(ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang)) + ": " +
-            " · ".join(f"{ctx.label('category', v)} {fmt_num(n, ctx.lang)}" for v, n in zip(top.value, top.complaints)))
+    st.text(
+        ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang))
+        + ": "
+        + " · ".join(
+            f"{ctx.label('category', v)} {fmt_num(n, ctx.lang)}"
+            for v, n in zip(top.value, top.complaints)
+        )
+    )
     f = desk_window(at)
     st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
     sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
-    fig = big(charts.hbar(sc.iloc[::-1], "on_time_pct", "agency", height=SIDE_PX - 95, color="#2ecc71",
-                          text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%"))
+    fig = big(
+        charts.hbar(
+            sc.iloc[::-1],
+            "on_time_pct",
+            "agency",
+            height=SIDE_PX - 95,
+            color="#2ecc71",
+            text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
+        )
+    )
     fig.update_yaxes(dtick=1, tickfont=dict(size=16 * scale()))  # every agency named, none skipped
     plot(ctx, fig, key="wall_score", **STATIC)
 
@@ -68,14 +104,22 @@ def side_wifi(ctx: Context, at: datetime) -> None:
     if usage.empty:  # a city without usage figures: one line, not empty axes
         st.text(ctx.t("wifi.no_usage"))
     else:
-        plot(ctx, big(charts.line(usage, "month", "users", "", height=SIDE_PX, lang=ctx.lang)), key="wall_users",
-             **STATIC)
+        plot(
+            ctx,
+            big(charts.line(usage, "month", "users", "", height=SIDE_PX, lang=ctx.lang)),
+            key="wall_users",
+            **STATIC,
+        )
 
 
 def side_alerts(ctx: Context, at: datetime, items) -> None:
     """The worst alerts, as many as the panel holds; the ticker carries every one."""
     shown = items[:ALERT_LINES]
-    more = [ctx.t("wall.more_alerts", n=fmt_num(len(items) - len(shown), ctx.lang))] if len(items) > len(shown) else []
+    more = (
+        [ctx.t("wall.more_alerts", n=fmt_num(len(items) - len(shown), ctx.lang))]
+        if len(items) > len(shown)
+        else []
+    )
     st.container(key="wall_alerts").text("\n".join(shown + more) if items else ctx.t("alert.none"))
 
 
@@ -93,11 +137,26 @@ def tiles_wifi(ctx: Context, at: datetime) -> None:
 
 
 # Every view has the same regions: tiles, a map on the left, a panel on the right.
-PANELS = {"overview": side_overview, "complaints": side_complaints, "cctv": side_cctv, "wifi": side_wifi}
-TILES = {"overview": tiles_complaints, "complaints": tiles_complaints, "alerts": tiles_complaints,
-         "cctv": tiles_cctv, "wifi": tiles_wifi}
-MAP_LAYERS = {"overview": ("hex", "districts"), "complaints": ("districts",), "cctv": ("cctv",), "wifi": ("wifi",),
-              "alerts": ("hex",)}
+PANELS = {
+    "overview": side_overview,
+    "complaints": side_complaints,
+    "cctv": side_cctv,
+    "wifi": side_wifi,
+}
+TILES = {
+    "overview": tiles_complaints,
+    "complaints": tiles_complaints,
+    "alerts": tiles_complaints,
+    "cctv": tiles_cctv,
+    "wifi": tiles_wifi,
+}
+MAP_LAYERS = {
+    "overview": ("hex", "districts"),
+    "complaints": ("districts",),
+    "cctv": ("cctv",),
+    "wifi": ("wifi",),
+    "alerts": ("hex",),
+}
 
 
 def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
@@ -107,18 +166,33 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
     found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
     seen = st.session_state.setdefault("_alert_first_seen", {})
     now = city_time(ctx.profile)
-    ids = [(a.kind, tuple(sorted((k, str(v)) for k, v in a.key.items() if k in ("category", "kecamatan", "agency"))))
-           for a in found]
+    ids = [
+        (
+            a.kind,
+            tuple(
+                sorted(
+                    (k, str(v))
+                    for k, v in a.key.items()
+                    if k in ("category", "kecamatan", "agency")
+                )
+            ),
+        )
+        for a in found
+    ]
     for i in list(seen):  # an alert that ended starts afresh if it comes back
         if i not in ids:
             del seen[i]
-    return [(alert_level(a), alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}"))
-            for a, i in zip(found, ids)]
+    return [
+        (alert_level(a), alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}"))
+        for a, i in zip(found, ids)
+    ]
 
 
 def render_wall(ctx: Context) -> None:
     state = st.session_state
-    run = state.setdefault("_full_run", {})  # a plain dict: changing it later needs no Streamlit call
+    run = state.setdefault(
+        "_full_run", {}
+    )  # a plain dict: changing it later needs no Streamlit call
     run["active"] = True
     try:
         _draw_wall(ctx, state)
@@ -151,8 +225,13 @@ def _draw_wall(ctx: Context, state) -> None:
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
     map_col, view_col = st.columns([3, 2])
     with map_col, st.container(key="wall_map_slot"):
-        guarded(ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, 1080, "wall_map")
-    with view_col, st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False):
+        guarded(
+            ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, 1080, "wall_map"
+        )
+    with (
+        view_col,
+        st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False),
+    ):
         st.container(key="wall_view_title").text(ctx.t(f"wall.view.{view}"))
         with st.container(key="wall_tiles"):
             guarded(ctx, f"{view}.tiles", TILES[view], ctx, at)
@@ -167,10 +246,10 @@ def _draw_wall(ctx: Context, state) -> None:
         mark = "\x00"
         text = html.escape(ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"), s=mark))
         end_ms = int((time.time() + left) * 1000)
-        st.html(f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
-                unsafe_allow_javascript=True)
+        st.html(
+            f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
+            unsafe_allow_javascript=True,
+        )
     st.container(key="wall_ticker").html(ticker_html(items, ctx.t("alert.none")))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()
-
-

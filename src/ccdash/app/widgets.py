@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -30,33 +32,64 @@ def complaint_kpis(ctx: Context, k: dict) -> None:
     win = fmt_range(ctx.filters.start, ctx.filters.end, ctx.lang)
     st.caption(ctx.t("kpi.now"))
     c = st.columns(4)
-    c[0].metric(ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang), help=ctx.t("kpi.new_today_help"))
+    c[0].metric(
+        ctx.t("kpi.new_today"), fmt_num(k["new_today"], ctx.lang), help=ctx.t("kpi.new_today_help")
+    )
     delta = k["last_7d"] - k["prev_7d"]
     show_delta = not ctx.stale and (k["prev_7d"] or k["last_7d"])  # a dead feed is no good news
-    c[1].metric(ctx.t("kpi.last_7d"), fmt_num(k["last_7d"], ctx.lang), help=ctx.t("kpi.last_7d_help"),
-                delta=ctx.t("kpi.vs_prev", delta=fmt_signed(delta, ctx.lang)) if show_delta else None,
-                delta_color="inverse")
-    c[2].metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang), help=ctx.t("kpi.open_backlog_help"))
-    c[3].metric(ctx.t("kpi.overdue_now"), fmt_num(k["overdue_now"], ctx.lang), help=ctx.t("kpi.overdue_help"))
+    c[1].metric(
+        ctx.t("kpi.last_7d"),
+        fmt_num(k["last_7d"], ctx.lang),
+        help=ctx.t("kpi.last_7d_help"),
+        delta=ctx.t("kpi.vs_prev", delta=fmt_signed(delta, ctx.lang)) if show_delta else None,
+        delta_color="inverse",
+    )
+    c[2].metric(
+        ctx.t("kpi.open_backlog"),
+        fmt_num(k["open_backlog"], ctx.lang),
+        help=ctx.t("kpi.open_backlog_help"),
+    )
+    c[3].metric(
+        ctx.t("kpi.overdue_now"),
+        fmt_num(k["overdue_now"], ctx.lang),
+        help=ctx.t("kpi.overdue_help"),
+    )
     st.caption(ctx.t("kpi.in_window", window=win))
     c = st.columns(4)
     c[0].metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
-    c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang),
-                help=ctx.t("kpi.on_time_help"))
-    c[2].metric(ctx.t("kpi.rejected_rate", window=win), fmt_pct(k["rejected_rate"], ctx.lang),
-                help=ctx.t("kpi.rejected_help"))
-    c[3].metric(ctx.t("kpi.median_days", window=win), fmt_num(k["median_days_to_resolve"], ctx.lang, 1),
-                help=ctx.t("kpi.median_help"))
+    c[1].metric(
+        ctx.t("kpi.on_time_rate", window=win),
+        fmt_pct(k["on_time_rate"], ctx.lang),
+        help=ctx.t("kpi.on_time_help"),
+    )
+    c[2].metric(
+        ctx.t("kpi.rejected_rate", window=win),
+        fmt_pct(k["rejected_rate"], ctx.lang),
+        help=ctx.t("kpi.rejected_help"),
+    )
+    c[3].metric(
+        ctx.t("kpi.median_days", window=win),
+        fmt_num(k["median_days_to_resolve"], ctx.lang, 1),
+        help=ctx.t("kpi.median_help"),
+    )
 
 
 def cctv_tiles(ctx: Context, s: dict) -> None:
     """Cameras, the share online (of those whose status is known), not reporting, status unknown."""
     c = st.columns(4)
     c[0].metric(ctx.t("chart.cameras"), fmt_num(s["cameras"], ctx.lang))
-    c[1].metric(ctx.t("kpi.cctv_online"), fmt_pct(None if s["online_pct"] is None else s["online_pct"] / 100, ctx.lang),
-                help=ctx.t("kpi.cctv_online_help"))
-    c[2].metric(ctx.t("kpi.cctv_not_reporting"), fmt_num(s["not_reporting"], ctx.lang),
-                help=ctx.t("kpi.cctv_not_reporting_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)))
+    c[1].metric(
+        ctx.t("kpi.cctv_online"),
+        fmt_pct(None if s["online_pct"] is None else s["online_pct"] / 100, ctx.lang),
+        help=ctx.t("kpi.cctv_online_help"),
+    )
+    c[2].metric(
+        ctx.t("kpi.cctv_not_reporting"),
+        fmt_num(s["not_reporting"], ctx.lang),
+        help=ctx.t(
+            "kpi.cctv_not_reporting_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang)
+        ),
+    )
     c[3].metric(ctx.label("status", "unknown"), fmt_num(s["unknown"], ctx.lang))
 
 
@@ -67,13 +100,17 @@ def wifi_tiles(ctx: Context, s: dict) -> None:
     c = st.columns(4)
     c[0].metric(ctx.t("wifi.points"), fmt_num(s["points"], ctx.lang))
     c[1].metric(ctx.t("kpi.wifi_active"), fmt_num(s["active"], ctx.lang))
-    c[2].metric(ctx.t("wifi.fast", mbps=fmt_num(mbps, ctx.lang)),
-                fmt_pct(s["fast"] / s["with_bandwidth"] if s["with_bandwidth"] else None, ctx.lang),
-                help=ctx.t("wifi.fast_help", mbps=fmt_num(mbps, ctx.lang)))
+    c[2].metric(
+        ctx.t("wifi.fast", mbps=fmt_num(mbps, ctx.lang)),
+        fmt_pct(s["fast"] / s["with_bandwidth"] if s["with_bandwidth"] else None, ctx.lang),
+        help=ctx.t("wifi.fast_help", mbps=fmt_num(mbps, ctx.lang)),
+    )
     c[3].metric(ctx.t("kpi.wifi_users"), fmt_num(s["users_last_month"], ctx.lang))
 
 
-def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")) -> pd.DataFrame:
+def labelled(
+    ctx: Context, df: pd.DataFrame, dims=("category", "status", "channel", "kind", "site_type")
+) -> pd.DataFrame:
     """Stored codes replaced by their labels in the page's language (for display only)."""
     df = df.copy()
     for d in dims:
@@ -82,10 +119,26 @@ def labelled(ctx: Context, df: pd.DataFrame, dims=("category", "status", "channe
     return df
 
 
-DECIMALS = ("median_days", "hours_since_seen", "per_10k", "points_per_10k", "users_per_point", "mbps_per_user",
-            "after_upgrade")
-COUNTS = ("users", "peak_users", "population", "received", "complaints", "points", "cameras", "new_residents_covered",
-          "bandwidth_mbps")
+DECIMALS = (
+    "median_days",
+    "hours_since_seen",
+    "per_10k",
+    "points_per_10k",
+    "users_per_point",
+    "mbps_per_user",
+    "after_upgrade",
+)
+COUNTS = (
+    "users",
+    "peak_users",
+    "population",
+    "received",
+    "complaints",
+    "points",
+    "cameras",
+    "new_residents_covered",
+    "bandwidth_mbps",
+)
 
 
 def _number(c: str) -> tuple[int, str] | None:
@@ -126,14 +179,23 @@ def column_config(ctx: Context, df: pd.DataFrame) -> dict:
 def styled(ctx: Context, df: pd.DataFrame):
     """In Indonesian, the numeric columns' display values with Indonesian separators (10,6; 1.234): one number
     format per language, in tables as on tiles and charts. The values stay numbers, so columns still sort."""
-    formats = {c: (lambda x, n=n: "–" if pd.isna(x) else fmt_num(x, ctx.lang, n[0]) + n[1])
-               for c in df.columns if (n := _number(c))}
+    formats = {
+        c: (lambda x, n=n: "–" if pd.isna(x) else fmt_num(x, ctx.lang, n[0]) + n[1])
+        for c in df.columns
+        if (n := _number(c))
+    }
     return df.style.format(formats) if formats and ctx.lang != "en" else df
 
 
-def table(ctx: Context, df: pd.DataFrame, key: str, height: int | str = "auto") -> None:
+def table(ctx: Context, df: pd.DataFrame, key: str, height: int | Literal["auto"] = "auto") -> None:
     """A read-only table: values render as text (never markup), headers translated."""
-    st.dataframe(styled(ctx, df), hide_index=True, column_config=column_config(ctx, df), key=key, height=height)
+    st.dataframe(
+        styled(ctx, df),
+        hide_index=True,
+        column_config=column_config(ctx, df),
+        key=key,
+        height=height,
+    )
 
 
 def plot(ctx: Context, fig, key: str | None = None, alt: str | None = None, **kwargs):
@@ -149,40 +211,76 @@ def _on_map_select(key: str) -> None:
     """A click on a district filters by it (runs before the next run draws the widgets)."""
     state = st.session_state.get(key)
     objects = (state or {}).get("selection", {}).get("objects", {}) if state else {}
-    picked = [o.get("properties", {}).get("kecamatan") or o.get("kecamatan") for o in objects.get("districts", [])]
+    picked = [
+        o.get("properties", {}).get("kecamatan") or o.get("kecamatan")
+        for o in objects.get("districts", [])
+    ]
     picked = [p for p in picked if p]
     if picked:
         set_filter("kecamatan", picked[:1])
 
 
-def city_map(ctx: Context, layers: list[str], key: str, hex_min_count: int = 1, height: int = 560,
-             selectable: bool = False, zoom: float | None = None) -> None:
+def city_map(
+    ctx: Context,
+    layers: list[str],
+    key: str,
+    hex_min_count: int = 1,
+    height: int = 560,
+    selectable: bool = False,
+    zoom: float | None = None,
+) -> None:
     """The city map: complaint hexagons, district choropleth per 10k, CCTV and wifi, on no basemap."""
     deck_layers = []
     geojson = city_geojson(ctx)
     if "districts" in layers:
         per = run(complaints.by_kecamatan, ctx.filters, ctx.at)
-        per = per.assign(label=[f"{k}: {fmt_num(v, ctx.lang, 1)} / 10k · {fmt_num(n, ctx.lang)}"
-                                for k, v, n in zip(per.kecamatan, per.per_10k, per.complaints)])
+        per = per.assign(
+            label=[
+                f"{k}: {fmt_num(v, ctx.lang, 1)} / 10k · {fmt_num(n, ctx.lang)}"
+                for k, v, n in zip(per.kecamatan, per.per_10k, per.complaints)
+            ]
+        )
         deck_layers.append(maps.districts_layer(geojson, per, "per_10k"))
     else:
         deck_layers.append(maps.districts_layer(geojson, None, pickable=selectable))
     if "hex" in layers:
         hexes = run(complaints.hex_density, ctx.filters, ctx.at, res=8, min_count=hex_min_count)
-        hexes = hexes.assign(kecamatan="", tip=[f"{fmt_num(n, ctx.lang)} {ctx.t('chart.complaints').lower()}" for n in hexes.complaints])
+        hexes = hexes.assign(
+            kecamatan="",
+            tip=[
+                f"{fmt_num(n, ctx.lang)} {ctx.t('chart.complaints').lower()}"
+                for n in hexes.complaints
+            ],
+        )
         deck_layers.append(maps.hex_layer(hexes))
     if "cctv" in layers:
-        cams = run(cctv.sites, ctx.filters.kecamatan).assign(tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)])
+        cams = run(cctv.sites, ctx.filters.kecamatan).assign(
+            tip=lambda d: [f"{n} · {ctx.label('status', s)}" for n, s in zip(d.name, d.status)]
+        )
         deck_layers.append(maps.points_layer(cams, "view_radius_m", layer_id="cctv"))
     if "wifi" in layers:
-        pts = run(wifi.points, ctx.filters.kecamatan).assign(tip=lambda d: [n if pd.isna(b) else f"{n} · {fmt_num(b, ctx.lang)} Mbps"
-                                                                for n, b in zip(d.site_name, d.bandwidth_mbps)])
+        pts = run(wifi.points, ctx.filters.kecamatan).assign(
+            tip=lambda d: [
+                n if pd.isna(b) else f"{n} · {fmt_num(b, ctx.lang)} Mbps"
+                for n, b in zip(d.site_name, d.bandwidth_mbps)
+            ]
+        )
         deck_layers.append(maps.points_layer(pts, "coverage_radius_m", layer_id="wifi"))
-    deck = maps.deck(deck_layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", zoom=zoom,
-                     frame=(maps.geojson_bounds(geojson) or ctx.profile.bbox, 1100, height))
+    deck = maps.deck(
+        deck_layers,
+        ctx.profile,
+        tooltip_text="{kecamatan}\n{tip}",
+        zoom=zoom,
+        frame=(maps.geojson_bounds(geojson) or ctx.profile.bbox, 1100, height),
+    )
     if selectable:
-        st.pydeck_chart(deck, key=key, on_select=lambda: _on_map_select(key), selection_mode="single-object",
-                        height=height)
+        st.pydeck_chart(
+            deck,
+            key=key,
+            on_select=lambda: _on_map_select(key),
+            selection_mode="single-object",
+            height=height,
+        )
     else:
         st.pydeck_chart(deck, key=key, height=height)
     map_legend(ctx, layers)
@@ -218,17 +316,26 @@ def on_bar_select(key: str, dim: str) -> None:
 TOP_BARS = 15  # bars in one chart; the rest become one "other" bar
 
 
-def clickable_bar(ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str, title: str, **kw) -> None:
+def clickable_bar(
+    ctx: Context, df: pd.DataFrame, dim: str, value: str, key: str, title: str, **kw
+) -> None:
     """A horizontal bar chart whose bars filter the page by `dim` when clicked (the top 15 and "other").
     `df` should be counted without the page's own filter on `dim`: the chosen bars are then highlighted
     among the others instead of standing alone."""
     df = df.assign(label=[ctx.label(dim, v) for v in df["value"]])
     df = charts.top_n(df, value, TOP_BARS, ctx.t("chart.other"))
-    fig = charts.hbar(df, value, "label", key="value", highlight=getattr(ctx.filters, dim, ()), **kw)
+    fig = charts.hbar(
+        df, value, "label", key="value", highlight=getattr(ctx.filters, dim, ()), **kw
+    )
     st.subheader(title)
-    plot(ctx, fig, key=key, on_select=lambda: on_bar_select(key, dim), selection_mode="points",
-         alt=describe_bars(df, value, "label", ctx.lang, 1 if value == "per_10k" else 0))
-
+    plot(
+        ctx,
+        fig,
+        key=key,
+        on_select=lambda: on_bar_select(key, dim),
+        selection_mode="points",
+        alt=describe_bars(df, value, "label", ctx.lang, 1 if value == "per_10k" else 0),
+    )
 
 
 LAYER_OF = {"cctv_sites": ("cctv", "cctv"), "wifi_points": ("wifi", "wifi")}
@@ -261,4 +368,6 @@ def csv_download(label: str, frame, file_name: str, key: str) -> None:
     """The one way ccdash offers a CSV: formula-like cells neutralised. `frame` may be a callable, made only
     when the button is pressed (Streamlit's own table download is off: client.disableDataExport)."""
     data = (lambda: csv_text(frame())) if callable(frame) else csv_text(frame)
-    st.download_button(label, data=data, file_name=file_name, mime="text/csv", key=key, on_click="ignore")
+    st.download_button(
+        label, data=data, file_name=file_name, mime="text/csv", key=key, on_click="ignore"
+    )

@@ -8,7 +8,11 @@ from zoneinfo import ZoneInfo
 
 def city_time(profile, at: datetime | None = None) -> datetime:
     """The city's wall-clock time as a naive local datetime (stored times are naive local times)."""
-    return (at or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(profile.timezone)).replace(tzinfo=None)
+    return (
+        (at or datetime.now(ZoneInfo("UTC")))
+        .astimezone(ZoneInfo(profile.timezone))
+        .replace(tzinfo=None)
+    )
 
 
 def from_timestamp(profile, seconds: float) -> datetime:

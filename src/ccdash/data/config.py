@@ -16,7 +16,9 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
 
-def _num(lo: float | None = None, hi: float | None = None, exclusive_lo: bool = False, **kw) -> dict:
+def _num(
+    lo: float | None = None, hi: float | None = None, exclusive_lo: bool = False, **kw
+) -> dict:
     s = {"type": "number", **kw}
     if lo is not None:
         s["exclusiveMinimum" if exclusive_lo else "minimum"] = lo
@@ -26,93 +28,243 @@ def _num(lo: float | None = None, hi: float | None = None, exclusive_lo: bool = 
 
 
 STR = {"type": "string"}
-FILE = {"type": "string", "format": "file",
-        "description": "a file name, relative to the profile's folder; leave the key out when there is none"}
-PAIR = {"type": "object", "properties": {"id": STR, "en": STR}, "additionalProperties": False,
-        "anyOf": [{"required": ["id"]}, {"required": ["en"]}],
-        "description": 'a table { id = "Indonesian", en = "English" }'}
+FILE = {
+    "type": "string",
+    "format": "file",
+    "description": "a file name, relative to the profile's folder; leave the key out when there is none",
+}
+PAIR = {
+    "type": "object",
+    "properties": {"id": STR, "en": STR},
+    "additionalProperties": False,
+    "anyOf": [{"required": ["id"]}, {"required": ["en"]}],
+    "description": 'a table { id = "Indonesian", en = "English" }',
+}
 
 
 def _section(properties: dict, required: tuple = (), **kw) -> dict:
-    return {"type": "object", "properties": properties, "additionalProperties": False, "required": list(required),
-            **kw}
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "required": list(required),
+        **kw,
+    }
 
 
-PROFILE = _section({
-    "city": _section({
-        "name": STR, "synthetic": {"type": "boolean"},
-        "timezone": {"type": "string", "format": "timezone", "description": 'an IANA zone name, e.g. "Asia/Jakarta"'},
-        "timezone_label": STR, "default_language": {"enum": ["id", "en"]}, "clock": {"enum": ["data", "system"]},
-    }, required=("name",)),
-    "map": _section({
-        "center_lat": _num(-90, 90), "center_lon": _num(-180, 180), "zoom": _num(0, 22),
-        "bbox": {"type": "array", "items": _num(-180, 180), "minItems": 4, "maxItems": 4,
-                 "description": "[min_lon, min_lat, max_lon, max_lat]"},
-        "tile_style": STR, "attribution": STR, "districts_name_property": STR,
-        "districts_file": FILE | {"description": "a GeoJSON file of district polygons, relative to the profile"},
-        "facts_file": FILE | {"description": "a CSV of district facts (kecamatan, centroid, population), relative "
-                                             "to the profile"},
-    }, required=("bbox",)),
-    "sla": _section({"default_days": _num(0, exclusive_lo=True)}),
-    "categories": {"type": "object", "additionalProperties": _section({
-        "id": STR, "en": STR, "agency": STR, "sla_days": _num(0, exclusive_lo=True)})},
-    "agencies": {"type": "object", "additionalProperties": STR},
-    "thresholds": {"type": "object", "properties": {"stale_hours": _num(0, exclusive_lo=True),
-                                                   "k_anonymity": {"type": "integer", "minimum": 1}},
-                   "additionalProperties": _num()},
-    "alerts": {"type": "object", "additionalProperties": _num()},
-    "wall": _section({
-        "refresh_seconds": _num(1),
-        "playlist": {"type": "array", "minItems": 1, "items": _section({
-            "view": {"enum": ["overview", "complaints", "cctv", "wifi", "alerts"]},
-            "seconds": _num(3)}, required=("view",))},
-    }),
-    "tour": _section({"captions_file": FILE}),
-    "engine": _section({"kind": {"enum": ["duckdb", "spark"]},
-                        "spark_url": {"type": "string", "pattern": "^sc://", "description": "sc://HOST:PORT"},
-                        "data_path": {"type": "string", "minLength": 1}}),
-    "coverage": _section({
-        "h3_resolution": {"type": "integer", "minimum": 8, "maximum": 11},
-        "new_point_radius_m": _num(0, exclusive_lo=True), "peak_hour_share": _num(0, 1, exclusive_lo=True),
-        "congested_mbps_per_user": _num(0, exclusive_lo=True),
-        "candidates_file": FILE, "population_grid_file": FILE,
-    }),
-    "ingest": _section({"earliest": {"type": "string", "format": "date", "description": "a date, YYYY-MM-DD"},
-                        "max_text_chars": {"type": "integer", "minimum": 50}}),
-    "layers": _section({"cctv": {"type": "boolean"}, "wifi": {"type": "boolean"}},
-                       description="cctv and wifi = true or false: the layers the city has"),
-    "words": {"type": "object", "additionalProperties": PAIR},
-    "channels": {"type": "object", "additionalProperties": PAIR},
-    "cctv": _section({"default_view_radius_m": _num(0, exclusive_lo=True), "silent_hours": _num(0, exclusive_lo=True)}),
-    "wifi": _section({"default_radius_m": {"type": "object", "additionalProperties": _num(0, exclusive_lo=True)},
-                      "fast_mbps": {"type": "integer", "minimum": 1}}),
-}, required=("city", "map"))
+PROFILE = _section(
+    {
+        "city": _section(
+            {
+                "name": STR,
+                "synthetic": {"type": "boolean"},
+                "timezone": {
+                    "type": "string",
+                    "format": "timezone",
+                    "description": 'an IANA zone name, e.g. "Asia/Jakarta"',
+                },
+                "timezone_label": STR,
+                "default_language": {"enum": ["id", "en"]},
+                "clock": {"enum": ["data", "system"]},
+            },
+            required=("name",),
+        ),
+        "map": _section(
+            {
+                "center_lat": _num(-90, 90),
+                "center_lon": _num(-180, 180),
+                "zoom": _num(0, 22),
+                "bbox": {
+                    "type": "array",
+                    "items": _num(-180, 180),
+                    "minItems": 4,
+                    "maxItems": 4,
+                    "description": "[min_lon, min_lat, max_lon, max_lat]",
+                },
+                "tile_style": STR,
+                "attribution": STR,
+                "districts_name_property": STR,
+                "districts_file": FILE
+                | {"description": "a GeoJSON file of district polygons, relative to the profile"},
+                "facts_file": FILE
+                | {
+                    "description": "a CSV of district facts (kecamatan, centroid, population), relative "
+                    "to the profile"
+                },
+            },
+            required=("bbox",),
+        ),
+        "sla": _section({"default_days": _num(0, exclusive_lo=True)}),
+        "categories": {
+            "type": "object",
+            "additionalProperties": _section(
+                {"id": STR, "en": STR, "agency": STR, "sla_days": _num(0, exclusive_lo=True)}
+            ),
+        },
+        "agencies": {"type": "object", "additionalProperties": STR},
+        "thresholds": {
+            "type": "object",
+            "properties": {
+                "stale_hours": _num(0, exclusive_lo=True),
+                "k_anonymity": {"type": "integer", "minimum": 1},
+            },
+            "additionalProperties": _num(),
+        },
+        "alerts": {"type": "object", "additionalProperties": _num()},
+        "wall": _section(
+            {
+                "refresh_seconds": _num(1),
+                "playlist": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _section(
+                        {
+                            "view": {"enum": ["overview", "complaints", "cctv", "wifi", "alerts"]},
+                            "seconds": _num(3),
+                        },
+                        required=("view",),
+                    ),
+                },
+            }
+        ),
+        "tour": _section({"captions_file": FILE}),
+        "engine": _section(
+            {
+                "kind": {"enum": ["duckdb", "spark"]},
+                "spark_url": {
+                    "type": "string",
+                    "pattern": "^sc://",
+                    "description": "sc://HOST:PORT",
+                },
+                "data_path": {"type": "string", "minLength": 1},
+            }
+        ),
+        "coverage": _section(
+            {
+                "h3_resolution": {"type": "integer", "minimum": 8, "maximum": 11},
+                "new_point_radius_m": _num(0, exclusive_lo=True),
+                "peak_hour_share": _num(0, 1, exclusive_lo=True),
+                "congested_mbps_per_user": _num(0, exclusive_lo=True),
+                "candidates_file": FILE,
+                "population_grid_file": FILE,
+            }
+        ),
+        "ingest": _section(
+            {
+                "earliest": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "a date, YYYY-MM-DD",
+                },
+                "max_text_chars": {"type": "integer", "minimum": 50},
+            }
+        ),
+        "layers": _section(
+            {"cctv": {"type": "boolean"}, "wifi": {"type": "boolean"}},
+            description="cctv and wifi = true or false: the layers the city has",
+        ),
+        "words": {"type": "object", "additionalProperties": PAIR},
+        "channels": {"type": "object", "additionalProperties": PAIR},
+        "cctv": _section(
+            {
+                "default_view_radius_m": _num(0, exclusive_lo=True),
+                "silent_hours": _num(0, exclusive_lo=True),
+            }
+        ),
+        "wifi": _section(
+            {
+                "default_radius_m": {
+                    "type": "object",
+                    "additionalProperties": _num(0, exclusive_lo=True),
+                },
+                "fast_mbps": {"type": "integer", "minimum": 1},
+            }
+        ),
+    },
+    required=("city", "map"),
+)
 
 STRINGS = {"type": "object", "additionalProperties": STR}
-MAPPING = _section({
-    "columns": STRINGS,
-    "values": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": STR}},
-    "patterns": {"type": "object", "additionalProperties": {
-        "type": "object", "additionalProperties": STR,
-        "propertyNames": {"format": "regex", "description": "a regular expression (Python syntax)"}}},
-    "constants": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-    "templates": {"type": "object", "additionalProperties": {
-        "type": "string", "pattern": "\\{[^{}]+\\}",
-        "description": 'source columns in braces, e.g. "{Tanggal} {Jam}" or "{Street} {Number}"'}},
-    "scale": {"type": "object", "additionalProperties": {
-        "type": "number", "description": "a factor, e.g. 0.000001 for coordinates in millionths of a degree"}},
-    "pad": {"type": "object", "additionalProperties": {
-        "type": "integer", "minimum": 1, "maximum": 40,
-        "description": "a width: whole-number codes get leading zeros up to it, e.g. 3 turns 7 into 007"}},
-    "dates": _section({"format": {"type": "string", "description": 'a strftime format, e.g. "%m/%d/%Y %I:%M %p"'},
-                       "columns": STRINGS,
-                       "timezone": {"type": "string", "format": "timezone",
-                                    "description": 'an IANA zone name, e.g. "America/New_York"'}}),
-    "nulls": {"type": "object", "additionalProperties": {"type": ["string", "array"], "items": STR}},
-    "placeholders": _section({"points": {"type": "array", "items": {
-        "type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
-        "description": "[[lat, lon], ...]"}}),
-})
+MAPPING = _section(
+    {
+        "columns": STRINGS,
+        "values": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": STR},
+        },
+        "patterns": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": STR,
+                "propertyNames": {
+                    "format": "regex",
+                    "description": "a regular expression (Python syntax)",
+                },
+            },
+        },
+        "constants": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+        },
+        "templates": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "string",
+                "pattern": "\\{[^{}]+\\}",
+                "description": 'source columns in braces, e.g. "{Tanggal} {Jam}" or "{Street} {Number}"',
+            },
+        },
+        "scale": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "number",
+                "description": "a factor, e.g. 0.000001 for coordinates in millionths of a degree",
+            },
+        },
+        "pad": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 40,
+                "description": "a width: whole-number codes get leading zeros up to it, e.g. 3 turns 7 into 007",
+            },
+        },
+        "dates": _section(
+            {
+                "format": {
+                    "type": "string",
+                    "description": 'a strftime format, e.g. "%m/%d/%Y %I:%M %p"',
+                },
+                "columns": STRINGS,
+                "timezone": {
+                    "type": "string",
+                    "format": "timezone",
+                    "description": 'an IANA zone name, e.g. "America/New_York"',
+                },
+            }
+        ),
+        "nulls": {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "array"], "items": STR},
+        },
+        "placeholders": _section(
+            {
+                "points": {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                    "description": "[[lat, lon], ...]",
+                }
+            }
+        ),
+    }
+)
 
 
 def _plain(value):
@@ -156,7 +308,9 @@ def _message(error, base: Path) -> str:
         return f"{error.instance!r} does not exist in {base}"
     if error.validator == "format" and error.validator_value == "timezone":
         near = difflib.get_close_matches(str(error.instance), sorted(available_timezones()), n=1)
-        return f"{error.instance!r} is not a time zone" + (f" (did you mean {near[0]!r}?)" if near else "")
+        return f"{error.instance!r} is not a time zone" + (
+            f" (did you mean {near[0]!r}?)" if near else ""
+        )
     if error.validator == "format" and error.validator_value == "regex":
         try:
             re.compile(error.instance)
@@ -165,7 +319,9 @@ def _message(error, base: Path) -> str:
     if error.validator == "additionalProperties" and error.validator_value is False:
         known = error.schema.get("properties", {})
         extra = ", ".join(repr(k) for k in error.instance if k not in known)
-        return f"{extra} is not a key here" + (f"; known: {', '.join(sorted(known))}" if known else "")
+        return f"{extra} is not a key here" + (
+            f"; known: {', '.join(sorted(known))}" if known else ""
+        )
     return error.message
 
 

@@ -14,6 +14,7 @@ for GRACE_S, so that a query that started on the old list can finish. Hold the t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import time
@@ -26,14 +27,23 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from .files import MANIFEST, ROW_GROUP, ParquetAppender, arrow_schema, extract_path, write_text_atomic
+from .files import (
+    MANIFEST,
+    ROW_GROUP,
+    ParquetAppender,
+    arrow_schema,
+    extract_path,
+    write_text_atomic,
+)
 from .schema import Table
 
 FORMAT = "ccdash-dataset/1"
 GRACE_S = 120.0  # a dropped file outlives the manifest that dropped it by this long
 COMPACT_ROWS = 1_000_000  # compact merges a partition's files into files of up to this many rows
 HASH_CHUNK = 262_144  # ids hashed at a time (each becomes a Python string while it is hashed)
-BUFFERED_ROWS = 2 * ROW_GROUP  # rows held for all open partitions at most, before the biggest is flushed
+BUFFERED_ROWS = (
+    2 * ROW_GROUP
+)  # rows held for all open partitions at most, before the biggest is flushed
 
 
 class DatasetError(RuntimeError):
@@ -74,7 +84,7 @@ def hash_ids(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     out = np.empty(len(arr), dtype=np.uint64)
     for at in range(0, len(arr), HASH_CHUNK):
         part = arr.slice(at, HASH_CHUNK).to_numpy(zero_copy_only=False)
-        out[at:at + len(part)] = pd.util.hash_array(part, categorize=False)
+        out[at : at + len(part)] = pd.util.hash_array(part, categorize=False)
     return out
 
 
@@ -97,7 +107,9 @@ class Writer:
         self.open: dict[str, ParquetAppender] = {}
         self.hashes: dict[str, list[np.ndarray]] = {}
         self.new: list[dict] = []
-        self.written: list[Path] = []  # files of this change, removed again unless commit() publishes them
+        self.written: list[
+            Path
+        ] = []  # files of this change, removed again unless commit() publishes them
         self.committed = False
         self.sweep()
 
@@ -112,16 +124,22 @@ class Writer:
         if col is None:
             return [("", t)]
         ts = t.column(col)
-        months = pc.add(pc.multiply(pc.year(ts), 100), pc.month(ts))  # 202611: integers sort and compare fast
+        months = pc.add(
+            pc.multiply(pc.year(ts), 100), pc.month(ts)
+        )  # 202611: integers sort and compare fast
         months = months.combine_chunks() if isinstance(months, pa.ChunkedArray) else months
 
         def name(m):
-            return f"{self.table.partition_column}=" + ("__null__" if m is None else f"{m // 100:04d}-{m % 100:02d}")
+            return f"{self.table.partition_column}=" + (
+                "__null__" if m is None else f"{m // 100:04d}-{m % 100:02d}"
+            )
 
         lo, hi = pc.min_max(months).values()
         if lo.as_py() == hi.as_py() and months.null_count == 0:  # a day's extract: one month
             return [(name(lo.as_py()), t)]
-        order = pc.array_sort_indices(months, null_placement="at_end")  # one sort, then a slice per month
+        order = pc.array_sort_indices(
+            months, null_placement="at_end"
+        )  # one sort, then a slice per month
         t, months = t.take(order), months.take(order)
         runs = pc.run_end_encode(months)
         out, start = [], 0
@@ -141,7 +159,9 @@ class Writer:
             self.open[part].write(rows_)
             if self.table.key:
                 self.hashes[part].append(hash_ids(rows_.column(self.table.key)))
-        while sum(a.buffered for a in self.open.values()) > BUFFERED_ROWS:  # many months at once: memory stays flat
+        while (
+            sum(a.buffered for a in self.open.values()) > BUFFERED_ROWS
+        ):  # many months at once: memory stays flat
             max(self.open.values(), key=lambda a: a.buffered).flush()
 
     def _finish(self, part: str) -> None:
@@ -150,9 +170,17 @@ class Writer:
         del self.open[part]
         hashes = self.hashes.pop(part)
         if self.table.key:
-            np.save(_sidecar(appender.path), np.sort(np.concatenate(hashes)) if hashes else np.empty(0, np.uint64))
-        self.new.append({"path": appender.path.relative_to(self.root).as_posix(), "rows": appender.rows,
-                         "partition": part})
+            np.save(
+                _sidecar(appender.path),
+                np.sort(np.concatenate(hashes)) if hashes else np.empty(0, np.uint64),
+            )
+        self.new.append(
+            {
+                "path": appender.path.relative_to(self.root).as_posix(),
+                "rows": appender.rows,
+                "partition": part,
+            }
+        )
 
     def replace_ids(self, ids: pa.Array | pa.ChunkedArray) -> int:
         """Drop the stored rows whose id is among `ids` (the files holding them are rewritten); how many."""
@@ -176,7 +204,9 @@ class Writer:
                 continue  # a hash shared by another id: the file stays
             self.keep.remove(entry)
             self.dropped.append(entry)
-            dropped += self.copy_without(stored, ids)  # the rest lands in the same partition, in this change's file
+            dropped += self.copy_without(
+                stored, ids
+            )  # the rest lands in the same partition, in this change's file
         return dropped
 
     def copy_without(self, t: pa.Table, ids: pa.Array) -> int:
@@ -196,9 +226,14 @@ class Writer:
         for part in list(self.open):
             self._finish(part)
         now = time.time()
-        manifest = {"format": FORMAT, "table": self.table.name, "version": self.version,
-                    "partition_column": self.table.partition_column, "files": self.keep + self.new,
-                    "retired": self.retired + [{"path": e["path"], "at": now} for e in self.dropped]}
+        manifest = {
+            "format": FORMAT,
+            "table": self.table.name,
+            "version": self.version,
+            "partition_column": self.table.partition_column,
+            "files": self.keep + self.new,
+            "retired": self.retired + [{"path": e["path"], "at": now} for e in self.dropped],
+        }
         write_text_atomic(json.dumps(manifest, indent=1), self.root / MANIFEST)
         self.committed = True
         self.sweep()
@@ -208,10 +243,8 @@ class Writer:
         """Give up (when commit was not called): this change's files go."""
         try:
             for appender in self.open.values():
-                try:
-                    appender.close()
-                except (OSError, pa.ArrowException):
-                    pass  # the temporary file is gone either way
+                with contextlib.suppress(OSError, pa.ArrowException):
+                    appender.close()  # the temporary file is gone either way
         finally:
             self.open.clear()
             if not self.committed:
@@ -226,8 +259,14 @@ class Writer:
         m = read_manifest(self.root)
         now = time.time()
         expired = [r for r in m.get("retired", []) if now - r["at"] > GRACE_S]
-        listed = {f["path"] for f in m["files"]} | {r["path"] for r in m.get("retired", []) if r not in expired}
-        listed |= {p.relative_to(self.root).as_posix() for p in self.written} if not self.committed else set()
+        listed = {f["path"] for f in m["files"]} | {
+            r["path"] for r in m.get("retired", []) if r not in expired
+        }
+        listed |= (
+            {p.relative_to(self.root).as_posix() for p in self.written}
+            if not self.committed
+            else set()
+        )
         gone = []
         for p in self.root.rglob("*"):
             if not p.is_file() or p.name == MANIFEST:
@@ -247,10 +286,8 @@ class Writer:
 def _remove_empty_folders(root: Path) -> None:
     """Empty partition folders, and the dataset's own folder while it has no manifest yet."""
     for d in [*sorted((d for d in root.rglob("*") if d.is_dir()), reverse=True), root]:
-        try:
+        with contextlib.suppress(OSError):
             d.rmdir()
-        except OSError:
-            pass
 
 
 def compact(root: Path | str, table: Table, rows_per_file: int = COMPACT_ROWS) -> tuple[int, int]:
@@ -269,7 +306,9 @@ def compact(root: Path | str, table: Table, rows_per_file: int = COMPACT_ROWS) -
             for e in small:
                 w.keep.remove(e)
                 w.dropped.append(e)
-                for batch in pq.ParquetFile(Path(root) / e["path"]).iter_batches(batch_size=ROW_GROUP):
+                for batch in pq.ParquetFile(Path(root) / e["path"]).iter_batches(
+                    batch_size=ROW_GROUP
+                ):
                     w.write(pa.Table.from_batches([batch]))
                     if part in w.open and w.open[part].rows >= rows_per_file:
                         w._finish(part)
@@ -285,7 +324,7 @@ def compact(root: Path | str, table: Table, rows_per_file: int = COMPACT_ROWS) -
 
 def read_stored(directory: Path | str, table: str) -> pa.Table:
     """Every stored row of a table, whatever form it is stored in (tools and tests; pages query the store)."""
-    p = extract_path(directory, table)
+    p = extract_path(Path(directory), table)
     if p is None:
         raise FileNotFoundError(f"no {table} extract in {directory}")
     if not p.is_dir():

@@ -9,6 +9,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 import pyarrow as pa
@@ -17,8 +18,13 @@ import pyarrow.parquet as pq
 from .schema import TABLES
 
 ROW_GROUP = 122_880
-ARROW_TYPES = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(),
-               "timestamp": pa.timestamp("us"), "date": pa.date32()}
+ARROW_TYPES = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+}
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 MANIFEST = "_manifest.json"  # a folder with one is a dataset (ccdash.data.dataset)
@@ -49,7 +55,9 @@ def data_version(directory: Path) -> tuple:
         if p is not None:
             try:
                 st = version_path(p).stat()
-            except FileNotFoundError:  # replaced between the two looks: the next look sees the new one
+            except (
+                FileNotFoundError
+            ):  # replaced between the two looks: the next look sees the new one
                 continue
             out.append((p.name, st.st_size, st.st_mtime_ns))
     return tuple(out)
@@ -77,7 +85,9 @@ def table_lock(directory: Path | str, table: str, timeout_s: float = 900.0):
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise LockTimeout(f"another ingest of {table} has been running for over {timeout_s:.0f} s") from None
+                    raise LockTimeout(
+                        f"another ingest of {table} has been running for over {timeout_s:.0f} s"
+                    ) from None
                 time.sleep(0.05)
         try:
             yield
@@ -88,8 +98,11 @@ def table_lock(directory: Path | str, table: str, timeout_s: float = 900.0):
 def remove_stale_temp(directory: Path | str, table: str) -> list[Path]:
     """Temporary files a killed writer of `table` left behind (call it holding the table's lock)."""
     directory = Path(directory)
-    stale = [*directory.glob(f".{table}.*.tmp"), *(directory / "rejects").glob(f".{table}-*.tmp"),
-             *(directory / "_ingest").glob(f".{table}.json.*.tmp")]
+    stale = [
+        *directory.glob(f".{table}.*.tmp"),
+        *(directory / "rejects").glob(f".{table}-*.tmp"),
+        *(directory / "_ingest").glob(f".{table}.json.*.tmp"),
+    ]
     for p in stale:
         p.unlink(missing_ok=True)
     return stale
@@ -113,7 +126,7 @@ def _atomic(path: Path, write) -> None:
 def arrow_schema(table: str) -> pa.Schema:
     t = TABLES[table]
     fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in t.columns]
-    fields += [pa.field(h, pa.uint64()) for h in t.stored_names()[len(t.columns):]]
+    fields += [pa.field(h, pa.uint64()) for h in t.stored_names()[len(t.columns) :]]
     return pa.schema(fields)
 
 
@@ -138,10 +151,19 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path, table: str | None = None)
         arrow = conform(df, table)
         # Row groups of DuckDB's own size: sorted by time, a date filter skips most of them.
         # Page checksums: a page damaged on disk is caught when the store verifies a new file version.
-        _atomic(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd", row_group_size=ROW_GROUP,
-                                                 write_page_checksum=True))
+        _atomic(
+            path,
+            lambda tmp: pq.write_table(
+                arrow, tmp, compression="zstd", row_group_size=ROW_GROUP, write_page_checksum=True
+            ),
+        )
     else:
-        _atomic(path, lambda tmp: df.to_parquet(tmp, index=False, compression="zstd", write_page_checksum=True))
+        _atomic(
+            path,
+            lambda tmp: df.to_parquet(
+                tmp, index=False, compression="zstd", write_page_checksum=True
+            ),
+        )
 
 
 class ParquetAppender:
@@ -152,16 +174,24 @@ class ParquetAppender:
     def __init__(self, path: Path, table: str):
         self.path, self.table, self.schema = Path(path), table, arrow_schema(table)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
         os.close(fd)
-        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", write_page_checksum=True)
+        self.tmp: str | None = tmp
+        self.writer = pq.ParquetWriter(
+            self.tmp, self.schema, compression="zstd", write_page_checksum=True
+        )
         self.pending: list[pa.Table] = []
         self.buffered = self.rows = 0
 
     def write(self, data: pd.DataFrame | pa.Table | pa.RecordBatch) -> None:
         """Rows in the table's canonical form (a frame is conformed first); written in whole row groups."""
-        t = conform(data, self.table) if isinstance(data, pd.DataFrame) else \
-            (pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data)
+        t = (
+            conform(data, self.table)
+            if isinstance(data, pd.DataFrame)
+            else (pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data)
+        )
         t = t.select(self.schema.names).cast(self.schema)
         self.pending.append(t)
         self.buffered += t.num_rows
@@ -183,6 +213,7 @@ class ParquetAppender:
             self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP)
         self.pending = []
         self.writer.close()
+        assert self.tmp is not None, "commit after close"
         os.chmod(self.tmp, 0o644)
         os.replace(self.tmp, self.path)
         self.tmp = None
@@ -202,12 +233,14 @@ class CsvAppender:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.fh = None
+        self.fh: TextIO | None = None
 
     def write(self, df: pd.DataFrame) -> None:
         if self.fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            fd, self.tmp = tempfile.mkstemp(
+                prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            )
             self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
             df.to_csv(self.fh, index=False, date_format="%Y-%m-%d %H:%M:%S")
         else:
@@ -234,7 +267,9 @@ def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     """CSV, gzipped when the name ends in .gz (no name or time in the gzip header: same data, same bytes)."""
     if str(path).endswith(".gz"):
         text = df.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S")
-        _atomic(path, lambda tmp: Path(tmp).write_bytes(gzip.compress(text.encode("utf-8"), mtime=0)))
+        _atomic(
+            path, lambda tmp: Path(tmp).write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+        )
     else:
         _atomic(path, lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S"))
 

@@ -14,7 +14,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)  # outside: not a time any city recorded
+EARLIEST, LATEST = (
+    datetime(1900, 1, 1),
+    datetime(2200, 1, 1),
+)  # outside: not a time any city recorded
 BOUNDS = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
 
 
@@ -22,9 +25,15 @@ def _implausible(batch: pa.RecordBatch) -> str | None:
     for name, col in zip(batch.schema.names, batch.columns):
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
             lo, hi = pc.min_max(col).values()
-            if lo.is_valid and (lo.as_py() < EARLIEST.date() if pa.types.is_date(col.type) else lo.as_py() < EARLIEST):
+            if lo.is_valid and (
+                lo.as_py() < EARLIEST.date()
+                if pa.types.is_date(col.type)
+                else lo.as_py() < EARLIEST
+            ):
                 return f"{name} holds {lo.as_py()}, before {EARLIEST:%Y}"
-            if hi.is_valid and (hi.as_py() > LATEST.date() if pa.types.is_date(col.type) else hi.as_py() > LATEST):
+            if hi.is_valid and (
+                hi.as_py() > LATEST.date() if pa.types.is_date(col.type) else hi.as_py() > LATEST
+            ):
                 return f"{name} holds {hi.as_py()}, after {LATEST:%Y}"
         elif name in BOUNDS and pa.types.is_floating(col.type):
             lo, hi = pc.min_max(col).values()

@@ -11,9 +11,29 @@ from sqlglot import exp
 TARGETS = ("spark", "trino")
 
 # Functions DuckDB has and the targets do not; none may be left in transpiled text.
-DUCKDB_ONLY = ("TO_DAYS", "TO_HOURS", "TO_MINUTES", "TO_SECONDS", "MODE(", "HEX(", "GENERATE_SERIES", "UNNEST",
-               "EPOCH", "STRFTIME", "STRPTIME", "LIST_", "ARG_MAX", "ARG_MIN", "QUANTILE", "GROUP BY ALL",
-               "ORDER BY ALL", "READ_PARQUET", "READ_CSV", "::", "$")
+DUCKDB_ONLY = (
+    "TO_DAYS",
+    "TO_HOURS",
+    "TO_MINUTES",
+    "TO_SECONDS",
+    "MODE(",
+    "HEX(",
+    "GENERATE_SERIES",
+    "UNNEST",
+    "EPOCH",
+    "STRFTIME",
+    "STRPTIME",
+    "LIST_",
+    "ARG_MAX",
+    "ARG_MIN",
+    "QUANTILE",
+    "GROUP BY ALL",
+    "ORDER BY ALL",
+    "READ_PARQUET",
+    "READ_CSV",
+    "::",
+    "$",
+)
 
 
 def _trino_median(node: exp.Expression) -> exp.Expression:
@@ -26,7 +46,11 @@ def _trino_median(node: exp.Expression) -> exp.Expression:
 def _timestamp_diff(node: exp.Expression) -> exp.Expression:
     # date_diff('second', a, b) on timestamps: Spark's TIMESTAMPDIFF says so unambiguously (its DATEDIFF with a
     # unit reads back as a difference of dates in sqlglot).
-    if isinstance(node, exp.DateDiff) and node.unit is not None and node.unit.name.upper() in TIME_UNITS:
+    if (
+        isinstance(node, exp.DateDiff)
+        and node.unit is not None
+        and node.unit.name.upper() in TIME_UNITS
+    ):
         return exp.TimestampDiff(this=node.this, expression=node.expression, unit=node.unit)
     return node
 

@@ -51,7 +51,9 @@ class Profile:
     wifi_default_radius_m: dict = field(default_factory=dict)
     wifi_fast_mbps: int = 300  # a point at this uplink or more counts as upgraded
     cctv_default_view_radius_m: float = 100.0
-    cctv_silent_hours: float = 12.0  # a camera unseen for longer is "not reporting", whatever its status says
+    cctv_silent_hours: float = (
+        12.0  # a camera unseen for longer is "not reporting", whatever its status says
+    )
     alerts: dict = field(default_factory=dict)
     wall_refresh_seconds: float = 30.0
     wall_playlist: tuple = ()  # ((view, seconds), ...)
@@ -60,8 +62,14 @@ class Profile:
     ingest: dict = field(default_factory=dict)  # earliest, max_text_chars
     layers: dict = field(default_factory=lambda: {"cctv": True, "wifi": True})  # what the city has
     words: dict = field(default_factory=dict)  # district / agency -> (id, en): the city's own terms
-    channels: dict = field(default_factory=dict)  # code -> (id, en): the city's channels, when it lists them
-    engine: tuple = ("duckdb", "sc://127.0.0.1:15002", None)  # (kind, Spark Connect URL, data path on the cluster)
+    channels: dict = field(
+        default_factory=dict
+    )  # code -> (id, en): the city's channels, when it lists them
+    engine: tuple = (
+        "duckdb",
+        "sc://127.0.0.1:15002",
+        None,
+    )  # (kind, Spark Connect URL, data path on the cluster)
 
     def has(self, layer: str) -> bool:
         """Whether the city declares this layer ([layers] cctv / wifi; both by default)."""
@@ -69,8 +77,11 @@ class Profile:
 
     def tables(self) -> tuple[str, ...]:
         """The extracts this city is expected to have."""
-        return ("complaints", *(("cctv_sites",) if self.has("cctv") else ()),
-                *(("wifi_points",) if self.has("wifi") else ()))  # usage is optional: its panels say so
+        return (
+            "complaints",
+            *(("cctv_sites",) if self.has("cctv") else ()),
+            *(("wifi_points",) if self.has("wifi") else ()),
+        )  # usage is optional: its panels say so
 
     def category_label(self, code: str, lang: str) -> str:
         cat = self.categories.get(code)
@@ -119,16 +130,23 @@ def load_profile(path: Path | str | None = None) -> Profile:
     m = raw["map"]
     bbox = m["bbox"]
     if not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-        raise ProfileError(f"city profile {path}: [map] bbox: {bbox} has a minimum above its maximum "
-                           f"(expected [min_lon, min_lat, max_lon, max_lat])")
+        raise ProfileError(
+            f"city profile {path}: [map] bbox: {bbox} has a minimum above its maximum "
+            f"(expected [min_lon, min_lat, max_lon, max_lat])"
+        )
 
     def rel(name):
         return (path.parent / name) if name else None
 
     sla_default = float(raw.get("sla", {}).get("default_days", 5))
     cats = {
-        code: Category(code, c.get("id", code), c.get("en", c.get("id", code)),
-                       c.get("agency", ""), float(c.get("sla_days", sla_default)))
+        code: Category(
+            code,
+            c.get("id", code),
+            c.get("en", c.get("id", code)),
+            c.get("agency", ""),
+            float(c.get("sla_days", sla_default)),
+        )
         for code, c in raw.get("categories", {}).items()
     }
     wall = raw.get("wall", {})
@@ -141,10 +159,12 @@ def load_profile(path: Path | str | None = None) -> Profile:
         timezone_label=city.get("timezone_label", city.get("timezone", "UTC")),
         default_language=city.get("default_language", "id"),
         clock=clock,
-        center=(float(m.get("center_lat", (bbox[1] + bbox[3]) / 2)),
-                float(m.get("center_lon", (bbox[0] + bbox[2]) / 2))),
+        center=(
+            float(m.get("center_lat", (bbox[1] + bbox[3]) / 2)),
+            float(m.get("center_lon", (bbox[0] + bbox[2]) / 2)),
+        ),
         zoom=float(m.get("zoom", 11)),
-        bbox=tuple(float(v) for v in bbox),
+        bbox=(float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])),
         tile_style=m.get("tile_style", ""),
         attribution=str(m.get("attribution", "")),
         districts_file=rel(m.get("districts_file")),
@@ -157,15 +177,20 @@ def load_profile(path: Path | str | None = None) -> Profile:
         wifi_default_radius_m=dict(raw.get("wifi", {}).get("default_radius_m", {})),
         wifi_fast_mbps=int(raw.get("wifi", {}).get("fast_mbps", 300)),
         cctv_default_view_radius_m=float(raw.get("cctv", {}).get("default_view_radius_m", 100)),
-        cctv_silent_hours=float(raw.get("cctv", {}).get("silent_hours",
-                                                        raw.get("alerts", {}).get("cctv_offline_hours", 12))),
+        cctv_silent_hours=float(
+            raw.get("cctv", {}).get(
+                "silent_hours", raw.get("alerts", {}).get("cctv_offline_hours", 12)
+            )
+        ),
         alerts=dict(raw.get("alerts", {})),
         wall_refresh_seconds=float(wall.get("refresh_seconds", 30)),
         wall_playlist=_playlist(path, wall.get("playlist")),
         tour_file=rel(raw.get("tour", {}).get("captions_file")),
         coverage=_coverage(path, raw.get("coverage", {}), rel),
-        ingest={"earliest": date.fromisoformat(raw.get("ingest", {}).get("earliest", "2000-01-01")),
-                "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000)},
+        ingest={
+            "earliest": date.fromisoformat(raw.get("ingest", {}).get("earliest", "2000-01-01")),
+            "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000),
+        },
         layers={"cctv": True, "wifi": True} | raw.get("layers", {}),
         words=_pairs(raw.get("words", {})),
         channels=_pairs(raw.get("channels", {})),
@@ -180,7 +205,9 @@ def _engine(path: Path, raw: dict) -> tuple:
     """[engine], with CCDASH_ENGINE and CCDASH_SPARK_URL overriding the profile."""
     kind = os.environ.get("CCDASH_ENGINE") or raw.get("kind", "duckdb")
     if kind not in ENGINES:
-        raise ProfileError(f"CCDASH_ENGINE: {kind!r} is not an engine (expected one of: {', '.join(ENGINES)})")
+        raise ProfileError(
+            f"CCDASH_ENGINE: {kind!r} is not an engine (expected one of: {', '.join(ENGINES)})"
+        )
     url = os.environ.get("CCDASH_SPARK_URL") or raw.get("spark_url", "sc://127.0.0.1:15002")
     return kind, url, raw.get("data_path")
 
@@ -191,16 +218,29 @@ def _pairs(raw: dict) -> dict:
 
 
 def _coverage(path: Path, raw: dict, rel) -> dict:
-    return {"res": int(raw.get("h3_resolution", 10)), "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
-            "peak_hour_share": float(raw.get("peak_hour_share", 0.12)),
-            "congested_mbps_per_user": float(raw.get("congested_mbps_per_user", 1.0)),
-            "candidates_file": rel(raw.get("candidates_file") or None),
-            "population_grid_file": rel(raw.get("population_grid_file") or None)}
+    return {
+        "res": int(raw.get("h3_resolution", 10)),
+        "new_point_radius_m": float(raw.get("new_point_radius_m", 100)),
+        "peak_hour_share": float(raw.get("peak_hour_share", 0.12)),
+        "congested_mbps_per_user": float(raw.get("congested_mbps_per_user", 1.0)),
+        "candidates_file": rel(raw.get("candidates_file") or None),
+        "population_grid_file": rel(raw.get("population_grid_file") or None),
+    }
 
 
 WALL_VIEWS = ("overview", "complaints", "cctv", "wifi", "alerts")
-DEFAULT_PLAYLIST = (("overview", 30), ("complaints", 20), ("cctv", 20), ("wifi", 15), ("alerts", 15))
+DEFAULT_PLAYLIST = (
+    ("overview", 30),
+    ("complaints", 20),
+    ("cctv", 20),
+    ("wifi", 15),
+    ("alerts", 15),
+)
 
 
 def _playlist(path: Path, raw) -> tuple:
-    return DEFAULT_PLAYLIST if raw is None else tuple((v["view"], float(v.get("seconds", 20))) for v in raw)
+    return (
+        DEFAULT_PLAYLIST
+        if raw is None
+        else tuple((v["view"], float(v.get("seconds", 20))) for v in raw)
+    )

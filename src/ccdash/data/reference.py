@@ -37,7 +37,9 @@ def load_facts(path: Path | str | None) -> pd.DataFrame:
 @lru_cache(maxsize=8)
 def _facts(path: str | None, *version) -> pd.DataFrame:
     if path is None or not version or version[0] is None:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c != "kecamatan" else "object") for c in FACT_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c != "kecamatan" else "object") for c in FACT_COLUMNS}
+        )
     df = pd.read_csv(path).rename(columns={"population_2022": "population"})
     for c in FACT_COLUMNS:
         if c not in df:
@@ -86,7 +88,13 @@ def _geojson(name_property: str, path: str, *version) -> dict:
     for f in raw.get("features", []):
         name = (f.get("properties") or {}).get(name_property)
         if name and f.get("geometry"):
-            feats.append({"type": "Feature", "geometry": f["geometry"], "properties": {"kecamatan": str(name)}})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": f["geometry"],
+                    "properties": {"kecamatan": str(name)},
+                }
+            )
     return {"type": "FeatureCollection", "features": feats}
 
 

@@ -12,7 +12,9 @@ class Column:
     required: bool = True
     personal: bool = False  # stored, never displayed
     doc: str = ""
-    free_text: bool = False  # long text a person wrote: cut at the profile's max_text_chars, not rejected
+    free_text: bool = (
+        False  # long text a person wrote: cut at the profile's max_text_chars, not rejected
+    )
     positive: bool = False  # a number that must be above zero
 
 
@@ -20,14 +22,30 @@ COMPLAINT_STATUSES = ("new", "verified", "dispatched", "in_progress", "resolved"
 OPEN_STATUSES = ("new", "verified", "dispatched", "in_progress")
 CLOSED_STATUSES = ("resolved", "rejected")
 CHANNELS = (
-    "lapor", "whatsapp", "instagram", "x_twitter", "call_center_112",
-    "website", "walk_in", "mobile_app", "other",
+    "lapor",
+    "whatsapp",
+    "instagram",
+    "x_twitter",
+    "call_center_112",
+    "website",
+    "walk_in",
+    "mobile_app",
+    "other",
 )
 CCTV_KINDS = ("traffic_atcs", "public_safety", "flood_watch", "public_space")
 CCTV_STATUSES = ("online", "offline", "maintenance", "unknown")  # unknown: a source without status
 WIFI_SITE_TYPES = (
-    "park", "mosque", "school", "kelurahan_office", "kecamatan_office", "rw_hall",
-    "terminal", "market", "health_center", "library", "other",
+    "park",
+    "mosque",
+    "school",
+    "kelurahan_office",
+    "kecamatan_office",
+    "rw_hall",
+    "terminal",
+    "market",
+    "health_center",
+    "library",
+    "other",
 )
 WIFI_STATUSES = ("active", "inactive", "maintenance")
 
@@ -37,8 +55,17 @@ H3_COLUMNS = tuple(f"h3_r{r}" for r in H3_RESOLUTIONS)
 COMPLAINTS = (
     Column("complaint_id", "str", doc="unique id of the report"),
     Column("created_at", "timestamp", doc="when the report came in (city local time)"),
-    Column("due_at", "timestamp", doc="SLA deadline; from the profile's SLA days when the source has none"),
-    Column("closed_at", "timestamp", required=False, doc="when it was resolved or rejected; empty while open"),
+    Column(
+        "due_at",
+        "timestamp",
+        doc="SLA deadline; from the profile's SLA days when the source has none",
+    ),
+    Column(
+        "closed_at",
+        "timestamp",
+        required=False,
+        doc="when it was resolved or rejected; empty while open",
+    ),
     Column("status", "str", doc="one of " + ", ".join(COMPLAINT_STATUSES)),
     Column("category", "str", doc="what the complaint is about"),
     Column("agency", "str", doc="the OPD/dinas responsible"),
@@ -47,11 +74,34 @@ COMPLAINTS = (
     Column("kelurahan", "str", required=False, doc="sub-district, optional"),
     Column("lat", "float", required=False, doc="WGS84 latitude"),
     Column("lon", "float", required=False, doc="WGS84 longitude"),
-    Column("description", "str", required=False, doc="free text from the citizen (data, never markup)",
-           free_text=True),
-    Column("reporter_name", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
-    Column("reporter_phone", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
-    Column("reporter_email", "str", required=False, personal=True, doc="personal data: stored, never displayed"),
+    Column(
+        "description",
+        "str",
+        required=False,
+        doc="free text from the citizen (data, never markup)",
+        free_text=True,
+    ),
+    Column(
+        "reporter_name",
+        "str",
+        required=False,
+        personal=True,
+        doc="personal data: stored, never displayed",
+    ),
+    Column(
+        "reporter_phone",
+        "str",
+        required=False,
+        personal=True,
+        doc="personal data: stored, never displayed",
+    ),
+    Column(
+        "reporter_email",
+        "str",
+        required=False,
+        personal=True,
+        doc="personal data: stored, never displayed",
+    ),
 )
 
 CCTV_SITES = (
@@ -65,8 +115,12 @@ CCTV_SITES = (
     Column("last_seen_at", "timestamp", required=False, doc="last frame received"),
     Column("installed_at", "date", required=False),
     Column("agency", "str", required=False, doc="operator of the camera"),
-    Column("view_radius_m", "float", doc="how far the camera sees, metres; the profile's default when missing",
-           positive=True),
+    Column(
+        "view_radius_m",
+        "float",
+        doc="how far the camera sees, metres; the profile's default when missing",
+        positive=True,
+    ),
 )
 
 WIFI_POINTS = (
@@ -76,12 +130,21 @@ WIFI_POINTS = (
     Column("lat", "float"),
     Column("lon", "float"),
     Column("kecamatan", "str", doc="found by point-in-polygon when missing"),
-    Column("bandwidth_mbps", "int", required=False, doc="the uplink, Mbps; without it the bandwidth panels say so",
-           positive=True),
+    Column(
+        "bandwidth_mbps",
+        "int",
+        required=False,
+        doc="the uplink, Mbps; without it the bandwidth panels say so",
+        positive=True,
+    ),
     Column("status", "str", doc="one of " + ", ".join(WIFI_STATUSES)),
     Column("installed_at", "date", required=False),
-    Column("coverage_radius_m", "float", doc="radius served, metres; the profile's default for the site type when missing",
-           positive=True),
+    Column(
+        "coverage_radius_m",
+        "float",
+        doc="radius served, metres; the profile's default for the site type when missing",
+        positive=True,
+    ),
 )
 
 WIFI_USAGE = (
@@ -114,7 +177,9 @@ class Table:
 
     @property
     def partition_column(self) -> str | None:
-        return None if self.partition_by is None else self.partition_by.removesuffix("_at") + "_month"
+        return (
+            None if self.partition_by is None else self.partition_by.removesuffix("_at") + "_month"
+        )
 
     @property
     def names(self) -> list[str]:
@@ -138,17 +203,29 @@ class Table:
 
 
 TABLES = {
-    "complaints": Table("complaints", "complaint_id", COMPLAINTS,
-                        {"status": COMPLAINT_STATUSES, "channel": CHANNELS}, partition_by="created_at"),
-    "cctv_sites": Table("cctv_sites", "camera_id", CCTV_SITES,
-                        {"kind": CCTV_KINDS, "status": CCTV_STATUSES}),
-    "wifi_points": Table("wifi_points", "ap_id", WIFI_POINTS,
-                         {"site_type": WIFI_SITE_TYPES, "status": WIFI_STATUSES}),
+    "complaints": Table(
+        "complaints",
+        "complaint_id",
+        COMPLAINTS,
+        {"status": COMPLAINT_STATUSES, "channel": CHANNELS},
+        partition_by="created_at",
+    ),
+    "cctv_sites": Table(
+        "cctv_sites", "camera_id", CCTV_SITES, {"kind": CCTV_KINDS, "status": CCTV_STATUSES}
+    ),
+    "wifi_points": Table(
+        "wifi_points", "ap_id", WIFI_POINTS, {"site_type": WIFI_SITE_TYPES, "status": WIFI_STATUSES}
+    ),
     "wifi_usage": Table("wifi_usage", None, WIFI_USAGE, {}, has_location=False),
 }
 
 # The ingest CLI's --kind names, mapped to tables.
-KINDS = {"complaints": "complaints", "cctv": "cctv_sites", "wifi": "wifi_points", "wifi_usage": "wifi_usage"}
+KINDS = {
+    "complaints": "complaints",
+    "cctv": "cctv_sites",
+    "wifi": "wifi_points",
+    "wifi_usage": "wifi_usage",
+}
 
 
 def displayable(table: str) -> list[str]:

@@ -22,10 +22,16 @@ from .files import extract_path
 from .portable import transpile
 from .reference import load_facts
 from .schema import TABLES
-from .store import Versioned, column_types, quote_ident
+from .store import BaseStore, column_types, quote_ident
 
-SPARK_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "UBIGINT": "BIGINT", "DOUBLE": "DOUBLE",
-               "TIMESTAMP": "TIMESTAMP", "DATE": "DATE"}
+SPARK_TYPES = {
+    "VARCHAR": "STRING",
+    "BIGINT": "BIGINT",
+    "UBIGINT": "BIGINT",
+    "DOUBLE": "DOUBLE",
+    "TIMESTAMP": "TIMESTAMP",
+    "DATE": "DATE",
+}
 
 
 class EngineError(RuntimeError):
@@ -34,7 +40,7 @@ class EngineError(RuntimeError):
 
 def _why(e: Exception) -> str:
     """One line: a gRPC error's status and details, else the message's first line."""
-    cause = e
+    cause: BaseException | None = e
     while cause is not None:  # the client wraps the gRPC error (retries exceeded)
         code, details = getattr(cause, "code", None), getattr(cause, "details", None)
         if callable(code) and callable(details):
@@ -43,17 +49,24 @@ def _why(e: Exception) -> str:
     return str(e).splitlines()[0][:200]
 
 
-class SparkStore(Versioned):
+class SparkStore(BaseStore):
     """Temporary views in one Spark Connect session, rebuilt when a file in the data folder changes."""
 
-    def __init__(self, directory: Path | str, facts_file: Path | None = None,
-                 expected: tuple[str, ...] | None = None, url: str = "sc://127.0.0.1:15002",
-                 data_path: str | None = None):
+    def __init__(
+        self,
+        directory: Path | str,
+        facts_file: Path | None = None,
+        expected: tuple[str, ...] | None = None,
+        url: str = "sc://127.0.0.1:15002",
+        data_path: str | None = None,
+    ):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
-            raise EngineError("[engine] kind = \"spark\" needs the Spark Connect client: "
-                              "pip install -r requirements-spark.txt") from None
+            raise EngineError(
+                '[engine] kind = "spark" needs the Spark Connect client: '
+                "pip install -r requirements-spark.txt"
+            ) from None
         self.directory = Path(directory)
         self.facts_file = facts_file
         self.expected = tuple(expected) if expected is not None else tuple(TABLES)
@@ -64,19 +77,25 @@ class SparkStore(Versioned):
 
             self.spark = SparkSession.builder.remote(url).getOrCreate()
             # A cluster that is down is said within seconds (the client's default retries for over 10 minutes).
-            self.spark.client.set_retry_policies([DefaultPolicy(max_retries=2, initial_backoff=500, max_backoff=2000)])
+            self.spark.client.set_retry_policies(
+                [DefaultPolicy(max_retries=2, initial_backoff=500, max_backoff=2000)]
+            )
             # Stored times are naive local times of the city: the session reads and writes them unshifted.
             self.spark.conf.set("spark.sql.session.timeZone", "UTC")
             self.spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        except Exception as e:  # noqa: BLE001 - grpc and Spark errors alike
+        except Exception as e:
             raise EngineError(f"Spark Connect at {url} cannot be reached ({_why(e)})") from None
         self._lock = threading.Lock()
-        self._version: tuple | None = None
-        self.problems: dict[str, str] = {}
+        self._version = None
+        self.problems = {}
 
     def _remote(self, path: Path) -> str:
         """A local path under the data folder as the cluster sees it."""
-        return self.data_path + "/" + Path(path).resolve().relative_to(self.directory.resolve()).as_posix()
+        return (
+            self.data_path
+            + "/"
+            + Path(path).resolve().relative_to(self.directory.resolve()).as_posix()
+        )
 
     def _frame(self, table: str, path: Path | None):
         t = TABLES[table]
@@ -84,13 +103,16 @@ class SparkStore(Versioned):
             files = dataset.files(path)
             if files:
                 return self.spark.read.option("basePath", self._remote(path)).parquet(
-                    *(self._remote(f) for f in files)), True
+                    *(self._remote(f) for f in files)
+                ), True
         elif path is not None and path.name.endswith(".parquet"):
             return self.spark.read.parquet(self._remote(path)), False
         elif path is not None:
             return self.spark.read.option("header", True).csv(self._remote(path)), False
-        cols = ", ".join(f"CAST(NULL AS {SPARK_TYPES[ty]}) AS {quote_ident(c).replace(chr(34), '`')}"
-                         for c, ty in column_types(table).items())
+        cols = ", ".join(
+            f"CAST(NULL AS {SPARK_TYPES[ty]}) AS {quote_ident(c).replace(chr(34), '`')}"
+            for c, ty in column_types(table).items()
+        )
         extra = f", CAST(NULL AS STRING) AS {t.partition_column}" if t.partition_column else ""
         return self.spark.sql(f"SELECT {cols}{extra} WHERE false"), None
 
@@ -98,11 +120,18 @@ class SparkStore(Versioned):
         t = TABLES[table]
         df, partitioned = self._frame(table, path)
         df.createOrReplaceTempView(f"_raw_{table}")
-        cols = [f"CAST(`{c}` AS {SPARK_TYPES[ty]}) AS `{c}`" for c, ty in column_types(table).items()]
+        cols = [
+            f"CAST(`{c}` AS {SPARK_TYPES[ty]}) AS `{c}`" for c, ty in column_types(table).items()
+        ]
         if t.partition_column:
-            cols.append(f"`{t.partition_column}`" if partitioned is not False else
-                        f"date_format(`{t.partition_by}`, 'yyyy-MM') AS `{t.partition_column}`")
-        self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {', '.join(cols)} FROM _raw_{table}")
+            cols.append(
+                f"`{t.partition_column}`"
+                if partitioned is not False
+                else f"date_format(`{t.partition_by}`, 'yyyy-MM') AS `{t.partition_column}`"
+            )
+        self.spark.sql(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {', '.join(cols)} FROM _raw_{table}"
+        )
 
     def _rebuild(self) -> dict[str, str]:
         problems = {}
@@ -112,18 +141,29 @@ class SparkStore(Versioned):
                 problems[table] = f"no {table} extract in {self.directory}"
             try:
                 self._view(table, path)
-            except Exception as e:  # noqa: BLE001 - a file Spark cannot read: served like a missing one
+            except Exception as e:
                 problems[table] = f"{path.name if path else table} cannot be read: {_why(e)}"
                 self._view(table, None)
         facts = load_facts(self.facts_file)
-        self.spark.createDataFrame(facts if len(facts) else pd.DataFrame(
-            {"kecamatan": pd.Series(dtype=str), "population": pd.Series(dtype="int64"),
-             "area_ha": pd.Series(dtype=float), "centroid_lat": pd.Series(dtype=float),
-             "centroid_lon": pd.Series(dtype=float)})).createOrReplaceTempView("_district_facts")
-        self.spark.sql("CREATE OR REPLACE TEMP VIEW districts AS SELECT CAST(kecamatan AS STRING) AS kecamatan, "
-                       "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
-                       "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
-                       "FROM _district_facts")
+        self.spark.createDataFrame(
+            facts
+            if len(facts)
+            else pd.DataFrame(
+                {
+                    "kecamatan": pd.Series(dtype=str),
+                    "population": pd.Series(dtype="int64"),
+                    "area_ha": pd.Series(dtype=float),
+                    "centroid_lat": pd.Series(dtype=float),
+                    "centroid_lon": pd.Series(dtype=float),
+                }
+            )
+        ).createOrReplaceTempView("_district_facts")
+        self.spark.sql(
+            "CREATE OR REPLACE TEMP VIEW districts AS SELECT CAST(kecamatan AS STRING) AS kecamatan, "
+            "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
+            "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
+            "FROM _district_facts"
+        )
         return problems
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
@@ -137,7 +177,12 @@ class SparkStore(Versioned):
 
     def describe(self, table: str) -> pd.DataFrame:
         df = self.spark.table(table)
-        return pd.DataFrame({"column_name": df.columns, "column_type": [f.dataType.simpleString() for f in df.schema]})
+        return pd.DataFrame(
+            {
+                "column_name": df.columns,
+                "column_type": [f.dataType.simpleString() for f in df.schema],
+            }
+        )
 
     def close(self) -> None:
         pass  # the Connect session ends with the process; the cluster stays

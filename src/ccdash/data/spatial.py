@@ -27,7 +27,9 @@ def voronoi_districts(facts: pd.DataFrame, margin_deg: float = 0.02) -> dict[str
     return shapes
 
 
-def districts_geojson(shapes: dict[str, shapely.Geometry], name_property: str = "kecamatan") -> dict:
+def districts_geojson(
+    shapes: dict[str, shapely.Geometry], name_property: str = "kecamatan"
+) -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
@@ -37,7 +39,9 @@ def districts_geojson(shapes: dict[str, shapely.Geometry], name_property: str = 
     }
 
 
-def assign_kecamatan(lon: np.ndarray, lat: np.ndarray, shapes: dict[str, shapely.Geometry]) -> np.ndarray:
+def assign_kecamatan(
+    lon: np.ndarray, lat: np.ndarray, shapes: dict[str, shapely.Geometry]
+) -> np.ndarray:
     """The district containing each point, or None outside them all."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -61,8 +65,11 @@ def h3_cells(lat, lon, res: int) -> np.ndarray:
     out = np.zeros(len(lat), dtype=np.uint64)
     ok = ~(np.isnan(lat) | np.isnan(lon))
     n = int(ok.sum())
-    out[ok] = np.fromiter(map(h3i.latlng_to_cell, lat[ok].tolist(), lon[ok].tolist(), [res] * n),
-                          dtype=np.uint64, count=n)
+    out[ok] = np.fromiter(
+        map(h3i.latlng_to_cell, lat[ok].tolist(), lon[ok].tolist(), [res] * n),
+        dtype=np.uint64,
+        count=n,
+    )
     return out
 
 
@@ -86,7 +93,6 @@ def h3_columns(lat, lon, resolutions) -> dict[int, np.ndarray]:
     finest = max(resolutions)
     base = h3_cells(lat, lon, finest)
     return {r: base if r == finest else h3_parent(base, r) for r in resolutions}
-
 
 
 def h3_outlines(cells) -> list[list[list[float]]]:

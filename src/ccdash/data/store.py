@@ -6,6 +6,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -17,10 +18,16 @@ from .reference import file_version, load_facts
 from .schema import H3_COLUMNS, TABLES
 
 MEMORY_LIMIT = "2GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
-SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "timestamp": "TIMESTAMP", "date": "DATE"}
+SQL_TYPES = {
+    "str": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+}
 
 
-def _literal(text: str) -> str:
+def _literal(text: str | Path) -> str:
     """A SQL string literal (file paths only; values from users are always bound parameters)."""
     return "'" + str(text).replace("'", "''") + "'"
 
@@ -52,8 +59,11 @@ def _source_sql(table: str, path: Path | None, files: list[Path] | None = None) 
         extra = f", CAST(NULL AS VARCHAR) AS {quote_ident(part)}" if part else ""
         return f"SELECT {cols}{extra} WHERE false"
     if files is not None:
-        hive = f"hive_partitioning = true, hive_types = {{{_literal(part)}: 'VARCHAR'}}" if part else \
-            "hive_partitioning = false"
+        hive = (
+            f"hive_partitioning = true, hive_types = {{{_literal(part)}: 'VARCHAR'}}"
+            if part
+            else "hive_partitioning = false"
+        )
         src = f"read_parquet([{', '.join(_literal(f) for f in files)}], {hive})"
         extra = f", {quote_ident(part)}" if part else ""
     else:
@@ -62,23 +72,35 @@ def _source_sql(table: str, path: Path | None, files: list[Path] | None = None) 
         else:
             type_map = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
             src = f"read_csv({_literal(path)}, header = true, types = {{{type_map}}})"
-        extra = f", strftime({quote_ident(t.partition_by)}, '%Y-%m') AS {quote_ident(part)}" if part else ""
+        extra = (
+            f", strftime({quote_ident(t.partition_by)}, '%Y-%m') AS {quote_ident(part)}"
+            if part and t.partition_by
+            else ""
+        )
     cols = ", ".join(f"CAST({quote_ident(c)} AS {t}) AS {quote_ident(c)}" for c, t in types.items())
     return f"SELECT {cols}{extra} FROM {src}"
 
 
-def inputs_version(directory: Path, facts_file: Path | None, tables=(), facts: bool = False) -> tuple:
+def inputs_version(
+    directory: Path, facts_file: Path | None, tables=(), facts: bool = False
+) -> tuple:
     """Size and mtime of these tables' files (a dataset's manifest) and, with `facts`, of the facts file."""
-    out = tuple(file_version(p if p is None else version_path(p)) for p in (extract_path(directory, t) for t in tables))
+    out = tuple(
+        file_version(p if p is None else version_path(p))
+        for p in (extract_path(directory, t) for t in tables)
+    )
     return out + ((file_version(facts_file),) if facts else ())
 
 
-class Versioned:
+class BaseStore:  # the engine interface every named query takes (Store, SparkStore)
     """Views over the extracts of one folder, rebuilt (by `_rebuild`, which returns the problems it met) when a
     file there or the facts file changes: a cheap version check, then one rebuild under a lock."""
 
     directory: Path
     facts_file: Path | None
+    problems: dict[str, str]
+    _lock: threading.Lock
+    _version: tuple | None
 
     def refresh(self) -> tuple:
         """Point the views at the current files; returns the data version used."""
@@ -95,28 +117,54 @@ class Versioned:
     def _rebuild(self) -> dict[str, str]:
         raise NotImplementedError
 
+    def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+        """The rows of one statement, its values bound (never SQL text)."""
+        raise NotImplementedError
+
+    def scalar(self, sql: str, params: dict | list | None = None) -> Any:
+        raise NotImplementedError
+
+    def describe(self, table: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
         self.refresh()
         return inputs_version(self.directory, self.facts_file, tables, facts)
 
 
-class Store(Versioned):
+class Store(BaseStore):
     """DuckDB views over the extracts in one folder, rebuilt when a file there changes."""
 
-    def __init__(self, directory: Path | str, facts_file: Path | None = None, expected: tuple[str, ...] | None = None):
+    def __init__(
+        self,
+        directory: Path | str,
+        facts_file: Path | None = None,
+        expected: tuple[str, ...] | None = None,
+    ):
         self.directory = Path(directory)
         self.facts_file = facts_file
-        self.expected = tuple(expected) if expected is not None else tuple(TABLES)  # a missing one is a problem
+        self.expected = (
+            tuple(expected) if expected is not None else tuple(TABLES)
+        )  # a missing one is a problem
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2")
         # DuckDB would take up to 80% of the machine's memory for a big aggregate; past this it spills to disk.
-        self._con.execute(f"SET memory_limit = {_literal(os.environ.get('CCDASH_DUCKDB_MEMORY', MEMORY_LIMIT))}")
-        self._con.execute(f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'ccdash-duckdb')}")
+        self._con.execute(
+            f"SET memory_limit = {_literal(os.environ.get('CCDASH_DUCKDB_MEMORY', MEMORY_LIMIT))}"
+        )
+        self._con.execute(
+            f"SET temp_directory = {_literal(Path(tempfile.gettempdir()) / 'ccdash-duckdb')}"
+        )
         self._lock = threading.Lock()
         self._version: tuple | None = None
         self.problems: dict[str, str] = {}  # table -> what is wrong with its file
-        self._checked: dict[tuple, str | None] = {}  # file version -> its integrity problem (None: sound)
+        self._checked: dict[
+            tuple, str | None
+        ] = {}  # file version -> its integrity problem (None: sound)
 
     def _rebuild(self) -> dict[str, str]:
         problems = {}
@@ -131,7 +179,9 @@ class Store(Versioned):
                     damage = self._damage(path, files)
                 except dataset.DatasetError as e:
                     damage = str(e)
-                if damage:  # served like a missing file: a banner, and the wall keeps its last good data
+                if (
+                    damage
+                ):  # served like a missing file: a banner, and the wall keeps its last good data
                     problems[table] = damage
                     path = None
             try:
@@ -139,15 +189,18 @@ class Store(Versioned):
                 self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
                 self._con.execute(f"SELECT * FROM {table} LIMIT 0")
             except duckdb.Error as e:
-                problems[table] = f"{path.name} cannot be read: {str(e).splitlines()[0]}"
+                shown = path.name if path is not None else table
+                problems[table] = f"{shown} cannot be read: {str(e).splitlines()[0]}"
                 self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
         # The facts come from data.reference (the geometry code reads the same frame).
         # A table, not a registered frame: registered frames are invisible to the per-query cursors.
         self._con.register("_district_facts", load_facts(self.facts_file))
-        self._con.execute("CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
-                          "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
-                          "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
-                          "FROM _district_facts")
+        self._con.execute(
+            "CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
+            "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
+            "CAST(centroid_lat AS DOUBLE) AS centroid_lat, CAST(centroid_lon AS DOUBLE) AS centroid_lon "
+            "FROM _district_facts"
+        )
         self._con.unregister("_district_facts")
         return problems
 
@@ -156,7 +209,11 @@ class Store(Versioned):
         for f in files if files is not None else [path] if path.name.endswith(".parquet") else []:
             damage = self._check(f)
             if damage:
-                return f"{path.name}/{f.relative_to(path)} is {damage}" if path.is_dir() else f"{path.name} is {damage}"
+                return (
+                    f"{path.name}/{f.relative_to(path)} is {damage}"
+                    if path.is_dir()
+                    else f"{path.name} is {damage}"
+                )
         return None
 
     def _check(self, path: Path) -> str | None:
@@ -186,4 +243,3 @@ class Store(Versioned):
 
     def close(self) -> None:
         self._con.close()
-

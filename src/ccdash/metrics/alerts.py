@@ -24,12 +24,19 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from ..data.store import Store
+from ..data.store import BaseStore
 from .cctv import not_reporting
 from .registry import query
 
-DEFAULTS = {"baseline_days": 28, "p_threshold": 1e-4, "min_count": 5, "min_ratio": 2.0, "min_rate": 0.5,
-            "sla_horizon_hours": 24, "sla_min_count": 5}
+DEFAULTS = {
+    "baseline_days": 28,
+    "p_threshold": 1e-4,
+    "min_count": 5,
+    "min_ratio": 2.0,
+    "min_rate": 0.5,
+    "sla_horizon_hours": 24,
+    "sla_min_count": 5,
+}
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,16 @@ class Alert:
     observed: float
     expected: float | None = None
     p_value: float | None = None
-    parts: tuple = field(default=(), compare=False)  # nested alerts of the same event (districts of a category)
+    parts: tuple = field(
+        default=(), compare=False
+    )  # nested alerts of the same event (districts of a category)
 
 
 def settings(profile) -> dict:
     raw = dict(getattr(profile, "alerts", None) or {})
-    raw.pop("cctv_offline_hours", None)  # the CCTV rule's hours are the profile's [cctv] silent_hours
+    raw.pop(
+        "cctv_offline_hours", None
+    )  # the CCTV rule's hours are the profile's [cctv] silent_hours
     return {**DEFAULTS, **raw, "cctv_silent_hours": getattr(profile, "cctv_silent_hours", 12.0)}
 
 
@@ -78,7 +89,13 @@ def nbinom_sf(k: int, mean: float, dispersion: float) -> float:
     r = mean / (dispersion - 1.0)  # size
     q = 1.0 - 1.0 / dispersion  # failure probability: mean = r q / (1 - q)
     # log pmf(k) = lgamma(k + r) - lgamma(r) - lgamma(k + 1) + r log(1 - q) + k log q; sum the tail upward.
-    log_term = math.lgamma(k + r) - math.lgamma(r) - math.lgamma(k + 1) + r * math.log1p(-q) + k * math.log(q)
+    log_term = (
+        math.lgamma(k + r)
+        - math.lgamma(r)
+        - math.lgamma(k + 1)
+        + r * math.log1p(-q)
+        + k * math.log(q)
+    )
     total, term, i = 0.0, math.exp(log_term), k
     while term > 1e-300 and i < k + 1_000_000:
         total += term
@@ -117,7 +134,9 @@ def _fit(counts: list[int], factors: list[float]) -> tuple[float, float]:
         mus = {i: rate * factors[i] for i in keep}
         pearson = sum((counts[i] - mus[i]) ** 2 / mus[i] for i in keep) / max(len(keep) - 1, 1)
         dispersion = max(1.0, pearson)
-        high = [i for i in keep[:GUARD] if (counts[i] - mus[i]) / math.sqrt(dispersion * mus[i]) > 2.58]
+        high = [
+            i for i in keep[:GUARD] if (counts[i] - mus[i]) / math.sqrt(dispersion * mus[i]) > 2.58
+        ]
         if not high or len(keep) - len(high) < max(7, len(counts) // 2):
             break
         keep = [i for i in keep if i not in high]
@@ -134,10 +153,12 @@ def dispersion_bound(df: int, z: float = DISPERSION_Z) -> float:
     return 1.0 / max((1.0 - a + z * math.sqrt(a)) ** 3, 1e-6)
 
 
-def spikes(counts: pd.DataFrame, keys: list[str], cfg: dict, factors: dict[int, float] | None = None) -> list[Alert]:
+def spikes(
+    counts: pd.DataFrame, keys: list[str], cfg: dict, factors: dict[int, float] | None = None
+) -> list[Alert]:
     """Spike alerts from a frame of (keys..., bucket, n): bucket 0 is the last 24 h, 1..B the baseline."""
     base_days = int(cfg["baseline_days"])
-    out = []
+    out: list[Alert] = []
     if counts.empty:
         return out
     factors = factors or {ph: 1.0 for ph in range(7)}
@@ -155,17 +176,31 @@ def spikes(counts: pd.DataFrame, keys: list[str], cfg: dict, factors: dict[int, 
             continue
         p = nbinom_sf(observed, expected, dispersion)
         if p < cfg["p_threshold"]:
-            out.append(Alert("spike", -math.log10(max(p, 1e-300)), dict(zip(keys, key)), observed, expected, p))
+            out.append(
+                Alert(
+                    "spike",
+                    -math.log10(max(p, 1e-300)),
+                    dict(zip(keys, key)),
+                    observed,
+                    expected,
+                    p,
+                )
+            )
     return out
 
 
-def one_line_per_event(city: list[Alert], district: list[Alert], pairs: list[Alert],
-                       excess: pd.DataFrame | None = None) -> list[Alert]:
+def one_line_per_event(
+    city: list[Alert], district: list[Alert], pairs: list[Alert], excess: pd.DataFrame | None = None
+) -> list[Alert]:
     """One event, one line. A category's spike in a district nests under the category's city-wide alert, and
     so does a district's own alert when that category drives it; the city-wide line also names the districts
     that carry most of its excess (up to 3). A district's alert is dropped when a category's spike there
     explains it. `excess` has kecamatan, category, n (last 24 h) and excess (n minus the baseline mean)."""
-    excess = excess if excess is not None else pd.DataFrame(columns=["kecamatan", "category", "n", "excess"])
+    excess = (
+        excess
+        if excess is not None
+        else pd.DataFrame(columns=["kecamatan", "category", "n", "excess"])
+    )
     by_cat = {a.key["category"]: a for a in city}
     nested: dict[str, list[Alert]] = {}
     top = []
@@ -175,52 +210,75 @@ def one_line_per_event(city: list[Alert], district: list[Alert], pairs: list[Ale
         else:
             top.append(a)
     explained = {a.key["kecamatan"] for a in pairs}
-    drivers = excess.sort_values("excess", ascending=False).drop_duplicates("kecamatan").set_index("kecamatan")
+    drivers = (
+        excess.sort_values("excess", ascending=False)
+        .drop_duplicates("kecamatan")
+        .set_index("kecamatan")
+    )
     for a in district:
         kec = a.key["kecamatan"]
         if kec in explained:
             continue
         cat = drivers.category.get(kec)
         if cat in by_cat:  # the category's line names the district too
-            nested.setdefault(cat, []).append(Alert(a.kind, a.severity, {"category": cat, "kecamatan": kec},
-                                                    int(drivers.n[kec])))
+            nested.setdefault(cat, []).append(
+                Alert(a.kind, a.severity, {"category": cat, "kecamatan": kec}, int(drivers.n[kec]))
+            )
         else:
             top.append(a)
     for cat, a in by_cat.items():  # where the city-wide excess is, significant there or not
         parts = nested.setdefault(cat, [])
         named = {p.key["kecamatan"] for p in parts}
-        mine = excess[(excess.category == cat) & (excess.excess >= max(2.0, 0.1 * (a.observed - a.expected)))]
+        mine = excess[
+            (excess.category == cat)
+            & (excess.excess >= max(2.0, 0.1 * (a.observed - (a.expected or 0.0))))
+        ]
         for row in mine.sort_values("excess", ascending=False).itertuples():
             if len(parts) >= 3:
                 break
             if row.kecamatan not in named:
-                parts.append(Alert("spike", 0.0, {"category": cat, "kecamatan": row.kecamatan}, int(row.n)))
-    top += [Alert(a.kind, a.severity, a.key, a.observed, a.expected, a.p_value, tuple(nested.get(cat, ())))
-            for cat, a in by_cat.items()]
+                parts.append(
+                    Alert("spike", 0.0, {"category": cat, "kecamatan": row.kecamatan}, int(row.n))
+                )
+    top += [
+        Alert(
+            a.kind, a.severity, a.key, a.observed, a.expected, a.p_value, tuple(nested.get(cat, ()))
+        )
+        for cat, a in by_cat.items()
+    ]
     return sorted(top, key=lambda a: -a.severity)
 
 
-def complaint_buckets(store: Store, at: datetime, base_days: int) -> pd.DataFrame:
+def complaint_buckets(store: BaseStore, at: datetime, base_days: int) -> pd.DataFrame:
     """Complaints per (category, kecamatan) per 24-hour window back from `at` (0 = the last 24 h)."""
-    return store.query("""
+    return store.query(
+        """
         SELECT category, kecamatan,
                CAST(floor(date_diff('second', created_at, $now) / 86400.0) AS INTEGER) AS bucket,
                count(*) AS n
         FROM complaints
         WHERE created_at <= $now AND created_at > $since
         GROUP BY category, kecamatan, CAST(floor(date_diff('second', created_at, $now) / 86400.0) AS INTEGER)
-    """, {"now": at, "since": at - timedelta(days=base_days + 1)})
+    """,
+        {"now": at, "since": at - timedelta(days=base_days + 1)},
+    )
 
 
-def spike_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
+def spike_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
     base_days = int(cfg["baseline_days"])
     b = complaint_buckets(store, at, base_days)
     factors = weekly_factors(b, base_days)
     found = {}
-    for name, keys in (("city", ["category"]), ("district", ["kecamatan"]), ("pairs", ["category", "kecamatan"])):
+    for name, keys in (
+        ("city", ["category"]),
+        ("district", ["kecamatan"]),
+        ("pairs", ["category", "kecamatan"]),
+    ):
         agg = b.groupby([*keys, "bucket"], as_index=False)["n"].sum()
         found[name] = spikes(agg, keys, cfg, factors)
-    return one_line_per_event(found["city"], found["district"], found["pairs"], _excess(b, base_days))
+    return one_line_per_event(
+        found["city"], found["district"], found["pairs"], _excess(b, base_days)
+    )
 
 
 def _excess(b: pd.DataFrame, base_days: int) -> pd.DataFrame:
@@ -228,37 +286,63 @@ def _excess(b: pd.DataFrame, base_days: int) -> pd.DataFrame:
     if b.empty:
         return pd.DataFrame(columns=["kecamatan", "category", "n", "excess"])
     now = b[b.bucket == 0].groupby(["kecamatan", "category"])["n"].sum()
-    base = b[b.bucket.between(1, base_days)].groupby(["kecamatan", "category"])["n"].sum() / max(base_days, 1)
-    out = pd.DataFrame({"n": now}).join(pd.DataFrame({"base": base}), how="left").fillna({"base": 0.0})
+    base = b[b.bucket.between(1, base_days)].groupby(["kecamatan", "category"])["n"].sum() / max(
+        base_days, 1
+    )
+    out = (
+        pd.DataFrame({"n": now})
+        .join(pd.DataFrame({"base": base}), how="left")
+        .fillna({"base": 0.0})
+    )
     out["excess"] = out.n - out.base
     return out.reset_index()[["kecamatan", "category", "n", "excess"]]
 
 
-def sla_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
+def sla_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
     """Open complaints whose SLA runs out within the horizon, per agency."""
-    df = store.query("""
+    df = store.query(
+        """
         SELECT agency, count(*) AS n FROM complaints
         WHERE created_at <= $now AND (closed_at IS NULL OR closed_at > $now)
           AND due_at > $now AND due_at <= $horizon
         GROUP BY agency HAVING count(*) >= $min ORDER BY n DESC, agency
-    """, {"now": at, "horizon": at + timedelta(hours=int(cfg["sla_horizon_hours"])), "min": int(cfg["sla_min_count"])})
-    return [Alert("sla", float(n), {"agency": a, "hours": int(cfg["sla_horizon_hours"])}, int(n))
-            for a, n in zip(df.agency, df.n)]
+    """,
+        {
+            "now": at,
+            "horizon": at + timedelta(hours=int(cfg["sla_horizon_hours"])),
+            "min": int(cfg["sla_min_count"]),
+        },
+    )
+    return [
+        Alert("sla", float(n), {"agency": a, "hours": int(cfg["sla_horizon_hours"])}, int(n))
+        for a, n in zip(df.agency, df.n)
+    ]
 
 
-def cctv_alerts(store: Store, at: datetime, cfg: dict) -> list[Alert]:
+def cctv_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
     """One alert for every camera not reporting (the CCTV page's rule), naming the longest silent."""
     df = not_reporting(store, at, float(cfg["cctv_silent_hours"]))
     if df.empty:
         return []
     worst = df.iloc[0]
-    return [Alert("cctv", float(len(df)), {"hours": cfg["cctv_silent_hours"], "worst": worst["name"],
-                                          "worst_hours": None if pd.isna(worst.hours_since_seen)
-                                          else float(worst.hours_since_seen)}, len(df))]
+    return [
+        Alert(
+            "cctv",
+            float(len(df)),
+            {
+                "hours": cfg["cctv_silent_hours"],
+                "worst": worst["name"],
+                "worst_hours": None
+                if pd.isna(worst.hours_since_seen)
+                else float(worst.hours_since_seen),
+            },
+            len(df),
+        )
+    ]
 
 
 @query(tables=("complaints", "cctv_sites"))
-def active_alerts(store: Store, at: datetime, cfg_items: tuple) -> list[Alert]:
+def active_alerts(store: BaseStore, at: datetime, cfg_items: tuple) -> list[Alert]:
     """Every alert, most severe spikes first, then SLA, then cameras (cfg as sorted items: cacheable)."""
     cfg = {**DEFAULTS, **dict(cfg_items)}
     return spike_alerts(store, at, cfg) + sla_alerts(store, at, cfg) + cctv_alerts(store, at, cfg)

@@ -27,20 +27,25 @@ def _silent_since(at: datetime, silent_hours: float) -> datetime:
 
 
 @query(tables=("cctv_sites",))
-def summary(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()) -> dict:
+def summary(
+    store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()
+) -> dict:
     """Cameras by status, those not reporting, and the share online of those whose status is known."""
     w, p = in_districts(kecamatan)
-    row = store.query(f"""
+    row = store.query(
+        f"""
         SELECT count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
                count(*) FILTER (WHERE status = 'offline') AS offline,
                count(*) FILTER (WHERE status = 'maintenance') AS maintenance,
                count(*) FILTER (WHERE status = 'unknown' OR status IS NULL) AS unknown,
                count(*) FILTER (WHERE {NOT_REPORTING}) AS not_reporting
         FROM cctv_sites WHERE {w}
-    """, p | {"silent_since": _silent_since(at, silent_hours)}).iloc[0]
-    out = {k: int(v) for k, v in row.items()}
-    known = out["cameras"] - out["unknown"]
-    out["online_pct"] = 100.0 * out["online"] / known if known else None
+    """,
+        p | {"silent_since": _silent_since(at, silent_hours)},
+    ).iloc[0]
+    out: dict[str, float | None] = {k: int(v) for k, v in row.items()}
+    known = int(row["cameras"]) - int(row["unknown"])
+    out["online_pct"] = 100.0 * int(row["online"]) / known if known else None
     return out
 
 
@@ -48,55 +53,72 @@ def summary(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[st
 def sites(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every camera (no personal data in this table)."""
     w, p = in_districts(kecamatan)
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT camera_id, name, lat, lon, kecamatan, kind, status, last_seen_at, agency, view_radius_m
         FROM cctv_sites WHERE {w} ORDER BY camera_id
-    """, p)
+    """,
+        p,
+    )
 
 
 @query(tables=("cctv_sites",))
 def by_kecamatan(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cameras and the share online (of those whose status is known) per district, worst first."""
     w, p = in_districts(kecamatan)
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT kecamatan, count(*) AS cameras, count(*) FILTER (WHERE status = 'online') AS online,
                100.0 * count(*) FILTER (WHERE status = 'online')
                  / nullif(count(*) FILTER (WHERE status IS NOT NULL AND status <> 'unknown'), 0) AS online_pct
         FROM cctv_sites WHERE {w} GROUP BY kecamatan ORDER BY online_pct NULLS LAST, cameras DESC, kecamatan
-    """, p)
+    """,
+        p,
+    )
 
 
 @query(tables=("cctv_sites",))
 def by_kind(store: Store, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
     """Cameras per (kind, status)."""
     w, p = in_districts(kecamatan)
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT kind, status, count(*) AS cameras FROM cctv_sites WHERE {w}
         GROUP BY kind, status ORDER BY kind, status
-    """, p)
+    """,
+        p,
+    )
 
 
 @query(tables=("cctv_sites",))
-def not_reporting(store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()) -> pd.DataFrame:
+def not_reporting(
+    store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Cameras not reporting (offline, or unseen for longer than silent_hours), longest silent first; hours
     since seen are empty when the list gives no last-seen time."""
     w, p = in_districts(kecamatan)
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT camera_id, name, kecamatan, kind, status, last_seen_at,
                date_diff('second', last_seen_at, $now) / 3600.0 AS hours_since_seen
         FROM cctv_sites WHERE {NOT_REPORTING} AND {w}
         ORDER BY hours_since_seen DESC NULLS LAST, camera_id
-    """, p | {"now": at, "silent_since": _silent_since(at, silent_hours)})
+    """,
+        p | {"now": at, "silent_since": _silent_since(at, silent_hours)},
+    )
 
 
 @query(tables=("complaints", "cctv_sites"))
-def complaints_in_view(store: Store, f: Filters, at: datetime, by: str = "kecamatan") -> pd.DataFrame:
+def complaints_in_view(
+    store: Store, f: Filters, at: datetime, by: str = "kecamatan"
+) -> pd.DataFrame:
     """Share of complaints inside some camera's view radius (a camera could verify them), per `by`."""
     if by not in DIMENSIONS:
         raise ValueError(f"not a filter dimension: {by!r}")
     w, p = where(f, "c")
     p["now"] = at
-    return store.query(f"""
+    return store.query(
+        f"""
         WITH c AS (SELECT complaint_id, {by}, lat, lon FROM complaints c
                    WHERE c.created_at <= $now AND c.lat IS NOT NULL AND {w}),
         cams AS (SELECT lat, lon, view_radius_m AS r,
@@ -112,4 +134,6 @@ def complaints_in_view(store: Store, f: Filters, at: datetime, by: str = "kecama
                100.0 * count(seen.complaint_id) / count(*) AS in_view_pct
         FROM c LEFT JOIN seen ON seen.complaint_id = c.complaint_id
         GROUP BY c.{by} ORDER BY in_view_pct DESC, value
-    """, p)
+    """,
+        p,
+    )

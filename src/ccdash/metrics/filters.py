@@ -18,6 +18,9 @@ class Notice(str):
     """A notice about ignored input: reads as one string, and keeps the user's value apart so that a screen
     can show it as plain text (`message`, `value`)."""
 
+    message: str
+    value: str | None
+
     def __new__(cls, message: str, value: str | None = None):
         obj = super().__new__(cls, message if value is None else f"{message} '{value}'")
         obj.message, obj.value = message, value
@@ -34,7 +37,7 @@ class Filters:
     channel: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
 
-    def with_values(self, **changes) -> "Filters":
+    def with_values(self, **changes) -> Filters:
         changes = {k: tuple(v) if k in DIMENSIONS else v for k, v in changes.items()}
         return replace(self, **changes)
 
@@ -45,7 +48,8 @@ class Filters:
 def where(f: Filters, alias: str = "") -> tuple[str, dict]:
     """A WHERE clause (without the keyword) and its parameters; 'true' when nothing is filtered."""
     a = f"{alias}." if alias else ""
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
     # The month bounds repeat the date bounds on the partition column: a stored dataset then skips the
     # folders of other months without opening them (the result is the same without them).
     if f.start is not None:
@@ -77,7 +81,9 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-def from_query_params(params, options: dict[str, list[str]] | None = None) -> tuple[Filters, list[str]]:
+def from_query_params(
+    params, options: dict[str, list[str]] | None = None
+) -> tuple[Filters, list[Notice]]:
     """Filters from URL parameters (a mapping of key -> list of strings), and what was ignored.
 
     Unknown keys, malformed dates and values that are not among `options` are dropped, each with a
@@ -118,10 +124,14 @@ def clamp_dates(f: Filters, lo: date | None, hi: date | None) -> tuple[Filters, 
         return f, []
     notices, start, end = [], f.start, f.end
     if start is not None and not lo <= start <= hi:
-        notices.append(Notice("'from' is outside the data; using", (lo if start < lo else hi).isoformat()))
+        notices.append(
+            Notice("'from' is outside the data; using", (lo if start < lo else hi).isoformat())
+        )
         start = lo if start < lo else hi
     if end is not None and not lo <= end <= hi:
-        notices.append(Notice("'to' is outside the data; using", (hi if end > hi else lo).isoformat()))
+        notices.append(
+            Notice("'to' is outside the data; using", (hi if end > hi else lo).isoformat())
+        )
         end = hi if end > hi else lo
     return replace(f, start=start, end=end), notices
 

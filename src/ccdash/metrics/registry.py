@@ -7,10 +7,11 @@ registers it. Pages call it through the app's cache (`run(complaints.kpis, ...)`
 from __future__ import annotations
 
 import functools
-from typing import Callable, Concatenate, Generic, ParamSpec, TypeVar
+from collections.abc import Callable
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from ..data.schema import TABLES
-from ..data.store import Store
+from ..data.store import BaseStore
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,22 +20,26 @@ R = TypeVar("R")
 class Query(Generic[P, R]):
     """A registered query: callable like the function it wraps, plus what it reads."""
 
-    def __init__(self, fn: Callable[Concatenate[Store, P], R], tables: tuple[str, ...], facts: bool):
+    def __init__(
+        self, fn: Callable[Concatenate[BaseStore, P], R], tables: tuple[str, ...], facts: bool
+    ):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
         self.tables = tables
         self.facts = facts  # reads the districts' facts (the `districts` view)
 
-    def __call__(self, store: Store, *args: P.args, **kwargs: P.kwargs) -> R:
+    def __call__(self, store: BaseStore, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.fn(store, *args, **kwargs)
 
-    def version(self, store: Store) -> tuple:
+    def version(self, store: BaseStore) -> tuple:
         """The versions of exactly this query's inputs."""
         return store.version(self.tables, facts=self.facts)
 
     def __repr__(self) -> str:
-        return f"<query {self.name} reads {', '.join(self.tables)}{' + facts' if self.facts else ''}>"
+        return (
+            f"<query {self.name} reads {', '.join(self.tables)}{' + facts' if self.facts else ''}>"
+        )
 
 
 REGISTRY: dict[str, Query] = {}
@@ -46,7 +51,7 @@ def query(*, tables: tuple[str, ...] | list[str], facts: bool = False):
     if unknown:
         raise ValueError(f"unknown table(s) {unknown}; have {list(TABLES)}")
 
-    def register(fn: Callable[Concatenate[Store, P], R]) -> Query[P, R]:
+    def register(fn: Callable[Concatenate[BaseStore, P], R]) -> Query[P, R]:
         q = Query(fn, tuple(tables), facts)
         if q.name in REGISTRY:
             raise ValueError(f"query {q.name} is registered twice")

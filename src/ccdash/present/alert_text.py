@@ -7,15 +7,19 @@ import html
 from ..metrics.alerts import Alert
 from .i18n import fmt_duration, fmt_num, t
 
-
-HIGH_RATIO, HIGH_P = 4.0, 1e-8  # a spike this far above its baseline (or this unlikely) is high, else watch
+HIGH_RATIO, HIGH_P = (
+    4.0,
+    1e-8,
+)  # a spike this far above its baseline (or this unlikely) is high, else watch
 
 
 def alert_level(a: Alert) -> str:
     """'high' for a spike at least HIGH_RATIO times its expected count or with p below HIGH_P; 'watch' for
     smaller spikes, deadlines about to pass and silent cameras."""
-    if a.kind == "spike" and ((a.expected and a.observed >= HIGH_RATIO * a.expected)
-                              or (a.p_value is not None and a.p_value < HIGH_P)):
+    if a.kind == "spike" and (
+        (a.expected and a.observed >= HIGH_RATIO * a.expected)
+        or (a.p_value is not None and a.p_value < HIGH_P)
+    ):
         return "high"
     return "watch"
 
@@ -23,8 +27,10 @@ def alert_level(a: Alert) -> str:
 def alert_line(a: Alert, lang: str, label, since: str) -> str:
     """A ticker item: its level as a mark and a word, when it was first seen, and the sentence."""
     level = alert_level(a)
-    return f"{'▲▲' if level == 'high' else '▲'} {t(f'alert.level_{level}', lang)} · " \
-           f"{t('alert.since', lang, when=since)} · {alert_sentence(a, lang, label)}"
+    return (
+        f"{'▲▲' if level == 'high' else '▲'} {t(f'alert.level_{level}', lang)} · "
+        f"{t('alert.since', lang, when=since)} · {alert_sentence(a, lang, label)}"
+    )
 
 
 def ticker_html(items: list[tuple[str, str]], none: str) -> str:
@@ -33,25 +39,54 @@ def ticker_html(items: list[tuple[str, str]], none: str) -> str:
     if not items:
         return f'<p class="ccdash-ticker"><span class="ccdash-level-none">{html.escape(none)}</span></p>'
     sep = '<span class="ccdash-sep">   •   </span>'
-    return '<p class="ccdash-ticker">' + sep.join(
-        f'<span class="ccdash-level-{"high" if level == "high" else "watch"}">{html.escape(line)}</span>'
-        for level, line in items) + "</p>"
+    return (
+        '<p class="ccdash-ticker">'
+        + sep.join(
+            f'<span class="ccdash-level-{"high" if level == "high" else "watch"}">{html.escape(line)}</span>'
+            for level, line in items
+        )
+        + "</p>"
+    )
 
 
 def alert_sentence(a: Alert, lang: str, label) -> str:
     """One line of the ticker. `label(dim, value)` translates stored codes."""
     if a.kind == "spike":
         cat, kec = a.key.get("category"), a.key.get("kecamatan")
-        what = ("spike.both" if cat and kec else "spike.category" if cat else "spike.kecamatan")
-        line = t(f"alert.{what}", lang, category=label("category", cat) if cat else "", kecamatan=kec or "",
-                 n=fmt_num(a.observed, lang), base=fmt_num(a.expected, lang, 1))
+        what = "spike.both" if cat and kec else "spike.category" if cat else "spike.kecamatan"
+        line = t(
+            f"alert.{what}",
+            lang,
+            category=label("category", cat) if cat else "",
+            kecamatan=kec or "",
+            n=fmt_num(a.observed, lang),
+            base=fmt_num(a.expected, lang, 1),
+        )
         if a.parts:  # one event, one line: the districts it is in
-            line += t("alert.where", lang, places=", ".join(f"{p.key['kecamatan']} {fmt_num(p.observed, lang)}"
-                                                             for p in sorted(a.parts, key=lambda p: -p.observed)))
+            line += t(
+                "alert.where",
+                lang,
+                places=", ".join(
+                    f"{p.key['kecamatan']} {fmt_num(p.observed, lang)}"
+                    for p in sorted(a.parts, key=lambda p: -p.observed)
+                ),
+            )
         return line
     if a.kind == "sla":
-        return t("alert.sla", lang, agency=a.key["agency"], n=fmt_num(a.observed, lang), hours=a.key["hours"])
+        return t(
+            "alert.sla",
+            lang,
+            agency=a.key["agency"],
+            n=fmt_num(a.observed, lang),
+            hours=a.key["hours"],
+        )
     if a.kind == "cctv":
-        return t("alert.cctv", lang, n=fmt_num(a.observed, lang), hours=fmt_num(a.key["hours"], lang),
-                 worst=a.key["worst"], worst_hours=fmt_duration(a.key["worst_hours"], lang))
+        return t(
+            "alert.cctv",
+            lang,
+            n=fmt_num(a.observed, lang),
+            hours=fmt_num(a.key["hours"], lang),
+            worst=a.key["worst"],
+            worst_hours=fmt_duration(a.key["worst_hours"], lang),
+        )
     return str(a)

@@ -13,8 +13,14 @@ def describe_trend(df: pd.DataFrame, lang: str) -> str:
     if df.empty:
         return t("alt.empty", lang)
     peak = df.loc[df["complaints"].idxmax()]
-    return t("alt.trend", lang, n=fmt_num(len(df), lang), peak=fmt_num(peak["complaints"], lang),
-             day=fmt_date(peak["day"], lang), mean=fmt_num(df["mean_7d"].iloc[-1], lang, 1))
+    return t(
+        "alt.trend",
+        lang,
+        n=fmt_num(len(df), lang),
+        peak=fmt_num(peak["complaints"], lang),
+        day=fmt_date(peak["day"], lang),
+        mean=fmt_num(df["mean_7d"].iloc[-1], lang, 1),
+    )
 
 
 def describe_bars(df: pd.DataFrame, value: str, label: str, lang: str, decimals: int = 0) -> str:
@@ -23,5 +29,12 @@ def describe_bars(df: pd.DataFrame, value: str, label: str, lang: str, decimals:
     if df.empty:
         return t("alt.empty", lang)
     hi, lo = df.loc[df[value].idxmax()], df.loc[df[value].idxmin()]
-    return t("alt.bars", lang, n=fmt_num(len(df), lang), top=str(hi[label]), top_v=fmt_num(hi[value], lang, decimals),
-             low=str(lo[label]), low_v=fmt_num(lo[value], lang, decimals))
+    return t(
+        "alt.bars",
+        lang,
+        n=fmt_num(len(df), lang),
+        top=str(hi[label]),
+        top_v=fmt_num(hi[value], lang, decimals),
+        low=str(lo[label]),
+        low_v=fmt_num(lo[value], lang, decimals),
+    )

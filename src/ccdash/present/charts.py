@@ -22,9 +22,16 @@ def text(values) -> list[str]:
 
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
-    fig.update_layout(template="plotly_dark", height=height, margin=dict(l=10, r=10, t=30, b=10),
-                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), font=dict(size=14), **kw)
+    fig.update_layout(
+        template="plotly_dark",
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        font=dict(size=14),
+        **kw,
+    )
     return fig
 
 
@@ -45,77 +52,169 @@ def date_axis(fig: go.Figure, dates, lang: str, monthly: bool = False, ticks: in
     step = max(1, len(dates) // ticks)
     shown = dates.iloc[::step]
     month = MONTHS[lang]
-    text = [f"{month[d.month - 1]} {d.year}" if monthly else f"{d.day} {month[d.month - 1]}" for d in shown]
+    text = [
+        f"{month[d.month - 1]} {d.year}" if monthly else f"{d.day} {month[d.month - 1]}"
+        for d in shown
+    ]
     fig.update_xaxes(tickmode="array", tickvals=list(shown), ticktext=text)
     return fig
 
 
-def trend(df: pd.DataFrame, daily_label: str, mean_label: str, y_title: str, height: int = 360,
-          lang: str = "en") -> go.Figure:
+def trend(
+    df: pd.DataFrame,
+    daily_label: str,
+    mean_label: str,
+    y_title: str,
+    height: int = 360,
+    lang: str = "en",
+) -> go.Figure:
     """Complaints per day as bars with the trailing 7-day mean as a line."""
     fig = go.Figure()
     labels = [fmt_date(d, lang) for d in df["day"]]
-    fig.add_bar(x=df["day"], y=df["complaints"], name=daily_label, marker_color="#4c6ef5", opacity=0.6,
-                customdata=labels, hovertemplate="%{customdata}: %{y}<extra></extra>")
-    fig.add_scatter(x=df["day"], y=df["mean_7d"], name=mean_label, mode="lines", line=dict(color=ACCENT, width=3),
-                    customdata=labels, hovertemplate="%{customdata}: %{y:.1f}<extra></extra>")
+    fig.add_bar(
+        x=df["day"],
+        y=df["complaints"],
+        name=daily_label,
+        marker_color="#4c6ef5",
+        opacity=0.6,
+        customdata=labels,
+        hovertemplate="%{customdata}: %{y}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=df["day"],
+        y=df["mean_7d"],
+        name=mean_label,
+        mode="lines",
+        line=dict(color=ACCENT, width=3),
+        customdata=labels,
+        hovertemplate="%{customdata}: %{y:.1f}<extra></extra>",
+    )
     date_axis(fig, df["day"], lang)
     return _layout(fig, height, yaxis_title=y_title, bargap=0.05, hovermode="closest")
 
 
-def top_n(df: pd.DataFrame, value: str, n: int, other_label: str, label: str = "label") -> pd.DataFrame:
+def top_n(
+    df: pd.DataFrame, value: str, n: int, other_label: str, label: str = "label"
+) -> pd.DataFrame:
     """The n largest rows, and one "other" row summing the rest (its key is empty: clicking it filters
     nothing), so a city with 95 categories still gets a chart of one screen."""
     if len(df) <= n + 1:
         return df
     df = df.sort_values(value, ascending=False)
     rest = df.iloc[n:]
-    other = {c: None for c in df.columns} | {value: rest[value].sum(), label: other_label.format(n=len(rest))}
+    other = {c: None for c in df.columns} | {
+        value: rest[value].sum(),
+        label: other_label.format(n=len(rest)),
+    }
     return pd.concat([df.iloc[:n], pd.DataFrame([other])], ignore_index=True)
 
 
 MUTED = "#4a5160"  # bars outside a selection: still there, in the background
 
 
-def hbar(df: pd.DataFrame, value: str, label: str, key: str | None = None, x_title: str = "",
-         height: int | None = None, color: str = ACCENT, text_fmt=None, highlight=()) -> go.Figure:
+def hbar(
+    df: pd.DataFrame,
+    value: str,
+    label: str,
+    key: str | None = None,
+    x_title: str = "",
+    height: int | None = None,
+    color: str = ACCENT,
+    text_fmt=None,
+    highlight=(),
+) -> go.Figure:
     """Horizontal bars, largest on top; `key` rides along as customdata for selection events. With a
     `highlight` (values of `key`), those bars keep the colour and the others are muted."""
     df = df.iloc[::-1]
-    colors = color if not highlight or not key else [color if v in set(highlight) else MUTED for v in df[key]]
-    fig = go.Figure(go.Bar(
-        x=df[value], y=text(df[label]), orientation="h", marker_color=colors,
-        customdata=df[key] if key else None,
-        text=[text_fmt(v) for v in df[value]] if text_fmt else None, textposition="auto",
-    ))
-    return _layout(fig, height or max(260, 28 * len(df) + 60), xaxis_title=x_title, showlegend=False)
+    colors = (
+        color
+        if not highlight or not key
+        else [color if v in set(highlight) else MUTED for v in df[key]]
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=df[value],
+            y=text(df[label]),
+            orientation="h",
+            marker_color=colors,
+            customdata=df[key] if key else None,
+            text=[text_fmt(v) for v in df[value]] if text_fmt else None,
+            textposition="auto",
+        )
+    )
+    return _layout(
+        fig, height or max(260, 28 * len(df) + 60), xaxis_title=x_title, showlegend=False
+    )
 
 
 def heatmap(df: pd.DataFrame, x: str, y: str, z: str, z_title: str, height: int = 520) -> go.Figure:
     """A long table pivoted into a heatmap (rows y, columns x)."""
     pivot = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0)
-    fig = go.Figure(go.Heatmap(z=pivot.to_numpy(), x=text(pivot.columns), y=text(pivot.index),
-                               colorscale="YlOrRd", colorbar=dict(title=z_title)))
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.to_numpy(),
+            x=text(pivot.columns),
+            y=text(pivot.index),
+            colorscale="YlOrRd",
+            colorbar=dict(title=z_title),
+        )
+    )
     return _layout(fig, height, xaxis=dict(tickangle=-45))
 
 
-def stacked(df: pd.DataFrame, x: str, color: str, value: str, colors: dict | None = None,
-            labels: dict | None = None, y_title: str = "", height: int = 320) -> go.Figure:
+def stacked(
+    df: pd.DataFrame,
+    x: str,
+    color: str,
+    value: str,
+    colors: dict | None = None,
+    labels: dict | None = None,
+    y_title: str = "",
+    height: int = 320,
+) -> go.Figure:
     fig = go.Figure()
     for i, (name, g) in enumerate(df.groupby(color, sort=False)):
-        fig.add_bar(x=text(g[x]), y=g[value], name=text([(labels or {}).get(name, name)])[0],
-                    marker_color=(colors or {}).get(name, SERIES[i % len(SERIES)]))
+        fig.add_bar(
+            x=text(g[x]),
+            y=g[value],
+            name=text([(labels or {}).get(name, name)])[0],
+            marker_color=(colors or {}).get(name, SERIES[i % len(SERIES)]),
+        )
     return _layout(fig, height, barmode="stack", yaxis_title=y_title)
 
 
 def donut(labels, values, height: int = 300) -> go.Figure:
-    fig = go.Figure(go.Pie(labels=text(labels), values=list(values), hole=0.55, marker=dict(colors=SERIES),
-                           sort=False, textinfo="percent+value"))
+    fig = go.Figure(
+        go.Pie(
+            labels=text(labels),
+            values=list(values),
+            hole=0.55,
+            marker=dict(colors=SERIES),
+            sort=False,
+            textinfo="percent+value",
+        )
+    )
     return _layout(fig, height)
 
 
-def line(df: pd.DataFrame, x: str, y: str, name: str, y_title: str = "", height: int = 320,
-         lang: str = "en", monthly: bool = True) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=df[x], y=df[y], name=text([name])[0], mode="lines+markers", line=dict(color=ACCENT, width=3)))
+def line(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    name: str,
+    y_title: str = "",
+    height: int = 320,
+    lang: str = "en",
+    monthly: bool = True,
+) -> go.Figure:
+    fig = go.Figure(
+        go.Scatter(
+            x=df[x],
+            y=df[y],
+            name=text([name])[0],
+            mode="lines+markers",
+            line=dict(color=ACCENT, width=3),
+        )
+    )
     date_axis(fig, df[x], lang, monthly=monthly)
     return _layout(fig, height, yaxis_title=y_title, showlegend=False)

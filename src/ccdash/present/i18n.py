@@ -64,7 +64,7 @@ def plain(text, limit: int = 80) -> str:
     not parsed (the fence is longer than any run of backticks inside)."""
     text = " ".join(str(text).split())
     if len(text) > limit:
-        text = text[:limit - 1] + "…"
+        text = text[: limit - 1] + "…"
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     return f"{fence} {text} {fence}"
 

@@ -12,16 +12,21 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from ..data.profile import Profile
 from ..data.spatial import h3_outlines, h3_text
 
-from ..data.profile import Profile
-
 # Sequential palette (dark background): low -> high.
-RAMP = np.array([[38, 70, 83], [42, 157, 143], [233, 196, 106], [244, 162, 97], [231, 111, 81]], dtype=float)
+RAMP = np.array(
+    [[38, 70, 83], [42, 157, 143], [233, 196, 106], [244, 162, 97], [231, 111, 81]], dtype=float
+)
 STATUS_COLORS = {
     # Okabe-Ito: safe for red-green colour blindness (blue against vermillion, never green against red).
-    "online": [0, 114, 178], "offline": [213, 94, 0], "maintenance": [240, 228, 66], "unknown": [153, 153, 153],
-    "active": [0, 158, 115], "inactive": [213, 94, 0],
+    "online": [0, 114, 178],
+    "offline": [213, 94, 0],
+    "maintenance": [240, 228, 66],
+    "unknown": [153, 153, 153],
+    "active": [0, 158, 115],
+    "inactive": [213, 94, 0],
 }
 
 
@@ -42,8 +47,14 @@ def ramp(values, alpha: int = 180) -> list[list[int]]:
     return out
 
 
-def districts_layer(geojson: dict, values: pd.DataFrame | None = None, value_col: str = "per_10k",
-                    label_col: str = "label", pickable: bool = True, layer_id: str = "districts") -> pdk.Layer:
+def districts_layer(
+    geojson: dict,
+    values: pd.DataFrame | None = None,
+    value_col: str = "per_10k",
+    label_col: str = "label",
+    pickable: bool = True,
+    layer_id: str = "districts",
+) -> pdk.Layer:
     """District outlines, shaded by a per-district value when one is given."""
     feats = []
     by_name = values.set_index("kecamatan") if values is not None and len(values) else None
@@ -56,9 +67,16 @@ def districts_layer(geojson: dict, values: pd.DataFrame | None = None, value_col
             props["tip"] = str(by_name.loc[name, label_col])
         feats.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
     return pdk.Layer(
-        "GeoJsonLayer", {"type": "FeatureCollection", "features": feats}, id=layer_id,
-        stroked=True, filled=True, get_fill_color="properties.fill", get_line_color=[200, 210, 225, 200],
-        line_width_min_pixels=1, pickable=pickable, auto_highlight=pickable,
+        "GeoJsonLayer",
+        {"type": "FeatureCollection", "features": feats},
+        id=layer_id,
+        stroked=True,
+        filled=True,
+        get_fill_color="properties.fill",
+        get_line_color=[200, 210, 225, 200],
+        line_width_min_pixels=1,
+        pickable=pickable,
+        auto_highlight=pickable,
     )
 
 
@@ -66,23 +84,48 @@ def hex_layer(df: pd.DataFrame) -> pdk.Layer:
     """H3 hexagons shaded by complaints (aggregated in DuckDB before they get here), sent as outlines."""
     data = df.drop(columns=["hex"]).assign(outline=h3_outlines(df["hex"]))
     data["fill"] = ramp(np.log1p(df["complaints"].to_numpy(float)), 200) if len(df) else []
-    return pdk.Layer("PolygonLayer", data, id="hexagons", get_polygon="outline",
-                     get_fill_color="fill", extruded=False, stroked=False, pickable=True, auto_highlight=True)
+    return pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="hexagons",
+        get_polygon="outline",
+        get_fill_color="fill",
+        extruded=False,
+        stroked=False,
+        pickable=True,
+        auto_highlight=True,
+    )
 
 
-def points_layer(df: pd.DataFrame, radius_col: str, status_col: str = "status", layer_id: str = "points",
-                 min_px: int = 3) -> pdk.Layer:
+def points_layer(
+    df: pd.DataFrame,
+    radius_col: str,
+    status_col: str = "status",
+    layer_id: str = "points",
+    min_px: int = 3,
+) -> pdk.Layer:
     """Sites as circles of their real radius in metres (deck.gl's default unit), coloured by status.
 
     Only what the layer draws and its tooltip reads is sent to the browser.
     """
     keep = [c for c in ("lon", "lat", radius_col, "kecamatan", "tip") if c in df]
     data = df[keep].copy()
-    data["fill"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [110] for s in df[status_col]]
-    data["line"] = [STATUS_COLORS.get(s, [149, 165, 166]) + [230] for s in df[status_col]]
-    return pdk.Layer("ScatterplotLayer", data, id=layer_id, get_position=["lon", "lat"], get_radius=radius_col,
-                     radius_min_pixels=min_px, get_fill_color="fill", get_line_color="line",
-                     stroked=True, line_width_min_pixels=1, pickable=True, auto_highlight=True)
+    data["fill"] = [[*STATUS_COLORS.get(s, [149, 165, 166]), 110] for s in df[status_col]]
+    data["line"] = [[*STATUS_COLORS.get(s, [149, 165, 166]), 230] for s in df[status_col]]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_radius=radius_col,
+        radius_min_pixels=min_px,
+        get_fill_color="fill",
+        get_line_color="line",
+        stroked=True,
+        line_width_min_pixels=1,
+        pickable=True,
+        auto_highlight=True,
+    )
 
 
 def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True) -> pdk.Layer:
@@ -92,14 +135,34 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True
     """
     hi = density_hi or 1.0
     # Covered blue, uncovered orange (deeper where more people live): readable with red-green colour blindness.
-    fill = [[0, 114, 178, int(60 + 140 * s)] if s >= 0.5 else [230, 159, 0, int(40 + 160 * min(x / hi, 1.0))]
-            for s, x in zip(cells["share"], cells["density"])]
-    data = pd.DataFrame({"hex": h3_text(cells["cell"]), "outline": h3_outlines(cells["cell"]),  # hex: what a click names
-                         "kecamatan": cells["kecamatan"], "fill": fill,
-                         "tip": [f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])]})
-    return pdk.Layer("PolygonLayer", data, id="cells", get_polygon="outline", get_fill_color="fill", stroked=False,
-                     extruded=False,  # flat: extruded cells hid the wifi points under them
-                     pickable=pickable, auto_highlight=pickable)
+    fill = [
+        [0, 114, 178, int(60 + 140 * s)]
+        if s >= 0.5
+        else [230, 159, 0, int(40 + 160 * min(x / hi, 1.0))]
+        for s, x in zip(cells["share"], cells["density"])
+    ]
+    data = pd.DataFrame(
+        {
+            "hex": h3_text(cells["cell"]),
+            "outline": h3_outlines(cells["cell"]),  # hex: what a click names
+            "kecamatan": cells["kecamatan"],
+            "fill": fill,
+            "tip": [
+                f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])
+            ],
+        }
+    )
+    return pdk.Layer(
+        "PolygonLayer",
+        data,
+        id="cells",
+        get_polygon="outline",
+        get_fill_color="fill",
+        stroked=False,
+        extruded=False,  # flat: extruded cells hid the wifi points under them
+        pickable=pickable,
+        auto_highlight=pickable,
+    )
 
 
 def geojson_bounds(gj: dict | None) -> tuple[float, float, float, float] | None:
@@ -119,8 +182,12 @@ def geojson_bounds(gj: dict | None) -> tuple[float, float, float, float] | None:
     return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def fit(bounds: tuple[float, float, float, float], width_px: float, height_px: float,
-        margin: float = 0.06) -> tuple[float, float, float]:
+def fit(
+    bounds: tuple[float, float, float, float],
+    width_px: float,
+    height_px: float,
+    margin: float = 0.06,
+) -> tuple[float, float, float]:
     """(lat, lon, zoom) of a Web Mercator view that shows `bounds` whole in a panel of that size."""
     x0, y0, x1, y1 = bounds
 
@@ -135,8 +202,14 @@ def fit(bounds: tuple[float, float, float, float], width_px: float, height_px: f
     return lat, (x0 + x1) / 2, max(0.0, min(zoom, 20.0))
 
 
-def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: float | None = None,
-         center: tuple[float, float] | None = None, frame: tuple | None = None) -> pdk.Deck:
+def deck(
+    layers: list,
+    profile: Profile,
+    tooltip_text: str | None = None,
+    zoom: float | None = None,
+    center: tuple[float, float] | None = None,
+    frame: tuple | None = None,
+) -> pdk.Deck:
     """A Deck over the city: basemap tiles when the profile names a style, else no basemap at all.
 
     `frame` = (bounds, width_px, height_px) fits the view to the bounds (the districts' or the profile's
@@ -146,10 +219,23 @@ def deck(layers: list, profile: Profile, tooltip_text: str | None = None, zoom: 
     else:
         lat, lon = center or profile.center
     view = pdk.ViewState(latitude=lat, longitude=lon, zoom=zoom or profile.zoom, pitch=0, bearing=0)
-    tooltip = {"text": tooltip_text, "style": {"backgroundColor": "#1a1f2b", "color": "#e8eaed",
-                                              "fontSize": "14px", "whiteSpace": "pre-line"}} if tooltip_text else False
+    tooltip = (
+        {
+            "text": tooltip_text,
+            "style": {
+                "backgroundColor": "#1a1f2b",
+                "color": "#e8eaed",
+                "fontSize": "14px",
+                "whiteSpace": "pre-line",
+            },
+        }
+        if tooltip_text
+        else False
+    )
     if profile.tile_style:
-        return pdk.Deck(layers=layers, initial_view_state=view, map_style=profile.tile_style, tooltip=tooltip)
+        return pdk.Deck(
+            layers=layers, initial_view_state=view, map_style=profile.tile_style, tooltip=tooltip
+        )
     # map_provider=None leaves pydeck's placeholder style, which Streamlit reads as "no basemap":
     # nothing is fetched from a tile server on a closed network.
     return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)

@@ -17,16 +17,30 @@ from shapely.geometry import mapping, shape
 ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
 
 
-def simplify(src: Path, out: Path, name_property: str = "name", tolerance_deg: float = 0.0002) -> int:
+def simplify(
+    src: Path, out: Path, name_property: str = "name", tolerance_deg: float = 0.0002
+) -> int:
     raw = json.loads(Path(src).read_text(encoding="utf-8"))
     feats = []
     for f in raw["features"]:
-        geom = shapely.set_precision(shape(f["geometry"]).simplify(tolerance_deg, preserve_topology=True), 1e-5)
-        feats.append({"type": "Feature", "properties": {"kecamatan": f["properties"][name_property]},
-                      "geometry": mapping(geom)})
+        geom = shapely.set_precision(
+            shape(f["geometry"]).simplify(tolerance_deg, preserve_topology=True), 1e-5
+        )
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"kecamatan": f["properties"][name_property]},
+                "geometry": mapping(geom),
+            }
+        )
     feats.sort(key=lambda f: f["properties"]["kecamatan"])
-    out.write_text(json.dumps({"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats},
-                              separators=(",", ":")), encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {"type": "FeatureCollection", "attribution": ATTRIBUTION, "features": feats},
+            separators=(",", ":"),
+        ),
+        encoding="utf-8",
+    )
     return len(feats)
 
 

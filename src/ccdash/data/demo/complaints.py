@@ -7,8 +7,20 @@ import pandas as pd
 
 from ..ingest import add_h3
 from .places import Places
-from .world import (AGENCY_SPEED, CATEGORY_MIX, CHANNEL_MIX, EVENTS, FIRST, FLOOD_PRONE, HOUR, LAST, PLACES,
-                    STREETS, TEMPLATES, WEEKDAY)
+from .world import (
+    AGENCY_SPEED,
+    CATEGORY_MIX,
+    CHANNEL_MIX,
+    EVENTS,
+    FIRST,
+    FLOOD_PRONE,
+    HOUR,
+    LAST,
+    PLACES,
+    STREETS,
+    TEMPLATES,
+    WEEKDAY,
+)
 
 
 def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.DataFrame:
@@ -19,7 +31,11 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
     rainy_mult = np.array([CATEGORY_MIX[c][1] for c in cats])
     rainy = np.isin(dates.month, [11, 12, 1, 2, 3, 4])
     trend = np.linspace(0.9, 1.1, len(dates))  # channel adoption grows slowly
-    lam = (WEEKDAY[dates.day_of_week] * trend)[:, None] * np.where(rainy[:, None], rainy_mult, 1.0) * share
+    lam = (
+        (WEEKDAY[dates.day_of_week] * trend)[:, None]
+        * np.where(rainy[:, None], rainy_mult, 1.0)
+        * share
+    )
     lam *= n_target / lam.sum()
     counts = rng.poisson(lam)  # days x categories
 
@@ -41,8 +57,11 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
     kec_of[~wet] = rng.choice(len(kec_names), (~wet).sum(), p=kec_w)
     kec_of[wet] = rng.choice(len(kec_names), wet.sum(), p=w_wet / w_wet.sum())
 
-    frames = [pd.DataFrame({"day": day_of, "cat": np.array(cats)[cat_of], "kec": kec_names[kec_of],
-                            "event": ""})]
+    frames = [
+        pd.DataFrame(
+            {"day": day_of, "cat": np.array(cats)[cat_of], "kec": kec_names[kec_of], "event": ""}
+        )
+    ]
     for ev in EVENTS:
         start = len(dates) - 1 - ev.start_offset_days
         if start < 0:
@@ -50,8 +69,11 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
         for d in range(start, min(start + ev.days, len(dates))):
             for k in ev.kecamatan:
                 m = rng.poisson(ev.extra_per_day)
-                frames.append(pd.DataFrame({"day": np.full(m, d), "cat": ev.category, "kec": k,
-                                            "event": ev.name}))
+                frames.append(
+                    pd.DataFrame(
+                        {"day": np.full(m, d), "cat": ev.category, "kec": k, "event": ev.name}
+                    )
+                )
     df = pd.concat(frames, ignore_index=True)
     n = len(df)
 
@@ -95,25 +117,33 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
     status = np.where(rejected, "rejected", "resolved").astype(object)
     open_status = np.select(
         [age_days < 0.3, age_days < 1.0, age_days < 2.5],
-        ["new", "verified", "dispatched"], "in_progress")
+        ["new", "verified", "dispatched"],
+        "in_progress",
+    )
     status[~is_closed] = open_status[~is_closed]
 
     years = df.created_at.dt.year.to_numpy()
     seq = np.arange(1, n + 1)
-    df_out = pd.DataFrame({
-        "complaint_id": [f"BDG-{y}-{s:07d}" for y, s in zip(years, seq)],
-        "created_at": df.created_at,
-        "due_at": (created + pd.to_timedelta(sla * 86400, unit="s")).astype("datetime64[us]"),
-        "closed_at": closed.where(is_closed).astype("datetime64[us]"),
-        "status": status,
-        "category": df.cat,
-        "agency": agency,
-        "channel": rng.choice(list(CHANNEL_MIX), n, p=np.array(list(CHANNEL_MIX.values())) / sum(CHANNEL_MIX.values())),
-        "kecamatan": df.kec,
-        "kelurahan": None,
-        "lat": df.lat,
-        "lon": df.lon,
-    })
+    df_out = pd.DataFrame(
+        {
+            "complaint_id": [f"BDG-{y}-{s:07d}" for y, s in zip(years, seq)],
+            "created_at": df.created_at,
+            "due_at": (created + pd.to_timedelta(sla * 86400, unit="s")).astype("datetime64[us]"),
+            "closed_at": closed.where(is_closed).astype("datetime64[us]"),
+            "status": status,
+            "category": df.cat,
+            "agency": agency,
+            "channel": rng.choice(
+                list(CHANNEL_MIX),
+                n,
+                p=np.array(list(CHANNEL_MIX.values())) / sum(CHANNEL_MIX.values()),
+            ),
+            "kecamatan": df.kec,
+            "kelurahan": None,
+            "lat": df.lat,
+            "lon": df.lon,
+        }
+    )
     t_idx = rng.integers(0, 3, n)
     s_idx = rng.integers(0, len(STREETS), n)
     p_idx = rng.integers(0, len(PLACES), n)
@@ -122,7 +152,9 @@ def generate_complaints(profile, facts, shapes, n_target, end, days, rng) -> pd.
         for c, t, s, p in zip(df.cat.tolist(), t_idx.tolist(), s_idx.tolist(), p_idx.tolist())
     ]
     f_idx, l_idx = rng.integers(0, len(FIRST), n), rng.integers(0, len(LAST), n)
-    df_out["reporter_name"] = [f"{FIRST[a]} {LAST[b]}" for a, b in zip(f_idx.tolist(), l_idx.tolist())]
+    df_out["reporter_name"] = [
+        f"{FIRST[a]} {LAST[b]}" for a, b in zip(f_idx.tolist(), l_idx.tolist())
+    ]
     phones = rng.integers(10**9, 10**10, n)
     df_out["reporter_phone"] = ["08" + str(p) for p in phones.tolist()]
     df_out["reporter_email"] = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,21 +19,40 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..clock import city_time
 from .. import dataset
-from ..files import (ROW_GROUP, CsvAppender, LockTimeout, arrow_schema, conform, extract_path, remove_stale_temp,
-                     table_lock, write_text_atomic)
+from ..clock import city_time
+from ..files import (
+    ROW_GROUP,
+    CsvAppender,
+    LockTimeout,
+    arrow_schema,
+    conform,
+    extract_path,
+    remove_stale_temp,
+    table_lock,
+    write_text_atomic,
+)
 from ..profile import Profile
 from ..schema import KINDS, TABLES, Table
+from .dates import AmbiguousDates, day_month_evidence
 from .errors import IngestError
+from .keys import Keys
 from .mapping import DERIVABLE, Mapping, apply_mapping
 from .read import ReadAgain, read_batches, read_table
-from .dates import AmbiguousDates, day_month_evidence
-from .keys import Keys
 from .validate import add_h3, norm_district, validate
 
-__all__ = ["DERIVABLE", "IngestError", "Mapping", "Report", "add_h3", "apply_mapping", "ingest", "last_ingest",
-           "read_table", "validate"]
+__all__ = [
+    "DERIVABLE",
+    "IngestError",
+    "Mapping",
+    "Report",
+    "add_h3",
+    "apply_mapping",
+    "ingest",
+    "last_ingest",
+    "read_table",
+    "validate",
+]
 
 
 @dataclass
@@ -51,9 +71,15 @@ class Report:
     replaced: int = 0  # accepted rows whose id was stored: they replaced the stored row
 
     def lines(self) -> list[str]:
-        out = [f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, {self.rejected:,} rejected"
-               + (f" ({self.replaced:,} of the accepted replaced stored rows with the same id)" if self.replaced else ""),
-               f"{self.table}: {self.stored_rows:,} rows stored in {self.target}"]
+        out = [
+            f"{self.source}: {self.rows_read:,} rows read, {self.accepted:,} accepted, {self.rejected:,} rejected"
+            + (
+                f" ({self.replaced:,} of the accepted replaced stored rows with the same id)"
+                if self.replaced
+                else ""
+            ),
+            f"{self.table}: {self.stored_rows:,} rows stored in {self.target}",
+        ]
         if self.rejects_file:
             out.append(f"rejected rows with their reasons: {self.rejects_file}")
             for reason, n in sorted(self.reasons.items(), key=lambda kv: -kv[1])[:10]:
@@ -74,7 +100,7 @@ def _read_existing_csv(path: Path, table: Table) -> pd.DataFrame:
             df[c.name] = pd.to_datetime(df[c.name]).dt.date
         elif c.type in ("float", "int"):
             df[c.name] = pd.to_numeric(df[c.name])
-    for h in table.stored_names()[len(table.names):]:
+    for h in table.stored_names()[len(table.names) :]:
         df[h] = pd.to_numeric(df[h]).astype("uint64")
     return df
 
@@ -83,18 +109,34 @@ def _legacy_batches(path: Path, table: Table, name: str):
     """The rows of a single-file extract (Parquet by row groups, CSV whole), in the stored schema."""
     try:
         if path.name.endswith(".parquet"):
-            for batch in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(batch_size=ROW_GROUP):
-                yield pa.Table.from_batches([batch]).select(table.stored_names()).cast(arrow_schema(table.name))
+            for batch in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(
+                batch_size=ROW_GROUP
+            ):
+                yield (
+                    pa.Table.from_batches([batch])
+                    .select(table.stored_names())
+                    .cast(arrow_schema(table.name))
+                )
         else:
             yield conform(_read_existing_csv(path, table), table.name)
     except (OSError, pa.ArrowException, ValueError, KeyError) as e:
-        raise IngestError(f"{name}: the stored {path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
-                          f"nothing was written") from None
+        raise IngestError(
+            f"{name}: the stored {path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
+            f"nothing was written"
+        ) from None
 
 
-def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile, mapping: Mapping | None = None,
-           replace: bool = False, now: datetime | None = None, data: bytes | None = None,
-           source_name: str | None = None) -> Report:
+def ingest(
+    source: Path | str,
+    kind: str,
+    data_dir: Path | str,
+    profile: Profile,
+    mapping: Mapping | None = None,
+    replace: bool = False,
+    now: datetime | None = None,
+    data: bytes | None = None,
+    source_name: str | None = None,
+) -> Report:
     """Ingest one file into the extract of `kind`; nothing is written unless it is usable.
 
     The file is read, checked and written a batch of rows at a time, so memory stays flat whatever its size;
@@ -117,14 +159,27 @@ def ingest(source: Path | str, kind: str, data_dir: Path | str, profile: Profile
         with table_lock(data_dir, table.name):
             remove_stale_temp(data_dir, table.name)
             day_first: dict[str, bool] = {}
-            parts, python_csv, settled = itertools.chain([head], first), False, False
+            parts: Iterator | None = itertools.chain([head], first)
+            python_csv, settled = False, False
             while True:
                 try:
-                    return _store(parts or batches(python_csv), table, kind, name, data_dir, profile, mapping,
-                                  replace, now, day_first)
+                    return _store(
+                        parts or batches(python_csv),
+                        table,
+                        kind,
+                        name,
+                        data_dir,
+                        profile,
+                        mapping,
+                        replace,
+                        now,
+                        day_first,
+                    )
                 except ReadAgain:  # a row Arrow cannot read, after batches were handed out
                     python_csv = True
-                except AmbiguousDates as e:  # the first batches do not settle day/month order: the file may
+                except (
+                    AmbiguousDates
+                ) as e:  # the first batches do not settle day/month order: the file may
                     if settled:
                         raise
                     day_first.update(_settle_day_first(batches, python_csv, table, mapping, e))
@@ -143,8 +198,14 @@ def _district_spellings(data_dir: Path, table: str) -> dict[str, str]:
             continue
         try:
             if p.is_dir() or p.name.endswith(".parquet"):
-                names = {n for f in (dataset.files(p) if p.is_dir() else [p])
-                         for n in pq.read_table(f, columns=["kecamatan"]).column("kecamatan").unique().to_pylist()}
+                names = {
+                    n
+                    for f in (dataset.files(p) if p.is_dir() else [p])
+                    for n in pq.read_table(f, columns=["kecamatan"])
+                    .column("kecamatan")
+                    .unique()
+                    .to_pylist()
+                }
             else:
                 names = pd.read_csv(p, usecols=["kecamatan"], dtype=str).kecamatan.unique().tolist()
         except (OSError, pa.ArrowException, ValueError, KeyError, dataset.DatasetError):
@@ -155,11 +216,12 @@ def _district_spellings(data_dir: Path, table: str) -> dict[str, str]:
     return out
 
 
-def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping | None,
-                      first: AmbiguousDates) -> dict[str, bool]:
+def _settle_day_first(
+    batches, python_csv: bool, table: Table, mapping: Mapping | None, first: AmbiguousDates
+) -> dict[str, bool]:
     """Day/month order of every date column, read off the whole file (a pass of its date columns only)."""
     dates = [c.name for c in table.columns if c.type in ("timestamp", "date")]
-    evidence = {c: [False, False, None] for c in dates}
+    evidence: dict[str, list] = {c: [False, False, None] for c in dates}
     try:
         for raw in batches(python_csv):
             canon = apply_mapping(raw, table, mapping)
@@ -170,10 +232,12 @@ def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping 
     except ReadAgain:
         return _settle_day_first(batches, True, table, mapping, first)
     settled = {}
-    for c, (d, m, example) in evidence.items():
+    for c, (d, m, _example) in evidence.items():
         if d and m:
-            raise IngestError(f"{c} mixes day-first and month-first dates; set [dates] format (or "
-                              f"[dates.columns] {c}) in the mapping")
+            raise IngestError(
+                f"{c} mixes day-first and month-first dates; set [dates] format (or "
+                f"[dates.columns] {c}) in the mapping"
+            )
         if d or m:
             settled[c] = d
         elif c == first.column:
@@ -181,8 +245,18 @@ def _settle_day_first(batches, python_csv: bool, table: Table, mapping: Mapping 
     return settled
 
 
-def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Profile, mapping: Mapping | None,
-           replace: bool, now: datetime, day_first: dict) -> Report:
+def _store(
+    raws,
+    table: Table,
+    kind: str,
+    name: str,
+    data_dir: Path,
+    profile: Profile,
+    mapping: Mapping | None,
+    replace: bool,
+    now: datetime,
+    day_first: dict,
+) -> Report:
     """Validate each batch and publish: the data first (new files, then the manifest), then its rejects and
     the log. A row whose id is stored replaces the stored row."""
     target = data_dir / table.name
@@ -193,7 +267,9 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
     # stored CSV stays, as the source it was; the dataset is read first).
     legacy = current if current is not None and not current.is_dir() and not replace else None
     if current is not None and current.is_dir():
-        single.unlink(missing_ok=True)  # converted before, and that writer stopped before it removed this
+        single.unlink(
+            missing_ok=True
+        )  # converted before, and that writer stopped before it removed this
     keys = Keys()
     spellings = _district_spellings(data_dir, table.name) if table.has_location else {}
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
@@ -210,15 +286,22 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
             field_counts = raw.attrs.get("field_counts")
             if field_counts is not None:  # a ragged row: its values may sit under the wrong columns
                 ragged = field_counts != len(raw.columns)
-                why[ragged] = [f"the row has {n} fields; the header has {len(raw.columns)}" for n in field_counts[ragged]]
+                why[ragged] = [
+                    f"the row has {n} fields; the header has {len(raw.columns)}"
+                    for n in field_counts[ragged]
+                ]
             ok = why == None  # noqa: E711
-            good = typed if ok.all() else typed[ok].reset_index(drop=True)  # no copy when every row is good
+            good = (
+                typed if ok.all() else typed[ok].reset_index(drop=True)
+            )  # no copy when every row is good
             if len(good):
                 if table.has_location:
                     good = add_h3(good)
                 out.write(conform(good[table.stored_names()], table.name))
                 if table.key:
-                    new_ids.append(pa.array(good[table.key].astype(object), type=pa.string(), from_pandas=True))
+                    new_ids.append(
+                        pa.array(good[table.key].astype(object), type=pa.string(), from_pandas=True)
+                    )
             if (~ok).any():
                 rej = raw[~ok].copy()
                 rej.insert(0, "reason", why[~ok])
@@ -230,7 +313,9 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
             accepted += int(ok.sum())
         if not accepted:
             top = reasons.most_common(1)[0][0]
-            raise IngestError(f"{name}: no row is valid ({rows_read:,} rejected, mostly: {top}); nothing was written")
+            raise IngestError(
+                f"{name}: no row is valid ({rows_read:,} rejected, mostly: {top}); nothing was written"
+            )
         ids = pa.concat_arrays(new_ids) if new_ids else pa.array([], pa.string())
         replaced = out.replace_ids(ids)
         if legacy is not None:
@@ -244,14 +329,35 @@ def _store(raws, table: Table, kind: str, name: str, data_dir: Path, profile: Pr
     finally:
         out.close()
         rejects.close()
-    report = Report(kind, table.name, name, rows_read, accepted, rows_read - accepted, stored_rows, target,
-                    rejects_file, {str(k): int(v) for k, v in reasons.most_common()}, dict(notes), replaced)
-    log = {"source": name, "at": city_time(profile).isoformat(timespec="seconds"), "mode": "replace" if replace else "append",
-           "rows_read": report.rows_read, "accepted": report.accepted, "rejected": report.rejected,
-           "replaced": report.replaced,
-           "rejects_file": str(rejects_file) if rejects_file else None, "reasons": report.reasons,
-           "notes": report.notes}
-    write_text_atomic(json.dumps(log, indent=2, ensure_ascii=False), data_dir / "_ingest" / f"{table.name}.json")
+    report = Report(
+        kind,
+        table.name,
+        name,
+        rows_read,
+        accepted,
+        rows_read - accepted,
+        stored_rows,
+        target,
+        rejects_file,
+        {str(k): int(v) for k, v in reasons.most_common()},
+        dict(notes),
+        replaced,
+    )
+    log = {
+        "source": name,
+        "at": city_time(profile).isoformat(timespec="seconds"),
+        "mode": "replace" if replace else "append",
+        "rows_read": report.rows_read,
+        "accepted": report.accepted,
+        "rejected": report.rejected,
+        "replaced": report.replaced,
+        "rejects_file": str(rejects_file) if rejects_file else None,
+        "reasons": report.reasons,
+        "notes": report.notes,
+    }
+    write_text_atomic(
+        json.dumps(log, indent=2, ensure_ascii=False), data_dir / "_ingest" / f"{table.name}.json"
+    )
     return report
 
 

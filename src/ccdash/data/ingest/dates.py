@@ -15,8 +15,11 @@ def _naive_local(t: pd.Series, tz_from: str | None, tz_city: str) -> pd.Series:
     if getattr(t.dt, "tz", None) is not None:
         return t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
     if tz_from and tz_from != tz_city:
-        return t.dt.tz_localize(ZoneInfo(tz_from), ambiguous="NaT", nonexistent="NaT") \
-                .dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None)
+        return (
+            t.dt.tz_localize(ZoneInfo(tz_from), ambiguous="NaT", nonexistent="NaT")
+            .dt.tz_convert(ZoneInfo(tz_city))
+            .dt.tz_localize(None)
+        )
     return t
 
 
@@ -31,23 +34,42 @@ def _to_datetime(s: pd.Series, **kw) -> pd.Series:
 ZONED = r"\d[T ]\d.*(?:Z|[+-]\d\d(?::?\d\d)?)$"
 
 
-def parse_times(values: pd.Series, fmt: str | None, tz_from: str | None, tz_city: str,
-                 column: str = "a date column", day_first: dict | None = None) -> pd.Series:
+def parse_times(
+    values: pd.Series,
+    fmt: str | None,
+    tz_from: str | None,
+    tz_city: str,
+    column: str = "a date column",
+    day_first: dict | None = None,
+) -> pd.Series:
     """Times as naive city-local time: those with a zone converted to the city's, naive ones kept as local
     (of the mapping's timezone when it names one). A column may mix both."""
     s = values.astype(object)
-    zoned = s.astype("string").str.strip().str.contains(ZONED, regex=True).fillna(False).to_numpy(dtype=bool)
+    zoned = (
+        s.astype("string")
+        .str.strip()
+        .str.contains(ZONED, regex=True)
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
     parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     if zoned.any():
         t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
-        parsed[zoned] = t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None).astype("datetime64[us]")
+        parsed[zoned] = (
+            t.dt.tz_convert(ZoneInfo(tz_city)).dt.tz_localize(None).astype("datetime64[us]")
+        )
     if (~zoned).any():
-        parsed[~zoned] = _naive_local(_to_datetime(s[~zoned], format=fmt or "ISO8601"), tz_from, tz_city) \
-            .astype("datetime64[us]")
+        parsed[~zoned] = _naive_local(
+            _to_datetime(s[~zoned], format=fmt or "ISO8601"), tz_from, tz_city
+        ).astype("datetime64[us]")
     retry = (parsed.isna() & s.notna()).to_numpy() & ~zoned
-    if not fmt and retry.any():  # numeric day/month forms: which comes first is read off the whole column
+    if (
+        not fmt and retry.any()
+    ):  # numeric day/month forms: which comes first is read off the whole column
         dayfirst = _day_first(s[retry], column, {} if day_first is None else day_first)
-        alt = _naive_local(_to_datetime(s[retry], format="mixed", dayfirst=dayfirst), tz_from, tz_city)
+        alt = _naive_local(
+            _to_datetime(s[retry], format="mixed", dayfirst=dayfirst), tz_from, tz_city
+        )
         parsed[retry] = alt.astype("datetime64[us]")
     return parsed
 
@@ -81,12 +103,16 @@ def _day_first(values: pd.Series, column: str, known: dict) -> bool:
     `known` carries what earlier batches of the same file settled (column -> day first), and is updated."""
     day_first, month_first, example = day_month_evidence(values)
     if example is None:
-        return known.get(column, True)  # no numeric day/month form here: other forms parse either way
+        return known.get(
+            column, True
+        )  # no numeric day/month form here: other forms parse either way
     if column in known:
         day_first, month_first = day_first or known[column], month_first or not known[column]
     if day_first and month_first:
-        raise IngestError(f"{column} mixes day-first and month-first dates; set [dates] format (or "
-                          f"[dates.columns] {column}) in the mapping")
+        raise IngestError(
+            f"{column} mixes day-first and month-first dates; set [dates] format (or "
+            f"[dates.columns] {column}) in the mapping"
+        )
     if not (day_first or month_first):
         raise AmbiguousDates(ambiguous_message(column, example), column)
     known[column] = day_first
@@ -95,10 +121,24 @@ def _day_first(values: pd.Series, column: str, known: dict) -> bool:
 
 def ambiguous_message(column: str, example: str) -> str:
     a, b = (int(x) for x in pd.Series([example]).str.extract(DAY_MONTH).iloc[0])
-    return (f"{column} is ambiguous: {example!r} reads as {a} {MONTHS[b - 1]} (day first) or {MONTHS[a - 1]} {b} "
-            f"(month first), and no value settles it; set [dates] format in the mapping, e.g. \"%d/%m/%Y %H:%M\" "
-            f"or \"%m/%d/%Y %I:%M %p\"")
+    return (
+        f"{column} is ambiguous: {example!r} reads as {a} {MONTHS[b - 1]} (day first) or {MONTHS[a - 1]} {b} "
+        f'(month first), and no value settles it; set [dates] format in the mapping, e.g. "%d/%m/%Y %H:%M" '
+        f'or "%m/%d/%Y %I:%M %p"'
+    )
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - pa.compute
+import pyarrow.compute
 
 from ..dataset import hash_ids
 
@@ -27,7 +27,9 @@ class IdSet:
     """Strings, compared exactly."""
 
     def __init__(self):
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, positions of their ids)
+        self.runs: list[
+            tuple[np.ndarray, np.ndarray]
+        ] = []  # (sorted hashes, positions of their ids)
         self.chunks: list[pa.Array] = []
         self.size = 0
 
@@ -57,19 +59,22 @@ class IdSet:
         if not self.runs or not len(arr):
             return found
         h = hash_ids(arr)
-        by_hash = np.argsort(h)  # sorted needles: binary searches that walk the run in order (3x faster)
+        by_hash = np.argsort(
+            h
+        )  # sorted needles: binary searches that walk the run in order (3x faster)
         h = h[by_hash]
         valid = arr.is_valid().to_numpy(zero_copy_only=False)[by_hash]
-        rows, where = [], []
+        row_parts: list[np.ndarray] = []
+        where_parts: list[np.ndarray] = []
         for hashes, positions in self.runs:
             lo, hi = np.searchsorted(hashes, h, "left"), np.searchsorted(hashes, h, "right")
             one = (hi - lo == 1) & valid  # a hash met once: the usual hit
-            rows.append(np.flatnonzero(one))
-            where.append(positions[lo[one]])
+            row_parts.append(np.flatnonzero(one))
+            where_parts.append(positions[lo[one]])
             for i in np.flatnonzero((hi - lo > 1) & valid):  # a hash shared by several ids
-                rows.append(np.full(hi[i] - lo[i], i))
-                where.append(positions[lo[i]:hi[i]])
-        rows, where = by_hash[np.concatenate(rows)], np.concatenate(where)
+                row_parts.append(np.full(hi[i] - lo[i], i))
+                where_parts.append(positions[lo[i] : hi[i]])
+        rows, where = by_hash[np.concatenate(row_parts)], np.concatenate(where_parts)
         if len(rows):
             ours = arr.take(pa.array(rows))
             theirs = pa.chunked_array(self.chunks, type=pa.string()).take(pa.array(where))

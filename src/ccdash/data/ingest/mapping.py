@@ -27,20 +27,30 @@ class Mapping:
     """How a foreign extract becomes canonical: column renames, value maps, patterns, dates."""
 
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> source column
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # canonical column -> {source: canonical}
-    patterns: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {regex: canonical}
+    values: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # canonical column -> {source: canonical}
+    patterns: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # column -> {regex: canonical}
     constants: dict[str, object] = field(default_factory=dict)  # canonical column -> fixed value
     date_format: str | None = None  # strftime format of every date column
     date_formats: dict[str, str] = field(default_factory=dict)  # per column
     timezone: str | None = None  # zone of naive source times, when not the city's
-    nulls: dict[str, list[str]] = field(default_factory=dict)  # column -> values that mean "unknown"
-    placeholder_points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon) meaning "unknown"
+    nulls: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # column -> values that mean "unknown"
+    placeholder_points: list[tuple[float, float]] = field(
+        default_factory=list
+    )  # (lat, lon) meaning "unknown"
     templates: dict[str, str] = field(default_factory=dict)  # canonical -> "{source a} {source b}"
     scale: dict[str, float] = field(default_factory=dict)  # canonical -> factor
-    pad: dict[str, int] = field(default_factory=dict)  # canonical -> zero-padded width of whole-number codes
+    pad: dict[str, int] = field(
+        default_factory=dict
+    )  # canonical -> zero-padded width of whole-number codes
 
     @classmethod
-    def load(cls, path: Path | str) -> "Mapping":
+    def load(cls, path: Path | str) -> Mapping:
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -55,13 +65,18 @@ class Mapping:
         points = [(float(a), float(b)) for a, b in raw.get("placeholders", {}).get("points", [])]
         return cls(
             columns={k: str(v) for k, v in raw.get("columns", {}).items()},
-            values={k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()},
+            values={
+                k: {str(a): str(b) for a, b in v.items()} for k, v in raw.get("values", {}).items()
+            },
             patterns={k: dict(v) for k, v in raw.get("patterns", {}).items()},
             constants=dict(raw.get("constants", {})),
             date_format=dates.get("format"),
             date_formats={k: v for k, v in dates.get("columns", {}).items()},
             timezone=dates.get("timezone"),
-            nulls={k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in raw.get("nulls", {}).items()},
+            nulls={
+                k: [str(x) for x in (v if isinstance(v, list) else [v])]
+                for k, v in raw.get("nulls", {}).items()
+            },
             placeholder_points=points,
             templates=dict(raw.get("templates", {})),
             scale={k: float(v) for k, v in raw.get("scale", {}).items()},
@@ -82,7 +97,9 @@ def _fill(df: pd.DataFrame, template: str, table: Table) -> pd.Series:
     names = FIELD.findall(template)
     missing = [n for n in names if n not in df.columns]
     if missing:
-        raise IngestError(f"[templates] names column(s) the file does not have: {', '.join(missing)}")
+        raise IngestError(
+            f"[templates] names column(s) the file does not have: {', '.join(missing)}"
+        )
     parts = FIELD.split(template)  # literal, name, literal, name, ...
     out = pd.Series("", index=df.index, dtype="string")
     present = pd.Series(False, index=df.index)
@@ -114,7 +131,11 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
     for col, factor in mapping.scale.items():
         if col in out:
             num = pd.to_numeric(out[col], errors="coerce") * factor
-            out[col] = out[col].astype(object).where(num.isna(), num.map(lambda v: f"{v:.10g}", na_action="ignore"))
+            out[col] = (
+                out[col]
+                .astype(object)
+                .where(num.isna(), num.map(lambda v: f"{v:.10g}", na_action="ignore"))
+            )
     for col, width in mapping.pad.items():
         if col in out:
             s = out[col].astype("string")
@@ -126,7 +147,10 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
     for col, pats in mapping.patterns.items():
         if col in out:
             compiled = [(re.compile(rx), v) for rx, v in pats.items()]
-            out[col] = [None if _blank(x) else next((v for rx, v in compiled if rx.search(x)), x) for x in out[col]]
+            out[col] = [
+                None if _blank(x) else next((v for rx, v in compiled if rx.search(x)), x)
+                for x in out[col]
+            ]
     for col, vmap in mapping.values.items():
         if col in out:
             out[col] = [None if _blank(x) else (vmap.get(x, x) or None) for x in out[col]]
@@ -136,12 +160,16 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
         unknown = pd.Series(False, index=out.index)
         for a, b in mapping.placeholder_points:
             unknown |= ((lat - a).abs() < 1e-9) & ((lon - b).abs() < 1e-9)
-        out.loc[unknown, ["lat", "lon"]] = None  # kept without a point: it still counts for its district
+        out.loc[unknown, ["lat", "lon"]] = (
+            None  # kept without a point: it still counts for its district
+        )
     missing = [c for c in table.required if c not in out and c not in DERIVABLE[table.name]]
     if missing:
         have = ", ".join(list(df.columns)[:12]) + (", ..." if df.shape[1] > 12 else "")
-        raise IngestError(f"required column(s) missing: {', '.join(missing)} (the file has: {have}); "
-                          f"map them with --mapping")
+        raise IngestError(
+            f"required column(s) missing: {', '.join(missing)} (the file has: {have}); "
+            f"map them with --mapping"
+        )
     for col in table.names:
         if col not in out:
             out[col] = None

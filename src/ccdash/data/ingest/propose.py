@@ -23,22 +23,88 @@ SAMPLE_ROWS = 100_000
 
 # Canonical column -> words its source column usually carries (the first that matches wins).
 NAMES = {
-    "complaint_id": ["complaint_id", "unique_key", "ticket_id", "case_id", "request_id", "service_request_id",
-                     "report_id", "tracking", "id", "no", "nomor"],
-    "created_at": ["created_at", "created_date", "date_created", "created", "opened", "open_date", "requested",
-                   "reported", "received", "submitted", "tanggal", "date", "time"],
-    "closed_at": ["closed_at", "closed_date", "date_closed", "closed", "resolved_date", "resolved", "completed",
-                  "selesai"],
+    "complaint_id": [
+        "complaint_id",
+        "unique_key",
+        "ticket_id",
+        "case_id",
+        "request_id",
+        "service_request_id",
+        "report_id",
+        "tracking",
+        "id",
+        "no",
+        "nomor",
+    ],
+    "created_at": [
+        "created_at",
+        "created_date",
+        "date_created",
+        "created",
+        "opened",
+        "open_date",
+        "requested",
+        "reported",
+        "received",
+        "submitted",
+        "tanggal",
+        "date",
+        "time",
+    ],
+    "closed_at": [
+        "closed_at",
+        "closed_date",
+        "date_closed",
+        "closed",
+        "resolved_date",
+        "resolved",
+        "completed",
+        "selesai",
+    ],
     "due_at": ["due_at", "due_date", "deadline", "target_date", "sla_date"],
     "status": ["status", "state"],
-    "category": ["category", "complaint_type", "service_name", "request_type", "type", "topic", "kategori"],
+    "category": [
+        "category",
+        "complaint_type",
+        "service_name",
+        "request_type",
+        "type",
+        "topic",
+        "kategori",
+    ],
     "agency": ["agency", "department", "dept", "responsible", "instansi", "opd"],
-    "channel": ["channel", "open_data_channel_type", "source", "method_received", "intake", "via", "kanal"],
-    "kecamatan": ["kecamatan", "district", "borough", "ward", "council_district", "area", "zone", "wilayah"],
+    "channel": [
+        "channel",
+        "open_data_channel_type",
+        "source",
+        "method_received",
+        "intake",
+        "via",
+        "kanal",
+    ],
+    "kecamatan": [
+        "kecamatan",
+        "district",
+        "borough",
+        "ward",
+        "council_district",
+        "area",
+        "zone",
+        "wilayah",
+    ],
     "kelurahan": ["kelurahan", "neighborhood", "neighbourhood", "community", "desa"],
     "lat": ["lat", "latitude", "y"],
     "lon": ["lon", "lng", "long", "longitude", "x"],
-    "description": ["description", "descriptor", "details", "detail", "summary", "text", "isi", "keterangan"],
+    "description": [
+        "description",
+        "descriptor",
+        "details",
+        "detail",
+        "summary",
+        "text",
+        "isi",
+        "keterangan",
+    ],
 }
 
 # Status words of common exports -> canonical statuses (matched on the lower-cased value).
@@ -69,8 +135,15 @@ def guess_columns(columns: list[str]) -> dict[str, str]:
             if canon in out:
                 continue
             for w in words:
-                hit = next((c for c, k in keys.items() if c not in out.values()
-                            and (k == w if exact else (w in k.split("_") or (len(w) > 3 and w in k)))), None)
+                hit = next(
+                    (
+                        c
+                        for c, k in keys.items()
+                        if c not in out.values()
+                        and (k == w if exact else (w in k.split("_") or (len(w) > 3 and w in k)))
+                    ),
+                    None,
+                )
                 if hit:
                     out[canon] = hit
                     break
@@ -88,13 +161,26 @@ def guess_date_format(values: pd.Series) -> tuple[str | None, float]:
         return None, float(iso)
     day_first, month_first, _ = day_month_evidence(s)
     order = ["%d/%m/%Y", "%m/%d/%Y"] if day_first or not month_first else ["%m/%d/%Y", "%d/%m/%Y"]
-    best = (None, float(iso))
-    sep = "-" if s.str.match(r"^\d{1,2}-\d{1,2}-\d{2,4}").mean() > 0.5 else \
-        ("." if s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").mean() > 0.5 else "/")
+    best: tuple[str | None, float] = (None, float(iso))
+    sep = (
+        "-"
+        if s.str.match(r"^\d{1,2}-\d{1,2}-\d{2,4}").mean() > 0.5
+        else ("." if s.str.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}").mean() > 0.5 else "/")
+    )
     for d in order:
         d = d.replace("/", sep)
-        for t in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I:%M:%S.%f %p", " %H:%M:%S.%f"):
-            share = float(pd.to_datetime(s.head(5000), errors="coerce", format=d + t).notna().mean())
+        for t in (
+            "",
+            " %H:%M",
+            " %H:%M:%S",
+            " %I:%M %p",
+            " %I:%M:%S %p",
+            " %I:%M:%S.%f %p",
+            " %H:%M:%S.%f",
+        ):
+            share = float(
+                pd.to_datetime(s.head(5000), errors="coerce", format=d + t).notna().mean()
+            )
             if share > best[1] + 1e-9:
                 best = (d + t, share)
     if best[0]:
@@ -132,13 +218,20 @@ def propose(sample: Path, rows: int = SAMPLE_ROWS) -> Proposal:
     df = next(read_batches(sample, rows=rows))
     cols = guess_columns(list(df.columns))
     notes = []
-    missing = [c for c in TABLES["complaints"].required
-               if c not in cols and c not in ("due_at", "agency", "kecamatan", "channel")]
+    missing = [
+        c
+        for c in TABLES["complaints"].required
+        if c not in cols and c not in ("due_at", "agency", "kecamatan", "channel")
+    ]
     if missing:
-        notes.append(f"no column found for {', '.join(missing)}: set it under [columns] in mapping.toml")
+        notes.append(
+            f"no column found for {', '.join(missing)}: set it under [columns] in mapping.toml"
+        )
     fmt, share = guess_date_format(df[cols["created_at"]]) if "created_at" in cols else (None, 0.0)
     if "created_at" in cols and share < 0.99:
-        notes.append(f"the date format reads {share:.0%} of {cols['created_at']}: check [dates] format")
+        notes.append(
+            f"the date format reads {share:.0%} of {cols['created_at']}: check [dates] format"
+        )
 
     def distinct(canon, n=40):
         if canon not in cols:
@@ -150,7 +243,11 @@ def propose(sample: Path, rows: int = SAMPLE_ROWS) -> Proposal:
     if "lat" in cols and "lon" in cols:
         lat = pd.to_numeric(df[cols["lat"]], errors="coerce")
         lon = pd.to_numeric(df[cols["lon"]], errors="coerce")
-        ok = lat.between(-90, 90) & lon.between(-180, 180) & ~((lat.abs() < 1e-9) & (lon.abs() < 1e-9))
+        ok = (
+            lat.between(-90, 90)
+            & lon.between(-180, 180)
+            & ~((lat.abs() < 1e-9) & (lon.abs() < 1e-9))
+        )
         if ok.sum() >= 10:
             la, lo = lat[ok].to_numpy(), lon[ok].to_numpy()
             (y0, y1), (x0, x1) = np.quantile(la, [0.001, 0.999]), np.quantile(lo, [0.001, 0.999])
@@ -159,8 +256,19 @@ def propose(sample: Path, rows: int = SAMPLE_ROWS) -> Proposal:
             center = (round(float(np.median(la)), 4), round(float(np.median(lo)), 4))
         else:
             notes.append("too few coordinates to place the city: set [map] bbox by hand")
-    return Proposal(cols, fmt, share, map_statuses(distinct("status")), channels, distinct("category", 60),
-                    bbox, center, distinct("kecamatan", 200), len(df), notes)
+    return Proposal(
+        cols,
+        fmt,
+        share,
+        map_statuses(distinct("status")),
+        channels,
+        distinct("category", 60),
+        bbox,
+        center,
+        distinct("kecamatan", 200),
+        len(df),
+        notes,
+    )
 
 
 def _q(text: str) -> str:
@@ -169,12 +277,17 @@ def _q(text: str) -> str:
 
 
 def mapping_text(p: Proposal, sample_name: str) -> str:
-    lines = [f"# Mapping proposed by `python -m ccdash city init` from {sample_name}: review every line.", "",
-             "[columns]"]
+    lines = [
+        f"# Mapping proposed by `python -m ccdash city init` from {sample_name}: review every line.",
+        "",
+        "[columns]",
+    ]
     lines += [f"{canon} = {_q(src)}" for canon, src in p.columns.items()]
     lines += ["", "[dates]"]
     if p.date_format:
-        lines.append(f"format = {_q(p.date_format)}  # read {p.date_share:.1%} of the sample's {p.columns.get('created_at')}")
+        lines.append(
+            f"format = {_q(p.date_format)}  # read {p.date_share:.1%} of the sample's {p.columns.get('created_at')}"
+        )
     else:
         lines.append("# format: none needed, the sample's dates are ISO 8601")
     if p.statuses:
@@ -193,38 +306,66 @@ def profile_text(name: str, p: Proposal) -> str:
     x0, y0, x1, y1 = p.bbox or (-180.0, -90.0, 180.0, 90.0)
     lat, lon = p.center or ((y0 + y1) / 2, (x0 + x1) / 2)
     codes = sorted(set(p.channels.values()))
-    lines = [f"# Profile proposed by `python -m ccdash city init` from a sample of {p.rows:,} rows: review every line.",
-             "", "[city]", f"name = {_q(name)}", "synthetic = false",
-             'timezone = "UTC"                 # set the city\'s IANA zone, e.g. "America/Chicago"',
-             'timezone_label = "UTC"', 'default_language = "en"', 'clock = "system"', "",
-             "[map]", f"center_lat = {lat}", f"center_lon = {lon}", "zoom = 10",
-             f"bbox = [{x0}, {y0}, {x1}, {y1}]  # from the sample's coordinates: rows outside are rejected",
-             'tile_style = ""',
-             '# districts_file = "districts.geojson"   # district polygons: choropleths, coverage explorer',
-             '# districts_name_property = "name"',
-             '# facts_file = "districts.csv"          # kecamatan, centroid_lat, centroid_lon, population_2022, area_ha',
-             "", "[sla]", "default_days = 5", "", "[words]", 'district = { id = "Wilayah", en = "District" }',
-             'agency = { id = "Instansi", en = "Agency" }', "", "[layers]", "cctv = false", "wifi = false"]
+    lines = [
+        f"# Profile proposed by `python -m ccdash city init` from a sample of {p.rows:,} rows: review every line.",
+        "",
+        "[city]",
+        f"name = {_q(name)}",
+        "synthetic = false",
+        'timezone = "UTC"                 # set the city\'s IANA zone, e.g. "America/Chicago"',
+        'timezone_label = "UTC"',
+        'default_language = "en"',
+        'clock = "system"',
+        "",
+        "[map]",
+        f"center_lat = {lat}",
+        f"center_lon = {lon}",
+        "zoom = 10",
+        f"bbox = [{x0}, {y0}, {x1}, {y1}]  # from the sample's coordinates: rows outside are rejected",
+        'tile_style = ""',
+        '# districts_file = "districts.geojson"   # district polygons: choropleths, coverage explorer',
+        '# districts_name_property = "name"',
+        '# facts_file = "districts.csv"          # kecamatan, centroid_lat, centroid_lon, population_2022, area_ha',
+        "",
+        "[sla]",
+        "default_days = 5",
+        "",
+        "[words]",
+        'district = { id = "Wilayah", en = "District" }',
+        'agency = { id = "Instansi", en = "Agency" }',
+        "",
+        "[layers]",
+        "cctv = false",
+        "wifi = false",
+    ]
     if codes or p.channels:
         lines += ["", "[channels]"]
         labels = {v: (k.title() if k.isupper() else k) for k, v in p.channels.items()}
-        lines += [f"{c} = {{ id = {_q(labels.get(c, c))}, en = {_q(labels.get(c, c))} }}" for c in codes]
+        lines += [
+            f"{c} = {{ id = {_q(labels.get(c, c))}, en = {_q(labels.get(c, c))} }}" for c in codes
+        ]
         if "other" not in codes:
             lines.append('other = { id = "Lainnya", en = "Other" }')
     if p.categories:
-        lines += ["", "# The most frequent categories; sla_days is each one's deadline when the export has none."]
+        lines += [
+            "",
+            "# The most frequent categories; sla_days is each one's deadline when the export has none.",
+        ]
         for c in p.categories[:30]:
             lines += [f"[categories.{_q(c)}]", f"en = {_q(c)}", f"id = {_q(c)}", "sla_days = 5"]
     return "\n".join(lines) + "\n"
 
 
 def still_needed(p: Proposal) -> list[str]:
-    out = ["district polygons: a GeoJSON, named by [map] districts_file (choropleths, the coverage explorer)",
-           "population: a CSV named by [map] facts_file (per-10,000 rates)",
-           "tour captions: a TOML named by [tour] captions_file (otherwise a default tour is told)",
-           "the city's time zone: [city] timezone (UTC until set)"]
+    out = [
+        "district polygons: a GeoJSON, named by [map] districts_file (choropleths, the coverage explorer)",
+        "population: a CSV named by [map] facts_file (per-10,000 rates)",
+        "tour captions: a TOML named by [tour] captions_file (otherwise a default tour is told)",
+        "the city's time zone: [city] timezone (UTC until set)",
+    ]
     if p.districts:
-        out.append(f"the sample names {len(p.districts)} districts ({', '.join(p.districts[:5])}"
-                   f"{', ...' if len(p.districts) > 5 else ''}): the facts file lists them")
+        out.append(
+            f"the sample names {len(p.districts)} districts ({', '.join(p.districts[:5])}"
+            f"{', ...' if len(p.districts) > 5 else ''}): the facts file lists them"
+        )
     return out
-

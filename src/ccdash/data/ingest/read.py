@@ -11,19 +11,21 @@ import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - pa.compute
+import pyarrow.compute
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import IngestError
 
 BATCH_ROWS = 100_000  # rows a batch holds: ~25 MB of text at the size of a typical complaint row
-BLOCK_BYTES = 4 << 20  # Arrow's CSV block; a row longer than this is read by Python's csv module instead
+BLOCK_BYTES = (
+    4 << 20
+)  # Arrow's CSV block; a row longer than this is read by Python's csv module instead
 HEAD_BYTES = 65_536
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
@@ -56,13 +58,15 @@ class Source:
 
     def open(self) -> BinaryIO:
         raw = self._raw()
-        return gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+        return cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")) if self.gzipped else raw
 
     def _guard(self, read):
         try:
             return read()
         except GZIP_ERRORS as e:
-            raise IngestError(f"{self.name}: a damaged or truncated gzip file ({e}); nothing was read") from None
+            raise IngestError(
+                f"{self.name}: a damaged or truncated gzip file ({e}); nothing was read"
+            ) from None
 
     def chunks(self, size: int = 16 << 20) -> Iterator[bytes]:
         with self.open() as fh:
@@ -78,7 +82,9 @@ class Source:
         Latin-1; binary and UTF-16 files are refused from their first bytes."""
         head = self.head
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-            raise IngestError(f"{self.name}: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text")
+            raise IngestError(
+                f"{self.name}: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text"
+            )
         for enc in ("utf-8-sig", "cp1252", "latin-1"):
             decoder = codecs.getincrementaldecoder(enc)()
             try:
@@ -90,13 +96,22 @@ class Source:
             text = head.decode(enc, errors="ignore")
             controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
             if controls > max(8, len(text) // 200):
-                raise IngestError(f"{self.name}: unreadable encoding (control characters: binary file?)")
+                raise IngestError(
+                    f"{self.name}: unreadable encoding (control characters: binary file?)"
+                )
             return "utf-8" if enc == "utf-8-sig" else enc
-        raise IngestError(f"{self.name}: unreadable encoding")  # pragma: no cover - latin-1 decodes anything
+        raise IngestError(
+            f"{self.name}: unreadable encoding"
+        )  # pragma: no cover - latin-1 decodes anything
 
 
-def read_batches(path: Path | str, data: bytes | None = None, name: str | None = None,
-                 python_csv: bool = False, rows: int | None = None) -> Iterator[pd.DataFrame]:
+def read_batches(
+    path: Path | str,
+    data: bytes | None = None,
+    name: str | None = None,
+    python_csv: bool = False,
+    rows: int | None = None,
+) -> Iterator[pd.DataFrame]:
     """Any supported file as DataFrames of strings (None for empty cells), `rows` rows at a time.
 
     Unusable files raise IngestError with one line, from the first batch where that can be known. A CSV is
@@ -124,7 +139,9 @@ def read_batches(path: Path | str, data: bytes | None = None, name: str | None =
         raise IngestError(f"{src.name}: no rows")
 
 
-def read_table(path: Path | str, data: bytes | None = None, name: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path | str, data: bytes | None = None, name: str | None = None
+) -> pd.DataFrame:
     """The whole file as one frame of strings (small files; ingest reads in batches)."""
     try:
         parts = list(read_batches(path, data, name))
@@ -132,17 +149,25 @@ def read_table(path: Path | str, data: bytes | None = None, name: str | None = N
         parts = list(read_batches(path, data, name, python_csv=True))
     counts = [p.attrs.get("field_counts") for p in parts]
     out = pd.concat(parts, ignore_index=True)
-    out.attrs["field_counts"] = np.concatenate(counts) if all(c is not None for c in counts) else None
+    out.attrs["field_counts"] = (
+        np.concatenate(counts) if all(c is not None for c in counts) else None
+    )
     return out
 
 
 def _parquet(src: Source, rows: int) -> Iterator[pd.DataFrame]:
     try:
-        f = pq.ParquetFile(src.open() if src.gzipped else (io.BytesIO(src.data) if src.data is not None else src.path))
+        f = pq.ParquetFile(
+            src.open()
+            if src.gzipped
+            else (io.BytesIO(src.data) if src.data is not None else src.path)
+        )
         for batch in f.iter_batches(batch_size=rows):
             yield _as_strings(batch.to_pandas())
     except (pa.ArrowInvalid, OSError) as e:
-        raise IngestError(f"{src.name}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
+        raise IngestError(
+            f"{src.name}: not a readable Parquet file ({str(e).splitlines()[0]})"
+        ) from None
 
 
 def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
@@ -159,7 +184,7 @@ def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
         raise IngestError(f"{src.name}: not a table (JSON must be an array of objects)")
     for i in range(0, len(raw), rows):
-        yield _as_strings(pd.DataFrame.from_records(raw[i:i + rows]))
+        yield _as_strings(pd.DataFrame.from_records(raw[i : i + rows]))
 
 
 def _header(src: Source, encoding: str) -> tuple[str, list[str], int]:
@@ -171,11 +196,15 @@ def _header(src: Source, encoding: str) -> tuple[str, list[str], int]:
     first = lines[at] if lines else ""
     sep = max((",", ";", "\t", "|"), key=first.count)
     if first.count(sep) == 0:
-        raise IngestError(f"{src.name}: not a table (no comma, semicolon or tab in the header line)")
+        raise IngestError(
+            f"{src.name}: not a table (no comma, semicolon or tab in the header line)"
+        )
     header = [h.strip() for h in next(csv.reader([first], delimiter=sep, skipinitialspace=True))]
     unnamed = sum(1 for h in header if not h)
     if unnamed * 2 >= len(header):
-        raise IngestError(f"{src.name}: not a table (the header line has {unnamed} empty column names of {len(header)})")
+        raise IngestError(
+            f"{src.name}: not a table (the header line has {unnamed} empty column names of {len(header)})"
+        )
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise IngestError(f"{src.name}: the header names a column twice ({', '.join(dup)})")
@@ -189,9 +218,12 @@ def _csv(src: Source, encoding: str, rows: int, python_csv: bool) -> Iterator[pd
         return
     parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=True)
     names = [f"c{i}" for i in range(len(header))]  # the checked header's names replace Arrow's own
-    read = pacsv.ReadOptions(block_size=BLOCK_BYTES, encoding=encoding, column_names=names, skip_rows=skip)
-    convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=True,
-                                   null_values=[""])
+    read = pacsv.ReadOptions(
+        block_size=BLOCK_BYTES, encoding=encoding, column_names=names, skip_rows=skip
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in names}, strings_can_be_null=True, null_values=[""]
+    )
     handed_out = False
     fh = src.open()
     try:
@@ -226,7 +258,9 @@ def _guarded(src: Source, reader) -> Iterator[pa.RecordBatch]:
         except StopIteration:
             return
         except GZIP_ERRORS as e:
-            raise IngestError(f"{src.name}: a damaged or truncated gzip file ({e}); nothing was read") from None
+            raise IngestError(
+                f"{src.name}: a damaged or truncated gzip file ({e}); nothing was read"
+            ) from None
         if batch.num_rows:
             yield batch
 
@@ -236,25 +270,35 @@ def _arrow_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
     cols = []
     for col in table.columns:
         col = pa.compute.utf8_trim_whitespace(col)
-        cols.append(pa.compute.if_else(pa.compute.equal(col, ""), pa.scalar(None, pa.string()), col))
+        cols.append(
+            pa.compute.if_else(pa.compute.equal(col, ""), pa.scalar(None, pa.string()), col)
+        )
     # Rows of nothing but separators are not rows.
     table = pa.table(cols, names=header)
     empty = None
     for col in table.columns:
-        empty = pa.compute.is_null(col) if empty is None else pa.compute.and_(empty, pa.compute.is_null(col))
+        empty = (
+            pa.compute.is_null(col)
+            if empty is None
+            else pa.compute.and_(empty, pa.compute.is_null(col))
+        )
     if pa.compute.any(empty).as_py():
         table = table.filter(pa.compute.invert(empty))
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
 
 
-def _python_csv(src: Source, encoding: str, sep: str, header: list[str], rows: int) -> Iterator[pd.DataFrame]:
+def _python_csv(
+    src: Source, encoding: str, sep: str, header: list[str], rows: int
+) -> Iterator[pd.DataFrame]:
     """Rows that do not all have the header's number of fields, or one huge cell. Every row is kept, padded
     or cut to the header, with its field count (attrs["field_counts"]) so that ingest rejects it for that
     reason instead of reading values under the wrong columns."""
     csv.field_size_limit(2**31 - 1)  # one huge cell is a value, not an error
     width = len(header)
     with src.open() as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
+        text = io.TextIOWrapper(
+            fh, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+        )
         reader = csv.reader(text, delimiter=sep, skipinitialspace=True)
         try:
             while not any(f.strip() for f in src._guard(lambda: next(reader))):
@@ -266,7 +310,9 @@ def _python_csv(src: Source, encoding: str, sep: str, header: list[str], rows: i
                     records.append(r)
                     counts.append(len(r))
                 if records and (r is None or len(records) >= rows):
-                    df = pd.DataFrame([(x + [""] * width)[:width] for x in records], columns=header, dtype=object)
+                    df = pd.DataFrame(
+                        [(x + [""] * width)[:width] for x in records], columns=header, dtype=object
+                    )
                     out = _as_strings(df)
                     out.attrs["field_counts"] = np.array(counts, dtype=np.int64)
                     yield out

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - pa.compute
+import pyarrow.compute
 
 from .. import spatial
 from ..profile import Profile
@@ -61,9 +61,16 @@ class _Reasons:
         self.ok &= ~mask
 
 
-def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping | None, now: datetime,
-             keys: Keys | None = None, day_first: dict | None = None,
-             spellings: dict | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def validate(
+    df: pd.DataFrame,
+    table: Table,
+    profile: Profile,
+    mapping: Mapping | None,
+    now: datetime,
+    keys: Keys | None = None,
+    day_first: dict | None = None,
+    spellings: dict | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Typed canonical rows and, per row, the reason it is rejected (None when accepted).
 
     A file read in batches passes the same `keys` (the ids of earlier batches) and `day_first`
@@ -83,7 +90,10 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
                 num = pd.to_numeric(s, errors="coerce")
             bad.add(present & num.isna().to_numpy(), _says(f"{col.name} is not a number", s))
             if col.type == "int":
-                bad.add(present & num.notna().to_numpy() & (num % 1 != 0).to_numpy(), f"{col.name} is not a whole number")
+                bad.add(
+                    present & num.notna().to_numpy() & (num % 1 != 0).to_numpy(),
+                    f"{col.name} is not a whole number",
+                )
                 num = num.round().astype("Int64")
             out[col.name] = num
         elif col.type in ("timestamp", "date"):
@@ -106,8 +116,9 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         out["agency"] = out["agency"].where(out["agency"].notna(), agency)
         sla = _lookup(cat, {c: k.sla_days for c, k in profile.categories.items()}).astype(float)
         sla = sla.fillna(profile.sla_default_days)
-        out["due_at"] = out["due_at"].where(out["due_at"].notna(),
-                                            out["created_at"] + pd.to_timedelta(sla * 86400, unit="s"))
+        out["due_at"] = out["due_at"].where(
+            out["due_at"].notna(), out["created_at"] + pd.to_timedelta(sla * 86400, unit="s")
+        )
         out["due_at"] = out["due_at"].astype("datetime64[us]")
     if name == "cctv_sites":
         out["view_radius_m"] = out["view_radius_m"].fillna(profile.cctv_default_view_radius_m)
@@ -115,21 +126,33 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
         default = out["site_type"].map(profile.wifi_default_radius_m).astype(float)
         out["coverage_radius_m"] = out["coverage_radius_m"].fillna(default)
 
-    for col in table.required:
-        if col in ("kecamatan",):
+    for req in table.required:
+        if req in ("kecamatan",):
             continue  # found from the coordinates below
-        if (col, name) in FIXED_BY:  # a blank the profile could fill: name the key that does
-            key = FIXED_BY[col, name]
+        if (req, name) in FIXED_BY:  # a blank the profile could fill: name the key that does
+            key = FIXED_BY[req, name]
             site = out["site_type"] if name == "wifi_points" else None
-            bad.add(out[col].isna().to_numpy(), (lambda m, key=key, site=site: [
-                f"{col} is empty, and the profile has no {key.format(site=v)}"
-                for v in (site.to_numpy(dtype=object)[m] if site is not None else [None] * int(m.sum()))]))
-        bad.add(out[col].isna().to_numpy(), f"{col} is empty")
+            bad.add(
+                out[req].isna().to_numpy(),
+                (
+                    lambda m, key=key, site=site, req=req: [
+                        f"{req} is empty, and the profile has no {key.format(site=v)}"
+                        for v in (
+                            site.to_numpy(dtype=object)[m]
+                            if site is not None
+                            else [None] * int(m.sum())
+                        )
+                    ]
+                ),
+            )
+        bad.add(out[req].isna().to_numpy(), f"{req} is empty")
     for col, allowed in table.enums.items():
         if col == "channel" and profile.channels:  # the city lists its own channels
             allowed = tuple(profile.channels)
         v = out[col]
-        bad.add(v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" "))
+        bad.add(
+            v.notna().to_numpy() & ~v.isin(allowed).to_numpy(), _says(f"unknown {col}", v, sep=" ")
+        )
 
     _plausible(out, table, profile, bad, notes)
 
@@ -139,11 +162,19 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             t = out[col.name]
             bad.add((t > limit).fillna(False).to_numpy(), f"{col.name} is in the future")
     if name == "complaints":
-        bad.add((out.closed_at < out.created_at).fillna(False).to_numpy(), "closed_at is before created_at")
-        bad.add((out.due_at < out.created_at).fillna(False).to_numpy(), "due_at is before created_at")
+        bad.add(
+            (out.closed_at < out.created_at).fillna(False).to_numpy(),
+            "closed_at is before created_at",
+        )
+        bad.add(
+            (out.due_at < out.created_at).fillna(False).to_numpy(), "due_at is before created_at"
+        )
 
     if table.has_location:
-        lat, lon = out["lat"].to_numpy(float, na_value=np.nan), out["lon"].to_numpy(float, na_value=np.nan)
+        lat, lon = (
+            out["lat"].to_numpy(float, na_value=np.nan),
+            out["lon"].to_numpy(float, na_value=np.nan),
+        )
         one = np.isnan(lat) ^ np.isnan(lon)
         bad.add(one, "only one of lat/lon is given")
         zero = (np.abs(lat) < 1e-9) & (np.abs(lon) < 1e-9)
@@ -164,7 +195,10 @@ def validate(df: pd.DataFrame, table: Table, profile: Profile, mapping: Mapping 
             k = out["kecamatan"].to_numpy(dtype=object).copy()
             k[missing_kec] = found
             out["kecamatan"] = k
-        bad.add(out["kecamatan"].isna().to_numpy() & has, "no kecamatan, and the point is in no district")
+        bad.add(
+            out["kecamatan"].isna().to_numpy() & has,
+            "no kecamatan, and the point is in no district",
+        )
         bad.add(out["kecamatan"].isna().to_numpy(), "no kecamatan and no coordinates")
         _known_districts(out, profile, bad, notes, spellings or {})
 
@@ -186,7 +220,9 @@ FIXED_BY = {("coverage_radius_m", "wifi_points"): "[wifi.default_radius_m] {site
 CODE_CHARS = 200  # ids, codes and names longer than this are not ids, codes or names
 
 
-def _plausible(out: pd.DataFrame, table: Table, profile: Profile, bad: "_Reasons", notes: dict) -> None:
+def _plausible(
+    out: pd.DataFrame, table: Table, profile: Profile, bad: _Reasons, notes: dict
+) -> None:
     """Values no real extract holds: dates before the profile's [ingest] earliest, text past its bounds,
     radii and bandwidths of zero or less."""
     earliest = pd.Timestamp(profile.ingest.get("earliest", "2000-01-01"))
@@ -194,8 +230,10 @@ def _plausible(out: pd.DataFrame, table: Table, profile: Profile, bad: "_Reasons
         v = out[col.name]
         if col.type in ("timestamp", "date"):
             t = pd.to_datetime(v, errors="coerce") if col.type == "date" else v
-            bad.add((t < earliest).fillna(False).to_numpy(),
-                    f"{col.name} is before {earliest:%Y-%m-%d} (the profile's [ingest] earliest)")
+            bad.add(
+                (t < earliest).fillna(False).to_numpy(),
+                f"{col.name} is before {earliest:%Y-%m-%d} (the profile's [ingest] earliest)",
+            )
         elif col.positive:
             bad.add((v <= 0).fillna(False).to_numpy(dtype=bool), f"{col.name} must be above zero")
         elif col.type == "str":
@@ -225,10 +263,16 @@ class _Spelled(dict):
         self.canonical = canonical
 
     def get(self, name, default=None):
-        return default if name is None or name is pd.NA else self.canonical.get(norm_district(name), default)
+        return (
+            default
+            if name is None or name is pd.NA
+            else self.canonical.get(norm_district(name), default)
+        )
 
 
-def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes: dict, spellings: dict) -> None:
+def _known_districts(
+    out: pd.DataFrame, profile: Profile, bad: _Reasons, notes: dict, spellings: dict
+) -> None:
     """District names as the city's facts file spells them (case and spaces do not matter); a name that
     matches none is rejected, when the city has a list. Without a list, a name another extract already
     stores in another case ("Brooklyn" where complaints say "BROOKLYN") takes the stored spelling, so that
@@ -238,12 +282,16 @@ def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes
     if not names:
         if spellings:
             fixed = _lookup(k, _Spelled(spellings))
-            changed = fixed.notna().to_numpy() & (fixed.to_numpy(dtype=object) != k.to_numpy(dtype=object))
+            changed = fixed.notna().to_numpy() & (
+                fixed.to_numpy(dtype=object) != k.to_numpy(dtype=object)
+            )
             if changed.any():
                 out["kecamatan"] = fixed.where(fixed.notna(), k)
                 first = int(np.flatnonzero(changed)[0])
-                key = (f"kecamatan spelled as the stored extracts spell it (e.g. {k.iloc[first]!r} as "
-                       f"{fixed.iloc[first]!r})")
+                key = (
+                    f"kecamatan spelled as the stored extracts spell it (e.g. {k.iloc[first]!r} as "
+                    f"{fixed.iloc[first]!r})"
+                )
                 notes[key] = notes.get(key, 0) + int(changed.sum())
         return
     canonical = {norm_district(n): n for n in names}
@@ -254,8 +302,11 @@ def _known_districts(out: pd.DataFrame, profile: Profile, bad: "_Reasons", notes
 
 
 def add_h3(df: pd.DataFrame) -> pd.DataFrame:
-    cols = spatial.h3_columns(df["lat"].to_numpy(float, na_value=np.nan), df["lon"].to_numpy(float, na_value=np.nan),
-                          H3_RESOLUTIONS)
+    cols = spatial.h3_columns(
+        df["lat"].to_numpy(float, na_value=np.nan),
+        df["lon"].to_numpy(float, na_value=np.nan),
+        H3_RESOLUTIONS,
+    )
     for r, cells in cols.items():
         df[f"h3_r{r}"] = cells
     return df
