@@ -22,7 +22,7 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	touch $(DEV_STAMP)
 
 run: $(STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m ccdash serve --port $(PORT)
 
 # Lint, format and types first (seconds), then the suite: unit, AppTest and browser tests.
 test: lint
@@ -55,7 +55,7 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not browser and not spark"
 
 demo-data: $(STAMP)
-	$(BIN)/python -m ccdash.data.demo --seed 42 --out data
+	$(BIN)/python -m ccdash.data.demo --seed 42 --out src/ccdash/shipped/demo
 
 bench: $(DEV_STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M,100M --spark --out docs/benchmarks.md

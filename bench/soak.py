@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ccdash.data.profile import DEMO_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -34,7 +36,7 @@ def soak(minutes: float, warmup_s: float = 120.0, view: str | None = None) -> di
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp) / "data"
-        shutil.copytree(REPO / "data", d)
+        shutil.copytree(DEMO_DIR, d)
         toml = (d / "city.toml").read_text()
         toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S)
         (d / "city.toml").write_text(toml.replace("refresh_seconds = 30", "refresh_seconds = 5"))

@@ -108,7 +108,9 @@ def run_pages(
         st.cache_resource.clear()
         if variant == "ccdash":
             os.environ["CCDASH_DATA_DIR"] = str(data)
-            at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)
+            at = AppTest.from_file(
+                str(REPO / "src" / "ccdash" / "dashboard.py"), default_timeout=600
+            )
             if (
                 since
             ):  # a link's date before the data: the page clamps it to the first day (all time)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from ccdash.app.lazy import EVERYTHING
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import DASHBOARD
 
 
 def desk_app(timeout: float = 60) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=timeout)
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=timeout)
     at.session_state[EVERYTHING] = True
     return at

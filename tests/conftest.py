@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ccdash.data import demo
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
 from ccdash.data.store import Store
+from tests.paths import REPO_ROOT
 
 SHARED = REPO_ROOT.parent / "shared"
 EXTERNAL = SHARED / "data" / "external"

@@ -10,8 +10,8 @@ import sys
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT
 from tests.apptest import desk_app
+from tests.paths import MAPPINGS_DIR, PROFILES_DIR, REPO_ROOT
 
 from .conftest import needs_shared
 
@@ -20,7 +20,7 @@ from .conftest import needs_shared
 def nyc(tmp_path_factory):
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
     city = tmp_path_factory.mktemp("nyc")
-    shutil.copy(REPO_ROOT / "profiles" / "nyc.toml", city / "city.toml")  # step 1
+    shutil.copy(PROFILES_DIR / "nyc.toml", city / "city.toml")  # step 1
     out = subprocess.run(
         [
             sys.executable,
@@ -31,7 +31,7 @@ def nyc(tmp_path_factory):
             "complaints",
             str(src),  # step 2
             "--mapping",
-            str(REPO_ROOT / "mappings" / "nyc311.toml"),
+            str(MAPPINGS_DIR / "nyc311.toml"),
             "--data-dir",
             str(city),
         ],

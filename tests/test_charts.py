@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
 from ccdash.present import charts, maps
 from tests.apptest import desk_app
+from tests.paths import DEMO_DIR
 
 
 def _days():
@@ -34,7 +35,7 @@ def test_monthly_axis():
 
 
 def test_district_layer_shades_by_value_and_keeps_outlines_without_values():
-    profile = load_profile(REPO_ROOT / "data" / "city.toml")
+    profile = load_profile(DEMO_DIR / "city.toml")
     import json
 
     gj = json.loads(profile.districts_file.read_text())

@@ -11,8 +11,9 @@ import pandas as pd
 
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import Mapping, ingest
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
 from tests.apptest import desk_app
+from tests.paths import REPO_ROOT
 from tests.test_real_files import needs_shared
 
 CLI = [sys.executable, "-m", "ccdash", "city", "init"]

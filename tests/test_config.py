@@ -11,17 +11,18 @@ import sys
 import pytest
 
 from ccdash.data.ingest import IngestError, Mapping
-from ccdash.data.profile import REPO_ROOT, ProfileError, load_profile
+from ccdash.data.profile import ProfileError, load_profile
 from tests.apptest import desk_app
+from tests.paths import DEMO_DIR, MAPPINGS_DIR, PROFILES_DIR
 
-CITY = (REPO_ROOT / "data" / "city.toml").read_text()
+CITY = (DEMO_DIR / "city.toml").read_text()
 
 
 def edited(tmp_path, old: str, new: str):
     """The demo profile with one edit, in a folder with its files."""
     assert re.search(old, CITY, flags=re.M), old
     d = tmp_path / "city"
-    shutil.copytree(REPO_ROOT / "data", d)
+    shutil.copytree(DEMO_DIR, d)
     (d / "city.toml").write_text(re.sub(old, new, CITY, count=1, flags=re.M))
     return d / "city.toml"
 
@@ -137,9 +138,9 @@ def test_a_bad_mapping_names_the_file_and_key(tmp_path, text, message):
 
 
 def test_the_shipped_profiles_and_mappings_are_valid():
-    for p in [REPO_ROOT / "data" / "city.toml", *(REPO_ROOT / "profiles").glob("*.toml")]:
+    for p in [DEMO_DIR / "city.toml", *(PROFILES_DIR).glob("*.toml")]:
         load_profile(p)
-    for p in (REPO_ROOT / "mappings").glob("*.toml"):
+    for p in (MAPPINGS_DIR).glob("*.toml"):
         Mapping.load(p)
 
 

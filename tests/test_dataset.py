@@ -21,10 +21,10 @@ from ccdash.__main__ import main
 from ccdash.data import dataset
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import ingest
-from ccdash.data.profile import REPO_ROOT
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
 from ccdash.metrics.filters import Filters, where
+from tests.paths import REPO_ROOT
 from tests.test_ingest import HEADER, NOW, write
 from tests.test_ingest_safety import CLI, batch, ingest_at_once
 

@@ -10,11 +10,12 @@ import pytest
 
 from ccdash.app.playlist import rotation
 from ccdash.data.clock import reference_now
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
 from ccdash.data.tour import load_tour
 from ccdash.metrics import alerts
 from ccdash.metrics import complaints as q
 from ccdash.metrics.freshness import is_stale
+from tests.paths import DEMO_DIR
 
 PLAYLIST = (("overview", 30.0), ("complaints", 20.0), ("cctv", 10.0))
 
@@ -48,7 +49,7 @@ def test_staleness():
 
 
 def test_the_tour_file_is_complete_in_both_languages():
-    steps = load_tour(REPO_ROOT / "data" / "tour.toml")
+    steps = load_tour(DEMO_DIR / "tour.toml")
     assert [s.view for s in steps] == ["headline", "map", "journey", "cctv", "wifi"]
     for s in steps:
         assert (
@@ -130,10 +131,10 @@ def test_the_weekly_pattern_is_expected_not_alarming():
 
 
 def test_planted_events_of_the_demo_raise_alerts():
-    profile = load_profile(REPO_ROOT / "data" / "city.toml")
+    profile = load_profile(DEMO_DIR / "city.toml")
     from ccdash.data.store import Store
 
-    store = Store(REPO_ROOT / "data", profile.facts_file)
+    store = Store(DEMO_DIR, profile.facts_file)
     at = reference_now(profile, q.latest_complaint(store))
     found = alerts.active_alerts(store, at, tuple(sorted(alerts.settings(profile).items())))
     lines = [a for a in found if a.kind == "spike"]

@@ -9,6 +9,7 @@ import pytest
 import streamlit
 
 from ccdash.present.export import FORMULA_START, csv_text, neutralise
+from tests.paths import DEMO_DIR
 from tests.test_views import start
 
 ATTACKS = [
@@ -82,7 +83,6 @@ def test_every_download_of_the_app_is_neutralised(monkeypatch, writable_city, do
 
 
 def test_tables_offer_no_unneutralised_export_of_their_own():
-    from ccdash.data.profile import REPO_ROOT
 
-    config = (REPO_ROOT / ".streamlit" / "config.toml").read_text()
+    config = (DEMO_DIR.parent / "streamlit.toml").read_text()
     assert "disableDataExport = true" in config

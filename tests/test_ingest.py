@@ -14,7 +14,7 @@ import pytest
 
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import IngestError, Mapping, ingest
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import REPO_ROOT
 
 NOW = datetime(2026, 11, 21, 12, 0)
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"

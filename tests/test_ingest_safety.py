@@ -17,7 +17,8 @@ import pytest
 
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import IngestError, ingest
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
+from tests.paths import REPO_ROOT
 from tests.test_ingest import GOOD_ROWS, HEADER, NOW, snapshot, stored, write
 
 CLI = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import APP_PAGES, REPO_ROOT
 
 SRC = REPO_ROOT / "src" / "ccdash"
 LAYERS = ("data", "metrics", "analysis", "present", "app")
@@ -40,10 +40,11 @@ def _ccdash_imports(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "page", [*sorted(p.name for p in (REPO_ROOT / "app_pages").glob("*.py")), "../app.py"]
+    "page",
+    [*sorted(p.name for p in APP_PAGES.glob("*.py") if p.name != "__init__.py"), "../dashboard.py"],
 )
 def test_pages_are_thin_and_import_only_the_app_layer(page):
-    path = (REPO_ROOT / "app_pages" / page).resolve()
+    path = (APP_PAGES / page).resolve()
     imports = _ccdash_imports(path)
     assert imports and all(m.startswith("ccdash.app") for m in imports), imports
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 15

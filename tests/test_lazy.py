@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import DASHBOARD
 
 
 def _page(monkeypatch, city_dir, name: str | None, **seen) -> AppTest:
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
     for key in seen:
         at.session_state[f"_seen_{key}"] = True
     at.query_params["lang"] = "en"

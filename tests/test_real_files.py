@@ -8,16 +8,17 @@ import pandas as pd
 
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import Mapping, ingest
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
+from tests.paths import DEMO_DIR, MAPPINGS_DIR, PROFILES_DIR
 
 from .conftest import needs_shared
 
 
 def test_nyc_311_through_its_mapping(tmp_path):
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
-    profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
+    profile = load_profile(PROFILES_DIR / "nyc.toml")
     report = ingest(
-        src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml")
+        src, "complaints", tmp_path, profile, Mapping.load(MAPPINGS_DIR / "nyc311.toml")
     )
     raw = pd.read_csv(src, dtype=str)
     # Independent expectation: the only unusable row is the one with neither borough nor coordinates.
@@ -61,14 +62,14 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
     # A profile that names the real OpenStreetMap boundaries instead of the demo's approximate cells.
     city = tmp_path / "city"
     city.mkdir()
-    text = (REPO_ROOT / "data" / "city.toml").read_text()
+    text = (DEMO_DIR / "city.toml").read_text()
     text = text.replace('districts_file = "districts.geojson"', f'districts_file = "{osm}"')
     text = text.replace('districts_name_property = "kecamatan"', 'districts_name_property = "name"')
     text = text.replace(
-        'facts_file = "kecamatan.csv"', f'facts_file = "{REPO_ROOT / "data" / "kecamatan.csv"}"'
+        'facts_file = "kecamatan.csv"', f'facts_file = "{DEMO_DIR / "kecamatan.csv"}"'
     )
     text = text.replace(
-        'captions_file = "tour.toml"', f'captions_file = "{REPO_ROOT / "data" / "tour.toml"}"'
+        'captions_file = "tour.toml"', f'captions_file = "{DEMO_DIR / "tour.toml"}"'
     )
     (city / "city.toml").write_text(text)
     profile = load_profile(city / "city.toml")
@@ -77,7 +78,7 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
         "cctv",
         city,
         profile,
-        Mapping.load(REPO_ROOT / "mappings" / "bandung_cctv.toml"),
+        Mapping.load(MAPPINGS_DIR / "bandung_cctv.toml"),
         replace=True,
     )
     raw = pd.DataFrame(json.loads(src.read_text()))
@@ -106,10 +107,8 @@ def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
     from .test_queries import assert_kpis_match, expected_kpis
 
     src = needs_shared("nyc-311-sample", "311_Service_Requests.csv")
-    profile = load_profile(REPO_ROOT / "profiles" / "nyc.toml")
-    ingest(
-        src, "complaints", tmp_path, profile, Mapping.load(REPO_ROOT / "mappings" / "nyc311.toml")
-    )
+    profile = load_profile(PROFILES_DIR / "nyc.toml")
+    ingest(src, "complaints", tmp_path, profile, Mapping.load(MAPPINGS_DIR / "nyc311.toml"))
     raw = pd.read_csv(src, dtype=str)
     raw = raw[~((raw.borough == "Unspecified") & raw.latitude.isna())]
     created = pd.to_datetime(raw.created_date)

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ccdash.data.profile import REPO_ROOT, load_profile
+from ccdash.data.profile import load_profile
 from ccdash.present import maps
 from tests.apptest import desk_app
+from tests.paths import DEMO_DIR
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -221,7 +222,7 @@ def test_complaint_text_is_data_in_table_and_tooltip(monkeypatch, writable_city)
 
 
 def test_deck_tooltips_are_text_only():
-    profile = load_profile(REPO_ROOT / "data" / "city.toml")
+    profile = load_profile(DEMO_DIR / "city.toml")
     d = maps.deck([], profile, tooltip_text="{name}")
     assert d._tooltip == {"text": "{name}", "style": d._tooltip["style"]}
     assert "html" not in d._tooltip

@@ -13,8 +13,8 @@ import pandas as pd
 
 from ccdash.cli_watch import Watcher
 from ccdash.data.dataset import read_stored
-from ccdash.data.profile import REPO_ROOT
 from tests.apptest import desk_app
+from tests.paths import REPO_ROOT
 from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import tomllib
 from pathlib import Path
 
+from . import memory
 from .data.dataset import COMPACT_ROWS, DatasetError, compact, is_dataset
 from .data.files import LockTimeout, extract_path, table_lock
 from .data.ingest import IngestError, Mapping, ingest
-from .data.profile import ProfileError, data_dir, load_profile, profile_path
+from .data.profile import SHIPPED, ProfileError, data_dir, load_profile, profile_path
 from .data.schema import KINDS, TABLES
 
 
@@ -34,17 +36,57 @@ def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> in
     return 0
 
 
+DASHBOARD = Path(__file__).with_name("dashboard.py")
+STREAMLIT_CONFIG = SHIPPED / "streamlit.toml"
+
+
+def streamlit_flags(config: Path = STREAMLIT_CONFIG) -> list[str]:
+    """The shipped Streamlit settings as command-line flags: they hold from any working directory."""
+    flags = []
+    for section, options in tomllib.loads(config.read_text(encoding="utf-8")).items():
+        for key, value in options.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags.append(f"--{section}.{key}={text}")
+    return flags
+
+
+def serve(port: int, address: str | None, extra: list[str]) -> int:
+    """The dashboard in this process: `streamlit run` on the packaged script with the shipped settings."""
+    from streamlit.web import cli as streamlit_cli
+
+    args = ["run", str(DASHBOARD), *streamlit_flags(), f"--server.port={port}"]
+    if address:
+        args.append(f"--server.address={address}")
+    try:
+        streamlit_cli.main(args=[*args, *extra], prog_name="ccdash serve", standalone_mode=True)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
 def main(argv=None) -> int:
+    memory.tune_process()
     ap = argparse.ArgumentParser(prog="python -m ccdash", description="ccdash command line")
     sub = ap.add_subparsers(dest="command", required=True)
+    srv = sub.add_parser(
+        "serve",
+        help="run the dashboard (the demo city unless CCDASH_DATA_DIR); "
+        "other `streamlit run` flags pass through",
+    )
+    srv.add_argument("--port", type=int, default=8501)
+    srv.add_argument("--address", help="address to listen on (default: every interface)")
     ing = sub.add_parser("ingest", help="validate a file and add it to (or replace) an extract")
     ing.add_argument("file", type=Path)
     ing.add_argument("--kind", required=True, choices=list(KINDS))
     ing.add_argument(
-        "--mapping", type=Path, help="TOML file mapping foreign columns and values (see mappings/)"
+        "--mapping",
+        type=Path,
+        help="TOML file mapping foreign columns and values (shipped ones: ccdash/shipped/mappings)",
     )
     ing.add_argument(
-        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
     )
     ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
     ing.add_argument(
@@ -81,7 +123,9 @@ def main(argv=None) -> int:
         help="mapping for files directly in INBOX (INBOX/<kind>/mapping.toml for the others)",
     )
     wat.add_argument(
-        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
     )
     wat.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
     wat.add_argument(
@@ -94,7 +138,9 @@ def main(argv=None) -> int:
     )
     com = sub.add_parser("compact", help="merge each partition's small files (after many appends)")
     com.add_argument(
-        "--data-dir", type=Path, help="folder of the extracts (default: $CCDASH_DATA_DIR or data/)"
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
     )
     com.add_argument(
         "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
@@ -102,7 +148,11 @@ def main(argv=None) -> int:
     com.add_argument(
         "--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)"
     )
-    a = ap.parse_args(argv)
+    a, extra = ap.parse_known_args(argv)
+    if a.command == "serve":
+        return serve(a.port, a.address, extra)
+    if extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
     if a.command == "compact":
         return compact_tables(a.data_dir or data_dir(), a.table or list(TABLES), a.rows_per_file)
     if a.command == "watch":

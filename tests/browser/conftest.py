@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ccdash.data.profile import REPO_ROOT
+from ccdash.__main__ import streamlit_flags
+from tests.paths import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -66,21 +67,17 @@ def start_app(
     else:
         env.pop("CCDASH_DATA_DIR", None)
     env.update(extra_env or {})
+    # The dashboard through its own entry point (`ccdash serve`, the shipped settings); another script
+    # (a benchmark's baseline) through `streamlit run` with the same settings.
+    command = (
+        ["-m", "ccdash", "serve", "--port", str(port), "--address", "127.0.0.1"]
+        if script is None
+        else ["-m", "streamlit", "run", str(script), *streamlit_flags(), f"--server.port={port}"]
+    )
+    if script is not None:
+        command.append("--server.address=127.0.0.1")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(script or REPO_ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            *extra_args,
-        ],
+        [sys.executable, *command, *extra_args],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,

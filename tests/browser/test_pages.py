@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import DEMO_DIR
 
-DATA = REPO_ROOT / "data"
+DATA = DEMO_DIR
 PAGES = {
     "overview": "",
     "complaints": "complaints",

@@ -21,8 +21,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from ccdash.data.profile import REPO_ROOT
 from tests.browser.conftest import Page, _free_port, start_app, stop_app
+from tests.paths import REPO_ROOT
 
 CONF = REPO_ROOT / "deploy" / "nginx" / "ccdash.conf"
 LISTEN, REPLICAS = "listen 80;", "include /etc/nginx/ccdash-replicas.conf;"

@@ -76,7 +76,7 @@ def test_html_in_data_is_text_in_charts(browser, hostile_city, path, literal):
 def test_anonymous_visitors_cannot_send_files_or_grow_the_server(browser, writable_city, tmp_path):
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('admin_password = "s3cret-test"\n')
-    proc, url = start_app(writable_city, extra_args=("--secrets.files", str(secrets)))
+    proc, url = start_app(writable_city, extra_args=(f"--secrets.files={secrets}",))
     try:
         warm = Page(browser)
         warm.goto(f"{url}/data?lang=en", wait_for="text=Sign in as admin")

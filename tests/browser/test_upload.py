@@ -21,7 +21,7 @@ ROWS = [
 def admin_app(browser, writable_city, tmp_path):
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('admin_password = "s3cret-test"\n')
-    proc, url = start_app(writable_city, extra_args=("--secrets.files", str(secrets)))
+    proc, url = start_app(writable_city, extra_args=(f"--secrets.files={secrets}",))
     yield url, writable_city
     stop_app(proc)
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ccdash.data.profile import REPO_ROOT
+from tests.paths import DEMO_DIR
 
 from .conftest import Page, start_app, stop_app
 
@@ -31,7 +31,7 @@ SOAK_GROWTH_LIMIT_MB = 60
 def fast_wall(browser, tmp_path_factory):
     """The demo data with a playlist of 4-second views and a 5-second refresh."""
     d = tmp_path_factory.mktemp("wall") / "data"
-    shutil.copytree(REPO_ROOT / "data", d)
+    shutil.copytree(DEMO_DIR, d)
     toml = (d / "city.toml").read_text()
     toml = re.sub(r"playlist = \[.*?\n\]", FAST_PLAYLIST, toml, flags=re.S).replace(
         "refresh_seconds = 30", "refresh_seconds = 5"

@@ -12,7 +12,7 @@ from ..data import dataset
 from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, Mapping, ingest, last_ingest
-from ..data.profile import REPO_ROOT, data_dir
+from ..data.profile import MAPPINGS_DIR, data_dir
 from ..data.schema import KINDS, TABLES
 from ..metrics import sources
 from ..present.i18n import fmt_datetime, fmt_num, plain
@@ -114,7 +114,7 @@ def upload_form(ctx: Context, directory: Path) -> None:
     if not _signed_in():
         sign_in_form(ctx, plain_secret, hashed)
         return
-    mappings = sorted((REPO_ROOT / "mappings").glob("*.toml"))
+    mappings = sorted(MAPPINGS_DIR.glob("*.toml"))
     # clear_on_submit: the form forgets the file once submitted, and Streamlit drops files no widget holds.
     with st.form("dt_upload", clear_on_submit=True):
         kind = st.selectbox(ctx.t("data.kind"), list(KINDS), key="dt_kind")

@@ -15,6 +15,7 @@ from .state import context, get_profile, get_store, run
 
 
 def main() -> None:
+    memory.tune_process()  # the server's entry: once per process, the later runs find it done
     st.set_page_config(page_title="ccdash", layout="wide")
     try:
         profile = get_profile()

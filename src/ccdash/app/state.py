@@ -116,7 +116,7 @@ def stale(profile: Profile, newest: datetime | None) -> bool:
 
 
 def ctx() -> Context:
-    """The frame's context for the page being drawn (set by app.py each run)."""
+    """The frame's context for the page being drawn (set by the router each run)."""
     return st.session_state["ctx"]
 
 

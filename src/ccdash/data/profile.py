@@ -10,8 +10,12 @@ from pathlib import Path
 
 from .config import PROFILE, check
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_DATA_DIR = REPO_ROOT / "data"
+# What the package ships (package data, so a non-editable install has it too): the synthetic demo city,
+# mappings of real exports, and profiles of other cities.
+SHIPPED = Path(__file__).resolve().parents[1] / "shipped"
+DEMO_DIR = SHIPPED / "demo"
+MAPPINGS_DIR = SHIPPED / "mappings"
+PROFILES_DIR = SHIPPED / "profiles"
 
 
 class ProfileError(ValueError):
@@ -102,8 +106,8 @@ class Profile:
 
 
 def data_dir() -> Path:
-    """Where the extracts live: $CCDASH_DATA_DIR, else the repository's data/."""
-    return Path(os.environ.get("CCDASH_DATA_DIR") or DEFAULT_DATA_DIR)
+    """Where the extracts live: $CCDASH_DATA_DIR, else the shipped demo city."""
+    return Path(os.environ.get("CCDASH_DATA_DIR") or DEMO_DIR)
 
 
 def profile_path(directory: Path | None = None) -> Path:

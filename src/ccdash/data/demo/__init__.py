@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import spatial
 from ..files import write_csv_atomic, write_parquet_atomic, write_text_atomic
-from ..profile import DEFAULT_DATA_DIR, load_profile, profile_path
+from ..profile import DEMO_DIR, load_profile, profile_path
 from ..reference import facts_of, shapes_of
 from ..schema import TABLES
 from .complaints import generate_complaints
@@ -34,7 +34,7 @@ def generate(
 ) -> dict:
     """Write every demo extract to out/; returns rows written per table."""
     out = Path(out)
-    profile = load_profile(profile_file or profile_path(DEFAULT_DATA_DIR))
+    profile = load_profile(profile_file or profile_path(DEMO_DIR))
     facts = facts_of(profile)
     # The profile's district boundaries (the embedded OpenStreetMap ones); Voronoi cells of the centroids
     # only for a profile that has none.

@@ -1,0 +1,1 @@
+"""The page scripts st.navigation runs (thin: each draws one page through ccdash.app)."""
