@@ -77,6 +77,16 @@ def rows(root: Path | str) -> int:
     return sum(f["rows"] for f in read_manifest(root)["files"])
 
 
+KEY_SEPARATOR = "\x1f"  # ASCII unit separator: joins the parts of a key of several columns
+
+
+def key_strings(table: Table, rows: pa.Table) -> pa.Array:
+    """Each row's key as one string (parts joined by KEY_SEPARATOR; a date as YYYY-MM-DD)."""
+    parts = [rows.column(name).cast(pa.string()) for name in table.key]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, KEY_SEPARATOR)
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
 def hash_ids(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """64-bit hashes of ids as strings (the sidecars' and the ingest's id sets' hash)."""
     arr = values.cast(pa.string())
@@ -158,7 +168,7 @@ class Writer:
                 self.hashes[part] = []
             self.open[part].write(rows_)
             if self.table.key:
-                self.hashes[part].append(hash_ids(rows_.column(self.table.key)))
+                self.hashes[part].append(hash_ids(key_strings(self.table, rows_)))
         while (
             sum(a.buffered for a in self.open.values()) > BUFFERED_ROWS
         ):  # many months at once: memory stays flat
@@ -200,7 +210,7 @@ class Writer:
             except FileNotFoundError:
                 pass  # no sidecar (written by hand): read the ids themselves
             stored = pq.read_table(path)
-            if not pc.any(pc.is_in(stored.column(self.table.key), value_set=ids)).as_py():
+            if not pc.any(pc.is_in(key_strings(self.table, stored), value_set=ids)).as_py():
                 continue  # a hash shared by another id: the file stays
             self.keep.remove(entry)
             self.dropped.append(entry)
@@ -214,7 +224,7 @@ class Writer:
         if not self.table.key or not len(ids):
             self.write(t)
             return 0
-        hit = pc.is_in(t.column(self.table.key), value_set=ids)
+        hit = pc.is_in(key_strings(self.table, t), value_set=ids)
         rest = t.filter(pc.invert(hit))
         if rest.num_rows:
             self.write(rest)

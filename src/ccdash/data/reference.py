@@ -29,6 +29,25 @@ def file_version(path: Path | str | None) -> tuple:
     return (str(p), st.st_size, st.st_mtime_ns)
 
 
+def norm_district(name) -> str:
+    """A district name for comparison: spaces collapsed, case folded ("Manhattan" is "MANHATTAN")."""
+    return " ".join(str(name).split()).casefold()
+
+
+def respelled(facts: pd.DataFrame, stored_names) -> pd.DataFrame:
+    """The facts with each district named as the stored extracts spell it, where they spell it another
+    way: a population file added after the data ("Manhattan" where complaints say "MANHATTAN") joins."""
+    spelling: dict[str, str] = {}
+    for name in stored_names:
+        if isinstance(name, str) and name:
+            spelling.setdefault(norm_district(name), name)
+    if not spelling or facts.empty:
+        return facts
+    out = facts.copy()
+    out["kecamatan"] = [spelling.get(norm_district(n), n) for n in out["kecamatan"]]
+    return out
+
+
 def load_facts(path: Path | str | None) -> pd.DataFrame:
     """The districts' facts (kecamatan, centroid_lat, centroid_lon, population, area_ha); empty without a file."""
     return _facts(*file_version(path)).copy()

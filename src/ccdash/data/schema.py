@@ -164,10 +164,12 @@ DISTRICTS = (
 
 @dataclass(frozen=True)
 class Table:
-    """One extract: its file stem, key column, columns, and the enums some columns must match."""
+    """One extract: its file stem, key columns, columns, and the enums some columns must match.
+
+    A row whose key is stored replaces the stored row (no key: every row is added)."""
 
     name: str
-    key: str | None
+    key: tuple[str, ...]
     columns: tuple[Column, ...]
     enums: dict
     has_location: bool = True
@@ -198,6 +200,11 @@ class Table:
         extra = list(H3_COLUMNS) if self.has_location else []
         return self.names + extra
 
+    @property
+    def key_name(self) -> str:
+        """The key as a reader names it: `complaint_id`, or `(ap_id, month)`."""
+        return self.key[0] if len(self.key) == 1 else f"({', '.join(self.key)})"
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
@@ -205,18 +212,22 @@ class Table:
 TABLES = {
     "complaints": Table(
         "complaints",
-        "complaint_id",
+        ("complaint_id",),
         COMPLAINTS,
         {"status": COMPLAINT_STATUSES, "channel": CHANNELS},
         partition_by="created_at",
     ),
     "cctv_sites": Table(
-        "cctv_sites", "camera_id", CCTV_SITES, {"kind": CCTV_KINDS, "status": CCTV_STATUSES}
+        "cctv_sites", ("camera_id",), CCTV_SITES, {"kind": CCTV_KINDS, "status": CCTV_STATUSES}
     ),
     "wifi_points": Table(
-        "wifi_points", "ap_id", WIFI_POINTS, {"site_type": WIFI_SITE_TYPES, "status": WIFI_STATUSES}
+        "wifi_points",
+        ("ap_id",),
+        WIFI_POINTS,
+        {"site_type": WIFI_SITE_TYPES, "status": WIFI_STATUSES},
     ),
-    "wifi_usage": Table("wifi_usage", None, WIFI_USAGE, {}, has_location=False),
+    # A point's users of a month: a month sent again (a retry, a corrected figure) replaces it.
+    "wifi_usage": Table("wifi_usage", ("ap_id", "month"), WIFI_USAGE, {}, has_location=False),
 }
 
 # The ingest CLI's --kind names, mapped to tables.

@@ -20,7 +20,7 @@ import pandas as pd
 from . import dataset
 from .files import extract_path
 from .portable import transpile
-from .reference import load_facts
+from .reference import load_facts, respelled
 from .schema import TABLES
 from .store import BaseStore, column_types, quote_ident
 
@@ -144,7 +144,12 @@ class SparkStore(BaseStore):
             except Exception as e:
                 problems[table] = f"{path.name if path else table} cannot be read: {_why(e)}"
                 self._view(table, None)
-        facts = load_facts(self.facts_file)
+        union = " UNION ".join(
+            f"SELECT DISTINCT kecamatan FROM {t}"
+            for t in ("complaints", "cctv_sites", "wifi_points")
+        )
+        names = self.spark.sql(union).toPandas()["kecamatan"].tolist()
+        facts = respelled(load_facts(self.facts_file), names)
         self.spark.createDataFrame(
             facts
             if len(facts)

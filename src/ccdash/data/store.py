@@ -14,7 +14,7 @@ import pandas as pd
 from . import dataset
 from .files import data_version, extract_path, version_path
 from .integrity import check_parquet
-from .reference import file_version, load_facts
+from .reference import file_version, load_facts, respelled
 from .schema import H3_COLUMNS, TABLES
 
 MEMORY_LIMIT = "2GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
@@ -194,7 +194,7 @@ class Store(BaseStore):
                 self._con.execute(f"CREATE OR REPLACE VIEW {table} AS {_source_sql(table, None)}")
         # The facts come from data.reference (the geometry code reads the same frame).
         # A table, not a registered frame: registered frames are invisible to the per-query cursors.
-        self._con.register("_district_facts", load_facts(self.facts_file))
+        self._con.register("_district_facts", respelled(load_facts(self.facts_file), self._names()))
         self._con.execute(
             "CREATE OR REPLACE TABLE districts AS SELECT CAST(kecamatan AS VARCHAR) AS kecamatan, "
             "CAST(population AS BIGINT) AS population, CAST(area_ha AS DOUBLE) AS area_ha, "
@@ -203,6 +203,14 @@ class Store(BaseStore):
         )
         self._con.unregister("_district_facts")
         return problems
+
+    def _names(self) -> list[str]:
+        """Every district name the extracts store (one scan of a low-cardinality column per version)."""
+        union = " UNION ".join(
+            f"SELECT DISTINCT kecamatan FROM {t}"
+            for t in ("complaints", "cctv_sites", "wifi_points")
+        )
+        return [r[0] for r in self._con.execute(union).fetchall()]
 
     def _damage(self, path: Path, files: list[Path] | None) -> str | None:
         """What is wrong with an extract's Parquet file(s) (`files`, a dataset's), if anything."""

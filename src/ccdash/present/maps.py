@@ -13,6 +13,7 @@ import pandas as pd
 import pydeck as pdk
 
 from ..data.profile import Profile
+from ..data.reference import norm_district
 from ..data.spatial import h3_outlines, h3_text
 
 # Sequential palette (dark background): low -> high.
@@ -59,9 +60,13 @@ def districts_layer(
     feats = []
     by_name = values.set_index("kecamatan") if values is not None and len(values) else None
     colours = dict(zip(by_name.index, ramp(by_name[value_col], 150))) if by_name is not None else {}
+    # The outlines' names as the values spell them ("Manhattan" drawn for "MANHATTAN"): a click
+    # filters by the stored name, and a district is shaded whatever case its file uses.
+    stored = {norm_district(n): n for n in by_name.index} if by_name is not None else {}
     for f in geojson.get("features", []):
         props = dict(f.get("properties") or {})
-        name = props.get("kecamatan") or props.get("name")
+        outline_name = props.get("kecamatan") or props.get("name")
+        name = stored.get(norm_district(outline_name), outline_name)
         props = {"kecamatan": str(name), "fill": colours.get(name, [30, 36, 48, 60]), "tip": ""}
         if by_name is not None and name in by_name.index and label_col in by_name:
             props["tip"] = str(by_name.loc[name, label_col])

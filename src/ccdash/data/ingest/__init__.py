@@ -33,13 +33,14 @@ from ..files import (
     write_text_atomic,
 )
 from ..profile import Profile
+from ..reference import norm_district
 from ..schema import KINDS, TABLES, Table
 from .dates import AmbiguousDates, day_month_evidence
 from .errors import IngestError
 from .keys import Keys
 from .mapping import DERIVABLE, Mapping, apply_mapping
 from .read import ReadAgain, read_batches, read_table
-from .validate import add_h3, norm_district, validate
+from .validate import add_h3, validate
 
 __all__ = [
     "DERIVABLE",
@@ -297,11 +298,10 @@ def _store(
             if len(good):
                 if table.has_location:
                     good = add_h3(good)
-                out.write(conform(good[table.stored_names()], table.name))
+                rows = conform(good[table.stored_names()], table.name)
+                out.write(rows)
                 if table.key:
-                    new_ids.append(
-                        pa.array(good[table.key].astype(object), type=pa.string(), from_pandas=True)
-                    )
+                    new_ids.append(dataset.key_strings(table, rows))
             if (~ok).any():
                 rej = raw[~ok].copy()
                 rej.insert(0, "reason", why[~ok])

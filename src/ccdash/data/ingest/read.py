@@ -187,6 +187,15 @@ def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
         yield _as_strings(pd.DataFrame.from_records(raw[i : i + rows]))
 
 
+SEPARATORS = (",", ";", "\t", "|")  # ties go to the first
+
+
+def _field_count(line: str, sep: str) -> int:
+    """How many fields `line` has with this separator, quotes respected: `"Tanggal, Jam";Kategori` is
+    two fields with a semicolon and not three with a comma."""
+    return len(next(csv.reader([line], delimiter=sep, skipinitialspace=True), []))
+
+
 def _header(src: Source, encoding: str) -> tuple[str, list[str], int]:
     """The separator, the column names (checked: a table has a separator and mostly named columns) and
     the number of lines before the data."""
@@ -194,8 +203,8 @@ def _header(src: Source, encoding: str) -> tuple[str, list[str], int]:
     lines = text.splitlines()
     at = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
     first = lines[at] if lines else ""
-    sep = max((",", ";", "\t", "|"), key=first.count)
-    if first.count(sep) == 0:
+    sep = max(SEPARATORS, key=lambda candidate: _field_count(first, candidate))
+    if _field_count(first, sep) < 2:
         raise IngestError(
             f"{src.name}: not a table (no comma, semicolon or tab in the header line)"
         )

@@ -10,8 +10,9 @@ import pyarrow as pa
 import pyarrow.compute
 
 from .. import spatial
+from ..dataset import KEY_SEPARATOR
 from ..profile import Profile
-from ..reference import facts_of, shapes_of
+from ..reference import facts_of, norm_district, shapes_of
 from ..schema import H3_RESOLUTIONS, Table
 from .dates import parse_times
 from .keys import Keys
@@ -59,6 +60,16 @@ class _Reasons:
             return
         self.reason[mask] = message if isinstance(message, str) else message(mask)
         self.ok &= ~mask
+
+
+def _key_text(out: pd.DataFrame, key: tuple[str, ...]) -> pd.Series:
+    """Each row's key as one value (parts joined as the store joins them; missing if a part is)."""
+    if len(key) == 1:
+        return out[key[0]]
+    text = out[key[0]].astype(str)
+    for name in key[1:]:
+        text = text + KEY_SEPARATOR + out[name].astype(str)
+    return text.where(out[list(key)].notna().all(axis=1))
 
 
 def validate(
@@ -203,11 +214,11 @@ def validate(
         _known_districts(out, profile, bad, notes, spellings or {})
 
     if table.key:
-        key = out[table.key]
+        key = _key_text(out, table.key)
         dup = key.duplicated(keep="first").to_numpy() & key.notna().to_numpy()
         if keys is not None:
             dup |= keys.seen_earlier(key)
-        bad.add(dup, f"duplicate {table.key} in this file")
+        bad.add(dup, f"duplicate {table.key_name} in this file")
         if keys is not None:
             keys.add(key)
     out.attrs["notes"] = notes
@@ -248,11 +259,6 @@ def _plausible(
                 bad.add(length > CODE_CHARS, f"{col.name} is longer than {CODE_CHARS} characters")
     if "users" in out:
         bad.add((out["users"] < 0).fillna(False).to_numpy(dtype=bool), "users is below zero")
-
-
-def norm_district(name) -> str:
-    """A district name for comparison: spaces collapsed, case folded."""
-    return " ".join(str(name).split()).casefold()
 
 
 class _Spelled(dict):

@@ -1,0 +1,142 @@
+"""The data bugs a code review found, each pinned by a test that failed before its fix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from ccdash.data.dataset import read_stored
+from ccdash.data.ingest import IngestError, Mapping, ingest
+from ccdash.data.profile import load_profile
+from ccdash.data.store import Store
+from ccdash.metrics import wifi
+
+NOW = datetime(2026, 11, 21, 12, 0)
+
+
+def _usage(writable_city) -> pd.DataFrame:
+    return read_stored(writable_city, "wifi_usage").to_pandas()
+
+
+def test_wifi_usage_sent_twice_replaces_the_month_instead_of_doubling_it(writable_city, tmp_path):
+    profile = load_profile(writable_city / "city.toml")
+    before = _usage(writable_city)
+    last = before.month.max()
+    month_rows = before[before.month == last]
+    again = tmp_path / "usage_retry.csv"
+    month_rows.assign(month=pd.to_datetime(month_rows.month).dt.strftime("%Y-%m-%d")).to_csv(
+        again, index=False
+    )
+
+    for _ in range(2):  # a retry, then the inbox picking the same file up again
+        report = ingest(again, "wifi_usage", writable_city, profile, now=NOW)
+        assert report.rejected == 0 and report.replaced == len(month_rows)
+
+    after = _usage(writable_city)
+    assert len(after) == len(before)
+    store = Store(writable_city, profile.facts_file)
+    try:
+        got = wifi.summary(store)["users_last_month"]
+    finally:
+        store.close()
+    assert got == int(month_rows.users.sum())  # independent: the file's own total
+
+
+def test_a_corrected_wifi_figure_replaces_the_stored_one(writable_city, tmp_path):
+    profile = load_profile(writable_city / "city.toml")
+    before = _usage(writable_city)
+    row = before.iloc[0]
+    fixed = tmp_path / "usage_fix.csv"
+    fixed.write_text(f"ap_id,month,users\n{row.ap_id},{pd.Timestamp(row.month):%Y-%m-%d},7\n")
+    ingest(fixed, "wifi_usage", writable_city, profile, now=NOW)
+    after = _usage(writable_city)
+    same = after[(after.ap_id == row.ap_id) & (after.month == row.month)]
+    assert same.users.tolist() == [7]
+    assert len(after) == len(before)
+
+
+def test_a_file_naming_one_point_month_twice_is_rejected_by_key(writable_city, tmp_path):
+    profile = load_profile(writable_city / "city.toml")
+    twice = tmp_path / "usage_twice.csv"
+    twice.write_text("ap_id,month,users\nX-1,2026-10-01,5\nX-1,2026-10-01,6\nX-1,2026-09-01,4\n")
+    try:
+        report = ingest(twice, "wifi_usage", writable_city, profile, now=NOW)
+    except IngestError as e:  # every row refused is also a clear answer
+        pytest.fail(f"one duplicate should reject one row, not the file: {e}")
+    assert report.rejected == 1
+    assert report.reasons == {"duplicate (ap_id, month) in this file": 1}
+
+
+def test_the_separator_is_found_outside_quotes(writable_city, tmp_path):
+    """The Indonesian Excel default: `;` between fields, and here more commas (inside quoted headers)
+    than semicolons."""
+    profile = load_profile(writable_city / "city.toml")
+    export = tmp_path / "pengaduan.csv"
+    export.write_text(
+        '"ID, tiket, no";"Tanggal, Jam, WIB";Status;"Kategori, jenis";"Kanal, media, sumber";"Kecamatan, kota";lat;lon\n'
+        '"A-1";"2026-11-02 08:00";new;waste;lapor;"Coblong";-6.8848;107.6154\n'
+        '"A-2";"2026-11-03 09:15";new;flooding;lapor;"Gedebage";-6.95;107.69\n',
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        "[columns]\n"
+        'complaint_id = "ID, tiket, no"\ncreated_at = "Tanggal, Jam, WIB"\nstatus = "Status"\n'
+        'category = "Kategori, jenis"\nchannel = "Kanal, media, sumber"\nkecamatan = "Kecamatan, kota"\n',
+        encoding="utf-8",
+    )
+
+    report = ingest(export, "complaints", writable_city, profile, Mapping.load(mapping), now=NOW)
+    assert (report.rows_read, report.accepted, report.rejected) == (2, 2, 0)
+    stored = read_stored(writable_city, "complaints").to_pandas().set_index("complaint_id")
+    assert stored.loc["A-2", "kecamatan"] == "Gedebage"
+    assert str(stored.loc["A-1", "created_at"]) == "2026-11-02 08:00:00"
+
+
+def test_a_population_file_spelled_in_another_case_still_gives_rates(writable_city):
+    """Facts added after the data, in upper case: every district keeps its rate, and the rate is the
+    stored complaints over the file's residents (an independent pandas computation)."""
+    facts_path = writable_city / "kecamatan.csv"
+    facts = pd.read_csv(facts_path)
+    facts["kecamatan"] = facts["kecamatan"].str.upper()
+    facts.to_csv(facts_path, index=False)
+    profile = load_profile(writable_city / "city.toml")
+    complaints = read_stored(writable_city, "complaints").to_pandas()
+    at = complaints.created_at.max().to_pydatetime()
+    from ccdash.metrics import complaints as complaints_q
+    from ccdash.metrics.filters import Filters
+
+    store = Store(writable_city, profile.facts_file)
+    try:
+        got = complaints_q.by_kecamatan(store, Filters(), at).set_index("kecamatan")
+        points = wifi.per_10k(store).set_index("kecamatan")
+    finally:
+        store.close()
+    population = dict(zip(facts.kecamatan.str.casefold(), facts.population_2022))
+    counts = complaints.groupby("kecamatan").size()
+    assert set(got.index) == set(counts.index)  # the stored spelling, one row a district
+    for name, n in counts.items():
+        expected = n * 10000 / population[name.casefold()]
+        assert got.loc[name, "per_10k"] == pytest.approx(expected, rel=1e-12)
+    assert (points.population > 0).all()
+
+
+def test_the_choropleth_shades_outlines_whose_file_spells_names_in_another_case():
+    from ccdash.present.maps import districts_layer
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": square, "properties": {"kecamatan": name}}
+            for name in ("Manhattan", "Queens")
+        ],
+    }
+    values = pd.DataFrame({"kecamatan": ["MANHATTAN", "QUEENS"], "per_10k": [1.0, 9.0]})
+    layer = districts_layer(geojson, values, label_col="per_10k")
+    props = [f["properties"] for f in layer.data["features"]]
+    assert [p["kecamatan"] for p in props] == ["MANHATTAN", "QUEENS"]  # a click filters by these
+    assert props[0]["fill"] != props[1]["fill"]  # shaded by value, not the blank fill
+    assert props[1]["tip"] == "9.0"
