@@ -78,3 +78,42 @@ def test_editing_the_profile_changes_the_grid_resolution(monkeypatch, writable_c
     at.run()
     # Resolution 9 cells are seven times the area of resolution 10: about a seventh as many.
     assert abs(cells_in_caption(at) * 7 / cells - 1) < 0.15
+
+
+def plan_table(at) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "new_residents_covered" in d.value.columns)
+
+
+def test_moving_residents_between_districts_replans(monkeypatch, writable_city):
+    """The city's total stays the same (the old cache key kept the total): the plan must follow."""
+    at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/coverage.py")
+    first = plan_table(at)
+    top = first.kecamatan.iloc[0]
+    facts = pd.read_csv(writable_city / "kecamatan.csv")
+    total = facts.population_2022.sum()
+    moved = facts.loc[facts.kecamatan == top, "population_2022"].iloc[0]
+    other = facts.loc[facts.kecamatan != top, "kecamatan"].iloc[0]
+    facts.loc[facts.kecamatan == top, "population_2022"] = 0
+    facts.loc[facts.kecamatan == other, "population_2022"] += moved
+    assert facts.population_2022.sum() == total
+    facts.to_csv(writable_city / "kecamatan.csv", index=False)
+    at.run()
+    again = plan_table(at)
+    assert top not in set(again.kecamatan)  # nobody lives there now: no point gains anything
+    assert again.new_residents_covered.sum() > 0
+
+
+def test_a_new_candidates_file_at_the_same_path_replans(monkeypatch, writable_city):
+    cands = writable_city / "candidates.csv"
+    facts = pd.read_csv(writable_city / "kecamatan.csv")
+    first, second = facts.iloc[0], facts.iloc[1]
+    cands.write_text(f"name,lat,lon\nSite A,{first.centroid_lat},{first.centroid_lon}\n")
+    toml = (writable_city / "city.toml").read_text()
+    toml = re.sub(r'candidates_file = ""', 'candidates_file = "candidates.csv"', toml)
+    assert 'candidates_file = "candidates.csv"' in toml
+    (writable_city / "city.toml").write_text(toml)
+    at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/coverage.py")
+    assert list(plan_table(at).kecamatan) == [first.kecamatan]
+    cands.write_text(f"name,lat,lon\nSite B,{second.centroid_lat},{second.centroid_lon}\n")
+    at.run()
+    assert list(plan_table(at).kecamatan) == [second.kecamatan]

@@ -28,15 +28,20 @@ def _grid(districts: tuple, name_property: str, facts: tuple, res: int, pop: tup
     )
 
 
-def grid(ctx: Context) -> cv.Grid:
+def grid_inputs(ctx: Context) -> tuple:
+    """The versions of every input of the grid: what its cache, and the caches built on it, key on."""
     p, c = ctx.profile, ctx.profile.coverage
-    return _grid(
+    return (
         file_version(p.districts_file),
         p.districts_name_property,
         file_version(p.facts_file),
         c["res"],
         file_version(c["population_grid_file"]),
     )
+
+
+def grid(ctx: Context) -> cv.Grid:
+    return _grid(*grid_inputs(ctx))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -60,13 +65,14 @@ def _plan(
     added: tuple,
     n: int,
     radius: float,
-    cand_file: str | None,
+    candidates: tuple,
     districts: tuple,
     objective: str,
     lang: str,
 ) -> pd.DataFrame:
+    # `version` covers the wifi points and the cameras read here; `candidates` is the file's version.
     covered = _covered(_grid, grid_key, version, removed, added, radius)
-    cands = pd.read_csv(cand_file) if cand_file else None
+    cands = pd.read_csv(candidates[0]) if len(candidates) > 2 else None
     pts = run(wifi.points)
     existing = pd.concat(
         [
@@ -97,10 +103,6 @@ def _plan(
     )
 
 
-def _key(g: cv.Grid) -> tuple:
-    return (g.res, len(g.cells), int(g.cells[0]) if len(g.cells) else 0, float(g.population.sum()))
-
-
 def _on_map(key: str) -> None:
     """On the whole city a click on a district zooms to it (the district filter); zoomed in, a click on a
     cell adds one what-if point there (the cells are pickable only then, so they never swallow a district
@@ -126,13 +128,15 @@ def render(ctx: Context) -> None:
     if missing_inputs(ctx, "polygons", "population", "wifi_points"):
         return
     c = ctx.profile.coverage
-    g = grid(ctx)
-    version = wifi.points.version(get_store()) + wifi.usage_last_month.version(get_store())
+    grid_key = grid_inputs(ctx)
+    g = _grid(*grid_key)
+    store = get_store()
+    version = wifi.points.version(store) + wifi.usage_last_month.version(store)
     removed = tuple(st.session_state.get("cov_removed", []))
     added = tuple(st.session_state.get("cov_added", []))
     radius = float(c["new_point_radius_m"])
-    base = _covered(g, _key(g), version, (), (), radius)
-    now_cov = _covered(g, _key(g), version, removed, added, radius)
+    base = _covered(g, grid_key, version, (), (), radius)
+    now_cov = _covered(g, grid_key, version, removed, added, radius)
     points, users = run(wifi.points), run(wifi.usage_last_month)
     kec = ctx.filters.kecamatan
 
@@ -168,13 +172,13 @@ def render(ctx: Context) -> None:
     cand = c["candidates_file"]
     planned = _plan(
         g,
-        _key(g),
-        version,
+        grid_key,
+        version + cctv.sites.version(store),
         removed,
         added,
         int(plan_n),
         radius,
-        str(cand) if cand and cand.exists() else None,
+        file_version(cand),
         tuple(kec),
         objective,
         ctx.lang,
