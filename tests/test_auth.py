@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import json
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from ccdash.app import auth
-from ccdash.app.auth import Throttle, check_password, hash_password
+from ccdash.app.auth import Throttle, check_password, hash_password, throttle_for
 from tests.test_views import start
 
 
@@ -74,8 +75,8 @@ def sign_in(at, password):
 
 
 def test_the_page_waits_after_a_wrong_password_and_then_signs_in(monkeypatch, writable_city):
-    monkeypatch.setattr(auth, "THROTTLE", Throttle(base_delay_s=0.3))
-    monkeypatch.setattr("ccdash.app.data_page.THROTTLE", auth.THROTTLE)
+    clock = Clock()  # the wait passes when the test says so, not after a sleep
+    monkeypatch.setattr("ccdash.app.data_page.THROTTLE", Throttle(base_delay_s=30, clock=clock))
     at = start(
         monkeypatch,
         writable_city,
@@ -88,7 +89,7 @@ def test_the_page_waits_after_a_wrong_password_and_then_signs_in(monkeypatch, wr
     sign_in(at, "pw")  # at once: too soon, even with the right password
     assert at.error[0].value.startswith("Too soon after a wrong password")
     assert not at.get("file_uploader")
-    time.sleep(0.35)
+    clock.t += 30
     sign_in(at, "pw")
     assert at.get("file_uploader") and not at.error
 
@@ -121,3 +122,52 @@ def test_either_secret_signs_in_and_out(monkeypatch, writable_city, secret):
     assert at.get("file_uploader")
     next(b for b in at.button if b.label == "Sign out").click().run()
     assert not at.get("file_uploader")
+
+
+def test_the_lockout_is_shared_by_every_process_on_the_data_folder(tmp_path):
+    """Two throttles on one folder stand for two server processes (or replicas): tries on one count
+    on the other, and a fresh one (a restart) inherits the lockout."""
+    clock = Clock()
+    state = tmp_path / "_auth" / "throttle.json"
+    first = Throttle(state, max_failures=4, lockout_s=600, base_delay_s=0, clock=clock)
+    second = Throttle(state, max_failures=4, lockout_s=600, base_delay_s=0, clock=clock)
+    for throttle in (first, second, first):
+        session: dict = {}
+        assert throttle.attempt(session) is None
+        throttle.failed(session)
+    assert second.attempt({}) is None  # the fourth try is checked, and locks everyone out
+    assert first.wait_s({}) == ("locked", 600)
+    restarted = Throttle(state, clock=clock)
+    assert restarted.wait_s({}) == ("locked", 600)
+    clock.t += 600
+    assert restarted.wait_s({}) is None
+
+
+def test_a_right_password_does_not_count_towards_the_lockout(tmp_path):
+    clock = Clock()
+    throttle = Throttle(tmp_path / "t.json", max_failures=3, base_delay_s=0, clock=clock)
+    for _ in range(5):
+        session: dict = {}
+        assert throttle.attempt(session) is None
+        throttle.succeeded(session)
+    assert json.loads((tmp_path / "t.json").read_text())["tries"] == []
+
+
+def _one_slow_try(state_file: str) -> bool:
+    """A wrong password in its own process: True when the slow check ran."""
+    throttle = throttle_for(Path(state_file))
+    session: dict = {}
+    if throttle.attempt(session) is not None:
+        return False
+    check_password("guess", hashed=hash_password("pw", iterations=50_000))
+    throttle.failed(session)
+    return True
+
+
+def test_a_burst_of_parallel_tries_gets_no_more_checks_than_the_limit(tmp_path):
+    """40 tries from 8 processes at once: each try is counted before its slow check, so exactly the
+    limit's number of checks run (counted after the check, a burst got 12 through a limit of 10)."""
+    with ProcessPoolExecutor(8) as pool:
+        ran = list(pool.map(_one_slow_try, [str(tmp_path)] * 40))
+    assert sum(ran) == 10
+    assert throttle_for(tmp_path).wait_s({})[0] == "locked"

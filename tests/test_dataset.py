@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import re
 import signal
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import pytest
 from ccdash.__main__ import main
 from ccdash.data import dataset
 from ccdash.data.dataset import read_stored
+from ccdash.data.files import CRASH_ENV
 from ccdash.data.ingest import ingest
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
@@ -173,70 +172,65 @@ def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
     )
 
 
-def test_kill_9_at_random_moments_leaves_the_old_or_the_new_dataset(converted, profile, tmp_path):
-    """Appends of new rows and of rows that replace stored ones, killed at random moments: each time the
-    table is exactly the old or exactly the new one, queries see only listed files, and the next write
-    removes what the killed one left."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
-    rng = random.Random(7)
-    stored = read_stored(converted, ROOT).to_pandas()
-    src = batch(converted, "K", 30_000, tmp_path)
+# Every named crash point of an append that also replaces stored rows, in the order the writer meets
+# them, with the table a reader must see after a kill there.
+CRASH_POINTS = [
+    ("batch written", "old"),  # new files half-written, unlisted
+    ("stored rows replaced", "old"),  # files rewritten without the replaced ids, unlisted
+    ("files written", "old"),  # every new file complete, the manifest not yet written
+    ("before rename _manifest.json", "old"),  # the new manifest written beside the old one
+    ("published", "new"),  # the new manifest in place, the old files not yet swept
+    ("data published", "new"),  # before the ingest log
+]
+
+
+@pytest.fixture(scope="module")
+def mixed_append(city_dir, tmp_path_factory) -> Path:
+    """An append of 30,000 rows: 29,000 new ids and 1,000 ids the city already stores."""
+    work = tmp_path_factory.mktemp("kill")
+    stored = read_stored(city_dir, ROOT).to_pandas()
+    src = batch(city_dir, "K", 30_000, work)
     mixed = pd.read_csv(src)
-    mixed.loc[:999, "complaint_id"] = stored.complaint_id.sample(
-        1000, random_state=1
-    ).to_numpy()  # replacements
+    mixed.loc[:999, "complaint_id"] = stored.complaint_id.sample(1000, random_state=1).to_numpy()
     mixed.to_csv(src, index=False)
-    t0 = time.monotonic()
-    subprocess.run(
+    return src
+
+
+@pytest.mark.parametrize(("point", "outcome"), CRASH_POINTS)
+def test_kill_9_at_each_crash_point_leaves_the_old_or_the_new_dataset(
+    converted, mixed_append, point, outcome
+):
+    """Killed (SIGKILL, at a named point, so each outcome happens on purpose): the table is exactly the
+    old or exactly the new one, queries see only listed files, and the next write removes what the
+    killed one left."""
+    src = mixed_append
+    old_ids = set(read_stored(converted, ROOT).column("complaint_id").to_pylist())
+    new_ids = old_ids | set(pd.read_csv(src).complaint_id)
+    assert len(new_ids) == len(old_ids) + 29_000
+    proc = subprocess.run(
         [*CLI, str(src), "--data-dir", str(converted)],
-        env=env,
-        cwd=REPO_ROOT,
-        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), CRASH_ENV: point},
         capture_output=True,
     )
-    full = time.monotonic() - t0
-    new_ids = set(read_stored(converted, ROOT).column("complaint_id").to_pylist())
-    outcomes = set()
-    for i in range(8):
-        # Back to the old table (a replace from the stored rows), then an append killed part-way.
-        ingest_old = tmp_path / "old.parquet"
-        stored.to_parquet(ingest_old)
-        ingest(ingest_old, ROOT, converted, profile, replace=True, now=NOW)
-        old_ids = set(stored.complaint_id)
-        proc = subprocess.Popen(
-            [*CLI, str(src), "--data-dir", str(converted)],
-            env=env,
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(
-            full * (0.4 + 0.7 * i / 7) * rng.uniform(0.95, 1.05)
-        )  # from start-up to past the end
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
-        ids = read_stored(converted, ROOT).column("complaint_id").to_pylist()
-        assert len(ids) == len(set(ids)) and set(ids) in (old_ids, new_ids), i
-        outcomes.add("new" if set(ids) == new_ids else "old")
-        assert Store(converted, expected=(ROOT,)).scalar("SELECT count(*) FROM complaints") == len(
-            ids
-        )
-        manifest = dataset.read_manifest(converted / ROOT)
-        listed_now = {f["path"] for f in manifest["files"]} | {
-            r["path"] for r in manifest["retired"]
-        }
-        leftovers = [
-            p
-            for p in (converted / ROOT).rglob("*.parquet")
-            if p.relative_to(converted / ROOT).as_posix() not in listed_now
-        ]
-        dataset.Writer(converted / ROOT, TABLES[ROOT]).close()  # the next writer sweeps first
-        assert not any(p.exists() for p in leftovers)
-        assert not [p for p in (converted / ROOT).rglob("*") if p.name.endswith(".tmp")]
-    assert outcomes == {
-        "old",
-        "new",
-    }  # the kills spanned the write: some before the publish, some after
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-500:]
+    ids = read_stored(converted, ROOT).column("complaint_id").to_pylist()
+    assert len(ids) == len(set(ids))
+    assert set(ids) == (new_ids if outcome == "new" else old_ids)
+    store = Store(converted, expected=(ROOT,))
+    try:
+        assert store.scalar("SELECT count(*) FROM complaints") == len(ids)
+    finally:
+        store.close()
+    manifest = dataset.read_manifest(converted / ROOT)
+    listed_now = {f["path"] for f in manifest["files"]} | {r["path"] for r in manifest["retired"]}
+    leftovers = [
+        p
+        for p in (converted / ROOT).rglob("*.parquet")
+        if p.relative_to(converted / ROOT).as_posix() not in listed_now
+    ]
+    dataset.Writer(converted / ROOT, TABLES[ROOT]).close()  # the next writer sweeps first
+    assert not any(p.exists() for p in leftovers)
+    assert not [p for p in (converted / ROOT).rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_a_damaged_manifest_is_named_and_nothing_is_written(converted, profile, tmp_path):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
+from ccdash.data.config import PROFILE
 from ccdash.data.files import arrow_schema
 from ccdash.data.schema import TABLES, displayable
-from tests.paths import DEMO_DIR, PACKAGE, REPO_ROOT
+from tests.paths import PACKAGE, REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
+CONFIG_MD = (REPO_ROOT / "docs" / "configuration.md").read_text()
 DATA_MD = (REPO_ROOT / "docs" / "data.md").read_text()
 
 
@@ -36,18 +37,41 @@ def test_every_page_is_in_the_readme():
         assert f"`/{path}`" in README, path
 
 
-def test_every_profile_key_is_in_the_readme():
-    profile = tomllib.loads((DEMO_DIR / "city.toml").read_text())
-    for section, body in profile.items():
-        if section in ("categories", "agencies", "channels", "words"):  # the city's own code tables
-            assert f"[{section}" in README
+def _schema_keys(schema: dict, path: tuple = ()) -> list[tuple[str, ...]]:
+    """Every key the profile's JSON Schema allows, as paths (section, key)."""
+    out = []
+    for key, sub in schema.get("properties", {}).items():
+        out.append((*path, key))
+        if sub.get("type") == "object" and "properties" in sub and len(path) < 1:
+            out += _schema_keys(sub, (*path, key))
+    return out
+
+
+def test_every_key_the_profile_schema_allows_is_in_docs_configuration_md():
+    """Generated from the schema the profile is checked against: a key added there and not
+    documented fails here."""
+    keys = _schema_keys(PROFILE)
+    assert len(keys) > 40, keys  # read the schema, not an empty dict
+    for key in keys:
+        if len(key) == 1:
+            assert f"[{key[0]}" in CONFIG_MD, key
             continue
-        for key, value in body.items():
-            if isinstance(value, dict):  # [wifi.default_radius_m]
-                assert f"[{section}.{key}]" in README, (section, key)
-            else:
-                assert (
-                    f"`[{section}] {key}" in README
-                    or re.search(rf"`\[{section}\][^`]*\b{key}\b", README)
-                    or f"`{key}`" in README
-                ), (section, key)
+        section, name = key
+        # A row of the key table: its first cell names the section and the key.
+        first_cells = [
+            line.split("|")[1]
+            for line in CONFIG_MD.splitlines()
+            if line.startswith("| `[") and (f"[{section}]" in line or f"[{section}." in line)
+        ]
+        documented = any(re.search(rf"\b{name}\b", cell) for cell in first_cells)
+        assert documented, key
+
+
+def test_every_doc_the_readme_links_exists_and_the_readme_stays_a_map():
+    links = re.findall(r"\]\((docs/[^)#]+)", README)
+    assert len(links) >= 10, links
+    for link in links:
+        assert (REPO_ROOT / link).is_file(), link
+    assert len(README.splitlines()) < 200
+    for doc in (REPO_ROOT / "docs").glob("*.md"):
+        assert f"docs/{doc.name}" in README, f"{doc.name} is not linked from the README"

@@ -16,7 +16,7 @@ from ..data.profile import MAPPINGS_DIR, data_dir
 from ..data.schema import KINDS, TABLES
 from ..metrics import sources
 from ..present.i18n import fmt_datetime, fmt_num, plain
-from .auth import THROTTLE, check_password
+from .auth import Throttle, check_password, throttle_for
 from .state import Context, get_store, run
 
 
@@ -80,6 +80,9 @@ def _signed_in() -> bool:
     return time.monotonic() < st.session_state.get("_admin_until", 0.0)
 
 
+THROTTLE: Throttle | None = None  # tests set their own; by default the data folder's shared one
+
+
 def sign_in_form(ctx: Context, plain_secret: str | None, hashed: str | None) -> None:
     """The password comes first: nobody can send a file before it is accepted."""
     with st.form("dt_login", clear_on_submit=True):
@@ -88,16 +91,17 @@ def sign_in_form(ctx: Context, plain_secret: str | None, hashed: str | None) -> 
     if not submitted:
         return
     session = st.session_state
-    refused = THROTTLE.wait_s(session)
+    throttle = THROTTLE or throttle_for(data_dir())
+    refused = throttle.attempt(session)  # counted before the slow check: a burst cannot outrun it
     if refused:
         why, seconds = refused
         st.error(ctx.t(f"data.{why}", s=fmt_num(seconds, ctx.lang)))
         return
     if check_password(password, plain_secret, hashed):
-        THROTTLE.succeeded(session)
+        throttle.succeeded(session)
         session["_admin_until"] = time.monotonic() + SESSION_MINUTES * 60
         st.rerun()
-    THROTTLE.failed(session)
+    throttle.failed(session)
     st.error(ctx.t("data.wrong_password"))
 
 

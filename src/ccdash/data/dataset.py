@@ -32,6 +32,7 @@ from .files import (
     ROW_GROUP,
     ParquetAppender,
     arrow_schema,
+    crash_point,
     extract_path,
     write_text_atomic,
 )
@@ -235,6 +236,7 @@ class Writer:
         """Publish: the new files, then the manifest that lists them (the one atomic step). Rows now stored."""
         for part in list(self.open):
             self._finish(part)
+        crash_point("files written")  # every new file complete, none listed yet
         now = time.time()
         manifest = {
             "format": FORMAT,
@@ -246,6 +248,7 @@ class Writer:
         }
         write_text_atomic(json.dumps(manifest, indent=1), self.root / MANIFEST)
         self.committed = True
+        crash_point("published")  # the new manifest is in place; the old files not yet swept
         self.sweep()
         return sum(f["rows"] for f in manifest["files"])
 

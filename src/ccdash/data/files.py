@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import gzip
 import os
+import signal
 import tempfile
 import time
 from contextlib import contextmanager
@@ -108,6 +109,17 @@ def remove_stale_temp(directory: Path | str, table: str) -> list[Path]:
     return stale
 
 
+CRASH_ENV = "CCDASH_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """A named moment of a write where a test can kill this process for certain: with
+    CCDASH_CRASH_AT=<name> in the environment the process dies here by SIGKILL, as `kill -9` would
+    kill it, so a crash test produces each outcome on purpose instead of guessing a delay."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _atomic(path: Path, write) -> None:
     """Write through a temporary file in the same folder, then rename over the target."""
     path = Path(path)
@@ -117,6 +129,7 @@ def _atomic(path: Path, write) -> None:
     try:
         write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; extracts are meant to be read
+        crash_point(f"before rename {path.name}")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

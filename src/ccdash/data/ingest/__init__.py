@@ -27,6 +27,7 @@ from ..files import (
     LockTimeout,
     arrow_schema,
     conform,
+    crash_point,
     extract_path,
     remove_stale_temp,
     table_lock,
@@ -300,6 +301,7 @@ def _store(
                     good = add_h3(good)
                 rows = conform(good[table.stored_names()], table.name)
                 out.write(rows)
+                crash_point("batch written")
                 if table.key:
                     new_ids.append(dataset.key_strings(table, rows))
             if (~ok).any():
@@ -318,6 +320,7 @@ def _store(
             )
         ids = pa.concat_arrays(new_ids) if new_ids else pa.array([], pa.string())
         replaced = out.replace_ids(ids)
+        crash_point("stored rows replaced")  # files rewritten without the replaced ids, unlisted
         if legacy is not None:
             for part in _legacy_batches(legacy, table, name):
                 replaced += out.copy_without(part, ids)
@@ -326,6 +329,7 @@ def _store(
             single.unlink(missing_ok=True)
         # Only now that the data is published: the rejects and the log that describe it.
         rejects_file = rejects.commit()
+        crash_point("data published")  # before the log that describes it
     finally:
         out.close()
         rejects.close()
