@@ -140,3 +140,54 @@ def test_the_choropleth_shades_outlines_whose_file_spells_names_in_another_case(
     assert [p["kecamatan"] for p in props] == ["MANHATTAN", "QUEENS"]  # a click filters by these
     assert props[0]["fill"] != props[1]["fill"]  # shaded by value, not the blank fill
     assert props[1]["tip"] == "9.0"
+
+
+PAGES = ("overview", "complaints", "cctv", "wifi", "coverage", "data")
+NOT_A_VALUE = {"None", "nan", "NaN", "NaT", "<NA>", "none", "null"}
+
+
+def _shown_tables(at) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(values, what the screen shows) of every table on the page."""
+    from streamlit import dataframe_util
+
+    out = []
+    for element in at.dataframe:
+        display = element.proto.arrow_data.styler.display_values
+        values = element.value
+        shown = (
+            dataframe_util.convert_arrow_bytes_to_pandas_df(display)
+            if display
+            else values.astype(str)
+        )
+        out.append((values, shown))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_table_shows_none_and_numbers_follow_the_language(monkeypatch, city_dir, lang):
+    from ccdash.present.i18n import fmt_num
+    from tests.apptest import desk_app
+
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    at = desk_app(120)
+    at.query_params["lang"] = lang
+    at.run()
+    tables = 0
+    for page in PAGES:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        for values, shown in _shown_tables(at):
+            tables += 1
+            bad = {str(v) for v in shown.to_numpy().ravel()} & NOT_A_VALUE
+            assert not bad, (page, list(values.columns), bad)
+            for column in values.columns:
+                if column in ("lat", "lon") or not pd.api.types.is_numeric_dtype(values[column]):
+                    continue
+                if pd.api.types.is_bool_dtype(values[column]):
+                    continue
+                for raw, text in zip(values[column], shown[column]):
+                    if pd.isna(raw):
+                        assert text == "", (page, column, text)
+                    elif abs(raw) >= 1000 and float(raw).is_integer():
+                        assert text.startswith(fmt_num(raw, lang)), (page, column, raw, text)
+    assert tables >= 6  # the scorecard, complaint rows, cameras, coverage, plan, bandwidth...

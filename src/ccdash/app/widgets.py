@@ -153,38 +153,58 @@ def _number(c: str) -> tuple[int, str] | None:
 
 
 def column_config(ctx: Context, df: pd.DataFrame) -> dict:
-    """Translated headers; numbers keep their type so the table sorts numerically. In English the column's
-    format writes 1,234.5; in Indonesian the display values come from `styled` (1.234,5)."""
+    """Translated headers. The cells' text comes from `styled` (one format per language); the values
+    keep their type, so a column still sorts by value."""
     cfg = {}
     for c in df.columns:
         name = ctx.t(f"col.{c}")
         if name == f"col.{c}":
             continue
-        number = _number(c)
-        if number and ctx.lang != "en":
-            cfg[c] = st.column_config.Column(name)
-        elif number:
-            decimals, suffix = number
-            fmt = "localized" if decimals == 0 else f"%.{decimals}f" + ("%%" if suffix else "")
-            cfg[c] = st.column_config.NumberColumn(name, format=fmt)
-        elif c.endswith("_at"):
-            cfg[c] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")
-        elif c in ("congested",):
+        if pd.api.types.is_bool_dtype(df[c]):
             cfg[c] = st.column_config.CheckboxColumn(name)
         else:
             cfg[c] = st.column_config.Column(name)
     return cfg
 
 
+COORDINATES = ("lat", "lon", "centroid_lat", "centroid_lon")
+
+
+def _is_missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def cell_formats(lang: str, df: pd.DataFrame) -> dict:
+    """How each column's cells read on screen: numbers with the language's separators (10,6 and 1.234
+    in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM, and a blank, never "None",
+    "nan" or "NaT", where there is no value."""
+
+    def number(decimals: int, suffix: str = ""):
+        return lambda x: "" if _is_missing(x) else fmt_num(x, lang, decimals) + suffix
+
+    formats = {}
+    for c in df.columns:
+        column = df[c]
+        known = _number(c)
+        if known:
+            formats[c] = number(*known)
+        elif pd.api.types.is_bool_dtype(column):
+            continue  # a checkbox
+        elif pd.api.types.is_numeric_dtype(column):
+            values = column.dropna()
+            whole = values.empty or bool((values == values.round()).all())
+            formats[c] = number(5 if c in COORDINATES else 0 if whole else 1)
+        elif pd.api.types.is_datetime64_any_dtype(column):
+            formats[c] = lambda x: "" if _is_missing(x) else f"{x:%Y-%m-%d %H:%M}"
+        else:
+            formats[c] = lambda x: "" if _is_missing(x) else str(x)
+    return formats
+
+
 def styled(ctx: Context, df: pd.DataFrame):
-    """In Indonesian, the numeric columns' display values with Indonesian separators (10,6; 1.234): one number
-    format per language, in tables as on tiles and charts. The values stay numbers, so columns still sort."""
-    formats = {
-        c: (lambda x, n=n: "–" if pd.isna(x) else fmt_num(x, ctx.lang, n[0]) + n[1])
-        for c in df.columns
-        if (n := _number(c))
-    }
-    return df.style.format(formats) if formats and ctx.lang != "en" else df
+    """The frame with its cells' display text (`cell_formats`) for st.dataframe."""
+    formats = cell_formats(ctx.lang, df)
+    return df.style.format(formats) if formats and len(df) else df
 
 
 def table(ctx: Context, df: pd.DataFrame, key: str, height: int | Literal["auto"] = "auto") -> None:
