@@ -18,3 +18,18 @@ __all__ = [
     "PROFILES_DIR",
     "REPO_ROOT",
 ]
+
+
+def wall_times(df, timezone: str | None = None):
+    """A frame read straight from stored Parquet with its instants as the city's wall times (what the
+    store's queries and the screens give), so a test can compare it with what a page shows."""
+    import pandas as pd
+
+    from ccdash.data.profile import load_profile
+
+    zone = timezone or load_profile(DEMO_DIR / "city.toml").timezone
+    out = df.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_convert(zone).dt.tz_localize(None)
+    return out

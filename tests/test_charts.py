@@ -9,7 +9,7 @@ import pytest
 from ccdash.data.profile import load_profile
 from ccdash.present import charts, maps
 from tests.apptest import desk_app
-from tests.paths import DEMO_DIR
+from tests.paths import DEMO_DIR, wall_times
 
 
 def _days():
@@ -189,7 +189,9 @@ def test_charts_have_a_text_alternative_with_their_figures(monkeypatch, city_dir
     at.run()
     assert not at.exception
     start, end = at.session_state["f_dates"]
-    c = pd.read_parquet(city_dir / "complaints.parquet", columns=["created_at", "category"])
+    c = wall_times(
+        pd.read_parquet(city_dir / "complaints.parquet", columns=["created_at", "category"])
+    )
     c = c[(c.created_at.dt.date >= start) & (c.created_at.dt.date <= end)]
     per_day = c.created_at.dt.date.value_counts()
     peak_day = per_day[per_day == per_day.max()].index.min()  # the first day with the highest count

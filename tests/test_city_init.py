@@ -13,7 +13,7 @@ from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import load_profile
 from tests.apptest import desk_app
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, wall_times
 from tests.test_real_files import needs_shared
 
 CLI = [sys.executable, "-m", "ccdash", "city", "init"]
@@ -92,7 +92,9 @@ def test_init_proposes_files_that_ingest_the_sample(tmp_path, monkeypatch):
     )
 
     report = ingest(src, "complaints", out, profile, mapping)
-    stored = read_stored(out, "complaints").to_pandas().set_index("complaint_id")
+    stored = wall_times(read_stored(out, "complaints").to_pandas(), profile.timezone).set_index(
+        "complaint_id"
+    )
     assert report.accepted == len(raw)
     first = raw.iloc[0]
     assert stored.loc[first["Service Request ID"], "created_at"] == pd.to_datetime(
@@ -163,5 +165,9 @@ def test_a_district_spelled_in_another_case_takes_the_stored_spelling(tmp_path):
     assert report.notes == {
         "kecamatan spelled as the stored extracts spell it (e.g. 'North Side' as 'NORTH SIDE')": 2
     }
-    got = read_stored(out, "wifi_points").to_pandas().set_index("ap_id").kecamatan.to_dict()
+    got = (
+        wall_times(read_stored(out, "wifi_points").to_pandas(), profile.timezone)
+        .set_index("ap_id")
+        .kecamatan.to_dict()
+    )
     assert got == {"H-1": "NORTH SIDE", "H-2": "WEST SIDE", "H-3": "Lakefront"}

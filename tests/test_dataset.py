@@ -23,7 +23,7 @@ from ccdash.data.ingest import ingest
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
 from ccdash.metrics.filters import Filters, where
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, wall_times
 from tests.test_ingest import HEADER, NOW, write
 from tests.test_ingest_safety import CLI, batch, ingest_at_once
 
@@ -48,11 +48,11 @@ def new_rows(tmp_path: Path, name: str, ids: list[str], day: str = "2026-11-10")
 @pytest.fixture
 def converted(writable_city, profile, tmp_path) -> Path:
     """The demo city after one append: its single complaints file became a dataset."""
-    single = read_stored(writable_city, ROOT).to_pandas()
+    single = wall_times(read_stored(writable_city, ROOT).to_pandas())
     ingest(new_rows(tmp_path, "first.csv", ["D-0"]), ROOT, writable_city, profile, now=NOW)
     assert not (writable_city / "complaints.parquet").exists()
     assert dataset.is_dataset(writable_city / ROOT)
-    after = read_stored(writable_city, ROOT).to_pandas()
+    after = wall_times(read_stored(writable_city, ROOT).to_pandas())
     # Conversion keeps every stored row as it was (and adds the new one).
     old = after[after.complaint_id != "D-0"].sort_values("complaint_id", ignore_index=True)
     pd.testing.assert_frame_equal(
@@ -79,7 +79,7 @@ def test_an_append_writes_new_files_only(converted, profile, tmp_path):
 
 
 def test_a_known_id_rewrites_only_the_file_that_holds_it(converted, profile, tmp_path):
-    stored = read_stored(converted, ROOT).to_pandas()
+    stored = wall_times(read_stored(converted, ROOT).to_pandas())
     old = stored.sort_values("created_at").complaint_id.iloc[0]  # in the oldest month
     before = listed(converted)
     holder = next(
@@ -94,7 +94,7 @@ def test_a_known_id_rewrites_only_the_file_that_holds_it(converted, profile, tmp
     assert holder not in after and {k: v for k, v in before.items() if k != holder} == {
         k: after[k] for k in before if k != holder
     }
-    now = read_stored(converted, ROOT).to_pandas()
+    now = wall_times(read_stored(converted, ROOT).to_pandas())
     assert (now.complaint_id == old).sum() == 1
     assert (
         str(now[now.complaint_id == old].created_at.iloc[0]) == "2026-11-10 08:00:00"
@@ -115,7 +115,7 @@ def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
     plan = store.query("EXPLAIN ANALYZE SELECT count(*) FROM complaints").iloc[0, 1]
     assert int(re.search(r"Total Files Read: (\d+)", plan).group(1)) == len(months)
     # Same count as without the month bounds, computed independently in pandas.
-    c = read_stored(converted, ROOT).to_pandas()
+    c = wall_times(read_stored(converted, ROOT).to_pandas())
     expected = ((c.created_at >= "2026-08-23") & (c.created_at < "2026-11-21")).sum()
     assert store.scalar(f"SELECT count(*) FROM complaints WHERE {w}", p) == expected
 
@@ -129,11 +129,15 @@ def test_compact_merges_small_files_and_keeps_every_row(converted, profile, tmp_
             profile,
             now=NOW,
         )
-    before = read_stored(converted, ROOT).to_pandas().sort_values("complaint_id", ignore_index=True)
+    before = wall_times(read_stored(converted, ROOT).to_pandas()).sort_values(
+        "complaint_id", ignore_index=True
+    )
     n_files = len(dataset.files(converted / ROOT))
     assert main(["compact", "--data-dir", str(converted), "--table", ROOT]) == 0
     assert capsys.readouterr().out.strip() == f"complaints: {n_files} files -> {n_files - 4}"
-    after = read_stored(converted, ROOT).to_pandas().sort_values("complaint_id", ignore_index=True)
+    after = wall_times(read_stored(converted, ROOT).to_pandas()).sort_values(
+        "complaint_id", ignore_index=True
+    )
     pd.testing.assert_frame_equal(after, before)
     nov = [
         f
@@ -146,7 +150,7 @@ def test_compact_merges_small_files_and_keeps_every_row(converted, profile, tmp_
 def test_files_dropped_by_a_manifest_stay_for_readers_then_go(
     converted, profile, tmp_path, monkeypatch
 ):
-    stored = read_stored(converted, ROOT).to_pandas()
+    stored = wall_times(read_stored(converted, ROOT).to_pandas())
     old = stored.complaint_id.iloc[0]
     before = set(listed(converted))
     ingest(new_rows(tmp_path, "upd.csv", [old]), ROOT, converted, profile, now=NOW)
@@ -163,7 +167,7 @@ def test_files_dropped_by_a_manifest_stay_for_readers_then_go(
 def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
     before = len(read_stored(converted, ROOT))
     ingest_at_once(converted, [batch(converted, p, 20_000, tmp_path) for p in ("P", "Q")])
-    after = read_stored(converted, ROOT).to_pandas()
+    after = wall_times(read_stored(converted, ROOT).to_pandas())
     assert len(after) == before + 40_000 == dataset.rows(converted / ROOT)
     assert (
         after.complaint_id.str.startswith("P-").sum()
@@ -188,7 +192,7 @@ CRASH_POINTS = [
 def mixed_append(city_dir, tmp_path_factory) -> Path:
     """An append of 30,000 rows: 29,000 new ids and 1,000 ids the city already stores."""
     work = tmp_path_factory.mktemp("kill")
-    stored = read_stored(city_dir, ROOT).to_pandas()
+    stored = wall_times(read_stored(city_dir, ROOT).to_pandas())
     src = batch(city_dir, "K", 30_000, work)
     mixed = pd.read_csv(src)
     mixed.loc[:999, "complaint_id"] = stored.complaint_id.sample(1000, random_state=1).to_numpy()

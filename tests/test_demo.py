@@ -9,10 +9,11 @@ import pytest
 from ccdash.data import demo
 from ccdash.data.demo.world import CENTRE
 from ccdash.data.schema import TABLES
+from tests.paths import wall_times
 
 
 def _read(d, table):
-    return pd.read_parquet(d / f"{table}.parquet")
+    return wall_times(pd.read_parquet(d / f"{table}.parquet"))
 
 
 def test_same_seed_same_data_other_seed_other_data(city_dir, tmp_path):

@@ -14,7 +14,7 @@ import pytest
 
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import IngestError, Mapping, ingest
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, wall_times
 
 NOW = datetime(2026, 11, 21, 12, 0)
 HEADER = "complaint_id,created_at,closed_at,status,category,channel,kecamatan,lat,lon,description,reporter_name"
@@ -36,7 +36,7 @@ def snapshot(d: Path) -> dict:
 
 
 def stored(d: Path) -> pd.DataFrame:
-    return read_stored(d, "complaints").to_pandas()
+    return wall_times(read_stored(d, "complaints").to_pandas())
 
 
 def write(tmp_path, name, text, encoding="utf-8"):

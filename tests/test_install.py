@@ -4,6 +4,7 @@ the page scripts and Streamlit's settings, and nothing reaches back into a check
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,10 +27,19 @@ COMPLAINTS = (
 def installed(tmp_path_factory) -> dict:
     """The wheel built from this checkout, installed into a folder of its own (not editable)."""
     root = tmp_path_factory.mktemp("install")
-    wheels, site = root / "wheels", root / "site"
+    wheels, site, source = root / "wheels", root / "site", root / "source"
+    # Built from a copy of what the package is made of: setuptools' build/ stays out of the checkout.
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    shutil.copytree(
+        REPO_ROOT / "src",
+        source / "src",
+        ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"),
+    )
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["-w", str(wheels), str(REPO_ROOT)],
+        + ["-w", str(wheels), str(source)],
         capture_output=True,
         text=True,
     )

@@ -14,12 +14,13 @@ from ccdash.data.reference import facts_of
 from ccdash.metrics import cctv, wifi
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import Filters
+from tests.paths import wall_times
 
 
 @pytest.fixture(scope="module")
 def frames(city_dir):
     return {
-        t: pd.read_parquet(city_dir / f"{t}.parquet")
+        t: wall_times(pd.read_parquet(city_dir / f"{t}.parquet"))
         for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage")
     }
 
@@ -271,7 +272,7 @@ def test_unknown_status_is_unknown_not_offline(writable_city, profile):
     """A real camera list without a status: nothing is called offline, and there is no online share."""
     from ccdash.data.store import Store
 
-    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    cams = wall_times(pd.read_parquet(writable_city / "cctv_sites.parquet"))
     cams["status"], cams["last_seen_at"] = "unknown", pd.NaT
     cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
     store = Store(writable_city, profile.facts_file)

@@ -9,7 +9,7 @@ import pandas as pd
 from ccdash.data.dataset import read_stored
 from ccdash.data.ingest import Mapping, ingest
 from ccdash.data.profile import load_profile
-from tests.paths import DEMO_DIR, MAPPINGS_DIR, PROFILES_DIR
+from tests.paths import DEMO_DIR, MAPPINGS_DIR, PROFILES_DIR, wall_times
 
 from .conftest import needs_shared
 
@@ -28,7 +28,9 @@ def test_nyc_311_through_its_mapping(tmp_path):
     assert report.reasons == {"no kecamatan and no coordinates": 1}
     rejects = pd.read_csv(report.rejects_file, dtype=str)
     assert rejects.unique_key.tolist() == raw.unique_key[unusable].tolist()
-    got = read_stored(tmp_path, "complaints").to_pandas().set_index("complaint_id")
+    got = wall_times(read_stored(tmp_path, "complaints").to_pandas(), profile.timezone).set_index(
+        "complaint_id"
+    )
     assert len(got) == 999
     expected_status = raw.set_index("unique_key").status.map(
         {
@@ -82,7 +84,7 @@ def test_bandung_cctv_list_with_real_boundaries(tmp_path):
         replace=True,
     )
     raw = pd.DataFrame(json.loads(src.read_text()))
-    got = read_stored(city, "cctv_sites").to_pandas()
+    got = wall_times(read_stored(city, "cctv_sites").to_pandas(), profile.timezone)
     assert report.rows_read == len(raw) == 528
     assert report.accepted + report.rejected == 528
     # SOURCE.md: 451 Kota Bandung cameras, 448 of them inside the OSM polygons, 3 outside.
@@ -134,7 +136,7 @@ def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
             "channel": raw.open_data_channel_type,
         }
     )
-    store = Store(tmp_path, None)
+    store = Store(tmp_path, None, timezone=profile.timezone)
     at = complaints.latest_complaint(store)
     for f in (
         Filters(),

@@ -12,12 +12,13 @@ from ccdash.data.ingest import IngestError, Mapping, ingest
 from ccdash.data.profile import load_profile
 from ccdash.data.store import Store
 from ccdash.metrics import wifi
+from tests.paths import wall_times
 
 NOW = datetime(2026, 11, 21, 12, 0)
 
 
 def _usage(writable_city) -> pd.DataFrame:
-    return read_stored(writable_city, "wifi_usage").to_pandas()
+    return wall_times(read_stored(writable_city, "wifi_usage").to_pandas())
 
 
 def test_wifi_usage_sent_twice_replaces_the_month_instead_of_doubling_it(writable_city, tmp_path):
@@ -90,7 +91,9 @@ def test_the_separator_is_found_outside_quotes(writable_city, tmp_path):
 
     report = ingest(export, "complaints", writable_city, profile, Mapping.load(mapping), now=NOW)
     assert (report.rows_read, report.accepted, report.rejected) == (2, 2, 0)
-    stored = read_stored(writable_city, "complaints").to_pandas().set_index("complaint_id")
+    stored = wall_times(read_stored(writable_city, "complaints").to_pandas()).set_index(
+        "complaint_id"
+    )
     assert stored.loc["A-2", "kecamatan"] == "Gedebage"
     assert str(stored.loc["A-1", "created_at"]) == "2026-11-02 08:00:00"
 
@@ -103,7 +106,7 @@ def test_a_population_file_spelled_in_another_case_still_gives_rates(writable_ci
     facts["kecamatan"] = facts["kecamatan"].str.upper()
     facts.to_csv(facts_path, index=False)
     profile = load_profile(writable_city / "city.toml")
-    complaints = read_stored(writable_city, "complaints").to_pandas()
+    complaints = wall_times(read_stored(writable_city, "complaints").to_pandas())
     at = complaints.created_at.max().to_pydatetime()
     from ccdash.metrics import complaints as complaints_q
     from ccdash.metrics.filters import Filters
@@ -191,3 +194,18 @@ def test_no_table_shows_none_and_numbers_follow_the_language(monkeypatch, city_d
                     elif abs(raw) >= 1000 and float(raw).is_integer():
                         assert text.startswith(fmt_num(raw, lang)), (page, column, raw, text)
     assert tables >= 6  # the scorecard, complaint rows, cameras, coverage, plan, bandwidth...
+
+
+def test_the_overview_map_opens_on_its_default_layers_whatever_the_environment(
+    monkeypatch, city_dir
+):
+    """A debug default read from an environment variable `V` once crashed the Overview (V=points)."""
+    from tests.apptest import desk_app
+
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    monkeypatch.setenv("V", "points")
+    at = desk_app(60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.session_state["ov_layers"] == ["hex", "districts"]

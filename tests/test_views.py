@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from ccdash.data.profile import load_profile
 from ccdash.present import maps
 from tests.apptest import desk_app
-from tests.paths import DEMO_DIR
+from tests.paths import DEMO_DIR, wall_times
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -55,8 +55,10 @@ def number(text: str, lang: str = "id") -> float:
 
 
 def sql(directory, query, params=None):
-    """An independent DuckDB query straight on the fixture's Parquet files."""
+    """An independent DuckDB query straight on the fixture's Parquet files, read in the city's zone
+    (stored times are instants)."""
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Jakarta'")
     for t in ("complaints", "cctv_sites", "wifi_points", "wifi_usage"):
         con.execute(
             f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{directory / (t + '.parquet')}')"
@@ -200,10 +202,10 @@ def test_each_page_follows_the_district_filter(monkeypatch, city_dir, page, labe
 
 def test_complaint_text_is_data_in_table_and_tooltip(monkeypatch, writable_city):
     p = writable_city / "complaints.parquet"
-    df = pd.read_parquet(p)
+    df = wall_times(pd.read_parquet(p))
     df.loc[df.index[-1], "description"] = XSS
     df.to_parquet(p, index=False)
-    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    cams = wall_times(pd.read_parquet(writable_city / "cctv_sites.parquet"))
     cams.loc[0, "name"] = XSS
     cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
     at = start(monkeypatch, writable_city, page="app_pages/complaints.py")
@@ -262,7 +264,7 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/coverage.py")
     profile = load_profile(city_dir / "city.toml")
     g = cv.city_grid(shapes_of(profile), facts_of(profile), 10)
-    w = pd.read_parquet(city_dir / "wifi_points.parquet")
+    w = wall_times(pd.read_parquet(city_dir / "wifi_points.parquet"))
     w = w[w.status == "active"]
     # Independent: brute-force distances from every point to every cell centre.
     d = haversine_m(
@@ -300,6 +302,6 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
 def test_deep_links_dated_outside_the_data_are_clamped(monkeypatch, city_dir, params):
     at = start(monkeypatch, city_dir, {"lang": "en", **params})
     assert any("outside the data" in i.value for i in at.info)
-    span = pd.read_parquet(city_dir / "complaints.parquet").created_at
+    span = wall_times(pd.read_parquet(city_dir / "complaints.parquet")).created_at
     lo, hi = at.date_input(key="f_dates").value
     assert span.min().date() <= lo <= hi <= span.max().date()

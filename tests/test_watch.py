@@ -14,7 +14,7 @@ import pandas as pd
 from ccdash.cli_watch import Watcher
 from ccdash.data.dataset import read_stored
 from tests.apptest import desk_app
-from tests.paths import REPO_ROOT
+from tests.paths import REPO_ROOT, wall_times
 from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, snapshot, stored
 
 
@@ -63,10 +63,18 @@ def test_a_running_watcher_ingests_good_files_and_sets_bad_ones_aside(writable_c
             "second.csv",
             "\n".join([HEADER, *[r.replace("T-", "U-") for r in rows]]),
         )
-        deadline = time.time() + 60
-        while time.time() < deadline and len(list((inbox / "complaints").glob("*.csv*"))) > 0:
+
+        def finished() -> bool:  # every file moved on, with what the watcher writes beside it
+            done, failed = inbox / "done", inbox / "failed"
+            return (
+                not list((inbox / "complaints").glob("*.csv*"))
+                and len(list(done.glob("*.report.txt"))) == 2
+                and len(list(failed.glob("*.error.txt"))) == 1
+            )
+
+        deadline = time.monotonic() + 180  # a deadline, not a duration: a loaded machine is slow
+        while time.monotonic() < deadline and not finished():
             time.sleep(0.3)
-        time.sleep(0.5)
     finally:
         proc.terminate()
         out = proc.communicate(timeout=10)[0]
@@ -120,7 +128,7 @@ def test_a_dropped_file_reaches_the_page(monkeypatch, writable_city, tmp_path):
     at.run()
     tile = lambda: next(m.value for m in at.metric if m.label.startswith("Open backlog"))  # noqa: E731
     first = int(tile().replace(",", ""))
-    last = read_stored(writable_city, "complaints").to_pandas().created_at.max()
+    last = wall_times(read_stored(writable_city, "complaints").to_pandas()).created_at.max()
     rows = "\n".join(
         f"W-{i},{last - pd.Timedelta(hours=1):%Y-%m-%d %H:%M:%S},,new,waste,lapor,Coblong,,,x,"
         for i in range(7)

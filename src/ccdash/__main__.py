@@ -17,6 +17,14 @@ from .data.profile import SHIPPED, ProfileError, data_dir, load_profile, profile
 from .data.schema import KINDS, TABLES
 
 
+def _timezone(directory: Path) -> str:
+    """The city's time zone, from its profile (UTC when the folder has none)."""
+    try:
+        return load_profile(profile_path(directory)).timezone
+    except ProfileError:
+        return "UTC"
+
+
 def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> int:
     """`compact`: one line per table; a table stored as a single file is left as it is."""
     for name in tables:
@@ -28,7 +36,7 @@ def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> in
             continue
         try:
             with table_lock(directory, name):
-                before, after = compact(path, TABLES[name], rows_per_file)
+                before, after = compact(path, TABLES[name], rows_per_file, _timezone(directory))
         except (DatasetError, LockTimeout, OSError) as e:
             print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
             return 2

@@ -16,6 +16,10 @@ from ccdash.__main__ import streamlit_flags
 from tests.paths import REPO_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
+# Deadlines, never durations: a condition is polled until it holds or this long has passed. They are
+# generous because a loaded 2-core machine (load 20 happens) can take a minute for what takes a second.
+TIMEOUT_MS = 180_000
+TIMEOUT_S = TIMEOUT_MS / 1000
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -84,16 +88,16 @@ def start_app(
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+            if urllib.request.urlopen(url + "/_stcore/health", timeout=5).read() == b"ok":
                 return proc, url
         except OSError:
             time.sleep(0.3)
     proc.kill()
     raise RuntimeError(
-        "streamlit did not answer /_stcore/health within 60 s:\n"
+        f"streamlit did not answer /_stcore/health within {TIMEOUT_S:.0f} s:\n"
         + proc.stdout.read().decode()[-2000:]
     )
 
@@ -114,6 +118,17 @@ def app_url(browser):
     stop_app(proc)
 
 
+def poll(measure, ok, timeout_s: float = TIMEOUT_S, every_s: float = 0.3):
+    """`measure()` again and again until `ok(value)` holds or the deadline passes; the last value
+    (the caller asserts on it, so a failure shows what was seen). Never a fixed wait."""
+    deadline = time.monotonic() + timeout_s
+    value = measure()
+    while not ok(value) and time.monotonic() < deadline:
+        time.sleep(every_s)
+        value = measure()
+    return value
+
+
 LAZY = "[class*='st-key-lazy_']"  # a section that waits for the reader to scroll to it
 
 
@@ -122,6 +137,8 @@ class Page:
 
     def __init__(self, browser, width=1920, height=1080):
         self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.page.set_default_timeout(TIMEOUT_MS)  # every wait_for_* is a deadline, not a guess
+        self.page.set_default_navigation_timeout(TIMEOUT_MS)
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
@@ -137,25 +154,33 @@ class Page:
 
     def goto(self, url: str, wait_for: str = "[data-testid=stMetric]"):
         self.page.goto(url)
-        self.page.wait_for_selector(wait_for, timeout=60_000)
+        self.page.wait_for_selector(wait_for)
         self.settle()
         return self.page
 
-    def settle(self, quiet_ms: int = 1200, timeout_s: float = 30):
-        """Wait until Streamlit stops running the script and the DOM is quiet."""
-        deadline = time.time() + timeout_s
+    def settle(self, quiet_ms: int = 1200, timeout_s: float = TIMEOUT_S):
+        """Wait until Streamlit has not been running the script for `quiet_ms` in a row (a rerun that
+        starts late, as on a loaded machine, restarts the count)."""
+        deadline = time.monotonic() + timeout_s
         self.page.wait_for_timeout(300)
-        while time.time() < deadline:
-            if self.page.locator("[data-testid=stStatusWidget]").count() == 0:
-                break
-            self.page.wait_for_timeout(200)
-        self.page.wait_for_timeout(quiet_ms)
+        quiet_since = None
+        while time.monotonic() < deadline:
+            running = self.page.locator("[data-testid=stStatusWidget]").count() > 0
+            now = time.monotonic()
+            if running:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif (now - quiet_since) * 1000 >= quiet_ms:
+                return
+            self.page.wait_for_timeout(150)
+        raise AssertionError(f"the page kept running for {timeout_s:.0f} s")
 
-    def reveal(self, timeout_s: float = 90) -> None:
+    def reveal(self, timeout_s: float = TIMEOUT_S) -> None:
         """Scroll to each section still waiting below the fold (ccdash.app.lazy) until every one is drawn."""
-        deadline = time.time() + timeout_s
+        deadline = time.monotonic() + timeout_s
         waiting = self.page.locator(LAZY)
-        while waiting.count() and time.time() < deadline:
+        while waiting.count() and time.monotonic() < deadline:
             # In one step in the page: a placeholder may be replaced by its section at any moment.
             self.page.evaluate(f"""() => {{ const e = document.querySelector("{LAZY}");
                                            if (e) e.scrollIntoView({{block: "center"}}); }}""")

@@ -12,6 +12,8 @@ from PIL import Image
 
 from tests.paths import DEMO_DIR
 
+from .conftest import poll
+
 DATA = DEMO_DIR
 PAGES = {
     "overview": "",
@@ -49,14 +51,18 @@ def kpi(page, label: str) -> str:
 
 
 def canvas_is_drawn(page) -> tuple[int, float]:
-    """Distinct colours and the share of pixels unlike the corner (background) in the first deck.gl canvas."""
+    """Distinct colours and the share of pixels unlike the corner (background) in the first deck.gl
+    canvas, looked at until it is drawn (a map scrolled to draws when its section arrives)."""
     canvas = page.locator("[data-testid=stDeckGlJsonChart] canvas").first
     canvas.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
-    px = np.asarray(img.resize((img.width // 4, img.height // 4)), dtype=int).reshape(-1, 3)
-    differing = (np.abs(px - px[0]).sum(axis=1) > 30).mean()
-    return len(np.unique(px, axis=0)), float(differing)
+
+    def measure() -> tuple[int, float]:
+        img = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+        px = np.asarray(img.resize((img.width // 4, img.height // 4)), dtype=int).reshape(-1, 3)
+        differing = (np.abs(px - px[0]).sum(axis=1) > 30).mean()
+        return len(np.unique(px, axis=0)), float(differing)
+
+    return poll(measure, lambda v: v[0] > 20 and v[1] > 0.05)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -70,13 +76,13 @@ def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
     tab.reveal()  # every section below the fold, drawn as the reader scrolls to it
     assert page.locator("[data-testid=stException]").count() == 0
     if name in WITH_CHARTS:
-        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        page.wait_for_selector(".js-plotly-plot .main-svg")
         assert page.locator(".js-plotly-plot").count() >= 1
         assert (
             page.locator(".js-plotly-plot .trace").count() >= 1
         )  # bars/lines are drawn, not only axes
     if name != "data":
-        page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+        page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas")
         colours, drawn = canvas_is_drawn(page)
         assert colours > 20 and drawn > 0.05, (colours, drawn)
     page.evaluate("document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0)")
@@ -101,7 +107,6 @@ def test_filter_in_the_sidebar_changes_the_kpi(tab, app_url):
         "([label, want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some("
         "m => m.innerText.includes(label) && m.querySelector('[data-testid=stMetricValue]').innerText.trim() === want)",
         arg=["Last 7 days", f"{expected:,}"],
-        timeout=30_000,
     )
     assert "kecamatan=Gedebage" in page.url
     assert tab.errors == []
@@ -126,7 +131,7 @@ def test_language_in_the_url(tab, app_url):
 def test_clicking_a_bar_filters_the_page(tab, app_url):
     page = tab.goto(f"{app_url}/?lang=en")
     tab.reveal()  # the charts sit under the map
-    page.wait_for_selector(".js-plotly-plot .bars path", timeout=30_000)
+    page.wait_for_selector(".js-plotly-plot .bars path")
     chart = page.locator(".js-plotly-plot").nth(1)  # top categories (the first is the trend)
     chart.scroll_into_view_if_needed()
     bar = chart.locator(".bars path").last  # the top bar: the most frequent category
@@ -137,7 +142,7 @@ def test_clicking_a_bar_filters_the_page(tab, app_url):
     box = bar.bounding_box()  # Plotly's drag layer sits above the bars: click where the bar is
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tab.settle()
-    page.wait_for_function("() => location.search.includes('category=')", timeout=30_000)
+    page.wait_for_function("() => location.search.includes('category=')")
     assert f"category={top}" in page.url
     assert tab.errors == []
 
@@ -145,18 +150,20 @@ def test_clicking_a_bar_filters_the_page(tab, app_url):
 def test_clicking_a_district_filters_the_page(tab, app_url):
     page = tab.goto(f"{app_url}/complaints?lang=en")
     tab.reveal()  # the maps sit below the fold
-    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas", timeout=30_000)
+    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas")
     choropleth = page.locator("[data-testid=stDeckGlJsonChart]").nth(
         1
     )  # hotspots first, then per 10k
     choropleth.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)
-    box = choropleth.bounding_box()
-    page.mouse.click(
-        box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    )  # the city's centre district
-    tab.settle()
-    page.wait_for_function("() => location.search.includes('kecamatan=')", timeout=30_000)
+    canvas_is_drawn(page)  # drawn, so its districts can be picked
+
+    def click_centre() -> bool:
+        box = choropleth.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        tab.settle()
+        return "kecamatan=" in page.url
+
+    assert poll(click_centre, bool), page.url  # the city's centre district filters the page
     chip = (
         page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]")
         .filter(has_text="District")
@@ -178,5 +185,5 @@ def test_clicking_a_district_filters_the_page(tab, app_url):
 )
 def test_each_page_has_its_title_and_the_document_its_language(tab, app_url, path, lang, title):
     page = tab.goto(f"{app_url}/{path}", wait_for="[data-testid=stMetric], .st-key-tour_title")
-    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'", timeout=20_000)
-    page.wait_for_function(f"() => document.title === {title!r}", timeout=20_000)
+    page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
+    page.wait_for_function(f"() => document.title === {title!r}")

@@ -21,7 +21,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.browser.conftest import Page, _free_port, start_app, stop_app
+from tests.browser.conftest import TIMEOUT_S, Page, _free_port, start_app, stop_app
 from tests.paths import REPO_ROOT
 
 CONF = REPO_ROOT / "deploy" / "nginx" / "ccdash.conf"
@@ -84,13 +84,13 @@ def cluster(tmp_path_factory, browser):
         [nginx, "-c", str(d / "nginx.conf"), "-p", str(d)], stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
+    deadline = time.monotonic() + TIMEOUT_S
     while True:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
             break
         except OSError:
-            if time.time() > deadline:
+            if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
     yield url, {u.removeprefix("http://"): proc for proc, u in apps}
@@ -126,16 +126,16 @@ class Session:
         )
         self.replica = self.ws.response.headers["X-Ccdash-Replica"]
 
-    def render(self, timeout_s: float = 120) -> list[str]:
+    def render(self, timeout_s: float = TIMEOUT_S) -> list[str]:
         """Ask for a run of the Overview and read until it finishes; the headings and text it drew."""
         msg = BackMsg()
         msg.rerun_script.query_string = ""
         msg.rerun_script.page_script_hash = ""
         self.ws.send(msg.SerializeToString())
-        texts, deadline = [], time.time() + timeout_s
+        texts, deadline = [], time.monotonic() + timeout_s
         while True:
             fwd = ForwardMsg()
-            fwd.ParseFromString(self.ws.recv(timeout=max(deadline - time.time(), 0.1)))
+            fwd.ParseFromString(self.ws.recv(timeout=max(deadline - time.monotonic(), 0.1)))
             kind = fwd.WhichOneof("type")
             if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 el = fwd.delta.new_element
@@ -153,7 +153,6 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
     cluster, browser
 ):
     url, procs = cluster
-    started = time.time()
 
     def light(n: int) -> Session:
         s = Session(url, n)
@@ -169,15 +168,13 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
         for _ in range(BROWSERS):
             p = Page(browser)
             response = p.page.goto(url)
-            p.page.wait_for_selector(f"h1:has-text('{HEADING}')", timeout=120_000)
+            p.page.wait_for_selector(f"h1:has-text('{HEADING}')")
             pages.append((p, response.headers["x-ccdash-replica"]))
-        sessions = [f.result(timeout=300) for f in futures]
-    rendered_in = time.time() - started
+        sessions = [f.result(timeout=2 * TIMEOUT_S) for f in futures]
     replicas = [s.replica for s in sessions] + [r for _, r in pages]
     assert len(replicas) == 20 and set(replicas) == set(procs), (
         replicas
     )  # every session rendered, both used
-    assert rendered_in < 300
     # Sticky: each client's page, websocket and a later request all went to one replica.
     for s in sessions:
         assert s.page_replica == s.replica
@@ -201,18 +198,18 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
         moved
     ):  # their websocket closed; they reconnect, with the same cookie, to the other replica
         with pytest.raises(ConnectionClosed):
-            s.render(timeout_s=20)
+            s.render(timeout_s=TIMEOUT_S)
         s.open()
         assert s.replica != gone and HEADING in s.render()
     for i, (p, replica) in enumerate(
         pages
     ):  # a real page on the stopped replica reconnects by itself
         if replica == gone:
-            deadline = time.time() + 60
-            while not sockets[i] and time.time() < deadline:
+            deadline = time.monotonic() + TIMEOUT_S
+            while not sockets[i] and time.monotonic() < deadline:
                 p.page.wait_for_timeout(250)
             assert sockets[i], "the page did not open a new websocket after its replica stopped"
-            p.page.wait_for_selector(f"h1:has-text('{HEADING}')", timeout=60_000)
+            p.page.wait_for_selector(f"h1:has-text('{HEADING}')")
         else:
             assert not sockets[i]  # the other replica's pages never noticed
         assert p.page.locator("h1", has_text=HEADING).count() == 1

@@ -41,7 +41,7 @@ def sign_in(page, password="s3cret-test"):
 
 def upload(page, path):
     page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
-    page.wait_for_timeout(800)
+    page.locator("[data-testid=stFileUploader]").get_by_text(path.name).wait_for()  # uploaded
     page.get_by_role("button", name="Validate and store").click()
 
 
@@ -53,15 +53,15 @@ def test_admin_uploads_a_file_and_a_bad_one_changes_nothing(browser, admin_app, 
         page.locator("[data-testid=stFileUploader]").count() == 0
     )  # nothing to send before the password
     sign_in(page, "wrong")
-    page.wait_for_selector("text=Wrong password.", timeout=30_000)
+    page.wait_for_selector("text=Wrong password.")
     assert page.locator("[data-testid=stFileUploader]").count() == 0
     page.wait_for_timeout(1_100)  # the wait after one wrong password
     sign_in(page)
-    page.wait_for_selector("[data-testid=stFileUploader]", timeout=30_000)
+    page.wait_for_selector("[data-testid=stFileUploader]")
     good = tmp_path / "new.csv"
     good.write_text("\n".join([HEADER, *ROWS]))
     upload(page, good)
-    page.wait_for_selector("text=Stored: 1 rows accepted, 1 rejected", timeout=30_000)
+    page.wait_for_selector("text=Stored: 1 rows accepted, 1 rejected")
     stored = read_stored(data, "complaints").to_pandas()  # the upload made the extract a dataset
     assert (
         stored.complaint_id.isin(["UP-1"]).sum() == 1
@@ -70,16 +70,14 @@ def test_admin_uploads_a_file_and_a_bad_one_changes_nothing(browser, admin_app, 
     assert (
         stored.set_index("complaint_id").loc["UP-1", "kecamatan"] == "Regol"
     )  # found by point-in-polygon
-    page.wait_for_selector(
-        "text=closed_at is before created_at", timeout=10_000
-    )  # the reasons, as text
+    page.wait_for_selector("text=closed_at is before created_at")  # the reasons, as text
 
     assert not (data / "complaints.parquet").exists()
     before = digest(data / "complaints")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     upload(page, empty)
-    page.wait_for_selector("text=Not stored: empty.csv: empty file", timeout=30_000)
+    page.wait_for_selector("text=Not stored: empty.csv: empty file")
     assert digest(data / "complaints") == before
     assert page.locator("[data-testid=stException]").count() == 0
     tab.close()

@@ -27,13 +27,15 @@ R = TypeVar("R")
 
 @st.cache_resource(show_spinner=False)
 def _store(
-    directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple
+    directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple, timezone: str
 ) -> Store | SparkStore:
     kind, url, data_path = engine
     facts_file = Path(facts) if facts else None
     if kind == "spark":  # the same views, on a cluster (raises EngineError when unreachable)
-        return SparkStore(directory, facts_file, expected, url=url, data_path=data_path)
-    return Store(directory, facts_file, expected)
+        return SparkStore(
+            directory, facts_file, expected, url=url, data_path=data_path, timezone=timezone
+        )
+    return Store(directory, facts_file, expected, timezone=timezone)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -58,6 +60,7 @@ def get_store() -> Store | SparkStore:
         str(prof.facts_file) if prof.facts_file else None,
         prof.tables(),
         prof.engine,
+        prof.timezone,
     )
 
 

@@ -106,8 +106,12 @@ def _sidecar(path: Path) -> Path:
 class Writer:
     """One change to a dataset: new rows, rows replaced by id, or everything replaced; commit() publishes it."""
 
-    def __init__(self, root: Path | str, table: Table, replace: bool = False):
-        self.root, self.table = Path(root), table
+    def __init__(
+        self, root: Path | str, table: Table, replace: bool = False, timezone: str = "UTC"
+    ):
+        # `timezone`: the city's. Partitions are its calendar months, and naive times (files written
+        # before times were stored as instants) are its wall times.
+        self.root, self.table, self.timezone = Path(root), table, timezone
         self.root.mkdir(parents=True, exist_ok=True)
         old = read_manifest(self.root)
         self.retired = old.get("retired", [])
@@ -135,6 +139,9 @@ class Writer:
         if col is None:
             return [("", t)]
         ts = t.column(col)
+        # The city's calendar month of each instant (a naive time is already a wall time).
+        if ts.type.tz is not None:
+            ts = ts.cast(pa.timestamp("us", tz=self.timezone))
         months = pc.add(
             pc.multiply(pc.year(ts), 100), pc.month(ts)
         )  # 202611: integers sort and compare fast
@@ -165,7 +172,7 @@ class Writer:
             if part not in self.open:
                 path = self._path(part)
                 self.written.append(path)
-                self.open[part] = ParquetAppender(path, self.table.name)
+                self.open[part] = ParquetAppender(path, self.table.name, self.timezone)
                 self.hashes[part] = []
             self.open[part].write(rows_)
             if self.table.key:
@@ -303,10 +310,12 @@ def _remove_empty_folders(root: Path) -> None:
             d.rmdir()
 
 
-def compact(root: Path | str, table: Table, rows_per_file: int = COMPACT_ROWS) -> tuple[int, int]:
+def compact(
+    root: Path | str, table: Table, rows_per_file: int = COMPACT_ROWS, timezone: str = "UTC"
+) -> tuple[int, int]:
     """Merge each partition's small files into files of up to `rows_per_file` rows, in one change (hold the
-    table's lock); (files before, files after)."""
-    w = Writer(root, table)
+    table's lock); (files before, files after). `timezone`: the city's (see Writer)."""
+    w = Writer(root, table, timezone=timezone)
     before = len(w.keep)
     try:
         by_part: dict[str, list[dict]] = {}

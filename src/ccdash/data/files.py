@@ -14,8 +14,10 @@ from typing import TextIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .clock import localized
 from .schema import TABLES
 
 ROW_GROUP = 122_880
@@ -23,7 +25,7 @@ ARROW_TYPES = {
     "str": pa.string(),
     "int": pa.int64(),
     "float": pa.float64(),
-    "timestamp": pa.timestamp("us"),
+    "timestamp": pa.timestamp("us", tz="UTC"),  # an instant; read in the city's zone
     "date": pa.date32(),
 }
 
@@ -143,8 +145,22 @@ def arrow_schema(table: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-def conform(df: pd.DataFrame, table: str) -> pa.Table:
-    """A frame as an Arrow table with the canonical types of `table`, columns in canonical order."""
+def as_instants(t: pa.Table, timezone: str) -> pa.Table:
+    """A table whose naive timestamps (files written before times were stored as instants, or a
+    single-file extract) are read as wall times of `timezone`: every timestamp an instant in UTC. A
+    repeated wall time (fall back) is read as the first, a skipped one as after the gap."""
+    for i, field in enumerate(t.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz is None:
+            aware = pc.assume_timezone(
+                t.column(i), timezone, ambiguous="earliest", nonexistent="latest"
+            )
+            t = t.set_column(i, field.name, aware.cast(pa.timestamp("us", tz="UTC")))
+    return t
+
+
+def conform(df: pd.DataFrame, table: str, timezone: str = "UTC") -> pa.Table:
+    """A frame as an Arrow table with the canonical types of `table`, columns in canonical order.
+    Naive times are wall times of `timezone` (ingest passes them already in UTC)."""
     t = TABLES[table]
     df = df[t.stored_names()]  # copy-on-write: the caller's frame is not changed below
     for c in t.columns:
@@ -152,16 +168,20 @@ def conform(df: pd.DataFrame, table: str) -> pa.Table:
             d = pd.to_datetime(df[c.name], errors="coerce")
             df[c.name] = [None if pd.isna(x) else x.date() for x in d]
         elif c.type == "timestamp":
-            df[c.name] = pd.to_datetime(df[c.name], errors="coerce").astype("datetime64[us]")
+            times = pd.to_datetime(df[c.name], errors="coerce")
+            df[c.name] = localized(times, timezone).astype("datetime64[us, UTC]")
         elif c.type == "str" and not isinstance(df[c.name].dtype, pd.StringDtype):
             df[c.name] = df[c.name].astype(object).where(df[c.name].notna(), None).astype("string")
     return pa.Table.from_pandas(df, schema=arrow_schema(table), preserve_index=False)
 
 
-def write_parquet_atomic(df: pd.DataFrame, path: Path, table: str | None = None) -> None:
-    """Write a frame as Parquet (typed as `table` when given) through a temporary file."""
+def write_parquet_atomic(
+    df: pd.DataFrame, path: Path, table: str | None = None, timezone: str = "UTC"
+) -> None:
+    """Write a frame as Parquet (typed as `table` when given; naive times are wall times of
+    `timezone`) through a temporary file."""
     if table is not None:
-        arrow = conform(df, table)
+        arrow = conform(df, table, timezone)
         # Row groups of DuckDB's own size: sorted by time, a date filter skips most of them.
         # Page checksums: a page damaged on disk is caught when the store verifies a new file version.
         _atomic(
@@ -184,8 +204,9 @@ class ParquetAppender:
     and page checksums of write_parquet_atomic, and published by rename only by commit(): until then
     readers see the old file, and close() without commit leaves nothing behind."""
 
-    def __init__(self, path: Path, table: str):
+    def __init__(self, path: Path, table: str, timezone: str = "UTC"):
         self.path, self.table, self.schema = Path(path), table, arrow_schema(table)
+        self.timezone = timezone  # what naive times handed in are wall times of
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
@@ -201,11 +222,11 @@ class ParquetAppender:
     def write(self, data: pd.DataFrame | pa.Table | pa.RecordBatch) -> None:
         """Rows in the table's canonical form (a frame is conformed first); written in whole row groups."""
         t = (
-            conform(data, self.table)
+            conform(data, self.table, self.timezone)
             if isinstance(data, pd.DataFrame)
             else (pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data)
         )
-        t = t.select(self.schema.names).cast(self.schema)
+        t = as_instants(t.select(self.schema.names), self.timezone).cast(self.schema)
         self.pending.append(t)
         self.buffered += t.num_rows
         self.rows += t.num_rows

@@ -24,6 +24,8 @@ BOUNDS = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
 def _implausible(batch: pa.RecordBatch) -> str | None:
     for name, col in zip(batch.schema.names, batch.columns):
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
+            if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+                col = col.cast(pa.timestamp(col.type.unit))  # an instant, compared as naive UTC
             lo, hi = pc.min_max(col).values()
             if lo.is_valid and (
                 lo.as_py() < EARLIEST.date()

@@ -22,7 +22,7 @@ from .files import extract_path
 from .portable import transpile
 from .reference import load_facts, respelled
 from .schema import TABLES
-from .store import BaseStore, column_types, quote_ident
+from .store import BaseStore, bound, column_types, folder_timezone, quote_ident, wall_times
 
 SPARK_TYPES = {
     "VARCHAR": "STRING",
@@ -30,6 +30,7 @@ SPARK_TYPES = {
     "UBIGINT": "BIGINT",
     "DOUBLE": "DOUBLE",
     "TIMESTAMP": "TIMESTAMP",
+    "TIMESTAMPTZ": "TIMESTAMP",  # Spark's TIMESTAMP is an instant, read in the session's zone
     "DATE": "DATE",
 }
 
@@ -59,6 +60,7 @@ class SparkStore(BaseStore):
         expected: tuple[str, ...] | None = None,
         url: str = "sc://127.0.0.1:15002",
         data_path: str | None = None,
+        timezone: str | None = None,
     ):
         try:
             from pyspark.sql import SparkSession
@@ -69,6 +71,7 @@ class SparkStore(BaseStore):
             ) from None
         self.directory = Path(directory)
         self.facts_file = facts_file
+        self.timezone = timezone or folder_timezone(self.directory)
         self.expected = tuple(expected) if expected is not None else tuple(TABLES)
         self.url = url
         self.data_path = (data_path or str(self.directory.resolve())).rstrip("/")
@@ -80,8 +83,9 @@ class SparkStore(BaseStore):
             self.spark.client.set_retry_policies(
                 [DefaultPolicy(max_retries=2, initial_backoff=500, max_backoff=2000)]
             )
-            # Stored times are naive local times of the city: the session reads and writes them unshifted.
-            self.spark.conf.set("spark.sql.session.timeZone", "UTC")
+            # Stored times are instants, read in the city's zone (days and months are the city's;
+            # toPandas gives its wall times). Naive files of older versions are its wall times.
+            self.spark.conf.set("spark.sql.session.timeZone", self.timezone)
             self.spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         except Exception as e:
             raise EngineError(f"Spark Connect at {url} cannot be reached ({_why(e)})") from None
@@ -174,7 +178,10 @@ class SparkStore(BaseStore):
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """One named query's statement in Spark SQL, its values bound as arguments."""
         self.refresh()
-        return self.spark.sql(transpile(sql, "spark"), args=dict(params or {})).toPandas()
+        args = dict(bound(params, self.timezone))
+        return wall_times(
+            self.spark.sql(transpile(sql, "spark"), args=args).toPandas(), self.timezone
+        )
 
     def scalar(self, sql: str, params: dict | list | None = None):
         df = self.query(sql, params)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import duckdb
 import pandas as pd
 
 from . import dataset
+from .clock import instant
 from .files import data_version, extract_path, version_path
 from .integrity import check_parquet
+from .profile import ProfileError, load_profile, profile_path
 from .reference import file_version, load_facts, respelled
 from .schema import H3_COLUMNS, TABLES
 
@@ -22,7 +25,7 @@ SQL_TYPES = {
     "str": "VARCHAR",
     "int": "BIGINT",
     "float": "DOUBLE",
-    "timestamp": "TIMESTAMP",
+    "timestamp": "TIMESTAMPTZ",  # instants, read in the city's zone (the connection's TimeZone)
     "date": "DATE",
 }
 
@@ -70,10 +73,13 @@ def _source_sql(table: str, path: Path | None, files: list[Path] | None = None) 
         if path.name.endswith(".parquet"):
             src = f"read_parquet({_literal(path)})"
         else:
-            type_map = ", ".join(f"{_literal(c)}: {_literal(t)}" for c, t in types.items())
+            # A CSV's times are wall times (or carry their offset): read as text, cast below.
+            read_types = {c: ("VARCHAR" if v == "TIMESTAMPTZ" else v) for c, v in types.items()}
+            type_map = ", ".join(f"{_literal(c)}: {_literal(v)}" for c, v in read_types.items())
             src = f"read_csv({_literal(path)}, header = true, types = {{{type_map}}})"
         extra = (
-            f", strftime({quote_ident(t.partition_by)}, '%Y-%m') AS {quote_ident(part)}"
+            f", strftime(CAST({quote_ident(t.partition_by)} AS TIMESTAMPTZ), '%Y-%m') "
+            f"AS {quote_ident(part)}"
             if part and t.partition_by
             else ""
         )
@@ -92,12 +98,44 @@ def inputs_version(
     return out + ((file_version(facts_file),) if facts else ())
 
 
+def folder_timezone(directory: Path) -> str:
+    """The time zone of the city whose extracts are in `directory` (its profile's; UTC without one)."""
+    try:
+        return load_profile(profile_path(directory)).timezone
+    except ProfileError:
+        return "UTC"
+
+
+def bound(params: dict | list | None, timezone: str) -> dict | list:
+    """Query parameters with naive datetimes read as the city's wall times (aware instants)."""
+
+    def one(value):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return instant(value, timezone)
+        return value
+
+    if params is None:
+        return {}
+    if isinstance(params, dict):
+        return {k: one(v) for k, v in params.items()}
+    return [one(v) for v in params]
+
+
+def wall_times(df: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """A result's instants as naive city-local wall times (what metrics and screens work in)."""
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.DatetimeTZDtype):
+            df[c] = df[c].dt.tz_convert(timezone).dt.tz_localize(None)
+    return df
+
+
 class BaseStore:  # the engine interface every named query takes (Store, SparkStore)
     """Views over the extracts of one folder, rebuilt (by `_rebuild`, which returns the problems it met) when a
     file there or the facts file changes: a cheap version check, then one rebuild under a lock."""
 
     directory: Path
     facts_file: Path | None
+    timezone: str  # the city's: stored instants are read, and naive parameters bound, in it
     problems: dict[str, str]
     _lock: threading.Lock
     _version: tuple | None
@@ -144,14 +182,18 @@ class Store(BaseStore):
         directory: Path | str,
         facts_file: Path | None = None,
         expected: tuple[str, ...] | None = None,
+        timezone: str | None = None,
     ):
         self.directory = Path(directory)
         self.facts_file = facts_file
+        self.timezone = timezone or folder_timezone(self.directory)
         self.expected = (
             tuple(expected) if expected is not None else tuple(TABLES)
         )  # a missing one is a problem
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2")
+        # Every cursor reads instants in the city's zone: days, months and wall times are the city's.
+        self._con.execute(f"SET GLOBAL TimeZone = {_literal(self.timezone)}")
         # DuckDB would take up to 80% of the machine's memory for a big aggregate; past this it spills to disk.
         self._con.execute(
             f"SET memory_limit = {_literal(os.environ.get('CCDASH_DUCKDB_MEMORY', MEMORY_LIMIT))}"
@@ -238,7 +280,7 @@ class Store(BaseStore):
         self.refresh()
         cur = self._con.cursor()
         try:
-            return cur.execute(sql, params or {}).df()
+            return wall_times(cur.execute(sql, bound(params, self.timezone)).df(), self.timezone)
         finally:
             cur.close()
 

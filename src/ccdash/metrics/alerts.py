@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 
+from ..data.clock import hours_before
 from ..data.store import BaseStore
 from .cctv import not_reporting
 from .registry import query
@@ -260,7 +261,7 @@ def complaint_buckets(store: BaseStore, at: datetime, base_days: int) -> pd.Data
         WHERE created_at <= $now AND created_at > $since
         GROUP BY category, kecamatan, CAST(floor(date_diff('second', created_at, $now) / 86400.0) AS INTEGER)
     """,
-        {"now": at, "since": at - timedelta(days=base_days + 1)},
+        {"now": at, "since": hours_before(at, 24 * (base_days + 1), store.timezone)},
     )
 
 
@@ -309,7 +310,7 @@ def sla_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
     """,
         {
             "now": at,
-            "horizon": at + timedelta(hours=int(cfg["sla_horizon_hours"])),
+            "horizon": hours_before(at, -int(cfg["sla_horizon_hours"]), store.timezone),
             "min": int(cfg["sla_min_count"]),
         },
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 
+from ..data.clock import hours_before
 from ..data.store import Store
 from .filters import DIMENSIONS, Filters, in_districts, where
 from .registry import query
@@ -22,8 +23,8 @@ SILENT = "(last_seen_at IS NOT NULL AND last_seen_at < $silent_since)"
 NOT_REPORTING = f"(status = 'offline' OR {SILENT})"
 
 
-def _silent_since(at: datetime, silent_hours: float) -> datetime:
-    return at - timedelta(hours=float(silent_hours))
+def _silent_since(store: Store, at: datetime, silent_hours: float) -> datetime:
+    return hours_before(at, float(silent_hours), store.timezone)
 
 
 @query(tables=("cctv_sites",))
@@ -41,7 +42,7 @@ def summary(
                count(*) FILTER (WHERE {NOT_REPORTING}) AS not_reporting
         FROM cctv_sites WHERE {w}
     """,
-        p | {"silent_since": _silent_since(at, silent_hours)},
+        p | {"silent_since": _silent_since(store, at, silent_hours)},
     ).iloc[0]
     out: dict[str, float | None] = {k: int(v) for k, v in row.items()}
     known = int(row["cameras"]) - int(row["unknown"])
@@ -104,7 +105,7 @@ def not_reporting(
         FROM cctv_sites WHERE {NOT_REPORTING} AND {w}
         ORDER BY hours_since_seen DESC NULLS LAST, camera_id
     """,
-        p | {"now": at, "silent_since": _silent_since(at, silent_hours)},
+        p | {"now": at, "silent_since": _silent_since(store, at, silent_hours)},
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.clock import hours_before
 from ..data.integrity import EARLIEST, LATEST  # an open-ended window: stored times lie within them
 from ..data.schema import H3_RESOLUTIONS, displayable
 from ..data.spatial import h3_text
@@ -93,8 +94,8 @@ def kpis(store: Store, f: Filters, at: datetime) -> dict:
         "w0": w0,
         "w1": w1,
         "day0": day0,
-        "h168": at - timedelta(hours=168),
-        "h336": at - timedelta(hours=336),
+        "h168": hours_before(at, 168, store.timezone),  # real hours, across a change of clocks
+        "h336": hours_before(at, 336, store.timezone),
     }
     row = store.query(
         f"""

@@ -54,7 +54,7 @@ def generate(
     for name, df in tables.items():
         df = df[TABLES[name].stored_names()]
         if "parquet" in formats:
-            write_parquet_atomic(df, out / f"{name}.parquet", name)
+            write_parquet_atomic(df, out / f"{name}.parquet", name, profile.timezone)
         if "csv" in formats:
             write_csv_atomic(
                 df, out / (f"{name}.csv.gz" if name == "complaints" else f"{name}.csv")

@@ -26,6 +26,7 @@ from ..files import (
     CsvAppender,
     LockTimeout,
     arrow_schema,
+    as_instants,
     conform,
     crash_point,
     extract_path,
@@ -107,20 +108,18 @@ def _read_existing_csv(path: Path, table: Table) -> pd.DataFrame:
     return df
 
 
-def _legacy_batches(path: Path, table: Table, name: str):
-    """The rows of a single-file extract (Parquet by row groups, CSV whole), in the stored schema."""
+def _legacy_batches(path: Path, table: Table, name: str, timezone: str):
+    """The rows of a single-file extract (Parquet by row groups, CSV whole), in the stored schema; its
+    naive times are the city's wall times."""
     try:
         if path.name.endswith(".parquet"):
             for batch in pq.ParquetFile(path, page_checksum_verification=True).iter_batches(
                 batch_size=ROW_GROUP
             ):
-                yield (
-                    pa.Table.from_batches([batch])
-                    .select(table.stored_names())
-                    .cast(arrow_schema(table.name))
-                )
+                rows = pa.Table.from_batches([batch]).select(table.stored_names())
+                yield as_instants(rows, timezone).cast(arrow_schema(table.name))
         else:
-            yield conform(_read_existing_csv(path, table), table.name)
+            yield conform(_read_existing_csv(path, table), table.name, timezone)
     except (OSError, pa.ArrowException, ValueError, KeyError) as e:
         raise IngestError(
             f"{name}: the stored {path.name} cannot be read ({str(e).splitlines()[0][:160]}); "
@@ -275,7 +274,9 @@ def _store(
     keys = Keys()
     spellings = _district_spellings(data_dir, table.name) if table.has_location else {}
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
-    out = dataset.Writer(target, table, replace=replace or legacy is not None)
+    out = dataset.Writer(
+        target, table, replace=replace or legacy is not None, timezone=profile.timezone
+    )
     rejects = CsvAppender(data_dir / "rejects" / f"{table.name}-{stamp}.csv")
     rows_read = accepted = 0
     new_ids: list[pa.Array] = []
@@ -322,7 +323,7 @@ def _store(
         replaced = out.replace_ids(ids)
         crash_point("stored rows replaced")  # files rewritten without the replaced ids, unlisted
         if legacy is not None:
-            for part in _legacy_batches(legacy, table, name):
+            for part in _legacy_batches(legacy, table, name, profile.timezone):
                 replaced += out.copy_without(part, ids)
         stored_rows = out.commit()
         if replace or legacy is not None:

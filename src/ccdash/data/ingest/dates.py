@@ -1,5 +1,6 @@
 """Dates as sources write them: ISO, zoned, day-first or month-first (read off the whole column), US
-12-hour; stored as naive city-local time."""
+12-hour. Times become instants (naive UTC while ingest checks them; UTC in Parquet): a zoned value
+keeps its instant, a naive one is a wall time of the mapping's zone or the city's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ..clock import utc_naive
 from .errors import IngestError
 
 
@@ -41,9 +43,13 @@ def parse_times(
     tz_city: str,
     column: str = "a date column",
     day_first: dict | None = None,
+    utc: bool = False,
 ) -> pd.Series:
     """Times as naive city-local time: those with a zone converted to the city's, naive ones kept as local
-    (of the mapping's timezone when it names one). A column may mix both."""
+    (of the mapping's timezone when it names one). A column may mix both. With `utc`, as naive UTC
+    instead: a zoned value keeps its instant exactly (the hour a fall-back repeats stays two hours)."""
+    if utc:
+        return _parse_utc(values, fmt, tz_from, tz_city, column, day_first)
     s = values.astype(object)
     zoned = (
         s.astype("string")
@@ -71,6 +77,25 @@ def parse_times(
             _to_datetime(s[retry], format="mixed", dayfirst=dayfirst), tz_from, tz_city
         )
         parsed[retry] = alt.astype("datetime64[us]")
+    return parsed
+
+
+def _parse_utc(values, fmt, tz_from, tz_city, column, day_first) -> pd.Series:
+    s = values.astype(object)
+    zoned = (
+        s.astype("string")
+        .str.strip()
+        .str.contains(ZONED, regex=True)
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    if zoned.any():
+        t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
+        parsed[zoned] = t.dt.tz_localize(None).astype("datetime64[us]")
+    if (~zoned).any():
+        wall = parse_times(s[~zoned], fmt, None, tz_city, column, day_first)  # as written
+        parsed[~zoned] = utc_naive(wall, tz_from or tz_city)
     return parsed
 
 

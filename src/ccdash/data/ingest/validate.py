@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute
 
 from .. import spatial
+from ..clock import instant, utc_naive
 from ..dataset import KEY_SEPARATOR
 from ..profile import Profile
 from ..reference import facts_of, norm_district, shapes_of
@@ -39,6 +40,11 @@ def _fast_cast(s: pd.Series, to: pa.DataType) -> pd.Series | None:
     if to == pa.float64():
         return out.astype("float64")
     return pd.Series(out.to_numpy(dtype="datetime64[us]"), index=s.index)
+
+
+def _utc(local: datetime, timezone: str) -> datetime:
+    """A city wall time as naive UTC (ingest's in-memory form of an instant)."""
+    return instant(local, timezone).astimezone(UTC).replace(tzinfo=None)
 
 
 def _says(prefix: str, values: pd.Series, sep: str = ": "):
@@ -110,10 +116,15 @@ def validate(
         elif col.type in ("timestamp", "date"):
             fmt = mapping.date_formats.get(col.name, mapping.date_format)
             t = None
+            instant = col.type == "timestamp"  # an instant (naive UTC here); a date is a date
             if not fmt and not mapping.timezone:
                 t = _fast_cast(s, pa.timestamp("us"))  # plain ISO local times, the common case
+                if t is not None and instant:
+                    t = utc_naive(t, profile.timezone)
             if t is None:
-                t = parse_times(s, fmt, mapping.timezone, profile.timezone, col.name, day_first)
+                t = parse_times(
+                    s, fmt, mapping.timezone, profile.timezone, col.name, day_first, utc=instant
+                )
             bad.add(present & t.isna().to_numpy(), _says(f"{col.name} is not a date", s))
             out[col.name] = t.dt.date if col.type == "date" else t
         else:
@@ -167,7 +178,7 @@ def validate(
 
     _plausible(out, table, profile, bad, notes)
 
-    limit = pd.Timestamp(now + FUTURE_TOLERANCE)
+    limit = pd.Timestamp(_utc(now, profile.timezone) + FUTURE_TOLERANCE)  # times here are UTC
     for col in table.columns:
         if col.type == "timestamp" and col.name not in ("due_at",):
             t = out[col.name]
@@ -241,8 +252,9 @@ def _plausible(
         v = out[col.name]
         if col.type in ("timestamp", "date"):
             t = pd.to_datetime(v, errors="coerce") if col.type == "date" else v
+            first = earliest if col.type == "date" else _utc(earliest, profile.timezone)
             bad.add(
-                (t < earliest).fillna(False).to_numpy(),
+                (t < first).fillna(False).to_numpy(),
                 f"{col.name} is before {earliest:%Y-%m-%d} (the profile's [ingest] earliest)",
             )
         elif col.positive:
