@@ -339,7 +339,7 @@ def run_append(data: Path, runs: int, rows: int = 5000, updates: int = 500) -> d
             shutil.rmtree(copy)
         single = Path(tmp) / "complaints.parquet"
         t = time.perf_counter()
-        out = ParquetAppender(single, "complaints")
+        out = ParquetAppender(single, "complaints", profile.timezone)
         for f in dataset.files(data / "complaints"):
             for batch in pq.ParquetFile(f).iter_batches(batch_size=ROW_GROUP):
                 out.write(pa.Table.from_batches([batch]).select(out.schema.names))

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.paths import DEMO_DIR
+from tests.paths import DEMO_DIR, wall_times
 
 from .conftest import Page, poll, start_app, stop_app
 
@@ -301,14 +301,16 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
     )
     before = tile.inner_text().strip()
     original = (data / "complaints.parquet").read_bytes()
-    c = pd.read_parquet(data / "complaints.parquet")
+    c = wall_times(pd.read_parquet(data / "complaints.parquet"))  # the city's wall times
     latest = c.created_at.max().normalize()
     fewer = c[
         ~((c.created_at >= latest) & (c.kecamatan == "Coblong"))
     ]  # today's Coblong reports withdrawn
     expected = int((fewer.created_at >= latest).sum())
     try:
-        write_parquet_atomic(fewer, data / "complaints.parquet", "complaints")
+        write_parquet_atomic(
+            fewer, data / "complaints.parquet", "complaints", timezone="Asia/Jakarta"
+        )
         page.wait_for_function(
             "([want]) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => "
             "m.innerText.includes('New today') && "
