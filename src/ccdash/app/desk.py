@@ -20,6 +20,15 @@ from .widgets import plot
 OVERVIEW_LAYERS = ("hex", "districts")
 
 
+def daily_trend(ctx: Context, key: str) -> None:
+    """The daily trend with its 7-day mean and its text alternative (Overview and Complaints)."""
+    st.subheader(ctx.t("chart.trend"))
+    trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
+    labels = (ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"))
+    figure = charts.trend(trend, *labels, lang=ctx.lang)
+    plot(ctx, figure, key=key, alt=describe_trend(trend, ctx.lang))
+
+
 def overview(ctx: Context) -> None:
     """Overview (Ringkasan): the city at a glance."""
     header(ctx, "nav.overview")
@@ -59,20 +68,7 @@ def overview(ctx: Context) -> None:
     if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
         left, right = st.columns([2, 1])
         with left:
-            st.subheader(ctx.t("chart.trend"))
-            trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
-            plot(
-                ctx,
-                charts.trend(
-                    trend,
-                    ctx.t("chart.daily"),
-                    ctx.t("chart.mean_7d"),
-                    ctx.t("chart.complaints"),
-                    lang=ctx.lang,
-                ),
-                key="ov_trend",
-                alt=describe_trend(trend, ctx.lang),
-            )
+            daily_trend(ctx, key="ov_trend")
         with right:
             top = run(
                 complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8
@@ -95,20 +91,7 @@ def complaints(ctx: Context) -> None:
 
     kpis = run(complaints_q.kpis, ctx.filters, ctx.at)
     widgets.complaint_kpis(ctx, kpis)
-    st.subheader(ctx.t("chart.trend"))
-    trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
-    plot(
-        ctx,
-        charts.trend(
-            trend,
-            ctx.t("chart.daily"),
-            ctx.t("chart.mean_7d"),
-            ctx.t("chart.complaints"),
-            lang=ctx.lang,
-        ),
-        key="cp_trend",
-        alt=describe_trend(trend, ctx.lang),
-    )
+    daily_trend(ctx, key="cp_trend")
 
     if below_fold(
         ctx, "cp_breakdown", 1000

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from ..clock import utc_naive
@@ -36,6 +37,12 @@ def _to_datetime(s: pd.Series, **kw) -> pd.Series:
 ZONED = r"\d[T ]\d.*(?:Z|[+-]\d\d(?::?\d\d)?)$"
 
 
+def _zoned(s: pd.Series) -> np.ndarray:
+    """Which values carry their own zone (an offset or Z)."""
+    text = s.astype("string").str.strip()
+    return text.str.contains(ZONED, regex=True).fillna(False).to_numpy(dtype=bool)
+
+
 def parse_times(
     values: pd.Series,
     fmt: str | None,
@@ -51,13 +58,7 @@ def parse_times(
     if utc:
         return _parse_utc(values, fmt, tz_from, tz_city, column, day_first)
     s = values.astype(object)
-    zoned = (
-        s.astype("string")
-        .str.strip()
-        .str.contains(ZONED, regex=True)
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
+    zoned = _zoned(s)
     parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     if zoned.any():
         t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
@@ -81,14 +82,10 @@ def parse_times(
 
 
 def _parse_utc(values, fmt, tz_from, tz_city, column, day_first) -> pd.Series:
+    """parse_times' values as naive UTC: a zoned value's instant as it is, a naive one as a wall time
+    of the mapping's zone (or the city's)."""
     s = values.astype(object)
-    zoned = (
-        s.astype("string")
-        .str.strip()
-        .str.contains(ZONED, regex=True)
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
+    zoned = _zoned(s)
     parsed = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     if zoned.any():
         t = pd.to_datetime(s[zoned], errors="coerce", utc=True, format=fmt or "ISO8601")
