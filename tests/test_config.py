@@ -89,6 +89,10 @@ PROFILE_CASES = [
         "[layers] cctv: 'no' is not of type 'boolean'",
     ),
     (r"^\[map\]", "[maps]\nzoom = 3\n[map]", "(top level): 'maps' is not a key here"),
+    # Alert settings out of range made every category a HIGH spike: refused, with the range.
+    (r"^baseline_days = 28", "baseline_days = 0", "[alerts] baseline_days: 0 is less than"),
+    (r"^p_threshold = 0.0001", "p_threshold = 2.0", "[alerts] p_threshold: 2.0 is greater than"),
+    (r"^min_ratio = 2.0", "min_ratio = 0.5", "[alerts] min_ratio: 0.5 is less than"),
 ]
 
 
@@ -178,3 +182,10 @@ def test_the_cli_and_the_app_say_it_in_one_line(monkeypatch, tmp_path):
             len(at.error) == 1
             and "[city] timezone: 'Asia/Jakarat' is not a time zone" in at.error[0].value
         )
+
+
+def test_a_profile_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows editors write one; it used to fail with "Invalid statement (line 1, column 1)"."""
+    path = edited(tmp_path, r"^\[city\]", "[city]")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_profile(path).name == "Kota Bandung"

@@ -138,3 +138,28 @@ def test_a_dropped_file_reaches_the_page(monkeypatch, writable_city, tmp_path):
     assert w.step() == 1
     at.run()
     assert int(tile().replace(",", "")) == first + 7
+
+
+def test_a_poison_file_goes_to_failed_and_the_next_file_is_ingested(writable_city, tmp_path):
+    """A Parquet file with a column named twice made ingest raise AttributeError, which ended the
+    watcher for good (the file stayed, so every restart died on it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    inbox = tmp_path / "inbox"
+    (inbox / "complaints").mkdir(parents=True)
+    poison = pa.Table.from_arrays(
+        [pa.array(["a"]), pa.array(["b"])], names=["complaint_id", "complaint_id"]
+    )
+    pq.write_table(poison, inbox / "complaints" / "a-poison.parquet")
+    rows = [r.replace("2026-11-0", "2026-10-1") for r in GOOD_ROWS]
+    drop(inbox / "complaints", "b-good.csv", "\n".join([HEADER, *rows]))
+    before = len(stored(writable_city))
+    w = Watcher(inbox, writable_city, writable_city / "city.toml", stable_seconds=0)
+    lines: list[str] = []
+    assert w.step(log=lines.append) == 2
+    (error,) = (inbox / "failed").glob("*a-poison.parquet.error.txt")
+    assert error.read_text().startswith("unexpected error reading it (AttributeError")
+    assert [p.name for p in (inbox / "done").glob("*b-good.csv")]
+    assert len(stored(writable_city)) == before + len(rows)
+    assert len(lines) == 2 and "a-poison.parquet: failed" in lines[0]

@@ -71,6 +71,13 @@ class Watcher:
             return self.stable_seconds <= 0
         return now - before[2] >= self.stable_seconds
 
+    def _set_aside(self, p: Path, stamp: str, why: str, log) -> None:
+        """A file that cannot be ingested goes to failed/ with its one-line reason; nothing stored
+        changed (ingest publishes only a whole file)."""
+        dest = _move(p, self.inbox / "failed", stamp)
+        dest.with_name(dest.name + ".error.txt").write_text(f"{why}\n", encoding="utf-8")
+        log(f"{p.name}: failed, moved to {dest}: {why}")
+
     def step(self, log=print) -> int:
         """Ingest every ready file once; the number handled."""
         handled = 0
@@ -87,9 +94,12 @@ class Watcher:
                     p, kind, self.data_dir, profile, Mapping.load(mapping) if mapping else None
                 )
             except (IngestError, ProfileError, OSError) as e:
-                dest = _move(p, self.inbox / "failed", stamp)
-                dest.with_name(dest.name + ".error.txt").write_text(f"{e}\n", encoding="utf-8")
-                log(f"{p.name}: failed, moved to {dest}: {e}")
+                self._set_aside(p, stamp, str(e), log)
+                continue
+            except Exception as e:  # any other failure is this file's, not the watcher's end
+                first_line = (str(e).splitlines() or [""])[0][:200]
+                why = f"unexpected error reading it ({type(e).__name__}: {first_line})"
+                self._set_aside(p, stamp, why, log)
                 continue
             dest = _move(p, self.inbox / "done", stamp)
             dest.with_name(dest.name + ".report.txt").write_text(

@@ -110,7 +110,26 @@ PROFILE = _section(
             },
             "additionalProperties": _num(),
         },
-        "alerts": {"type": "object", "additionalProperties": _num()},
+        # Out of these ranges every category becomes a spike, or none can: refused with the range.
+        "alerts": _section(
+            {
+                "baseline_days": {
+                    "type": "integer",
+                    "minimum": 7,
+                    "maximum": 365,
+                    "description": "whole days of history, at least a week (the weekly pattern)",
+                },
+                "p_threshold": _num(
+                    0, 0.05, exclusive_lo=True, description="a probability above 0, at most 0.05"
+                ),
+                "min_count": _num(1),
+                "min_ratio": _num(1),
+                "min_rate": _num(0, exclusive_lo=True),
+                "sla_horizon_hours": _num(1),
+                "sla_min_count": _num(1),
+                "cctv_offline_hours": _num(0, exclusive_lo=True),
+            }
+        ),
         "wall": _section(
             {
                 "refresh_seconds": _num(1),

@@ -121,7 +121,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
     """Read and check a city profile; relative file names resolve against the profile's folder."""
     path = Path(path) if path else profile_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ProfileError(f"city profile not found: {path}") from None
     except tomllib.TOMLDecodeError as e:

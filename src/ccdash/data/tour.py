@@ -25,7 +25,7 @@ def load_glossary(path: Path | None) -> dict[str, dict]:
     know (the tour explains each term its step shows); empty without a file or a table."""
     if path is None or not Path(path).exists():
         return {}
-    raw = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("glossary", {})
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig")).get("glossary", {})
     out = {}
     for term, v in raw.items():
         if not isinstance(v, dict) or not isinstance(v.get("id", v.get("en")), str):
@@ -110,7 +110,7 @@ def load_tour(path: Path | None) -> list[TourStep]:
     """The city's tour captions; a clear error for a broken file (none named: see default_tour)."""
     if path is None or not Path(path).exists():
         raise ValueError(f"tour captions file not found: {path}")
-    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     steps = []
     for i, s in enumerate(raw.get("step", []), 1):
         if s.get("view") not in TOUR_VIEWS:

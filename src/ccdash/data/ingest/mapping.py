@@ -52,7 +52,7 @@ class Mapping:
     @classmethod
     def load(cls, path: Path | str) -> Mapping:
         try:
-            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise IngestError(f"mapping file not found: {path}") from None
         except tomllib.TOMLDecodeError as e:
