@@ -460,3 +460,35 @@ def test_a_missing_radius_names_the_profile_key_that_fills_it(writable_city, tmp
     assert report.reasons == {
         "coverage_radius_m is empty, and the profile has no [wifi.default_radius_m] library = METRES": 1
     }
+
+
+@pytest.mark.parametrize("problem", ["unreadable", "duplicate column in parquet"])
+def test_the_command_line_ends_any_failure_in_one_line_and_exit_2(writable_city, tmp_path, problem):
+    """An unreadable file (a raw PermissionError traceback, exit 1) and a damaged Parquet file (an
+    AttributeError traceback): one line, exit 2, stored data unchanged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if problem == "unreadable":
+        src = write(tmp_path, "locked.csv", "\n".join([HEADER, *GOOD_ROWS]))
+        src.chmod(0)
+        if os.access(src, os.R_OK):  # root reads anything: make it a folder instead
+            src.unlink()
+            src.mkdir()
+    else:
+        src = tmp_path / "dup.parquet"
+        pq.write_table(
+            pa.Table.from_arrays([pa.array(["a"]), pa.array(["b"])], names=["x", "x"]), src
+        )
+    before = snapshot(writable_city)
+    out = subprocess.run(
+        [*CLI, str(src), "--data-dir", str(writable_city)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {src.name}"), out.stderr
+    assert "Traceback" not in out.stderr
+    assert snapshot(writable_city) == before

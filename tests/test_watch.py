@@ -160,6 +160,7 @@ def test_a_poison_file_goes_to_failed_and_the_next_file_is_ingested(writable_cit
     assert w.step(log=lines.append) == 2
     (error,) = (inbox / "failed").glob("*a-poison.parquet.error.txt")
     assert error.read_text().startswith("unexpected error reading it (AttributeError")
+    assert error.read_text().rstrip().endswith("nothing was written")
     assert [p.name for p in (inbox / "done").glob("*b-good.csv")]
     assert len(stored(writable_city)) == before + len(rows)
     assert len(lines) == 2 and "a-poison.parquet: failed" in lines[0]

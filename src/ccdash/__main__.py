@@ -13,6 +13,7 @@ from . import memory
 from .data.dataset import COMPACT_ROWS, DatasetError, compact, is_dataset
 from .data.files import LockTimeout, extract_path, table_lock
 from .data.ingest import IngestError, Mapping, ingest
+from .data.ingest.errors import failure_line
 from .data.profile import SHIPPED, ProfileError, data_dir, load_profile, profile_path
 from .data.schema import KINDS, TABLES
 
@@ -202,6 +203,9 @@ def main(argv=None) -> int:
         report = ingest(a.file, a.kind, directory, profile, mapping, replace=a.replace)
     except (IngestError, ProfileError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # any input ends in one line and exit 2, never a traceback
+        print(f"error: {a.file.name}: {failure_line(e)}", file=sys.stderr)
         return 2
     print("\n".join(report.lines()))
     return 0

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .data.ingest import IngestError, Mapping, ingest
+from .data.ingest import Mapping, ingest
+from .data.ingest.errors import failure_line
 from .data.profile import ProfileError, load_profile
 from .data.schema import KINDS
 
@@ -93,13 +94,11 @@ class Watcher:
                 report = ingest(
                     p, kind, self.data_dir, profile, Mapping.load(mapping) if mapping else None
                 )
-            except (IngestError, ProfileError, OSError) as e:
+            except ProfileError as e:
                 self._set_aside(p, stamp, str(e), log)
                 continue
-            except Exception as e:  # any other failure is this file's, not the watcher's end
-                first_line = (str(e).splitlines() or [""])[0][:200]
-                why = f"unexpected error reading it ({type(e).__name__}: {first_line})"
-                self._set_aside(p, stamp, why, log)
+            except Exception as e:  # any failure is this file's, never the watcher's end
+                self._set_aside(p, stamp, failure_line(e), log)
                 continue
             dest = _move(p, self.inbox / "done", stamp)
             dest.with_name(dest.name + ".report.txt").write_text(
