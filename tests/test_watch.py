@@ -164,3 +164,32 @@ def test_a_poison_file_goes_to_failed_and_the_next_file_is_ingested(writable_cit
     assert [p.name for p in (inbox / "done").glob("*b-good.csv")]
     assert len(stored(writable_city)) == before + len(rows)
     assert len(lines) == 2 and "a-poison.parquet: failed" in lines[0]
+
+
+def test_links_long_names_and_control_characters_cannot_hurt_the_watcher(writable_city, tmp_path):
+    """A link to a file outside the inbox is set aside unread (its header once reached the error
+    file); a 250-byte name fits done/ (the move failed after the data was stored, and each restart
+    ingested it again); a name with a newline and an ANSI escape cannot forge lines in the log."""
+    inbox = tmp_path / "inbox"
+    (inbox / "complaints").mkdir(parents=True)
+    secret = tmp_path / "secrets.csv"
+    secret.write_text("api_key,db_password,host\nk,p,h\n")
+    (inbox / "complaints" / "a-link.csv").symlink_to(secret)
+    rows = [r.replace("2026-11-0", "2026-10-1") for r in GOOD_ROWS]
+    long_name = "b-" + "x" * 242 + ".csv"
+    drop(inbox / "complaints", long_name, "\n".join([HEADER, *rows]))
+    sly = "c-evil\n2026-01-01 fake: all good\x1b[31m.csv"
+    drop(inbox / "complaints", sly, "\n".join([HEADER, *[r.replace("T-", "S-") for r in rows]]))
+    before = len(stored(writable_city))
+    lines: list[str] = []
+    w = Watcher(inbox, writable_city, writable_city / "city.toml", stable_seconds=0)
+    assert w.step(log=lines.append) == 3
+    (error,) = (inbox / "failed").glob("*a-link.csv.error.txt")
+    assert "not a regular file" in error.read_text() and "api_key" not in error.read_text()
+    assert secret.read_text().startswith("api_key")  # the linked file is where it was
+    done = [p.name for p in (inbox / "done").iterdir()]
+    assert any("-b-xxxxxxxx" in n and "~" in n and n.endswith(".csv") for n in done)
+    assert all(len(n.encode()) <= 255 for n in done)
+    assert len(stored(writable_city)) == before + 2 * len(rows)  # each once
+    assert len(lines) == 3 and all("\n" not in line and "\x1b" not in line for line in lines)
+    assert any("c-evil\\n2026-01-01 fake" in line for line in lines)

@@ -10,6 +10,7 @@ reason); nothing stored changes for a failed file. The app redraws when the data
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
 import time
@@ -50,7 +51,7 @@ class Watcher:
             for p in sorted(folder.iterdir()):
                 name = p.name.lower()
                 if (
-                    p.is_file()
+                    (p.is_file() or p.is_symlink())
                     and not name.startswith(".")
                     and not name.endswith(SKIP)
                     and name.endswith(SUFFIXES)
@@ -77,7 +78,7 @@ class Watcher:
         changed (ingest publishes only a whole file)."""
         dest = _move(p, self.inbox / "failed", stamp)
         dest.with_name(dest.name + ".error.txt").write_text(f"{why}\n", encoding="utf-8")
-        log(f"{p.name}: failed, moved to {dest}: {why}")
+        log(f"{shown(p.name)}: failed, moved to {shown(str(dest))}: {why}")
 
     def step(self, log=print) -> int:
         """Ingest every ready file once; the number handled."""
@@ -89,6 +90,9 @@ class Watcher:
             handled += 1
             self.seen.pop(p, None)
             stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+            if p.is_symlink() or not p.is_file():  # never read what lies outside the inbox
+                self._set_aside(p, stamp, "not a regular file (a link or a device): not read", log)
+                continue
             try:
                 profile = load_profile(self.profile_path)
                 report = ingest(
@@ -107,18 +111,40 @@ class Watcher:
             if report.rejects_file:
                 shutil.copyfile(report.rejects_file, dest.with_name(dest.name + ".rejects.csv"))
             log(
-                f"{p.name}: {report.accepted:,} accepted, {report.rejected:,} rejected; moved to {dest}"
+                f"{shown(p.name)}: {report.accepted:,} accepted, {report.rejected:,} rejected; "
+                f"moved to {shown(str(dest))}"
             )
         return handled
 
 
+NAME_BYTES = 160  # room left in a 255-byte file name for the stamp and the .report.txt beside it
+
+
+def _fitting(name: str) -> str:
+    """A name that fits done/ and failed/ with what is written beside it: a long one keeps its start
+    and its suffixes, with a hash of the whole between them (so two long names stay apart)."""
+    if len(name.encode()) <= NAME_BYTES:
+        return name
+    suffix = "".join(Path(name).suffixes[-2:])[-20:]
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    head = name.encode()[: NAME_BYTES - len(suffix.encode()) - 14].decode(errors="ignore")
+    return f"{head}~{digest}{suffix}"
+
+
+def shown(name: str) -> str:
+    """A file name as the log shows it: control characters (a newline, an ANSI escape) escaped, so a
+    name cannot forge lines or colours in the log."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+
+
 def _move(p: Path, folder: Path, stamp: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    dest = folder / f"{stamp}-{p.name}"
+    name = _fitting(p.name)
+    dest = folder / f"{stamp}-{name}"
     n = 1
     while dest.exists():
         n += 1
-        dest = folder / f"{stamp}-{n}-{p.name}"
+        dest = folder / f"{stamp}-{n}-{name}"
     shutil.move(str(p), dest)
     return dest
 
