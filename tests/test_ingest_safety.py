@@ -492,3 +492,17 @@ def test_the_command_line_ends_any_failure_in_one_line_and_exit_2(writable_city,
     assert len(lines) == 1 and lines[0].startswith(f"error: {src.name}"), out.stderr
     assert "Traceback" not in out.stderr
     assert snapshot(writable_city) == before
+
+
+def test_a_header_line_longer_than_the_head_is_named_as_such(writable_city, profile, tmp_path):
+    """A 70 KB header used to be read cut at 64 KB and refused as 'names a column twice'."""
+    names = ",".join(f"column_{i:05d}" for i in range(6000))  # about 76 KB, every name distinct
+    src = write(tmp_path, "wide.csv", names + "\n" + ",".join("1" for _ in range(6000)) + "\n")
+    before = snapshot(writable_city)
+    with pytest.raises(IngestError) as e:
+        ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert str(e.value) == (
+        "wide.csv: the header line is longer than 64 KB "
+        "(not a table, or a header of thousands of columns)"
+    )
+    assert snapshot(writable_city) == before

@@ -203,6 +203,13 @@ def _header(src: Source, encoding: str) -> tuple[str, list[str], int]:
     lines = text.splitlines()
     at = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
     first = lines[at] if lines else ""
+    if len(src.head) == HEAD_BYTES and at == len(lines) - 1 and not text.endswith(("\n", "\r")):
+        # The first HEAD_BYTES hold no line break after the header: it is cut, and whatever it
+        # seemed to say (a column named twice, an empty name) would be about a fragment.
+        raise IngestError(
+            f"{src.name}: the header line is longer than {HEAD_BYTES // 1024} KB "
+            f"(not a table, or a header of thousands of columns)"
+        )
     sep = max(SEPARATORS, key=lambda candidate: _field_count(first, candidate))
     if _field_count(first, sep) < 2:
         raise IngestError(
