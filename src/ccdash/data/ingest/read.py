@@ -344,7 +344,9 @@ def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for c in df.columns:
         s = df[c]
-        if pd.api.types.is_datetime64_any_dtype(s):
+        if isinstance(s.dtype, pd.DatetimeTZDtype):  # an instant: written with its offset, kept
+            s = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+        elif pd.api.types.is_datetime64_any_dtype(s):  # a wall time
             s = s.dt.strftime("%Y-%m-%d %H:%M:%S")
         elif not isinstance(s.dtype, pd.StringDtype):
             s = s.astype(object).where(s.notna(), None).astype("string")
