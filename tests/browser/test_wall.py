@@ -238,15 +238,16 @@ def test_tour_pauses_with_the_space_bar(browser, app_url):
     bar = page.locator("[data-testid=stProgress]")
     page.keyboard.press("Space")
     page.wait_for_function("() => document.body.innerText.includes('paused (space to resume)')")
+    tab.settle()  # the paused run drawn in full
     assert (
         page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Resume"
     )  # then its key hint
+    # Whichever step it paused on (a slow first load may already have moved past the first step):
+    # frozen there, the same step and the same bar.
+    title = page.locator(".st-key-tour_title").inner_text().strip()
     width = bar.locator("[role=progressbar]").get_attribute("aria-valuenow")
-    page.wait_for_timeout(3_000)  # frozen: same step, same bar
-    assert (
-        page.locator(".st-key-tour_title").inner_text().strip()
-        == "Bandung Command Center in numbers"
-    )
+    page.wait_for_timeout(3_000)  # a negative check: a slow machine cannot make it fail
+    assert page.locator(".st-key-tour_title").inner_text().strip() == title
     assert bar.locator("[role=progressbar]").get_attribute("aria-valuenow") == width
     page.keyboard.press("Space")
     page.wait_for_function("() => document.body.innerText.includes('next in')")
