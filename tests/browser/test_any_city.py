@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import Page, start_app, stop_app
+from tests.browser.conftest import Page, poll, start_app, stop_app
 from tests.test_any_city import bare_city
 
 
@@ -58,7 +58,9 @@ def test_every_screen_of_a_complaints_only_city_draws(
     try:
         sep = "&" if "?" in path else "?"
         page = tab.goto(f"{bare_apps[city]}/{path}{sep}lang=en", wait_for=wait_for)
-        body = page.inner_text("body")
+        # The wall and tour hide Streamlit's running indicator, so a quiet page may still be
+        # drawing its panels: wait for what the screen must say.
+        body = poll(lambda: page.inner_text("body"), lambda text: expect in text)
         assert expect in body
         assert page.locator("[data-testid=stException]").count() == 0
         assert "Traceback" not in body and "Error" not in body.replace("error", "")
