@@ -24,7 +24,7 @@ from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
 from ccdash.metrics.filters import Filters, where
 from tests.paths import REPO_ROOT, wall_times
-from tests.test_ingest import HEADER, NOW, write
+from tests.test_ingest import HEADER, NOW, csv_text, write
 from tests.test_ingest_safety import CLI, batch, ingest_at_once
 
 ROOT = "complaints"
@@ -42,7 +42,7 @@ def new_rows(tmp_path: Path, name: str, ids: list[str], day: str = "2026-11-10")
     rows = [
         f"{i},{day} 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X" for i in ids
     ]
-    return write(tmp_path, name, "\n".join([HEADER, *rows]))
+    return write(tmp_path, name, csv_text([HEADER, *rows]))
 
 
 @pytest.fixture

@@ -129,30 +129,40 @@ def test_a_naive_time_that_never_happened_is_moved_past_the_gap(new_york, writab
     assert str(stored.created_at.iloc[0].tz_convert(NY)) == "2026-03-08 03:00:00-04:00"
 
 
-@pytest.mark.parametrize("form", ["csv", "json", "parquet"])
-def test_a_zoned_time_keeps_its_instant_in_every_format(writable_city, tmp_path, form):
-    """01:00 UTC is 08:00 in Jakarta whatever carries it; a zone-aware Parquet timestamp was once
-    stored as if it were local (7 hours early)."""
+@pytest.mark.parametrize("zoned", [True, False], ids=["zoned", "wall time"])
+@pytest.mark.parametrize("form", ["csv", "json", "jsonl", "parquet"])
+def test_a_time_keeps_its_instant_in_every_format(writable_city, tmp_path, form, zoned):
+    """01:00 UTC is 08:00 in Jakarta whatever carries it, and a wall time of 08:00 is 08:00 there;
+    a zone-aware Parquet timestamp was once stored as if it were local (7 hours early)."""
     import json
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     profile = load_profile(writable_city / "city.toml")  # Asia/Jakarta (UTC+7)
-    moment = datetime(2026, 11, 10, 1, 0)
+    moment = datetime(2026, 11, 10, 1, 0) if zoned else datetime(2026, 11, 10, 8, 0)
+    text = "2026-11-10T01:00:00Z" if zoned else "2026-11-10 08:00:00"
     fields = {"complaint_id": "Z-1", "status": "new", "category": "waste"}
     fields |= {"channel": "lapor", "kecamatan": "Coblong"}
     src = tmp_path / f"zoned.{form}"
     if form == "csv":
         src.write_text(
             "complaint_id,created_at,status,category,channel,kecamatan\n"
-            "Z-1,2026-11-10T01:00:00Z,new,waste,lapor,Coblong\n"
+            f"Z-1,{text},new,waste,lapor,Coblong\n"
         )
     elif form == "json":
-        src.write_text(json.dumps([{**fields, "created_at": "2026-11-10T01:00:00+00:00"}]))
+        src.write_text(json.dumps([{**fields, "created_at": text.replace("Z", "+00:00")}]))
+    elif form == "jsonl":
+        src.write_text(
+            json.dumps({**fields, "created_at": text})
+            + "\n"
+            + json.dumps({**fields, "complaint_id": "Z-2", "created_at": text})
+            + "\n"
+        )
     else:
         columns = {k: pa.array([v]) for k, v in fields.items()}
-        columns["created_at"] = pa.array([moment], pa.timestamp("us", tz="UTC"))
+        kind = pa.timestamp("us", tz="UTC") if zoned else pa.timestamp("us")
+        columns["created_at"] = pa.array([moment], kind)
         pq.write_table(pa.table(columns), src)
     report = ingest(src, "complaints", writable_city, profile, now=datetime(2026, 11, 20))
     assert report.rejected == 0, report.reasons

@@ -39,6 +39,12 @@ def stored(d: Path) -> pd.DataFrame:
     return wall_times(read_stored(d, "complaints").to_pandas())
 
 
+def csv_text(lines) -> str:
+    """Lines as a file's text, each ended by a line break (a file that does not end with one is
+    taken as still being written, and refused)."""
+    return "".join(f"{line}\n" for line in lines)
+
+
 def write(tmp_path, name, text, encoding="utf-8"):
     p = tmp_path / name
     p.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
@@ -48,18 +54,18 @@ def write(tmp_path, name, text, encoding="utf-8"):
 @pytest.mark.parametrize(
     "name, text, encoding",
     [
-        ("comma.csv", "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+        ("comma.csv", csv_text([HEADER, *GOOD_ROWS]), "utf-8"),
         (
             "semicolon.csv",
-            "\n".join(r.replace(",", ";") for r in [HEADER, *GOOD_ROWS[:2]])
-            + "\n"
-            + GOOD_ROWS[2].replace(",", ";").replace('"Banjir;', '"Banjir,'),
+            csv_text(r.replace(",", ";") for r in [HEADER, *GOOD_ROWS[:2]])
+            + GOOD_ROWS[2].replace(",", ";").replace('"Banjir;', '"Banjir,')
+            + "\n",
             "utf-8",
         ),
-        ("bom.csv", "\ufeff" + "\n".join([HEADER, *GOOD_ROWS]), "utf-8"),
+        ("bom.csv", "\ufeff" + csv_text([HEADER, *GOOD_ROWS]), "utf-8"),
         (
             "latin1.csv",
-            "\n".join([HEADER, *GOOD_ROWS]).replace("Sampah menumpuk", "Sampah dekat café"),
+            csv_text([HEADER, *GOOD_ROWS]).replace("Sampah menumpuk", "Sampah dekat café"),
             "latin-1",
         ),
     ],
@@ -83,7 +89,7 @@ def test_csv_forms_are_accepted(writable_city, profile, tmp_path, name, text, en
 
 
 def test_parquet_and_json_are_accepted(writable_city, profile, tmp_path):
-    df = pd.read_csv(write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])), dtype=str)
+    df = pd.read_csv(write(tmp_path, "x.csv", csv_text([HEADER, *GOOD_ROWS])), dtype=str)
     pq = tmp_path / "x.parquet"
     df.iloc[:2].to_parquet(pq)
     assert ingest(pq, "complaints", writable_city, profile, now=NOW).accepted == 2
@@ -111,7 +117,7 @@ BAD_ROWS = {
 
 
 def test_bad_rows_are_rejected_with_reasons_and_good_rows_kept(writable_city, profile, tmp_path):
-    src = write(tmp_path, "mixed.csv", "\n".join([HEADER, GOOD_ROWS[0], *BAD_ROWS]))
+    src = write(tmp_path, "mixed.csv", csv_text([HEADER, GOOD_ROWS[0], *BAD_ROWS]))
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
     assert (report.accepted, report.rejected) == (1, len(BAD_ROWS))
     rejects = pd.read_csv(report.rejects_file, dtype=str)
@@ -127,7 +133,7 @@ def test_a_known_id_replaces_the_stored_row_on_append(writable_city, profile, tm
     src = write(
         tmp_path,
         "again.csv",
-        "\n".join([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]),
+        csv_text([HEADER, GOOD_ROWS[0].replace("T-1", existing), GOOD_ROWS[1]]),
     )
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
     after = stored(writable_city)
@@ -142,7 +148,7 @@ def test_a_known_id_replaces_the_stored_row_on_append(writable_city, profile, tm
 
 
 def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):
-    src = write(tmp_path, "new.csv", "\n".join([HEADER, *GOOD_ROWS]))
+    src = write(tmp_path, "new.csv", csv_text([HEADER, *GOOD_ROWS]))
     ingest(src, "complaints", writable_city, profile, now=NOW, replace=True)
     assert sorted(stored(writable_city).complaint_id) == ["T-1", "T-2", "T-3"]
 
@@ -170,7 +176,7 @@ def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):
         ),
         (
             "utf16.csv",
-            ("\n".join([HEADER, GOOD_ROWS[0]])).encode("utf-16"),
+            (csv_text([HEADER, GOOD_ROWS[0]])).encode("utf-16"),
             "utf16.csv: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text",
         ),
         (
@@ -186,7 +192,7 @@ def test_replace_swaps_the_whole_extract(writable_city, profile, tmp_path):
         ("fake.parquet", b"PAR1 this is not parquet", "fake.parquet: not a readable Parquet file"),
         (
             "all_bad.csv",
-            "\n".join([HEADER, *list(BAD_ROWS)[:2]]),
+            csv_text([HEADER, *list(BAD_ROWS)[:2]]),
             "all_bad.csv: no row is valid (2 rejected, mostly: closed_at is before created_at); nothing was written",
         ),
     ],
@@ -217,7 +223,7 @@ def test_a_failed_write_leaves_the_stored_file_intact(
     monkeypatch.setattr(ex.pq.ParquetWriter, "write_table", crash)
     with pytest.raises(OSError, match="disk full"):
         ingest(
-            write(tmp_path, "ok.csv", "\n".join([HEADER, *GOOD_ROWS])),
+            write(tmp_path, "ok.csv", csv_text([HEADER, *GOOD_ROWS])),
             "complaints",
             writable_city,
             profile,
@@ -233,7 +239,7 @@ def test_mapping_renames_recodes_and_parses_foreign_dates(writable_city, profile
     src = write(
         tmp_path,
         "foreign.csv",
-        "\n".join(
+        csv_text(
             [
                 "id;tanggal;selesai;kondisi;jenis;sumber;kec;lintang;bujur",
                 "F-1;03/11/2026 08:15;04/11/2026 10:00;Selesai;Jalan;SP4N;Coblong;-6.8848;107.6154",
@@ -279,7 +285,7 @@ WA = "whatsapp"
 
 
 def test_cli_reports_and_fails_with_one_line(writable_city, tmp_path):
-    ok = write(tmp_path, "ok.csv", "\n".join([HEADER, GOOD_ROWS[0], next(iter(BAD_ROWS))]))
+    ok = write(tmp_path, "ok.csv", csv_text([HEADER, GOOD_ROWS[0], next(iter(BAD_ROWS))]))
     run = [
         sys.executable,
         "-m",

@@ -12,7 +12,7 @@ import pytest
 import ccdash.data.ingest.read as read
 from ccdash.data import dataset
 from ccdash.data.ingest import IngestError, ingest
-from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, NOW, snapshot, stored, write
+from tests.test_ingest import BAD_ROWS, GOOD_ROWS, HEADER, NOW, csv_text, snapshot, stored, write
 
 
 def _ingest_both(
@@ -40,7 +40,7 @@ def test_batches_store_and_reject_exactly_what_a_whole_read_does(
 ):
     rows = [GOOD_ROWS[0], *BAD_ROWS, *GOOD_ROWS[1:], GOOD_ROWS[1].replace("T-2", "T-8")]
     (a, whole), (b, parts) = _ingest_both(
-        tmp_path, writable_city, profile, "\n".join([HEADER, *rows]), monkeypatch
+        tmp_path, writable_city, profile, csv_text([HEADER, *rows]), monkeypatch
     )
     assert (
         (b.rows_read, b.accepted, b.rejected)
@@ -66,7 +66,7 @@ def test_the_stored_file_keeps_whole_row_groups(writable_city, profile, tmp_path
     n_before = len(stored(writable_city))
     monkeypatch.setattr(read, "BATCH_ROWS", 1)
     ingest(
-        write(tmp_path, "f.csv", "\n".join([HEADER, *GOOD_ROWS])),
+        write(tmp_path, "f.csv", csv_text([HEADER, *GOOD_ROWS])),
         "complaints",
         writable_city,
         profile,
@@ -85,7 +85,7 @@ def test_a_ragged_row_in_a_later_batch_reads_the_file_again(
     writable_city, profile, tmp_path, monkeypatch
 ):
     short = "T-9,2026-11-05 08:00:00,,new,waste"
-    text = "\n".join(
+    text = csv_text(
         [HEADER, *GOOD_ROWS, short]
     )  # the ragged row is in Arrow's third block, the second batch
     calls = []
@@ -102,7 +102,7 @@ def test_a_ragged_row_in_a_later_batch_reads_the_file_again(
 def test_day_month_order_settled_by_a_later_batch_applies_to_the_first(
     writable_city, profile, tmp_path, monkeypatch
 ):
-    text = "\n".join(
+    text = csv_text(
         [
             "complaint_id,created_at,status,category,channel,kecamatan",
             "D-0,03/11/2026 08:15,new,waste,lapor,Coblong",
@@ -138,7 +138,7 @@ def test_day_month_order_settled_by_a_later_batch_applies_to_the_first(
 def test_day_month_order_unsettled_across_batches_is_refused(
     writable_city, profile, tmp_path, monkeypatch, dates, message
 ):
-    text = "\n".join(
+    text = csv_text(
         [
             "complaint_id,created_at,status,category,channel,kecamatan",
             *[f"D-{i},{d},new,waste,lapor,Coblong" for i, d in enumerate(dates)],
@@ -155,7 +155,7 @@ def test_a_gzip_cut_after_the_first_batches_writes_nothing(
     writable_city, profile, tmp_path, monkeypatch
 ):
     rows = [GOOD_ROWS[0].replace("T-1", f"G-{i}") for i in range(5000)]
-    data = gzip.compress("\n".join([HEADER, *rows]).encode())
+    data = gzip.compress(csv_text([HEADER, *rows]).encode())
     before = snapshot(writable_city)
     monkeypatch.setattr(read, "BATCH_ROWS", 100)
     with pytest.raises(IngestError, match=r"^cut\.csv\.gz: a damaged or truncated gzip file"):
@@ -171,7 +171,7 @@ def test_a_gzip_cut_after_the_first_batches_writes_nothing(
 
 
 def test_every_batch_of_a_parquet_source_is_read(writable_city, profile, tmp_path, monkeypatch):
-    df = pd.read_csv(write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])), dtype=str)
+    df = pd.read_csv(write(tmp_path, "x.csv", csv_text([HEADER, *GOOD_ROWS])), dtype=str)
     df = pd.concat(
         [df.assign(complaint_id=df.complaint_id + f"-{i}") for i in range(4)], ignore_index=True
     )

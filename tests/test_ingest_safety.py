@@ -19,7 +19,7 @@ from ccdash.data.files import CRASH_ENV
 from ccdash.data.ingest import IngestError, ingest
 from ccdash.data.profile import load_profile
 from tests.paths import REPO_ROOT
-from tests.test_ingest import GOOD_ROWS, HEADER, NOW, snapshot, stored, write
+from tests.test_ingest import GOOD_ROWS, HEADER, NOW, csv_text, snapshot, stored, write
 
 CLI = [sys.executable, "-m", "ccdash", "ingest", "--kind", "complaints"]
 
@@ -122,7 +122,7 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_data_and_nothing_stale(
         assert not log.exists() or "K.csv" not in log.read_text()
     # The next ingest clears what the killed one left half-written.
     ingest(
-        write(tmp_path, "next.csv", "\n".join([HEADER, *GOOD_ROWS])),
+        write(tmp_path, "next.csv", csv_text([HEADER, *GOOD_ROWS])),
         "complaints",
         writable_city,
         load_profile(writable_city / "city.toml"),
@@ -132,7 +132,7 @@ def test_a_killed_ingest_leaves_the_old_or_the_new_data_and_nothing_stale(
 
 
 def test_gzip_input_is_read_and_a_damaged_one_named(writable_city, profile, tmp_path):
-    text = "\n".join([HEADER, *GOOD_ROWS]).encode()
+    text = csv_text([HEADER, *GOOD_ROWS]).encode()
     report = ingest(
         write(tmp_path, "ok.csv.gz", gzip.compress(text)),
         "complaints",
@@ -156,7 +156,7 @@ def test_gzip_input_is_read_and_a_damaged_one_named(writable_city, profile, tmp_
 
 def test_a_ragged_row_is_rejected_for_its_field_count(writable_city, profile, tmp_path):
     short = "T-9,2026-11-05 08:00:00,,new,waste"  # 5 fields under an 11-column header
-    src = write(tmp_path, "ragged.csv", "\n".join([HEADER, short, *GOOD_ROWS]))
+    src = write(tmp_path, "ragged.csv", csv_text([HEADER, short, *GOOD_ROWS]))
     report = ingest(src, "complaints", writable_city, profile, now=NOW)
     assert report.accepted == 3
     assert report.reasons == {"the row has 5 fields; the header has 11": 1}
@@ -174,7 +174,7 @@ def test_implausible_values_are_rejected_or_capped_with_a_reason(writable_city, 
         + ",2026-11-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,long id,",
     ]
     report = ingest(
-        write(tmp_path, "odd.csv", "\n".join([HEADER, *rows])),
+        write(tmp_path, "odd.csv", csv_text([HEADER, *rows])),
         "complaints",
         writable_city,
         profile,
@@ -201,7 +201,7 @@ def test_negative_bandwidth_and_radius_are_rejected(writable_city, profile, tmp_
         "W-3,Taman C,park,-6.8848,107.6154,Coblong,100,active,60",
     ]
     report = ingest(
-        write(tmp_path, "w.csv", "\n".join([header, *rows])),
+        write(tmp_path, "w.csv", csv_text([header, *rows])),
         "wifi",
         writable_city,
         profile,
@@ -225,7 +225,7 @@ def test_a_column_mixing_local_and_zoned_times_keeps_local_and_converts_the_rest
         "Z-4,2026-11-01T08:00:00+07:00,,new,waste,lapor,Coblong,-6.8848,107.6154,wib,",
     ]
     report = ingest(
-        write(tmp_path, "mixed.csv", "\n".join([HEADER, *rows])),
+        write(tmp_path, "mixed.csv", csv_text([HEADER, *rows])),
         "complaints",
         writable_city,
         profile,
@@ -246,7 +246,7 @@ def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tm
     src = write(
         tmp_path,
         "src.csv",
-        "\n".join(
+        csv_text(
             [
                 "id,created,state,kind,src,district,y,x",
                 "M-1,2026-11-01 08:00:00,Closed,Pothole,PHONE,coblong,-6.8848,107.6154",
@@ -257,7 +257,7 @@ def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tm
     )
     mapping = tmp_path / "m.toml"
     mapping.write_text(
-        "\n".join(
+        csv_text(
             [
                 "[columns]",
                 'complaint_id = "id"',
@@ -293,7 +293,7 @@ def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tm
         write(
             tmp_path,
             "ok.csv",
-            "\n".join(
+            csv_text(
                 [
                     "id,created,state,kind,src,district,y,x",
                     "M-4,2026-11-01 09:00:00,Open,Pothole,PHONE,REGOL,39,-77",
@@ -329,7 +329,7 @@ def test_a_bad_regular_expression_in_a_mapping_is_named(tmp_path):
 
 
 def _dated(rows):
-    return "\n".join(
+    return csv_text(
         [
             "complaint_id,created_at,status,category,channel,kecamatan",
             *[f"D-{i},{d},new,waste,lapor,Coblong" for i, d in enumerate(rows)],
@@ -386,7 +386,7 @@ def test_a_mapping_builds_fields_from_several_columns_scaled_and_padded(
     src = write(
         tmp_path,
         "split.csv",
-        "\n".join(
+        csv_text(
             [
                 "No,Tanggal,Jam,Status,Kategori,Kanal,Kec,Jalan,Nomor,LatE6,LonE6",
                 "7,05/11/2026,08:15,new,waste,lapor,Coblong,Jl. Dago,12,-6884800,107615400",
@@ -431,7 +431,7 @@ def test_a_template_naming_a_column_the_file_lacks_is_named(writable_city, profi
         IngestError, match=r"^\[templates\] names column\(s\) the file does not have: Tanggal, Jam$"
     ):
         ingest(
-            write(tmp_path, "x.csv", "\n".join([HEADER, *GOOD_ROWS])),
+            write(tmp_path, "x.csv", csv_text([HEADER, *GOOD_ROWS])),
             "complaints",
             writable_city,
             profile,
@@ -450,7 +450,7 @@ def test_a_missing_radius_names_the_profile_key_that_fills_it(writable_city, tmp
         "W-2,Taman,park,-6.8848,107.6154,Coblong,active",
     ]
     report = ingest(
-        write(tmp_path, "w.csv", "\n".join([header, *rows])),
+        write(tmp_path, "w.csv", csv_text([header, *rows])),
         "wifi",
         writable_city,
         load_profile(writable_city / "city.toml"),
@@ -470,7 +470,7 @@ def test_the_command_line_ends_any_failure_in_one_line_and_exit_2(writable_city,
     import pyarrow.parquet as pq
 
     if problem == "unreadable":
-        src = write(tmp_path, "locked.csv", "\n".join([HEADER, *GOOD_ROWS]))
+        src = write(tmp_path, "locked.csv", csv_text([HEADER, *GOOD_ROWS]))
         src.chmod(0)
         if os.access(src, os.R_OK):  # root reads anything: make it a folder instead
             src.unlink()

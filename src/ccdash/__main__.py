@@ -141,6 +141,12 @@ def main(argv=None) -> int:
         "--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete"
     )
     wat.add_argument(
+        "--unfinished-seconds",
+        type=float,
+        default=600.0,
+        help="a text file ending mid-row is waited for this long, then refused",
+    )
+    wat.add_argument(
         "--once",
         action="store_true",
         help="ingest what is complete now (and what completes), then exit",
@@ -176,6 +182,7 @@ def main(argv=None) -> int:
                 a.kind,
                 a.mapping,
                 a.stable_seconds,
+                a.unfinished_seconds,
             ),
             once=a.once,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Watcher:
     kind: str | None = None
     mapping: Path | None = None
     stable_seconds: float = 5.0
+    unfinished_seconds: float = 600.0  # how long a text file ending mid-row is waited for
     seen: dict = field(default_factory=dict)  # path -> (size, mtime_ns, first seen unchanged at)
 
     def candidates(self) -> list[tuple[Path, str, Path | None]]:
@@ -61,7 +63,9 @@ class Watcher:
         return out
 
     def ready(self, p: Path, now: float) -> bool:
-        """Complete: the same size and modification time for stable_seconds."""
+        """Complete: the same size and modification time for stable_seconds, and, for a plain text
+        file, a line break at its end (a writer that paused mid-row is waited for, up to
+        unfinished_seconds; then ingest refuses the file for its cut-off last row)."""
         try:
             st = p.stat()
         except FileNotFoundError:
@@ -70,8 +74,12 @@ class Watcher:
         before = self.seen.get(p)
         if before is None or before[:2] != key:
             self.seen[p] = (*key, now)
-            return self.stable_seconds <= 0
-        return now - before[2] >= self.stable_seconds
+            unchanged = 0.0
+        else:
+            unchanged = now - before[2]
+        if unchanged < self.stable_seconds:
+            return False
+        return unchanged >= self.unfinished_seconds or _ends_a_line(p)
 
     def _set_aside(self, p: Path, stamp: str, why: str, log) -> None:
         """A file that cannot be ingested goes to failed/ with its one-line reason; nothing stored
@@ -115,6 +123,22 @@ class Watcher:
                 f"moved to {shown(str(dest))}"
             )
         return handled
+
+
+def _ends_a_line(p: Path) -> bool:
+    """Whether a file could be whole: a compressed or binary one says so itself (ingest checks it);
+    a plain text file (CSV, JSON lines) is whole only when its last byte ends a line."""
+    try:
+        if not stat.S_ISREG(p.lstat().st_mode):  # a link is set aside unread, never opened here
+            return True
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+            if magic == b"PAR1" or magic[:2] == b"\x1f\x8b" or p.name.lower().endswith(".json"):
+                return True
+            fh.seek(-1, 2)
+            return fh.read(1) in (b"\n", b"\r")
+    except OSError:  # empty, gone or unreadable: ingest names it
+        return True
 
 
 NAME_BYTES = 160  # room left in a 255-byte file name for the stamp and the .report.txt beside it

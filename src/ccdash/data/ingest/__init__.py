@@ -312,6 +312,7 @@ def _store(
                 rejects.write(rej)
                 reasons.update(why[~ok].tolist())
             notes.update(typed.attrs.get("notes", {}))
+            notes.update(raw.attrs.get("notes", {}))  # read with a change (stray bytes replaced)
             rows_read += len(raw)
             accepted += int(ok.sum())
         if not accepted:

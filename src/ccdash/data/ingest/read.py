@@ -8,6 +8,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,58 @@ BLOCK_BYTES = (
 )  # Arrow's CSV block; a row longer than this is read by Python's csv module instead
 HEAD_BYTES = 65_536
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+# Bounds on the work one file can ask for, checked while reading, before the memory is spent
+# (docs/ingest.md, *Limits*). A real extract is far inside every one of them.
+MAX_CELL_BYTES = 16 << 20  # one value (free text is then cut at [ingest] max_text_chars)
+MAX_LINE_BYTES = 16 << 20  # one line of a CSV or of JSON lines
+BATCH_BYTES = 64 << 20  # a batch ends at BATCH_ROWS rows or at this much text, whichever first
+MAX_JSON_BYTES = 64 << 20  # a JSON document read whole (JSON lines are read a line at a time)
+MAX_INFLATED_BYTES = 16 << 30  # what a compressed file may expand to
+MAX_EXPANSION = 200  # times its compressed size: real CSV compresses 5-20 times, a bomb 1,000
+EXPANSION_FREE = 64 << 20  # inflated bytes below which the ratio is not judged
+
+_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, under surrogateescape
+REPLACED_NOTE = "bytes that are not UTF-8 replaced by \ufffd"
+
+
+def _mb(n: int) -> str:
+    if n < 1 << 20:
+        return f"{n / 1024:,.0f} KB"
+    return f"{n / (1 << 20):,.0f} MB" if n < 1 << 30 else f"{n / (1 << 30):,.0f} GB"
+
+
+class _Inflated(io.RawIOBase):
+    """The decompressed bytes of a gzip file, refused (IngestError) as soon as they pass
+    MAX_INFLATED_BYTES, or MAX_EXPANSION times the compressed bytes consumed once past
+    EXPANSION_FREE: a bomb is stopped after a bounded read, never held."""
+
+    def __init__(self, raw: BinaryIO, name: str):
+        self.raw, self.name, self.inflated = raw, name, 0
+        self.gz = gzip.GzipFile(fileobj=raw, mode="rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.gz.read(len(buffer))
+        self.inflated += len(data)
+        if self.inflated > MAX_INFLATED_BYTES or (
+            self.inflated > EXPANSION_FREE
+            and self.inflated > MAX_EXPANSION * max(1, self.raw.tell())
+        ):
+            raise IngestError(
+                f"{self.name}: decompresses to more than {_mb(self.inflated)} from "
+                f"{_mb(self.raw.tell())} (over {MAX_EXPANSION} times, or over "
+                f"{_mb(MAX_INFLATED_BYTES)}): refused as a compression bomb; nothing was read"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.gz.close()
+        self.raw.close()
+        super().close()
 
 
 class ReadAgain(Exception):
@@ -52,13 +105,19 @@ class Source:
         self.suffix = self.name.lower().removesuffix(".gz") if self.gzipped else self.name.lower()
         with self.open() as fh:
             self.head = self._guard(lambda: fh.read(HEAD_BYTES))
+        self.replaced = False  # UTF-8 with a few bytes that are not, read with those replaced
+        self.line_ended: bool | None = (
+            None  # whether the last byte is a line break (known after encoding())
+        )
 
     def _raw(self) -> BinaryIO:
         return io.BytesIO(self.data) if self.data is not None else open(self.path, "rb")
 
     def open(self) -> BinaryIO:
         raw = self._raw()
-        return cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")) if self.gzipped else raw
+        if not self.gzipped:
+            return raw
+        return cast(BinaryIO, io.BufferedReader(_Inflated(raw, self.name), 1 << 20))
 
     def _guard(self, read):
         try:
@@ -78,31 +137,64 @@ class Source:
         return not self.head.strip() and all(not c.strip() for c in self.chunks())
 
     def encoding(self) -> str:
-        """UTF-8 when every byte of the file decodes as UTF-8 (one streaming pass), else Windows-1252 or
-        Latin-1; binary and UTF-16 files are refused from their first bytes."""
+        """UTF-8 when every byte decodes as UTF-8; UTF-8 read with replacement (`replaced`) when the
+        file is mostly UTF-8 with a few stray bytes; else Windows-1252 or Latin-1. Binary and UTF-16
+        files are refused from their first bytes. One streaming pass (two when not all UTF-8), which
+        also learns whether the file ends with a line break."""
         head = self.head
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
             raise IngestError(
                 f"{self.name}: unreadable encoding (NUL bytes: UTF-16 or binary?); save it as UTF-8 text"
             )
-        for enc in ("utf-8-sig", "cp1252", "latin-1"):
-            decoder = codecs.getincrementaldecoder(enc)()
-            try:
-                for chunk in self.chunks():
+        text = head.decode("utf-8", errors="ignore")
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
+        if controls > max(8, len(text) // 200):
+            raise IngestError(
+                f"{self.name}: unreadable encoding (control characters: binary file?)"
+            )
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8, last = True, b""
+        for chunk in self.chunks():
+            last = chunk[-1:]
+            if utf8:
+                try:
                     decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        self.line_ended = last in (b"\n", b"\r")
+        if utf8:
+            try:
                 decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                continue
-            text = head.decode(enc, errors="ignore")
-            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t")
-            if controls > max(8, len(text) // 200):
-                raise IngestError(
-                    f"{self.name}: unreadable encoding (control characters: binary file?)"
-                )
-            return "utf-8" if enc == "utf-8-sig" else enc
-        raise IngestError(
-            f"{self.name}: unreadable encoding"
-        )  # pragma: no cover - latin-1 decodes anything
+                return "utf-8"
+            except UnicodeDecodeError:  # cut inside a character: one stray byte at the end
+                pass
+        stray, wide = self._utf8_damage()
+        if wide >= stray:  # real UTF-8 text around a few stray bytes: never re-decode it whole
+            self.replaced = True
+            return "utf-8"
+        cp1252 = codecs.getincrementaldecoder("cp1252")()
+        try:
+            for chunk in self.chunks():
+                cp1252.decode(chunk)
+            cp1252.decode(b"", final=True)
+            return "cp1252"
+        except UnicodeDecodeError:
+            return "latin-1"  # decodes any byte
+
+    def _utf8_damage(self) -> tuple[int, int]:
+        """(bytes that are not UTF-8, characters of two or more UTF-8 bytes) in the whole file."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        stray = wide = 0
+        for chunk in self.chunks():
+            text = decoder.decode(chunk)
+            bad = len(_ESCAPED.findall(text))
+            stray += bad
+            wide += len(text) - len(text.encode("ascii", errors="ignore")) - bad
+        tail = decoder.decode(b"", final=True)
+        return stray + len(_ESCAPED.findall(tail)), wide
+
+    def text_errors(self) -> str:
+        return "replace" if self.replaced else "strict"
 
 
 def read_batches(
@@ -126,17 +218,37 @@ def read_batches(
         batches = _parquet(src, rows)
     else:
         encoding = src.encoding()
-        head = src.head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()[:1]
-        if src.suffix.endswith(".json") or head in ("[", "{"):
+        head = src.head.decode(encoding, errors="ignore").lstrip("\ufeff").lstrip()
+        lines = _json_lines(head)
+        document = not lines and (src.suffix.endswith(".json") or head[:1] in ("[", "{"))
+        if lines:
+            batches = _json_lines_batches(src, encoding, rows)
+        elif document:
             batches = _json(src, encoding, rows)
         else:
-            batches = _csv(src, encoding, rows, python_csv)
+            batches = _csv(src, encoding, rows, python_csv or src.replaced)
+        if not document and not src.line_ended:  # a JSON document's end is its closing bracket
+            raise IngestError(
+                f"{src.name}: the file does not end with a line break, so its last row may be cut "
+                f"off (still being written?); if it is complete, end it with a line break"
+            )
     n = 0
     for df in batches:
         n += len(df)
+        if src.replaced:
+            _note_replaced(df)
         yield df
     if n == 0:
         raise IngestError(f"{src.name}: no rows")
+
+
+def _note_replaced(df: pd.DataFrame) -> None:
+    """Counts the rows of a batch where a stray byte was replaced (the report says how many)."""
+    hit = np.zeros(len(df), dtype=bool)
+    for c in df.columns:
+        hit |= df[c].str.contains("\ufffd", regex=False).fillna(False).to_numpy(dtype=bool)
+    if hit.any():
+        df.attrs["notes"] = {REPLACED_NOTE: int(hit.sum())}
 
 
 def read_table(
@@ -162,21 +274,65 @@ def _parquet(src: Source, rows: int) -> Iterator[pd.DataFrame]:
             if src.gzipped
             else (io.BytesIO(src.data) if src.data is not None else src.path)
         )
+        _parquet_bounds(src, f.metadata)
+        first_row = 0
         for batch in f.iter_batches(batch_size=rows):
-            yield _as_strings(batch.to_pandas())
+            yield _as_strings(batch.to_pandas(), src.name, first_row)
+            first_row += batch.num_rows
     except (pa.ArrowInvalid, OSError) as e:
         raise IngestError(
             f"{src.name}: not a readable Parquet file ({str(e).splitlines()[0]})"
         ) from None
 
 
+def _parquet_bounds(src: Source, meta: pq.FileMetaData) -> None:
+    """A column that expands past MAX_EXPANSION times its stored bytes (and past EXPANSION_FREE) is a
+    bomb, known from the footer before a page is read."""
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            col = group.column(c)
+            size, stored = col.total_uncompressed_size, max(1, col.total_compressed_size)
+            if size > MAX_INFLATED_BYTES or (
+                size > EXPANSION_FREE and size > MAX_EXPANSION * stored
+            ):
+                raise IngestError(
+                    f"{src.name}: column {col.path_in_schema} expands to {_mb(size)} from "
+                    f"{_mb(stored)}: refused as a compression bomb; nothing was read"
+                )
+
+
+def _json_lines(head: str) -> bool:
+    """Whether the file is JSON lines: a whole object on its first line and another object after."""
+    first, _, rest = head.partition("\n")
+    if not first.strip().startswith("{") or not rest.lstrip().startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except json.JSONDecodeError:
+        return False
+
+
 def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
-    """JSON is read whole: an array of objects has no streaming form in the standard library."""
-    text = b"".join(src.chunks()).decode(encoding)
+    """A JSON document is read whole (the standard library has no streaming form), up to
+    MAX_JSON_BYTES; JSON lines are read a line at a time."""
+    parts, size = [], 0
+    for chunk in src.chunks(1 << 20):
+        size += len(chunk)
+        if size > MAX_JSON_BYTES:
+            raise IngestError(
+                f"{src.name}: a JSON document over {_mb(MAX_JSON_BYTES)} (the limit for one read "
+                f"whole); give it as JSON lines (one object a line), CSV or Parquet"
+            )
+        parts.append(chunk)
+    text = b"".join(parts).decode(encoding, errors=src.text_errors())
+    del parts
     try:
         raw = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as e:
         raise IngestError(f"{src.name}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    except RecursionError:
+        raise IngestError(f"{src.name}: not a table (JSON nested too deep)") from None
     del text
     if isinstance(raw, dict):
         lists = [v for v in raw.values() if isinstance(v, list)]
@@ -184,7 +340,61 @@ def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
     if not isinstance(raw, list) or not raw or not all(isinstance(r, dict) for r in raw):
         raise IngestError(f"{src.name}: not a table (JSON must be an array of objects)")
     for i in range(0, len(raw), rows):
-        yield _as_strings(pd.DataFrame.from_records(raw[i : i + rows]))
+        yield _records(src, raw[i : i + rows], i)
+
+
+def _json_lines_batches(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
+    """JSON lines, a batch of objects at a time; a line that is not an object is refused by number."""
+    with src.open() as fh:
+        text = io.TextIOWrapper(
+            fh,
+            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+            errors=src.text_errors(),
+            newline="",
+        )
+        records: list[dict] = []
+        first = size = 0
+        for number, line in enumerate(_bounded_lines(src, text), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                record = None
+            if not isinstance(record, dict):
+                raise IngestError(f"{src.name}: line {number:,} is not a JSON object")
+            records.append(record)
+            size += len(line)
+            if len(records) == rows or size >= BATCH_BYTES:
+                yield _records(src, records, first)
+                first += len(records)
+                records, size = [], 0
+        if records:
+            yield _records(src, records, first)
+
+
+def _records(src: Source, records: list, first_row: int) -> pd.DataFrame:
+    """Objects as a frame of text; a nested object or list is kept as its JSON text."""
+    df = pd.DataFrame.from_records(records)
+    for c in df.columns:
+        if df[c].dtype == object:
+            nested = df[c].map(lambda v: isinstance(v, (dict, list)))
+            if nested.any():
+                df[c] = df[c].where(~nested, df[c][nested].map(json.dumps))
+    return _as_strings(df, src.name, first_row)
+
+
+def _bounded_lines(src: Source, text: io.TextIOWrapper) -> Iterator[str]:
+    """The lines of a text stream, refusing one longer than MAX_LINE_BYTES before it is held whole."""
+    number = 0
+    while line := src._guard(lambda: text.readline(MAX_LINE_BYTES + 1)):
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            raise IngestError(
+                f"{src.name}: line {number:,} is longer than {_mb(MAX_LINE_BYTES)} (the limit for "
+                f"one line: a damaged file, or not a table)"
+            )
+        yield line
 
 
 SEPARATORS = (",", ";", "\t", "|")  # ties go to the first
@@ -282,7 +492,8 @@ def _guarded(src: Source, reader) -> Iterator[pa.RecordBatch]:
 
 
 def _arrow_strings(table: pa.Table, header: list[str]) -> pd.DataFrame:
-    """Trim and turn blanks into nulls in Arrow, column by column (pandas' .str is 10x slower)."""
+    """Trim and turn blanks into nulls in Arrow, column by column (pandas' .str is 10x slower). No
+    value here is longer than a block: a longer one sent the file to the csv module, which bounds it."""
     cols = []
     for col in table.columns:
         col = pa.compute.utf8_trim_whitespace(col)
@@ -309,41 +520,57 @@ def _python_csv(
     """Rows that do not all have the header's number of fields, or one huge cell. Every row is kept, padded
     or cut to the header, with its field count (attrs["field_counts"]) so that ingest rejects it for that
     reason instead of reading values under the wrong columns."""
-    csv.field_size_limit(2**31 - 1)  # one huge cell is a value, not an error
+    csv.field_size_limit(MAX_CELL_BYTES)  # a longer cell is refused (csv.Error), not held
     width = len(header)
     with src.open() as fh:
         text = io.TextIOWrapper(
-            fh, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+            fh,
+            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+            errors=src.text_errors(),
+            newline="",
         )
-        reader = csv.reader(text, delimiter=sep, skipinitialspace=True)
+        reader = csv.reader(_bounded_lines(src, text), delimiter=sep, skipinitialspace=True)
         try:
             while not any(f.strip() for f in src._guard(lambda: next(reader))):
                 pass  # blank lines, then the header (checked by _header)
             records, counts = [], []
+            first_row = size = 0
             while True:
                 r = src._guard(lambda: next(reader, None))
                 if r is not None and any(f.strip() for f in r):
                     records.append(r)
                     counts.append(len(r))
-                if records and (r is None or len(records) >= rows):
+                    size += sum(map(len, r))
+                if records and (r is None or len(records) >= rows or size >= BATCH_BYTES):
                     df = pd.DataFrame(
                         [(x + [""] * width)[:width] for x in records], columns=header, dtype=object
                     )
-                    out = _as_strings(df)
+                    out = _as_strings(df, src.name, first_row)
+                    first_row += len(records)
                     out.attrs["field_counts"] = np.array(counts, dtype=np.int64)
                     yield out
-                    records, counts = [], []
+                    records, counts, size = [], [], 0
                 if r is None:
                     return
         except csv.Error as e:
+            if "field limit" in str(e):
+                raise IngestError(
+                    f"{src.name}: a value in row {first_row + len(records) + 1:,} is longer than "
+                    f"{_mb(MAX_CELL_BYTES)} (the limit for one value); nothing was written"
+                ) from None
             raise IngestError(f"{src.name}: not a readable CSV ({e})") from None
 
 
-def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
-    """Every column as trimmed text, with empty cells as missing (vectorised)."""
+def _as_strings(df: pd.DataFrame, name: str, first_row: int = 0) -> pd.DataFrame:
+    """Every column as trimmed text, with empty cells as missing (vectorised). Refuses a column named
+    twice and a value longer than MAX_CELL_BYTES."""
+    names = [str(c).strip() for c in df.columns]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise IngestError(f"{name}: a column is named twice ({', '.join(dup)})")
     out = {}
-    for c in df.columns:
-        s = df[c]
+    for i, c in enumerate(names):
+        s = df.iloc[:, i]
         if isinstance(s.dtype, pd.DatetimeTZDtype):  # an instant: written with its offset, kept
             s = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
         elif pd.api.types.is_datetime64_any_dtype(s):  # a wall time
@@ -351,5 +578,14 @@ def _as_strings(df: pd.DataFrame) -> pd.DataFrame:
         elif not isinstance(s.dtype, pd.StringDtype):
             s = s.astype(object).where(s.notna(), None).astype("string")
         s = s.str.strip()
-        out[str(c).strip()] = s.mask(s == "")
+        longest = s.str.len().max()
+        if pd.notna(longest) and longest > MAX_CELL_BYTES // 4:  # characters of up to 4 bytes
+            nbytes = s.map(lambda v: len(v.encode("utf-8", "replace")), na_action="ignore")
+            over = np.flatnonzero(nbytes.fillna(0).to_numpy() > MAX_CELL_BYTES)
+            if len(over):
+                raise IngestError(
+                    f"{name}: the value of {c} in row {first_row + int(over[0]) + 1:,} is longer "
+                    f"than {_mb(MAX_CELL_BYTES)} (the limit for one value); nothing was written"
+                )
+        out[c] = s.mask(s == "")
     return pd.DataFrame(out, index=range(len(df)))
