@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint test-spark test-fast bench bench-quick demo-data screenshots clean
+.PHONY: run test lint test-spark test-fast bench bench-hostile bench-quick demo-data screenshots clean
 
 DEV_STAMP := $(VENV)/.installed-dev
 
@@ -60,6 +60,10 @@ demo-data: $(STAMP)
 bench: $(DEV_STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M,100M --spark --out docs/benchmarks.md
 	$(BIN)/python -m bench.browser --scale 1M --out docs/benchmarks-browser.md
+
+# Files built to exhaust memory (bombs, a huge value, JSON at its limit): peak memory of each ingest.
+bench-hostile: $(DEV_STAMP)
+	$(BIN)/python -m bench.hostile --out docs/benchmarks-hostile.md
 
 bench-quick: $(DEV_STAMP)
 	$(BIN)/python -m bench.run --scales 100k --baseline-scales 100k --quick --big-ingest-rows 0 --out bench/cache/quick.md

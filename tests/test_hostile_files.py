@@ -18,7 +18,7 @@ import pytest
 from ccdash.data.ingest import IngestError, ingest
 from ccdash.data.ingest import read as reading
 from tests.paths import REPO_ROOT
-from tests.test_ingest import GOOD_ROWS, HEADER, NOW, snapshot, stored, write
+from tests.test_ingest import GOOD_ROWS, HEADER, NOW, csv_text, snapshot, stored, write
 
 ROW = "T-{i},2026-11-01 08:00:00,,new,waste,lapor,Coblong,-6.8848,107.6154,Sampah,\n"
 
@@ -221,3 +221,32 @@ def test_the_command_line_refuses_a_bomb_in_one_line(writable_city, tmp_path):
     assert out.stderr.startswith("error: bomb.csv.gz: decompresses to more than ")
     assert len(out.stderr.strip().splitlines()) == 1
     assert snapshot(writable_city) == before
+
+
+def test_an_upload_is_ingested_in_a_process_of_its_own(writable_city, profile, tmp_path):
+    """The Data page's path: the same report as the command line, and a child that dies (here
+    killed at a named point, as an out-of-memory kill would) ends in one line with the stored
+    data unchanged."""
+    from ccdash.data.files import CRASH_ENV
+    from ccdash.data.ingest.isolated import ingest_in_child
+
+    data = csv_text([HEADER, *GOOD_ROWS]).encode()
+    before = stored(writable_city)
+    os.environ[CRASH_ENV] = "files written"
+    try:
+        with pytest.raises(IngestError) as e:
+            ingest_in_child(data, "mine.csv", "complaints", writable_city, profile.path)
+    finally:
+        del os.environ[CRASH_ENV]
+    assert str(e.value) == (
+        "mine.csv: the ingest process was stopped (SIGKILL: out of memory?); nothing was written"
+    )
+    assert stored(writable_city).equals(before)  # the old table, whole
+    rows = len(before)
+    report = ingest_in_child(data, "mine.csv", "complaints", writable_city, profile.path)
+    assert (report.source, report.rows_read, report.accepted) == ("mine.csv", 3, 3)
+    assert len(stored(writable_city)) == rows + 3
+    assert not list((writable_city / "_uploads").iterdir())  # the private copy is gone
+    with pytest.raises(IngestError) as e:
+        ingest_in_child(b"", "empty.csv", "complaints", writable_city, profile.path)
+    assert str(e.value) == "empty.csv: empty file"

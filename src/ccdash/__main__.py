@@ -101,6 +101,8 @@ def main(argv=None) -> int:
     ing.add_argument(
         "--replace", action="store_true", help="replace the stored extract instead of appending"
     )
+    ing.add_argument("--source-name", help="the name the report and errors give the file")
+    ing.add_argument("--json", action="store_true", help="print the report as one JSON object")
     sub.add_parser(
         "hash-password", help="print an admin_password_hash line for .streamlit/secrets.toml"
     )
@@ -207,14 +209,22 @@ def main(argv=None) -> int:
     try:
         profile = load_profile(a.profile or profile_path(directory))
         mapping = Mapping.load(a.mapping) if a.mapping else None
-        report = ingest(a.file, a.kind, directory, profile, mapping, replace=a.replace)
+        report = ingest(
+            a.file,
+            a.kind,
+            directory,
+            profile,
+            mapping,
+            replace=a.replace,
+            source_name=a.source_name,
+        )
     except (IngestError, ProfileError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except Exception as e:  # any input ends in one line and exit 2, never a traceback
-        print(f"error: {a.file.name}: {failure_line(e)}", file=sys.stderr)
+        print(f"error: {a.source_name or a.file.name}: {failure_line(e)}", file=sys.stderr)
         return 2
-    print("\n".join(report.lines()))
+    print(report.to_json() if a.json else "\n".join(report.lines()))
     return 0
 
 

@@ -24,7 +24,7 @@ from .data.ingest.errors import failure_line
 from .data.profile import ProfileError, load_profile
 from .data.schema import KINDS
 
-SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".json", ".txt", ".tsv")
+SUFFIXES = (".csv", ".csv.gz", ".gz", ".parquet", ".json", ".jsonl", ".ndjson", ".txt", ".tsv")
 SKIP = (".tmp", ".part", ".crdownload", ".swp")
 
 

@@ -11,13 +11,15 @@ import streamlit as st
 from ..data import dataset
 from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
-from ..data.ingest import IngestError, Mapping, ingest, last_ingest
+from ..data.ingest import IngestError, last_ingest
+from ..data.ingest.isolated import ingest_in_child
 from ..data.profile import MAPPINGS_DIR, data_dir
 from ..data.schema import KINDS, TABLES
 from ..metrics import sources
 from ..present.i18n import fmt_datetime, fmt_num, plain
 from .auth import Throttle, check_password, throttle_for
 from .state import Context, get_store, run
+from .uploads import ADMIN_UNTIL, signed_in
 
 
 def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
@@ -77,7 +79,7 @@ SESSION_MINUTES = 30  # an admin sign-in lasts this long without a new password
 
 
 def _signed_in() -> bool:
-    return time.monotonic() < st.session_state.get("_admin_until", 0.0)
+    return signed_in(st.session_state)
 
 
 THROTTLE: Throttle | None = None  # tests set their own; by default the data folder's shared one
@@ -99,14 +101,14 @@ def sign_in_form(ctx: Context, plain_secret: str | None, hashed: str | None) -> 
         return
     if check_password(password, plain_secret, hashed):
         throttle.succeeded(session)
-        session["_admin_until"] = time.monotonic() + SESSION_MINUTES * 60
+        session[ADMIN_UNTIL] = time.monotonic() + SESSION_MINUTES * 60
         st.rerun()
     throttle.failed(session)
     st.error(ctx.t("data.wrong_password"))
 
 
 def _sign_out() -> None:
-    st.session_state["_admin_until"] = 0.0
+    st.session_state[ADMIN_UNTIL] = 0.0
 
 
 def upload_form(ctx: Context, directory: Path) -> None:
@@ -136,7 +138,9 @@ def upload_form(ctx: Context, directory: Path) -> None:
             format_func=lambda m: ctx.t(f"data.{m}"),
         )
         upload = st.file_uploader(
-            ctx.t("data.file_input"), type=["csv", "txt", "gz", "parquet", "json"], key="dt_file"
+            ctx.t("data.file_input"),
+            type=["csv", "txt", "gz", "parquet", "json", "jsonl", "ndjson"],
+            key="dt_file",
         )
         submitted = st.form_submit_button(ctx.t("data.submit"))
     st.button(ctx.t("data.sign_out"), key="dt_sign_out", on_click=_sign_out)
@@ -144,17 +148,17 @@ def upload_form(ctx: Context, directory: Path) -> None:
         return
     name, data = upload.name, upload.getvalue()
     del upload
-    try:
-        report = ingest(
-            name,
-            kind,
-            directory,
-            ctx.profile,
-            Mapping.load(mapping_file) if mapping_file else None,
-            replace=mode == "replace",
-            data=data,
-            source_name=name,
-        )
+    try:  # in a process of its own: no file can take the server and its sessions down
+        with st.spinner(ctx.t("data.ingesting")):
+            report = ingest_in_child(
+                data,
+                name,
+                kind,
+                directory,
+                ctx.profile.path,
+                Path(mapping_file) if mapping_file else None,
+                replace=mode == "replace",
+            )
     except IngestError as e:
         st.error(ctx.t("data.failed", error=plain(str(e), limit=300)))
         st.caption(ctx.t("data.nothing_changed"))

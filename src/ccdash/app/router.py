@@ -12,10 +12,12 @@ from ..metrics.filters import Filters
 from ..present.i18n import plain, t
 from . import frame
 from .state import context, get_profile, get_store, run
+from .uploads import guard_uploads
 
 
 def main() -> None:
     memory.tune_process()  # the server's entry: once per process, the later runs find it done
+    guard_uploads()  # the same: the upload endpoint keeps files for administrators only
     st.set_page_config(page_title="ccdash", layout="wide")
     try:
         profile = get_profile()

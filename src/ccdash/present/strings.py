@@ -298,11 +298,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.append": ("Tambahkan", "Append"),
     "data.replace": ("Ganti seluruhnya", "Replace"),
     "data.submit": ("Validasi dan simpan", "Validate and store"),
-    "data.file_input": ("Berkas (CSV, Parquet, JSON)", "File (CSV, Parquet, JSON)"),
+    "data.file_input": (
+        "Berkas (CSV, Parquet, JSON, JSON lines)",
+        "File (CSV, Parquet, JSON, JSON lines)",
+    ),
     "data.done": (
         "Tersimpan: {accepted} baris diterima, {rejected} ditolak.",
         "Stored: {accepted} rows accepted, {rejected} rejected.",
     ),
+    "data.ingesting": ("Memeriksa dan menyimpan berkas…", "Checking and storing the file…"),
     "data.failed": ("Tidak disimpan: {error}", "Not stored: {error}"),
     "data.nothing_changed": ("Data yang ada tidak berubah.", "The stored data is unchanged."),
     "alert.spike.both": (

@@ -91,6 +91,19 @@ class Report:
             out.append(f"accepted with a change: {n:,} rows, {note}")
         return out
 
+    def to_json(self) -> str:
+        fields = dict(vars(self))
+        fields["target"] = str(self.target)
+        fields["rejects_file"] = str(self.rejects_file) if self.rejects_file else None
+        return json.dumps(fields, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        fields = json.loads(text)
+        fields["target"] = Path(fields["target"])
+        fields["rejects_file"] = Path(fields["rejects_file"]) if fields["rejects_file"] else None
+        return cls(**fields)
+
 
 def _read_existing_csv(path: Path, table: Table) -> pd.DataFrame:
     """A stored CSV extract (small by nature: large cities store Parquet), typed."""
