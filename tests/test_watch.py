@@ -250,3 +250,34 @@ def test_an_unexpected_failure_is_the_files_and_the_watcher_goes_on(
         "nothing was written\n"
     )
     assert len(stored(writable_city)) == before + len(rows)
+
+
+def test_a_watcher_killed_after_the_commit_does_not_store_the_file_twice(
+    writable_city, tmp_path
+):
+    """Killed between publishing the data and moving the file to done/: the restarted watcher
+    takes the file again, and since a row whose id is stored replaces the stored row, the table
+    is what one ingest makes (the second report counts every row as replaced)."""
+    from ccdash.data.files import CRASH_ENV
+
+    inbox = tmp_path / "inbox"
+    rows = [r.replace("2026-11-0", "2026-10-1") for r in GOOD_ROWS]
+    drop(inbox / "complaints", "daily.csv", csv_text([HEADER, *rows]))
+    before = stored(writable_city)
+    cmd = [sys.executable, "-m", "ccdash", "watch", str(inbox), "--once"]
+    cmd += ["--data-dir", str(writable_city), "--stable-seconds", "0"]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    killed = subprocess.run(
+        cmd, env={**env, CRASH_ENV: "data published"}, capture_output=True, text=True
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert (inbox / "complaints" / "daily.csv").exists()  # not moved: the restart takes it
+    once = stored(writable_city)
+    assert len(once) == len(before) + len(rows)
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert "3 accepted, 0 rejected" in again.stdout
+    (report,) = (inbox / "done").glob("*daily.csv.report.txt")
+    assert "(3 of the accepted replaced stored rows with the same id)" in report.read_text()
+    twice = stored(writable_city)
+    assert len(twice) == len(once) and twice.complaint_id.is_unique
