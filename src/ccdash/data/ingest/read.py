@@ -196,6 +196,16 @@ class Source:
     def text_errors(self) -> str:
         return "replace" if self.replaced else "strict"
 
+    def text(self, encoding: str) -> io.TextIOWrapper:
+        """The file as text, line endings kept (the csv module wants them), a BOM dropped, stray bytes
+        replaced when the file is `replaced` UTF-8."""
+        return io.TextIOWrapper(
+            self.open(),
+            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+            errors=self.text_errors(),
+            newline="",
+        )
+
 
 def read_batches(
     path: Path | str,
@@ -345,13 +355,7 @@ def _json(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
 
 def _json_lines_batches(src: Source, encoding: str, rows: int) -> Iterator[pd.DataFrame]:
     """JSON lines, a batch of objects at a time; a line that is not an object is refused by number."""
-    with src.open() as fh:
-        text = io.TextIOWrapper(
-            fh,
-            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-            errors=src.text_errors(),
-            newline="",
-        )
+    with src.text(encoding) as text:
         records: list[dict] = []
         first = size = 0
         for number, line in enumerate(_bounded_lines(src, text), start=1):
@@ -522,13 +526,7 @@ def _python_csv(
     reason instead of reading values under the wrong columns."""
     csv.field_size_limit(MAX_CELL_BYTES)  # a longer cell is refused (csv.Error), not held
     width = len(header)
-    with src.open() as fh:
-        text = io.TextIOWrapper(
-            fh,
-            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
-            errors=src.text_errors(),
-            newline="",
-        )
+    with src.text(encoding) as text:
         reader = csv.reader(_bounded_lines(src, text), delimiter=sep, skipinitialspace=True)
         try:
             while not any(f.strip() for f in src._guard(lambda: next(reader))):
