@@ -252,9 +252,7 @@ def test_an_unexpected_failure_is_the_files_and_the_watcher_goes_on(
     assert len(stored(writable_city)) == before + len(rows)
 
 
-def test_a_watcher_killed_after_the_commit_does_not_store_the_file_twice(
-    writable_city, tmp_path
-):
+def test_a_watcher_killed_after_the_commit_does_not_store_the_file_twice(writable_city, tmp_path):
     """Killed between publishing the data and moving the file to done/: the restarted watcher
     takes the file again, and since a row whose id is stored replaces the stored row, the table
     is what one ingest makes (the second report counts every row as replaced)."""
