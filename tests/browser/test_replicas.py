@@ -107,7 +107,7 @@ class Session:
     def __init__(self, url: str, n: int):
         self.url, self.n = url, n
         with urllib.request.urlopen(
-            url + "/", timeout=30
+            url + "/", timeout=TIMEOUT_S
         ) as r:  # the first visit: the sticky cookie
             cookie = r.headers["Set-Cookie"]
             self.page_replica = r.headers["X-Ccdash-Replica"]
@@ -121,7 +121,12 @@ class Session:
             subprotocols=["streamlit"],
             additional_headers={"Cookie": self.cookie},
             max_size=None,
-            open_timeout=30,
+            open_timeout=TIMEOUT_S,
+            # No keepalive pings: a server busy rendering 20 sessions on a loaded machine answered
+            # the client's ping later than its 20 s default, and the client dropped a healthy
+            # connection. The test's own deadlines decide when a session has failed.
+            ping_interval=None,
+            close_timeout=TIMEOUT_S,
             legacy=True,
         )
         self.replica = self.ws.response.headers["X-Ccdash-Replica"]
@@ -179,7 +184,7 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
     for s in sessions:
         assert s.page_replica == s.replica
         req = urllib.request.Request(url + "/_stcore/health", headers={"Cookie": s.cookie})
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as r:
             assert r.headers["X-Ccdash-Replica"] == s.replica
 
     # Stop the replica that holds the first browser page (so a real page always has to reconnect).
