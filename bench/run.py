@@ -426,7 +426,7 @@ def main(argv=None) -> int:
             "complaints now resolved: they replace the stored rows) and the rest new, appended to the 10M "
             "dataset partitioned by month (`bench.scale`), each run on its own hard-linked copy and a "
             "different extract. The run includes reading, checking, H3 cells, the new month's file, "
-            "rewriting the files that held the replaced ids, and the manifest. Beside it, what the former "
+            "rewriting the files that held the replaced ids (each read with its page checksums verified), and the Delta commit. Beside it, what the former "
             "single-file store did on every append: copy every stored row into a new file.",
             "",
             "| what | first run in a process | p50 of the others | slowest | peak RSS | target |",

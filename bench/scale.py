@@ -1,10 +1,11 @@
 """Partitioned datasets for the benchmark, built fast from a generated single-file one.
 
-`partitioned(src_dir, out_dir, copies)` writes src_dir's complaints as a ccdash dataset
-(`complaints/created_month=YYYY-MM/*.parquet` and its `_manifest.json`), `copies` times over: each copy k > 0
+`partitioned(src_dir, out_dir, copies)` writes src_dir's complaints as a Delta table
+(`complaints/created_month=YYYY-MM/*.parquet` and its `_delta_log/`), `copies` times over: each copy k > 0
 gets ids prefixed `Rk-` and times shifted back by k x 7 minutes (the generator would take hours at 100M;
-replicas keep its daily and weekly shape). DuckDB does the copying in a child process; the small extracts
-and the profile are copied as they are.
+replicas keep its daily and weekly shape). DuckDB does the copying in a child process, and one commit lists its
+files, with the statistics ccdash's own writer records; the small extracts and the profile are
+copied as they are.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from ccdash.data import dataset
+from ccdash.data.schema import TABLES
 
 SHIFT_MIN = 7
 SMALL = (
@@ -41,11 +44,13 @@ con.execute("SET enable_progress_bar = false")
 cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{src}')").fetchall()]
 times = ("created_at", "due_at", "closed_at")
 def copy(k):
-    if k == 0:
-        return f"SELECT *, strftime(created_at, '%Y-%m') AS created_month FROM read_parquet('{src}')"
     sel = []
     for c in cols:
-        if c == "complaint_id":
+        if c.startswith("h3_"):
+            sel.append(f"CAST({c} AS BIGINT) AS {c}")  # as ccdash stores H3 cells
+        elif k == 0:
+            sel.append(c)
+        elif c == "complaint_id":
             sel.append(f"'R{k}-' || complaint_id AS complaint_id")
         elif c in times:
             sel.append(f"{c} - INTERVAL {k * SHIFT} MINUTE AS {c}")
@@ -60,9 +65,9 @@ for k in range(copies):  # one copy at a time: memory stays bounded, each adds i
 
 
 def partitioned(src_dir: Path, out_dir: Path, copies: int = 1) -> Path:
-    """out_dir with a partitioned complaints dataset (built once: an existing manifest is kept)."""
+    """out_dir with a partitioned complaints table (built once: an existing table is kept)."""
     root = out_dir / "complaints"
-    if (root / "_manifest.json").exists():
+    if (root / "_delta_log").is_dir():
         return out_dir
     shutil.rmtree(root, ignore_errors=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -75,30 +80,33 @@ def partitioned(src_dir: Path, out_dir: Path, copies: int = 1) -> Path:
         check=True,
     )
     files = sorted(p for p in root.rglob("*.parquet"))
-    for p in (
-        files
-    ):  # the id sidecars ingest writes (an append then opens only the files that hold its ids)
-        np.save(
-            dataset._sidecar(p),
-            np.sort(dataset.hash_ids(pq.read_table(p, columns=["complaint_id"]).column(0))),
+    actions = []
+    for p in files:
+        ids = pq.read_table(p, columns=["complaint_id"]).column(0)
+        lo, hi = pc.min_max(ids).values()
+        stats = {
+            "numRecords": len(ids),
+            "minValues": {"complaint_id": lo.as_py()},
+            "maxValues": {"complaint_id": hi.as_py()},
+        }
+        actions.append(
+            AddAction(
+                p.relative_to(root).as_posix(),
+                p.stat().st_size,
+                {"created_month": p.parent.name.split("=", 1)[1]},
+                int(p.stat().st_mtime * 1000),
+                True,
+                json.dumps(stats),
+            )
         )
-    manifest = {
-        "format": "ccdash-dataset/1",
-        "table": "complaints",
-        "version": 1,
-        "partition_column": "created_month",
-        "files": [
-            {
-                "path": p.relative_to(root).as_posix(),
-                "rows": pq.ParquetFile(p).metadata.num_rows,
-                "partition": p.parent.name,
-            }
-            for p in files
-        ],
-        "retired": [],
-    }
-    (root / "_manifest.json").write_text(json.dumps(manifest, indent=1))
-    rows = sum(f["rows"] for f in manifest["files"])
+    create_table_with_add_actions(
+        str(root),
+        dataset.delta_schema(TABLES["complaints"]),
+        actions,
+        partition_by=["created_month"],
+        configuration=dataset.CONFIGURATION,
+    )
+    rows = dataset.rows(root)
     print(
         f"[bench] {out_dir.name}: {rows:,} rows in {len(files)} files, built in {time.time() - t:.0f} s",
         file=sys.stderr,

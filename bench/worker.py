@@ -284,14 +284,8 @@ def _day_extract(data: Path, out: Path, i: int, rows: int, updates: int) -> None
     from ccdash.data import dataset
 
     parts = []
-    for f in sorted(
-        dataset.read_manifest(data / "complaints")["files"],
-        key=lambda f: f["partition"],
-        reverse=True,
-    ):
-        parts.append(
-            pq.read_table(data / "complaints" / f["path"]).to_pandas()
-        )  # the newest months
+    for f in sorted(dataset.files(data / "complaints"), key=lambda f: f.parent.name, reverse=True):
+        parts.append(pq.read_table(f).to_pandas())  # the newest months
         if sum(map(len, parts)) >= 2 * rows:
             break
     src = pd.concat(parts, ignore_index=True)

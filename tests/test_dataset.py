@@ -1,5 +1,6 @@
-"""Extracts stored as append-only partitioned datasets: an append writes what it adds, a known id replaces its
-row, a killed writer leaves the old or the new dataset, a date filter reads only its months, compact merges."""
+"""Tables stored as Delta tables: an append writes what it adds, a known id replaces its row, a killed
+writer leaves the old or the new version, a date filter reads only its months, compact merges, a
+damaged log or file is refused and named, old folders convert, a version can be restored."""
 
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ ROOT = "complaints"
 
 
 def listed(city: Path) -> dict[str, str]:
-    """Each file the manifest lists, with the hash of its bytes."""
+    """Each file of the table's current version, with the hash of its bytes."""
+    root = city / ROOT
     return {
-        f["path"]: hashlib.sha256((city / ROOT / f["path"]).read_bytes()).hexdigest()
-        for f in dataset.read_manifest(city / ROOT)["files"]
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in dataset.files(root)
     }
 
 
@@ -103,7 +105,7 @@ def test_a_known_id_rewrites_only_the_file_that_holds_it(converted, profile, tmp
 
 def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
     store = Store(converted, expected=(ROOT,))
-    months = dataset.read_manifest(converted / ROOT)["files"]
+    months = [{"partition": p.parent.name} for p in dataset.files(converted / ROOT)]
     f = Filters(start=date(2026, 8, 23), end=date(2026, 11, 20))  # 90 days: four months
     w, p = where(f)
     plan = store.query(f"EXPLAIN ANALYZE SELECT count(*) FROM complaints WHERE {w}", p).iloc[0, 1]
@@ -139,15 +141,12 @@ def test_compact_merges_small_files_and_keeps_every_row(converted, profile, tmp_
         "complaint_id", ignore_index=True
     )
     pd.testing.assert_frame_equal(after, before)
-    nov = [
-        f
-        for f in dataset.read_manifest(converted / ROOT)["files"]
-        if f["partition"].endswith("2026-11")
-    ]
+    nov = [p for p in dataset.files(converted / ROOT) if p.parent.name.endswith("2026-11")]
     assert len(nov) == 1
+    assert dataset.history(converted / ROOT, 1)[0]["operation"] == "compact"
 
 
-def test_files_dropped_by_a_manifest_stay_for_readers_then_go(
+def test_files_a_commit_removes_stay_for_readers_then_vacuum_deletes_them(
     converted, profile, tmp_path, monkeypatch
 ):
     stored = wall_times(read_stored(converted, ROOT).to_pandas())
@@ -158,10 +157,10 @@ def test_files_dropped_by_a_manifest_stay_for_readers_then_go(
     assert len(gone) == 1 and all(
         (converted / ROOT / g).exists() for g in gone
     )  # a running query may read it
-    monkeypatch.setattr(dataset, "GRACE_S", -1.0)
+    monkeypatch.setattr(dataset, "RETENTION_HOURS", 0)
     ingest(new_rows(tmp_path, "next.csv", ["G-1"]), ROOT, converted, profile, now=NOW)
     assert not any((converted / ROOT / g).exists() for g in gone)
-    assert dataset.read_manifest(converted / ROOT)["retired"] == []
+    assert all((converted / ROOT / k).exists() for k in listed(converted))
 
 
 def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
@@ -181,9 +180,8 @@ def test_two_processes_appending_to_a_dataset_lose_nothing(converted, tmp_path):
 CRASH_POINTS = [
     ("batch written", "old"),  # new files half-written, unlisted
     ("stored rows replaced", "old"),  # files rewritten without the replaced ids, unlisted
-    ("files written", "old"),  # every new file complete, the manifest not yet written
-    ("before rename _manifest.json", "old"),  # the new manifest written beside the old one
-    ("published", "new"),  # the new manifest in place, the old files not yet swept
+    ("files written", "old"),  # every new file complete, the commit not yet written
+    ("published", "new"),  # the commit in the log, the removed files not yet vacuumed
     ("data published", "new"),  # before the ingest log
 ]
 
@@ -225,31 +223,14 @@ def test_kill_9_at_each_crash_point_leaves_the_old_or_the_new_dataset(
         assert store.scalar("SELECT count(*) FROM complaints") == len(ids)
     finally:
         store.close()
-    manifest = dataset.read_manifest(converted / ROOT)
-    listed_now = {f["path"] for f in manifest["files"]} | {r["path"] for r in manifest["retired"]}
-    leftovers = [
-        p
-        for p in (converted / ROOT).rglob("*.parquet")
-        if p.relative_to(converted / ROOT).as_posix() not in listed_now
-    ]
-    dataset.Writer(converted / ROOT, TABLES[ROOT]).close()  # the next writer sweeps first
+    root = converted / ROOT
+    versions = dataset.history(root, 1000)
+    ever_listed = {p for v in versions for p in dataset.files_at(root, v["version"])}
+    leftovers = [p for p in root.rglob("*.parquet") if p not in ever_listed]
+    dataset.Writer(root, TABLES[ROOT]).close()  # the next writer sweeps first
     assert not any(p.exists() for p in leftovers)
-    assert not [p for p in (converted / ROOT).rglob("*") if p.name.endswith(".tmp")]
-
-
-def test_a_damaged_manifest_is_named_and_nothing_is_written(converted, profile, tmp_path):
-    (converted / ROOT / "_manifest.json").write_text("{not json")
-    before = sorted(p.name for p in (converted / ROOT).rglob("*"))
-    from ccdash.data.ingest import IngestError
-
-    with pytest.raises(
-        IngestError, match=r"^x.csv: .*_manifest.json cannot be read.*; nothing was written$"
-    ):
-        ingest(new_rows(tmp_path, "x.csv", ["M-1"]), ROOT, converted, profile, now=NOW)
-    assert sorted(p.name for p in (converted / ROOT).rglob("*")) == before
-    store = Store(converted, expected=(ROOT,))
-    store.refresh()
-    assert "_manifest.json cannot be read" in store.problems[ROOT]
+    assert not [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+    assert all(p.exists() for p in dataset.files(root))
 
 
 def test_the_pages_read_a_dataset_like_a_single_file(converted, city_dir):
@@ -265,3 +246,315 @@ def test_the_pages_read_a_dataset_like_a_single_file(converted, city_dir):
         complaints.daily_trend(a, f, NOW), complaints.daily_trend(b, f, NOW)
     )
     assert complaints.count_by(b, f, "category", NOW).complaints.sum() > 0
+
+
+def _flip_in_data_page(path: Path, column: str) -> None:
+    """Flip one byte in the middle of `column`'s first data page (past its page header)."""
+    meta = pq.ParquetFile(path).metadata
+    col = next(
+        meta.row_group(0).column(i)
+        for i in range(meta.num_columns)
+        if meta.row_group(0).column(i).path_in_schema == column
+    )
+    at = col.data_page_offset + col.total_compressed_size // 2
+    data = bytearray(path.read_bytes())
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _state(root: Path) -> dict[str, str]:
+    """Every file under a table folder (the log included), with the hash of its bytes."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_every_reader_sees_the_rows_the_dashboard_counts(converted):
+    """deltalake (as Spark, Trino and Polars would: through the log), the store and the log's
+    statistics agree, and only the current version's files count."""
+    from deltalake import DeltaTable
+
+    root = converted / ROOT
+    by_delta = DeltaTable(str(root)).to_pyarrow_table()
+    store = Store(converted, expected=(ROOT,))
+    try:
+        assert store.scalar("SELECT count(*) FROM complaints") == by_delta.num_rows
+        assert by_delta.num_rows == dataset.rows(root) == len(read_stored(converted, ROOT))
+        months = store.query(
+            "SELECT created_month, count(*) AS n FROM complaints GROUP BY 1 ORDER BY 1"
+        )
+    finally:
+        store.close()
+    theirs = by_delta.group_by("created_month").aggregate([("complaint_id", "count")]).to_pandas()
+    theirs = theirs.sort_values("created_month", ignore_index=True)
+    assert months.n.tolist() == theirs.complaint_id_count.tolist()
+    assert months.created_month.tolist() == theirs.created_month.tolist()
+
+
+@pytest.mark.parametrize("damage", ["log removed", "commit truncated", "commit edited"])
+def test_a_missing_or_damaged_log_is_refused_and_nothing_is_lost(
+    converted, profile, tmp_path, damage
+):
+    """Never swept, never rebuilt from the files, never replaced by a stale CSV beside it."""
+    import gzip
+    import shutil
+
+    from ccdash.data.ingest import IngestError
+
+    root = converted / ROOT
+    ingest(new_rows(tmp_path, "d.csv", ["L-1", "L-2"]), ROOT, converted, profile, now=NOW)
+    log = root / "_delta_log"
+    last = sorted(log.glob("*.json"))[-1]
+    if damage == "log removed":
+        shutil.rmtree(log)
+        why = r"the Delta log \(_delta_log\) is missing"
+    elif damage == "commit truncated":
+        last.write_bytes(last.read_bytes()[: len(last.read_bytes()) // 2])
+        why = r"the Delta log cannot be read"
+    else:  # an add action that lost its path
+        lines = last.read_text().splitlines()
+        edited = [ln.replace('"path":', '"pth":', 1) if '"add"' in ln else ln for ln in lines]
+        last.write_text("\n".join(edited) + "\n")
+        why = r"the Delta log cannot be read"
+    (converted / "complaints.csv.gz").write_bytes(gzip.compress(b"complaint_id\nSTALE-1\n"))
+    before = _state(root)
+    with pytest.raises(IngestError, match=rf"^x.csv: .*{ROOT}: {why}.*; nothing was written$"):
+        ingest(new_rows(tmp_path, "x.csv", ["M-1"]), ROOT, converted, profile, now=NOW)
+    assert _state(root) == before
+    assert main(["compact", "--data-dir", str(converted), "--table", ROOT]) == 2
+    assert _state(root) == before
+    store = Store(converted, expected=(ROOT,))
+    try:
+        store.refresh()
+        assert re.search(why, store.problems[ROOT])
+        assert store.scalar("SELECT count(*) FROM complaints WHERE complaint_id = 'STALE-1'") == 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("rewrite", ["compact", "replace by id"])
+def test_no_rewrite_copies_a_damaged_file(converted, profile, tmp_path, rewrite):
+    """A flipped bit in a data page stops compaction and replace-by-id, naming the file; the table
+    is unchanged and the store still reports the damage."""
+    from ccdash.data.ingest import IngestError
+
+    root = converted / ROOT
+    for i in range(2):
+        ingest(
+            new_rows(tmp_path, f"s{i}.csv", [f"S{i}-{j}" for j in range(30)]),
+            ROOT,
+            converted,
+            profile,
+            now=NOW,
+        )
+    victim = next(
+        p
+        for p in dataset.files(root)
+        if "S1-0" in pq.read_table(p, columns=["complaint_id"]).column(0).to_pylist()
+    )
+    _flip_in_data_page(victim, "kecamatan")
+    before = _state(root)
+    name = re.escape(f"{ROOT}/{victim.relative_to(root).as_posix()}")
+    if rewrite == "compact":
+        assert main(["compact", "--data-dir", str(converted), "--table", ROOT]) == 2
+    else:
+        with pytest.raises(IngestError, match=rf"^u.csv: {name} is damaged .*restore"):
+            ingest(new_rows(tmp_path, "u.csv", ["S1-0"]), ROOT, converted, profile, now=NOW)
+    assert _state(root) == before
+    store = Store(converted, expected=(ROOT,))
+    try:
+        store.refresh()
+        assert "damaged" in store.problems[ROOT]
+    finally:
+        store.close()
+
+
+def test_compact_names_the_damaged_file(converted, profile, tmp_path, capsys):
+    root = converted / ROOT
+    for i in range(2):
+        ingest(new_rows(tmp_path, f"c{i}.csv", [f"K{i}"]), ROOT, converted, profile, now=NOW)
+    victim = next(
+        p
+        for p in dataset.files(root)
+        if "K1" in pq.read_table(p, columns=["complaint_id"]).column(0).to_pylist()
+    )
+    _flip_in_data_page(victim, "kecamatan")
+    assert main(["compact", "--data-dir", str(converted), "--table", ROOT]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {ROOT}: {ROOT}/{victim.relative_to(root).as_posix()} is damaged")
+    assert err.rstrip().endswith("nothing was changed")
+
+
+def test_an_ingest_is_undone_by_restoring_the_version_before_it(
+    converted, profile, tmp_path, capsys
+):
+    root = converted / ROOT
+    first = sorted(read_stored(converted, ROOT).column("complaint_id").to_pylist())
+    version = dataset.history(root, 1)[0]["version"]
+    old = first[0]
+    ingest(new_rows(tmp_path, "bad.csv", ["B-1", old]), ROOT, converted, profile, now=NOW)
+    assert len(read_stored(converted, ROOT)) == len(first) + 1
+    assert main(["history", "--data-dir", str(converted), "--table", ROOT]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert re.match(
+        rf"^\s*{version + 1}  \S+ \S+Z  ingest\s+\+1 rows, 1 replaced, {len(first) + 1:,} stored  bad.csv$",
+        shown[0],
+    ), shown[0]
+    assert (
+        main(["restore", "--data-dir", str(converted), "--table", ROOT, "--version", str(version)])
+        == 0
+    )
+    assert (
+        capsys.readouterr().out.strip()
+        == f"{ROOT}: version {version} restored as version {version + 2}"
+    )
+    assert sorted(read_stored(converted, ROOT).column("complaint_id").to_pylist()) == first
+    assert dataset.history(root, 1)[0]["operation"] == "restore"
+    store = Store(converted, expected=(ROOT,))
+    try:
+        assert store.scalar("SELECT count(*) FROM complaints") == len(first)
+    finally:
+        store.close()
+
+
+def test_a_version_whose_files_were_vacuumed_is_not_restored(
+    converted, profile, tmp_path, monkeypatch, capsys
+):
+    root = converted / ROOT
+    version = dataset.history(root, 1)[0]["version"]
+    old = read_stored(converted, ROOT).column("complaint_id")[0].as_py()
+    monkeypatch.setattr(dataset, "RETENTION_HOURS", 0)
+    ingest(new_rows(tmp_path, "r.csv", [old]), ROOT, converted, profile, now=NOW)  # removes a file
+    before = _state(root)
+    assert (
+        main(["restore", "--data-dir", str(converted), "--table", ROOT, "--version", str(version)])
+        == 2
+    )
+    assert re.match(
+        rf"^error: {ROOT} cannot go back to version {version}: 1 of its files were deleted",
+        capsys.readouterr().err,
+    )
+    assert _state(root) == before
+
+
+def _legacy_folder(city: Path) -> tuple[Path, int]:
+    """The demo's complaints as a folder in the format ccdash wrote before Delta tables: a manifest,
+    files with H3 cells as uint64, id-hash sidecars, and a killed writer's unlisted file."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pq.read_table(city / "complaints.parquet")
+    for i, f in enumerate(t.schema):  # as the old writer stored H3 cells
+        if f.name.startswith("h3_"):
+            t = t.set_column(i, f.name, t.column(i).cast(pa.uint64()))
+    root = city / ROOT
+    months = pc.strftime(t.column("created_at"), "%Y-%m")
+    entries = []
+    for i, m in enumerate(sorted(set(months.to_pylist()))[:3]):
+        part = t.filter(pc.equal(months, m))
+        rel = f"created_month={m}/part-000003-0badcafe-{i}.parquet"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(part, root / rel, write_page_checksum=True)
+        (root / rel.replace(".parquet", ".keys.npy")).write_bytes(b"\x93NUMPY")
+        entries.append({"path": rel, "rows": part.num_rows, "partition": f"created_month={m}"})
+    stray = root / entries[0]["path"].replace("-0.parquet", "-9.parquet")
+    pq.write_table(t.slice(0, 10), stray)
+    manifest = {"format": "ccdash-dataset/1", "version": 3, "files": entries, "retired": []}
+    (root / "_manifest.json").write_text(json.dumps(manifest))
+    (city / "complaints.parquet").unlink()
+    assert t.schema.field("h3_r9").type == pa.uint64()
+    return root, sum(e["rows"] for e in entries)
+
+
+def test_a_folder_in_the_old_format_is_served_then_converted_losing_nothing(writable_city, capsys):
+    from deltalake import DeltaTable
+
+    root, n = _legacy_folder(writable_city)
+    listed_ids = sorted(read_stored(writable_city, ROOT).column("complaint_id").to_pylist())
+    assert len(listed_ids) == n  # served from its manifest: the unlisted file is not
+    store = Store(writable_city, expected=(ROOT,))
+    try:
+        assert store.scalar("SELECT count(*) FROM complaints") == n and not store.problems
+    finally:
+        store.close()
+    assert main(["migrate", "--data-dir", str(writable_city), "--table", ROOT]) == 0
+    assert capsys.readouterr().out.strip() == f"{ROOT}: {n:,} rows converted"
+    assert not (root / "_manifest.json").exists() and not list(root.rglob("*.keys.npy"))
+    assert sorted(p for p in root.rglob("*.parquet")) == sorted(dataset.files(root))
+    assert sorted(read_stored(writable_city, ROOT).column("complaint_id").to_pylist()) == listed_ids
+    assert DeltaTable(str(root)).to_pyarrow_table().num_rows == n
+    assert dataset.history(root, 1)[0]["operation"] == "migrate"
+    assert main(["migrate", "--data-dir", str(writable_city), "--table", ROOT]) == 0
+    assert capsys.readouterr().out.strip() == f"{ROOT}: already a Delta table"
+
+
+def test_an_ingest_into_a_folder_in_the_old_format_converts_it_first(
+    writable_city, profile, tmp_path
+):
+    root, n = _legacy_folder(writable_city)
+    ingest(new_rows(tmp_path, "n.csv", ["N-1"]), ROOT, writable_city, profile, now=NOW)
+    assert dataset.rows(root) == n + 1 and not (root / "_manifest.json").exists()
+    assert [h["operation"] for h in dataset.history(root, 2)] == ["ingest", "migrate"]
+
+
+def test_a_damaged_file_in_an_old_folder_stops_its_conversion(writable_city, capsys):
+    root, _ = _legacy_folder(writable_city)
+    victim = root / sorted(p.relative_to(root).as_posix() for p in root.rglob("*-1.parquet"))[0]
+    _flip_in_data_page(victim, "kecamatan")
+    before = _state(root)
+    assert main(["migrate", "--data-dir", str(writable_city), "--table", ROOT]) == 2
+    assert "is damaged" in capsys.readouterr().err
+    assert _state(root) == before
+
+
+def test_the_data_page_lists_a_tables_versions(converted, profile, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.paths import DASHBOARD
+
+    stored = read_stored(converted, ROOT).column("complaint_id")
+    ingest(
+        new_rows(tmp_path, "day.csv", ["V-1", stored[0].as_py()]), ROOT, converted, profile, now=NOW
+    )
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(converted))
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("app_pages/data.py").run()
+    at.session_state[f"dt_ver_{ROOT}"] = True
+    at.run()
+    assert not at.exception
+    versions = next(d.value for d in at.dataframe if "Version" in d.value.columns)
+    top = versions.iloc[0]
+    assert (top["Operation"], top["Source"], top["New rows"], top["Rows replaced"]) == (
+        "ingest",
+        "day.csv",
+        "1",
+        "1",
+    )
+    assert top["Rows after"] == f"{len(stored) + 1:,}"
+    assert versions.iloc[1]["Source"] == "first.csv"  # the conversion of the single file
+
+
+def test_a_page_over_a_table_without_its_log_says_so_in_one_line(converted, monkeypatch):
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from tests.paths import DASHBOARD
+
+    shutil.rmtree(converted / ROOT / "_delta_log")
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(converted))
+    for page in (None, "app_pages/data.py"):
+        at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+        at.query_params["lang"] = "en"
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception
+        shown = " ".join(str(e.value) for e in [*at.error, *at.warning])
+        assert "the Delta log (_delta_log) is missing" in shown, shown

@@ -98,7 +98,6 @@ def test_two_uploads_at_once_lose_no_rows(writable_city, profile, tmp_path):
     [
         ("batch written", "old"),
         ("files written", "old"),
-        ("before rename _manifest.json", "old"),
         ("published", "new"),
         ("data published", "new"),
     ],

@@ -1,5 +1,6 @@
 """Command line: `python -m ccdash ingest --kind KIND FILE [--mapping MAP.toml]`, `python -m ccdash hash-password`,
-`python -m ccdash city init NAME --from SAMPLE.csv`, `python -m ccdash watch INBOX`, `python -m ccdash compact`."""
+`python -m ccdash city init NAME --from SAMPLE.csv`, `python -m ccdash watch INBOX`, `python -m ccdash compact`,
+`python -m ccdash migrate`, `python -m ccdash history --table T`, `python -m ccdash restore --table T --version N`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import tomllib
 from pathlib import Path
 
 from . import memory
-from .data.dataset import COMPACT_ROWS, DatasetError, compact, is_dataset
+from .data import dataset
+from .data.dataset import COMPACT_ROWS, DatasetError, compact
 from .data.files import LockTimeout, extract_path, table_lock
 from .data.ingest import IngestError, Mapping, ingest
 from .data.ingest.errors import failure_line
@@ -30,18 +32,76 @@ def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> in
     """`compact`: one line per table; a table stored as a single file is left as it is."""
     for name in tables:
         path = extract_path(directory, name)
-        if path is None or not is_dataset(path):
+        if path is None or not path.is_dir():
             print(
                 f"{name}: {'no extract' if path is None else path.name + ' is a single file'}; nothing to compact"
             )
             continue
         try:
             with table_lock(directory, name):
+                dataset.migrate(path, TABLES[name], _timezone(directory))
                 before, after = compact(path, TABLES[name], rows_per_file, _timezone(directory))
         except (DatasetError, LockTimeout, OSError) as e:
             print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
             return 2
         print(f"{name}: {before} files -> {after}")
+    return 0
+
+
+def migrate_tables(directory: Path, tables: list[str]) -> int:
+    """`migrate`: each table folder in the old format becomes a Delta table; one line per table."""
+    for name in tables:
+        path = extract_path(directory, name)
+        if path is None or not path.is_dir():
+            continue
+        try:
+            with table_lock(directory, name):
+                stored = dataset.migrate(path, TABLES[name], _timezone(directory))
+        except (DatasetError, LockTimeout, OSError) as e:
+            print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
+            return 2
+        print(
+            f"{name}: "
+            + ("already a Delta table" if stored is None else f"{stored:,} rows converted")
+        )
+    return 0
+
+
+def table_history(directory: Path, name: str, limit: int) -> int:
+    """`history`: a table's recent versions, newest first."""
+    path = extract_path(directory, name)
+    try:
+        if path is None or not dataset.is_dataset(path):
+            raise DatasetError(f"{name} is not a Delta table in {directory}")
+        for c in dataset.history(path, limit):
+            rows = (
+                ""
+                if c["rows_after"] is None
+                else f"  {c['rows_after'] - c['rows_before']:+,} rows, "
+                f"{c['rows_replaced']:,} replaced, {c['rows_after']:,} stored"
+            )
+            print(
+                f"{c['version']:>5}  {c['at']:%Y-%m-%d %H:%M:%S}Z  {c['operation']:<8}"
+                f"{rows}  {c['source'] or ''}".rstrip()
+            )
+    except DatasetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def restore_table(directory: Path, name: str, version: int) -> int:
+    """`restore`: the table as it was at `version`, by a new commit, under the ingest lock."""
+    path = extract_path(directory, name)
+    try:
+        if path is None or not dataset.is_dataset(path):
+            raise DatasetError(f"{name} is not a Delta table in {directory}")
+        with table_lock(directory, name):
+            now = dataset.restore(path, version)
+    except (DatasetError, LockTimeout, OSError) as e:
+        print(f"error: {e}; nothing was changed", file=sys.stderr)
+        return 2
+    print(f"{name}: version {version} restored as version {now}")
     return 0
 
 
@@ -165,6 +225,22 @@ def main(argv=None) -> int:
     com.add_argument(
         "--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)"
     )
+    mig = sub.add_parser("migrate", help="convert table folders of the old format to Delta tables")
+    his = sub.add_parser("history", help="a table's recent versions (what each ingest added)")
+    res = sub.add_parser("restore", help="put a table back as it was at an earlier version")
+    for p in (mig, his, res):
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
+        )
+    mig.add_argument(
+        "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
+    )
+    his.add_argument("--table", choices=list(TABLES), required=True)
+    his.add_argument("--limit", type=int, default=20, help="versions shown")
+    res.add_argument("--table", choices=list(TABLES), required=True)
+    res.add_argument("--version", type=int, required=True, help="the version to go back to")
     a, extra = ap.parse_known_args(argv)
     if a.command == "serve":
         return serve(a.port, a.address, extra)
@@ -172,6 +248,12 @@ def main(argv=None) -> int:
         ap.error(f"unrecognized arguments: {' '.join(extra)}")
     if a.command == "compact":
         return compact_tables(a.data_dir or data_dir(), a.table or list(TABLES), a.rows_per_file)
+    if a.command == "migrate":
+        return migrate_tables(a.data_dir or data_dir(), a.table or list(TABLES))
+    if a.command == "history":
+        return table_history(a.data_dir or data_dir(), a.table, a.limit)
+    if a.command == "restore":
+        return restore_table(a.data_dir or data_dir(), a.table, a.version)
     if a.command == "watch":
         from .cli_watch import Watcher, watch
 

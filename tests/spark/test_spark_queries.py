@@ -61,7 +61,7 @@ def data(request, city_dir, tmp_path_factory):
     ingest(
         src, "complaints", d, load_profile(d / "city.toml"), now=NOW
     )  # the complaints become a dataset
-    assert (d / "complaints" / "_manifest.json").exists()
+    assert (d / "complaints" / "_delta_log").is_dir()
     return d
 
 

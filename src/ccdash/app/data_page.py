@@ -31,7 +31,7 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
         path = extract_path(directory, table)
         s = stats[table]
         log = last_ingest(directory, table)
-        modified = from_timestamp(ctx.profile, version_path(path).stat().st_mtime) if path else None
+        modified = _modified(ctx, path)
         age_h = (now - modified).total_seconds() / 3600 if modified else None
         rows.append(
             {
@@ -40,7 +40,7 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
                     ctx.t(
                         "data.dataset",
                         name=path.name,
-                        files=fmt_num(len(dataset.files(path)), ctx.lang),
+                        files=_file_count(path, ctx.lang),
                     )
                     if path and path.is_dir()
                     else path.name
@@ -66,6 +66,66 @@ def sources_table(ctx: Context, directory: Path) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _modified(ctx: Context, path: Path | None):
+    """When the extract last changed (its last commit, for a table folder); None when unknown."""
+    try:
+        return from_timestamp(ctx.profile, version_path(path).stat().st_mtime) if path else None
+    except OSError:  # a table folder without its log: the banner says what is wrong
+        return None
+
+
+def _file_count(path: Path, lang: str) -> str:
+    try:
+        return fmt_num(len(dataset.files(path)), lang)
+    except dataset.DatasetError:  # the store's banner names the problem
+        return "–"
+
+
+OPERATIONS = ("ingest", "replace", "compact", "migrate", "restore")
+
+
+def _count(n: int | None, lang: str) -> str:
+    return "–" if n is None else fmt_num(n, lang)
+
+
+def versions_table(ctx: Context, path: Path) -> pd.DataFrame:
+    """A table's recent versions, newest first: what each commit did, from which file."""
+    rows = []
+    for c in dataset.history(path, 12):
+        op = c["operation"]
+        before, after = c["rows_before"], c["rows_after"]
+        rows.append(
+            {
+                ctx.t("data.version"): c["version"],
+                ctx.t("data.when"): fmt_datetime(
+                    from_timestamp(ctx.profile, c["at"].timestamp()), ctx.lang
+                ),
+                ctx.t("data.operation"): ctx.t(f"data.op_{op}") if op in OPERATIONS else op,
+                ctx.t("data.source"): c["source"] or "–",
+                ctx.t("data.added"): _count(None if after is None else after - before, ctx.lang),
+                ctx.t("data.replaced"): _count(c["rows_replaced"], ctx.lang),
+                ctx.t("data.rows_after"): _count(after, ctx.lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def versions(ctx: Context, directory: Path) -> None:
+    """Each Delta table's recent versions, drawn when its section is opened."""
+    tables = [(t, p) for t in TABLES if (p := extract_path(directory, t)) and dataset.is_dataset(p)]
+    if not tables:
+        return
+    st.subheader(ctx.t("data.versions"))
+    st.caption(ctx.t("data.versions_hint"))
+    for table, path in tables:
+        section = st.expander(table, key=f"dt_ver_{table}", on_change="rerun")
+        if section.open:
+            try:
+                section.dataframe(versions_table(ctx, path), hide_index=True, key=f"dt_v_{table}")
+            except dataset.DatasetError as e:
+                section.error(plain(str(e), limit=300))
 
 
 def _secret(name: str) -> str | None:
@@ -191,5 +251,6 @@ def render(ctx: Context) -> None:
             section.dataframe(
                 get_store().describe(table), hide_index=True, key=f"dt_schema_{table}"
             )
+    versions(ctx, directory)
     st.subheader(ctx.t("data.upload"))
     upload_form(ctx, directory)

@@ -30,13 +30,23 @@ ARROW_TYPES = {
 }
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
-MANIFEST = "_manifest.json"  # a folder with one is a dataset (ccdash.data.dataset)
+DELTA_LOG = "_delta_log"  # a folder with one is a Delta table (ccdash.data.dataset)
+LEGACY_MANIFEST = "_manifest.json"  # a table folder written before tables were Delta tables
+CREATING = "_creating"  # in a table folder while its first commit is being written
+
+
+def is_table_folder(d: Path) -> bool:
+    """A table's folder: a Delta log, an old manifest, or Parquet files that lost their log (which
+    the store then reports: a table folder is never passed over for a file beside it)."""
+    if (d / DELTA_LOG).is_dir() or (d / LEGACY_MANIFEST).is_file():
+        return True
+    return d.is_dir() and not (d / CREATING).exists() and any(d.rglob("*.parquet"))
 
 
 def extract_path(directory: Path, table: str) -> Path | None:
-    """Where a table is read from: its dataset folder, else a single Parquet file, else CSV; None when none."""
+    """Where a table is read from: its table folder, else a single Parquet file, else CSV; None when none."""
     d = Path(directory) / table
-    if (d / MANIFEST).is_file():
+    if is_table_folder(d):
         return d
     for suffix in SUFFIXES:
         p = Path(directory) / f"{table}{suffix}"
@@ -46,8 +56,11 @@ def extract_path(directory: Path, table: str) -> Path | None:
 
 
 def version_path(path: Path) -> Path:
-    """The file whose size and mtime change when the extract does: a dataset's manifest, else the file."""
-    return path / MANIFEST if path.is_dir() else path
+    """What changes size or mtime when the extract does: a Delta table's log folder (each commit adds
+    a file to it), an old folder's manifest, else the file."""
+    if not path.is_dir():
+        return path
+    return path / LEGACY_MANIFEST if (path / LEGACY_MANIFEST).is_file() else path / DELTA_LOG
 
 
 def data_version(directory: Path) -> tuple:
@@ -141,7 +154,8 @@ def _atomic(path: Path, write) -> None:
 def arrow_schema(table: str) -> pa.Schema:
     t = TABLES[table]
     fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in t.columns]
-    fields += [pa.field(h, pa.uint64()) for h in t.stored_names()[len(t.columns) :]]
+    # H3 cells as int64 (every H3 id fits in 63 bits): Delta and Spark have no unsigned integers.
+    fields += [pa.field(h, pa.int64()) for h in t.stored_names()[len(t.columns) :]]
     return pa.schema(fields)
 
 

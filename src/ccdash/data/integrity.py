@@ -21,7 +21,7 @@ EARLIEST, LATEST = (
 BOUNDS = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
 
 
-def _implausible(batch: pa.RecordBatch) -> str | None:
+def implausible(batch: pa.RecordBatch) -> str | None:
     for name, col in zip(batch.schema.names, batch.columns):
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
             if pa.types.is_timestamp(col.type) and col.type.tz is not None:
@@ -50,7 +50,7 @@ def check_parquet(path: Path | str) -> str | None:
     try:
         f = pq.ParquetFile(path, page_checksum_verification=True)
         for batch in f.iter_batches(batch_size=131_072):
-            problem = _implausible(batch)
+            problem = implausible(batch)
             if problem:
                 return f"implausible values ({problem})"
     except (OSError, pa.ArrowException, ValueError, OverflowError) as e:

@@ -269,7 +269,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.no_ingest": ("Belum ada impor (data bawaan).", "No ingest yet (embedded data)."),
     "data.schema": ("Skema", "Schema"),
     "data.missing": ("Tidak ada berkas", "No file"),
-    "data.dataset": ("{name}/ (dataset, {files} berkas)", "{name}/ (dataset, {files} files)"),
+    "data.dataset": (
+        "{name}/ (tabel Delta, {files} berkas)",
+        "{name}/ (Delta table, {files} files)",
+    ),
+    "data.versions": ("Versi tabel", "Table versions"),
+    "data.versions_hint": (
+        "Setiap impor adalah satu versi. Untuk membatalkannya: "
+        "python -m ccdash restore --table TABEL --version N (versi sebelumnya).",
+        "Each ingest is a version. To undo one: "
+        "python -m ccdash restore --table TABLE --version N (the version before it).",
+    ),
+    "data.version": ("Versi", "Version"),
+    "data.when": ("Waktu", "When"),
+    "data.operation": ("Operasi", "Operation"),
+    "data.source": ("Sumber", "Source"),
+    "data.rows_after": ("Baris sesudahnya", "Rows after"),
+    "data.added": ("Baris baru", "New rows"),
+    "data.replaced": ("Baris diganti", "Rows replaced"),
+    "data.op_ingest": ("impor", "ingest"),
+    "data.op_replace": ("ganti seluruhnya", "replace"),
+    "data.op_compact": ("pemadatan", "compaction"),
+    "data.op_migrate": ("konversi", "conversion"),
+    "data.op_restore": ("pemulihan", "restore"),
     "engine.computing": (
         "Menghitung {what} di Spark ({url})…",
         "Computing {what} on Spark ({url})…",

@@ -271,8 +271,8 @@ def _store(
     now: datetime,
     day_first: dict,
 ) -> Report:
-    """Validate each batch and publish: the data first (new files, then the manifest), then its rejects and
-    the log. A row whose id is stored replaces the stored row."""
+    """Validate each batch and publish: the data first (new files, then the Delta commit), then its
+    rejects and the log. A row whose id is stored replaces the stored row."""
     target = data_dir / table.name
     single = data_dir / f"{table.name}.parquet"
     current = extract_path(data_dir, table.name)
@@ -287,8 +287,14 @@ def _store(
     keys = Keys()
     spellings = _district_spellings(data_dir, table.name) if table.has_location else {}
     stamp = city_time(profile).strftime("%Y%m%dT%H%M%S")
+    dataset.migrate(target, table, profile.timezone)  # a folder in the old format, converted first
     out = dataset.Writer(
-        target, table, replace=replace or legacy is not None, timezone=profile.timezone
+        target,
+        table,
+        replace=replace or legacy is not None,
+        timezone=profile.timezone,
+        operation="replace" if replace else "ingest",
+        source=name,
     )
     rejects = CsvAppender(data_dir / "rejects" / f"{table.name}-{stamp}.csv")
     rows_read = accepted = 0
