@@ -25,7 +25,7 @@ from ccdash.data.store import Store
 from ccdash.metrics.registry import all_queries
 from tests.apptest import desk_app
 from tests.query_calls import sample_calls
-from tests.test_ingest import HEADER, NOW, write
+from tests.test_ingest import HEADER, NOW, csv_text, write
 
 pytestmark = pytest.mark.spark
 RTOL = 1e-9
@@ -56,7 +56,12 @@ def data(request, city_dir, tmp_path_factory):
     src = write(
         tmp_path_factory.mktemp("src"),
         "one.csv",
-        HEADER + "\nS-1,2026-11-10 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X",
+        csv_text(
+            [
+                HEADER,
+                "S-1,2026-11-10 08:00:00,,new,waste,whatsapp,Coblong,-6.8848,107.6154,Sampah,X",
+            ]
+        ),
     )
     ingest(
         src, "complaints", d, load_profile(d / "city.toml"), now=NOW
