@@ -47,6 +47,13 @@ def new_rows(tmp_path: Path, name: str, ids: list[str], day: str = "2026-11-10")
     return write(tmp_path, name, csv_text([HEADER, *rows]))
 
 
+def appends(city: Path, profile, tmp_path: Path, prefix: str, files: int, rows: int) -> None:
+    """`files` appends of `rows` new complaints each, ids <prefix><file>-<row>."""
+    for i in range(files):
+        ids = [f"{prefix}{i}-{j}" for j in range(rows)]
+        ingest(new_rows(tmp_path, f"{prefix}{i}.csv", ids), ROOT, city, profile, now=NOW)
+
+
 @pytest.fixture
 def converted(writable_city, profile, tmp_path) -> Path:
     """The demo city after one append: its single complaints file became a dataset."""
@@ -123,14 +130,7 @@ def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
 
 
 def test_compact_merges_small_files_and_keeps_every_row(converted, profile, tmp_path, capsys):
-    for i in range(4):
-        ingest(
-            new_rows(tmp_path, f"d{i}.csv", [f"C{i}-{j}" for j in range(20)]),
-            ROOT,
-            converted,
-            profile,
-            now=NOW,
-        )
+    appends(converted, profile, tmp_path, "C", files=4, rows=20)
     before = wall_times(read_stored(converted, ROOT).to_pandas()).sort_values(
         "complaint_id", ignore_index=True
     )
@@ -341,14 +341,7 @@ def test_no_rewrite_copies_a_damaged_file(converted, profile, tmp_path, rewrite)
     from ccdash.data.ingest import IngestError
 
     root = converted / ROOT
-    for i in range(2):
-        ingest(
-            new_rows(tmp_path, f"s{i}.csv", [f"S{i}-{j}" for j in range(30)]),
-            ROOT,
-            converted,
-            profile,
-            now=NOW,
-        )
+    appends(converted, profile, tmp_path, "S", files=2, rows=30)
     victim = next(
         p
         for p in dataset.files(root)

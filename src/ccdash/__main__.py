@@ -28,43 +28,40 @@ def _timezone(directory: Path) -> str:
         return "UTC"
 
 
-def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> int:
-    """`compact`: one line per table; a table stored as a single file is left as it is."""
+def _each_table(directory: Path, tables: list[str], verb: str, change) -> int:
+    """`compact` and `migrate`: `change(path, table, timezone)` on each table folder, under the
+    table's lock; one line per table (a single-file extract is left as it is)."""
     for name in tables:
         path = extract_path(directory, name)
         if path is None or not path.is_dir():
-            print(
-                f"{name}: {'no extract' if path is None else path.name + ' is a single file'}; nothing to compact"
-            )
+            shown = "no extract" if path is None else f"{path.name} is a single file"
+            print(f"{name}: {shown}; nothing to {verb}")
             continue
         try:
             with table_lock(directory, name):
-                dataset.migrate(path, TABLES[name], _timezone(directory))
-                before, after = compact(path, TABLES[name], rows_per_file, _timezone(directory))
+                line = change(path, TABLES[name], _timezone(directory))
         except (DatasetError, LockTimeout, OSError) as e:
             print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
             return 2
-        print(f"{name}: {before} files -> {after}")
+        print(f"{name}: {line}")
     return 0
+
+
+def compact_tables(directory: Path, tables: list[str], rows_per_file: int) -> int:
+    def change(path: Path, table, timezone: str) -> str:
+        dataset.migrate(path, table, timezone)  # a folder in the old format is converted first
+        before, after = compact(path, table, rows_per_file, timezone)
+        return f"{before} files -> {after}"
+
+    return _each_table(directory, tables, "compact", change)
 
 
 def migrate_tables(directory: Path, tables: list[str]) -> int:
-    """`migrate`: each table folder in the old format becomes a Delta table; one line per table."""
-    for name in tables:
-        path = extract_path(directory, name)
-        if path is None or not path.is_dir():
-            continue
-        try:
-            with table_lock(directory, name):
-                stored = dataset.migrate(path, TABLES[name], _timezone(directory))
-        except (DatasetError, LockTimeout, OSError) as e:
-            print(f"error: {name}: {e}; nothing was changed", file=sys.stderr)
-            return 2
-        print(
-            f"{name}: "
-            + ("already a Delta table" if stored is None else f"{stored:,} rows converted")
-        )
-    return 0
+    def change(path: Path, table, timezone: str) -> str:
+        stored = dataset.migrate(path, table, timezone)
+        return "already a Delta table" if stored is None else f"{stored:,} rows converted"
+
+    return _each_table(directory, tables, "migrate", change)
 
 
 def table_history(directory: Path, name: str, limit: int) -> int:
@@ -214,28 +211,21 @@ def main(argv=None) -> int:
         help="ingest what is complete now (and what completes), then exit",
     )
     com = sub.add_parser("compact", help="merge each partition's small files (after many appends)")
-    com.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-    )
-    com.add_argument(
-        "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
-    )
-    com.add_argument(
-        "--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)"
-    )
     mig = sub.add_parser("migrate", help="convert table folders of the old format to Delta tables")
     his = sub.add_parser("history", help="a table's recent versions (what each ingest added)")
     res = sub.add_parser("restore", help="put a table back as it was at an earlier version")
-    for p in (mig, his, res):
+    for p in (com, mig, his, res):
         p.add_argument(
             "--data-dir",
             type=Path,
             help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
         )
-    mig.add_argument(
-        "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
+    for p in (com, mig):
+        p.add_argument(
+            "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
+        )
+    com.add_argument(
+        "--rows-per-file", type=int, default=COMPACT_ROWS, help="largest file written (rows)"
     )
     his.add_argument("--table", choices=list(TABLES), required=True)
     his.add_argument("--limit", type=int, default=20, help="versions shown")
