@@ -143,7 +143,24 @@ def test_planted_events_of_the_demo_raise_alerts():
     places = {a.key["category"]: {p.key["kecamatan"] for p in a.parts} for a in lines}
     assert places == {"flooding": {"Gedebage", "Rancasari"}, "street_light": {"Lengkong", "Regol"}}
     assert any(a.kind == "cctv" for a in found) and any(a.kind == "sla" for a in found)
+    assert found == alerts.ranked(found)  # the order every screen shows
     store.close()
+
+
+def test_alerts_are_listed_by_level_then_size():
+    """A HIGH line never sits below a WATCH one, whatever their p-values; within a level, spikes,
+    then deadlines, then cameras, each largest first."""
+    A = alerts.Alert
+    watch_tiny_p = A("spike", 12.0, {"category": "a"}, 30, 12.0, 1e-8)  # 2.5x: watch, most severe
+    high_by_ratio = A("spike", 5.0, {"category": "b"}, 9, 2.0, 1e-5)  # 4.5x: high
+    high_bigger = A("spike", 4.0, {"category": "c"}, 40, 9.0, 1e-5)  # 4.4x, excess 31
+    sla_small = A("sla", 6.0, {"agency": "x", "hours": 24}, 6)
+    sla_big = A("sla", 9.0, {"agency": "y", "hours": 24}, 9)
+    camera = A("cctv", 50.0, {"kecamatan": "k"}, 50)
+    shuffled = [sla_small, camera, watch_tiny_p, high_by_ratio, sla_big, high_bigger]
+    order = alerts.ranked(shuffled)
+    assert [alerts.alert_level(a) for a in order] == ["high"] * 2 + ["watch"] * 4
+    assert order == [high_bigger, high_by_ratio, watch_tiny_p, sla_big, sla_small, camera]
 
 
 def _exact_nbinom_sf(k: int, mean: float, dispersion: float) -> float:

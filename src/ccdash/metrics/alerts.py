@@ -53,6 +53,36 @@ class Alert:
     )  # nested alerts of the same event (districts of a category)
 
 
+HIGH_RATIO, HIGH_P = 4.0, 1e-8  # a spike this far above its baseline (or this unlikely) is high
+
+
+def alert_level(a: Alert) -> str:
+    """'high' for a spike at least HIGH_RATIO times its expected count or with p below HIGH_P;
+    'watch' for smaller spikes, deadlines about to pass and silent cameras."""
+    if a.kind == "spike" and (
+        (a.expected and a.observed >= HIGH_RATIO * a.expected)
+        or (a.p_value is not None and a.p_value < HIGH_P)
+    ):
+        return "high"
+    return "watch"
+
+
+KIND_ORDER = ("spike", "sla", "cctv")
+
+
+def ranked(found: list[Alert]) -> list[Alert]:
+    """The order every screen lists alerts in: high before watch, then spikes, deadlines and
+    cameras, then the largest first (a spike's excess over its expected count; otherwise its count)."""
+
+    def size(a: Alert) -> float:
+        return a.observed - (a.expected or 0.0) if a.kind == "spike" else a.observed
+
+    return sorted(
+        found,
+        key=lambda a: (alert_level(a) != "high", KIND_ORDER.index(a.kind), -size(a), -a.severity),
+    )
+
+
 def settings(profile) -> dict:
     raw = dict(getattr(profile, "alerts", None) or {})
     raw.pop(
@@ -344,6 +374,8 @@ def cctv_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
 
 @query(tables=("complaints", "cctv_sites"))
 def active_alerts(store: BaseStore, at: datetime, cfg_items: tuple) -> list[Alert]:
-    """Every alert, most severe spikes first, then SLA, then cameras (cfg as sorted items: cacheable)."""
+    """Every alert, in `ranked` order (cfg as sorted items: cacheable)."""
     cfg = {**DEFAULTS, **dict(cfg_items)}
-    return spike_alerts(store, at, cfg) + sla_alerts(store, at, cfg) + cctv_alerts(store, at, cfg)
+    return ranked(
+        spike_alerts(store, at, cfg) + sla_alerts(store, at, cfg) + cctv_alerts(store, at, cfg)
+    )

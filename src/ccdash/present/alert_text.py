@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import html
 
-from ..metrics.alerts import Alert
+from ..metrics.alerts import Alert, alert_level
 from .i18n import fmt_duration, fmt_num, t
 
-HIGH_RATIO, HIGH_P = (
-    4.0,
-    1e-8,
-)  # a spike this far above its baseline (or this unlikely) is high, else watch
-
-
-def alert_level(a: Alert) -> str:
-    """'high' for a spike at least HIGH_RATIO times its expected count or with p below HIGH_P; 'watch' for
-    smaller spikes, deadlines about to pass and silent cameras."""
-    if a.kind == "spike" and (
-        (a.expected and a.observed >= HIGH_RATIO * a.expected)
-        or (a.p_value is not None and a.p_value < HIGH_P)
-    ):
-        return "high"
-    return "watch"
+__all__ = ["alert_level", "alert_line", "alert_sentence", "ticker_html"]
 
 
 def alert_line(a: Alert, lang: str, label, since: str) -> str:
