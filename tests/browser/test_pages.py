@@ -187,3 +187,33 @@ def test_each_page_has_its_title_and_the_document_its_language(tab, app_url, pat
     page = tab.goto(f"{app_url}/{path}", wait_for="[data-testid=stMetric], .st-key-tour_title")
     page.wait_for_function(f"() => document.documentElement.lang === '{lang}'")
     page.wait_for_function(f"() => document.title === {title!r}")
+
+
+def drawn_extent(png: bytes) -> tuple[int, int, int, int]:
+    """The box around every pixel unlike the corner (the city as the map frames it)."""
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    unlike = np.abs(img - img[0, 0]).sum(axis=2) > 30
+    ys, xs = np.nonzero(unlike)
+    return int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())
+
+
+def test_the_wheel_over_a_map_scrolls_the_page_and_leaves_the_map(tab, app_url):
+    """Five wheel notches over the Coverage map (it fills the first screen) move the page, not the
+    map: the city keeps its place and size on the canvas (a zoom would change both)."""
+    page = tab.goto(f"{app_url}/coverage?lang=en")
+    page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas")
+    canvas_is_drawn(page)
+    deck = page.locator("[data-testid=stDeckGlJsonChart]").first
+    deck.evaluate("e => e.scrollIntoView({block: 'start'})")
+    before = drawn_extent(deck.locator("canvas").first.screenshot())
+    top = deck.bounding_box()["y"]
+    box = deck.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + min(box["height"] / 2, 300))
+    for _ in range(5):
+        page.mouse.wheel(0, 240)
+    moved = poll(lambda: top - deck.bounding_box()["y"], lambda d: d > 200)
+    assert moved > 200, f"the page moved {moved:.0f} px"
+    deck.evaluate("e => e.scrollIntoView({block: 'start'})")
+    after = drawn_extent(deck.locator("canvas").first.screenshot())
+    assert max(abs(a - b) for a, b in zip(after, before)) <= 3, (before, after)
+    assert tab.errors == []

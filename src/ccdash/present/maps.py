@@ -207,6 +207,20 @@ def fit(
     return lat, (x0 + x1) / 2, max(0.0, min(zoom, 20.0))
 
 
+# The mouse wheel scrolls the page, never the map (a page of charts under a map could not be
+# reached otherwise); the map zooms by double-click (shift+double-click out), pinch, and the + / -
+# keys once clicked, and pans by drag and the arrow keys. Streamlit honours a deck's views (1.67).
+CONTROLLER = {
+    "scrollZoom": False,
+    "doubleClickZoom": True,
+    "touchZoom": True,
+    "dragPan": True,
+    "dragRotate": False,
+    "touchRotate": False,
+    "keyboard": True,
+}
+
+
 def deck(
     layers: list,
     profile: Profile,
@@ -237,10 +251,17 @@ def deck(
         if tooltip_text
         else False
     )
+    views = [pdk.View(type="MapView", controller=CONTROLLER)]
     if profile.tile_style:
         return pdk.Deck(
-            layers=layers, initial_view_state=view, map_style=profile.tile_style, tooltip=tooltip
+            layers=layers,
+            views=views,
+            initial_view_state=view,
+            map_style=profile.tile_style,
+            tooltip=tooltip,
         )
     # map_provider=None leaves pydeck's placeholder style, which Streamlit reads as "no basemap":
     # nothing is fetched from a tile server on a closed network.
-    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)
+    return pdk.Deck(
+        layers=layers, views=views, initial_view_state=view, map_provider=None, tooltip=tooltip
+    )
