@@ -293,6 +293,9 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
     at.number_input(key="cov_lat").set_value(40.7)
     next(b for b in at.button if b.key == "cov_add").click().run()
     assert any("outside the city" in e.value for e in at.error)
+    # Points are removed one at a time: the list offers no "Select all" / "Select N matches".
+    remove = at.multiselect(key="cov_removed")
+    assert len(remove.options) > 2 and remove.proto.select_all == 0
 
 
 @pytest.mark.parametrize(

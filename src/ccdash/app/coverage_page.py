@@ -305,6 +305,9 @@ def render(ctx: Context) -> None:
             key="cov_removed",
             format_func=lambda a: f"{names.get(a, a)} ({a})",
             placeholder=ctx.t("cov.choose"),
+            # No "Select all" / "Select 12 matches": typing a district and Enter removed all its
+            # points, and a first try removed every point in the city. One point at a time.
+            select_all=False,
         )
     with cc:
         st.caption(ctx.t("cov.added_n", n=len(added)))
