@@ -64,3 +64,16 @@ def test_fresh_data_is_not_stale(monkeypatch, city_dir):
     assert next(
         m for m in at.metric if m.label == "Last 7 days"
     ).delta  # the week-on-week change shows
+
+
+def test_the_tours_journey_reads_from_new_to_the_endings(monkeypatch, city_dir):
+    """Top to bottom as a complaint travels: New ... In progress, then Resolved and Rejected."""
+    import json
+
+    at = run_screen(monkeypatch, city_dir, {"tour": "1", "step": "3", "lang": "en"})
+    chart = next(
+        json.loads(c.proto.spec) for c in at.get("plotly_chart") if "tour_journey" in c.proto.id
+    )
+    bars = chart["data"][0]
+    top_to_bottom = list(reversed(bars["y"]))  # Plotly draws the first category at the bottom
+    assert top_to_bottom == ["New", "Verified", "Dispatched", "In progress", "Resolved", "Rejected"]

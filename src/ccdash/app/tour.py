@@ -7,6 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
+from ..data.schema import COMPLAINT_STATUSES
 from ..data.tour import (
     CLOSING_SECONDS,
     TOUR_VIEWS,
@@ -78,8 +79,9 @@ def tour_journey(ctx: Context, at: datetime) -> None:
     """How complaints travel: counts per lifecycle status over the last 90 days, and the on-time rate."""
     f = desk_window(at)
     by = safe_run(complaints.count_by, "complaints", f, "status", at, key="journey")
-    order = ["new", "verified", "dispatched", "in_progress", "resolved", "rejected"]
-    by = by.set_index("value").reindex(order).fillna(0).reset_index()
+    # A complaint's journey, read top to bottom: new first, the two endings last (hbar draws the
+    # first row on top).
+    by = by.set_index("value").reindex(list(COMPLAINT_STATUSES)).fillna(0).reset_index()
     by = by.assign(label=[ctx.label("status", v) for v in by["value"]])
     k = safe_run(complaints.kpis, "complaints", f, at, key="journey_kpis")
     win = fmt_range(f.start, f.end, ctx.lang)
@@ -94,7 +96,7 @@ def tour_journey(ctx: Context, at: datetime) -> None:
         ctx,
         big(
             charts.hbar(
-                by.iloc[::-1],
+                by,
                 "complaints",
                 "label",
                 height=PANEL_PX - 260,
