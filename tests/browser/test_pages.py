@@ -217,3 +217,35 @@ def test_the_wheel_over_a_map_scrolls_the_page_and_leaves_the_map(tab, app_url):
     after = drawn_extent(deck.locator("canvas").first.screenshot())
     assert max(abs(a - b) for a, b in zip(after, before)) <= 3, (before, after)
     assert tab.errors == []
+
+
+CONTRAST_JS = """e => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const fg = rgb(getComputedStyle(e).color);
+  let n = e, bg = null;
+  while (n && n.nodeType === 1) {
+    const c = rgb(getComputedStyle(n).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) { bg = c; break; }
+    n = n.parentElement;
+  }
+  bg = bg || [0, 0, 0];
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.mark.parametrize(
+    "path, selector",
+    [
+        ("?lang=en", ".st-key-synthetic p"),
+        ("?tour=1&lang=en", ".st-key-tour_next [data-testid=stBaseButton-primary] p"),
+    ],
+)
+def test_text_that_axe_flagged_has_at_least_4_5_to_1_contrast(tab, app_url, path, selector):
+    """WCAG AA for normal text, computed in the page from the colours the browser renders."""
+    page = tab.goto(f"{app_url}/{path}", wait_for=selector)
+    ratio = page.locator(selector).first.evaluate(CONTRAST_JS)
+    assert ratio >= 4.5, f"{selector}: {ratio:.2f}:1"
