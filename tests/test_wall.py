@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -78,13 +79,27 @@ def test_stale_badge_when_the_newest_record_is_old(monkeypatch, writable_city):
     toml = writable_city / "city.toml"
     toml.write_text(toml.read_text().replace('clock = "data"', 'clock = "system"'))
     at = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en"})
-    assert any(t.startswith("STALE: newest 20 Nov 2026") for t in texts(at))
+    badge = next(t for t in texts(at) if t.startswith("STALE"))
+    m = re.fullmatch(r"STALE: data (\d+) d old, newest (20 Nov 2026 at \d\d:\d\d)", badge)
+    assert m, badge
+    # Independently: the days from the fixture's newest complaint to now, in the city's zone.
+    import pandas as pd
+
+    from ccdash.data.profile import load_profile
+
+    tz = load_profile(toml).timezone
+    c = pd.read_parquet(writable_city / "complaints.parquet", columns=["created_at"])
+    newest = c.created_at.max().tz_convert(tz)
+    days = (pd.Timestamp.now(tz=tz) - newest).total_seconds() / 86400
+    assert abs(int(m.group(1)) - days) <= 1, (badge, days)
+    assert any("opacity: 0.45" in md.value for md in at.markdown)  # the old numbers dimmed
 
 
 def test_fresh_data_shows_as_of(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"mode": "wall", "lang": "en"})
     assert any(t.startswith("Data as of 20 Nov 2026") for t in texts(at))
     assert not any(t.startswith("STALE") for t in texts(at))
+    assert not any("opacity: 0.45" in md.value for md in at.markdown)
 
 
 def test_a_corrupt_file_shows_a_banner_and_keeps_the_last_good_data(monkeypatch, writable_city):

@@ -16,12 +16,12 @@ from typing import Any
 import streamlit as st
 
 from .. import memory
-from ..data.clock import city_time
+from ..data.clock import city_time, reference_now
 from ..metrics import cctv, complaints, wifi
 from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
 from ..metrics.registry import Query
 from ..present import maps
-from ..present.i18n import fmt_datetime, fmt_num, fmt_pct, fmt_range
+from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .playlist import playlist_for, rotation
 from .state import Context, get_store, run, stale
 from .widgets import city_geojson, map_legend
@@ -206,6 +206,13 @@ def private_map(
         st.caption(ctx.profile.attribution)
 
 
+STALE_CSS = (
+    "<style>.stApp [data-testid=stMetricValue], .stApp [data-testid=stMetricDelta], "
+    ".stApp [data-testid=stPlotlyChart], .stApp [data-testid=stDeckGlJsonChart] "
+    "{ opacity: 0.45; }</style>"
+)
+
+
 def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
     store = get_store()
     c = st.columns([6, 3, 1, 2], vertical_alignment="center")
@@ -222,9 +229,16 @@ def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
         if newest is None:
             st.container(key="wall_stale").text(ctx.t("wall.no_data"))
         elif stale(ctx.profile, newest):
+            age_h = (reference_now(ctx.profile, newest) - newest).total_seconds() / 3600
             st.container(key="wall_stale").text(
-                ctx.t("wall.stale", when=fmt_datetime(newest, ctx.lang))
+                ctx.t(
+                    "wall.stale",
+                    age=fmt_duration(age_h, ctx.lang),
+                    when=fmt_datetime(newest, ctx.lang),
+                )
             )
+            # Old numbers must not read as today's: every tile and chart dimmed.
+            st.markdown(STALE_CSS, unsafe_allow_html=True)  # static CSS only: no data in it
         else:
             st.container(key="wall_badge").text(
                 ctx.t("wall.as_of", when=fmt_datetime(newest, ctx.lang))

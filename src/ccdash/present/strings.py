@@ -375,7 +375,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wall.view.wifi": ("Wifi publik", "Public wifi"),
     "wall.view.alerts": ("Peringatan aktif", "Active alerts"),
     "wall.as_of": ("Data per {when}", "Data as of {when}"),
-    "wall.stale": ("DATA USANG: terbaru {when}", "STALE: newest {when}"),
+    "wall.stale": (
+        "DATA USANG: berumur {age}, terbaru {when}",
+        "STALE: data {age} old, newest {when}",
+    ),
     "wall.no_data": ("TIDAK ADA DATA", "NO DATA"),
     "wall.banner": (
         "Berkas data bermasalah ({items}); menampilkan data baik terakhir.",
