@@ -224,14 +224,17 @@ CONTRAST_JS = """e => {
   const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255;
       return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
     .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
-  const fg = rgb(getComputedStyle(e).color);
-  let n = e, bg = null;
+  let fg = rgb(getComputedStyle(e).color).slice(0, 3);
+  let n = e, bg = null, opacity = 1;
+  for (let m = e; m && m.nodeType === 1; m = m.parentElement)
+    opacity *= Number(getComputedStyle(m).opacity);  // a faded container fades its text
   while (n && n.nodeType === 1) {
     const c = rgb(getComputedStyle(n).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) { bg = c; break; }
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) { bg = c.slice(0, 3); break; }
     n = n.parentElement;
   }
   bg = bg || [0, 0, 0];
+  fg = fg.map((v, i) => bg[i] + (v - bg[i]) * opacity);
   const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
   return (a + 0.05) / (b + 0.05);
 }"""
@@ -240,7 +243,7 @@ CONTRAST_JS = """e => {
 @pytest.mark.parametrize(
     "path, selector",
     [
-        ("?lang=en", ".st-key-synthetic p"),
+        ("?lang=en", ".st-key-synthetic [data-testid=stCaptionContainer] p"),
         ("?tour=1&lang=en", ".st-key-tour_next [data-testid=stBaseButton-primary] p"),
     ],
 )

@@ -189,7 +189,16 @@ def render(ctx: Context) -> None:
     cells = cv.fine_cells(g, now_cov, only) if only is not None else cv.coarse_cells(g, now_cov)
     layers = [
         maps.districts_layer(city_geojson(ctx), None, pickable=not kec),
-        maps.coverage_layer(cells, cv.density_scale(g), pickable=bool(kec)),
+        maps.coverage_layer(
+            cells,
+            cv.density_scale(g),
+            lambda p, s: ctx.t(
+                "cov.tip_cell",
+                residents=fmt_num(p, ctx.lang),
+                share=fmt_pct(s, ctx.lang, 0),
+            ),
+            pickable=bool(kec),
+        ),
     ]
     pts = points[points.status == "active"]
     if kec:
@@ -201,7 +210,9 @@ def render(ctx: Context) -> None:
         layers.append(
             maps.points_layer(
                 planned.assign(
-                    status="maintenance", radius=radius, tip=[f"#{o}" for o in planned.order]
+                    status="planned",
+                    radius=radius,
+                    tip=[ctx.t("cov.tip_planned", order=o) for o in planned.order],
                 ),
                 "radius",
                 layer_id="planned",
@@ -210,7 +221,7 @@ def render(ctx: Context) -> None:
         )
     if added:
         extra = pd.DataFrame(added, columns=["lat", "lon"]).assign(
-            status="online", radius=radius, kecamatan="", tip="what-if"
+            status="what_if", radius=radius, kecamatan="", tip=ctx.t("cov.tip_what_if")
         )
         layers.append(maps.points_layer(extra, "radius", layer_id="added", min_px=6))
     bounds = maps.geojson_bounds(city_geojson(ctx)) or ctx.profile.bbox
@@ -232,7 +243,13 @@ def render(ctx: Context) -> None:
         selection_mode="single-object",
         height=600,
     )
-    st.caption(ctx.t("legend.coverage") + "  \n" + ctx.t("legend.wifi"))
+    st.caption(
+        "  \n".join(
+            [ctx.t("legend.coverage"), ctx.t("legend.wifi")]
+            + ([ctx.t("legend.planned")] if len(planned) else [])
+            + ([ctx.t("legend.what_if")] if added else [])
+        )
+    )
     map_credit(ctx)
     st.caption(ctx.t("cov.map_help"))
 

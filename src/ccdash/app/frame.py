@@ -201,9 +201,10 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
 
 # The synthetic-data badge: pale amber on dark amber, 7:1 (Streamlit's orange badge is 3.6:1).
 SYNTHETIC_CSS = (
-    "<style>.st-key-synthetic p { color: #ffd27a !important; background: #5c3a00; "
-    "display: inline-block; padding: 0.1rem 0.55rem; border-radius: 0.4rem; font-weight: 600; }"
-    "</style>"
+    "<style>.st-key-synthetic div { opacity: 1 !important; }"  # a caption is 60% opaque
+    ".st-key-synthetic [data-testid=stCaptionContainer] p { color: #ffd27a !important; "
+    "background: #5c3a00; display: inline-block; padding: 0.1rem 0.55rem; "
+    "border-radius: 0.4rem; font-weight: 600; }</style>"
 )
 
 

@@ -28,6 +28,9 @@ STATUS_COLORS = {
     "unknown": [153, 153, 153],
     "active": [0, 158, 115],
     "inactive": [213, 94, 0],
+    # Points the coverage page proposes or the reader adds: colours no stored status uses.
+    "planned": [204, 121, 167],
+    "what_if": [255, 255, 255],
 }
 
 
@@ -133,10 +136,11 @@ def points_layer(
     )
 
 
-def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True) -> pdk.Layer:
+def coverage_layer(cells: pd.DataFrame, density_hi: float, tip, pickable: bool = True) -> pdk.Layer:
     """Coverage cells: a cell at least half covered is blue, else orange, deeper where more people live per hectare.
 
-    `cells` has cell (H3 id), share covered, population, density (residents per ha) and kecamatan.
+    `cells` has cell (H3 id), share covered, population, density (residents per ha) and kecamatan;
+    `tip(residents, share)` is a cell's tooltip line in the page's language.
     """
     hi = density_hi or 1.0
     # Covered blue, uncovered orange (deeper where more people live): readable with red-green colour blindness.
@@ -152,9 +156,7 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float, pickable: bool = True
             "outline": h3_outlines(cells["cell"]),  # hex: what a click names
             "kecamatan": cells["kecamatan"],
             "fill": fill,
-            "tip": [
-                f"{p:,.0f} · {100 * s:.0f}%" for p, s in zip(cells["population"], cells["share"])
-            ],
+            "tip": [tip(p, s) for p, s in zip(cells["population"], cells["share"])],
         }
     )
     return pdk.Layer(

@@ -132,12 +132,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{district}: complaints per 10,000 residents, dark = few, bright = many.",
     ),
     "legend.cctv": (
-        "Lingkaran: jangkauan pandang kamera (m). :blue[●] daring · :orange[●] luring · :gray[●] perawatan/tidak diketahui.",
-        "Circles: a camera's view radius (m). :blue[●] online · :orange[●] offline · :gray[●] maintenance/unknown.",
+        "Lingkaran: jangkauan pandang kamera (m). :blue[●] daring · :orange[●] luring · :yellow[●] perawatan · :gray[●] tidak diketahui.",
+        "Circles: a camera's view radius (m). :blue[●] online · :orange[●] offline · :yellow[●] maintenance · :gray[●] unknown.",
     ),
     "legend.wifi": (
-        "Lingkaran: jangkauan titik wifi (m). :green[●] aktif · :orange[●] tidak aktif.",
-        "Circles: a wifi point's coverage radius (m). :green[●] active · :orange[●] inactive.",
+        "Lingkaran: jangkauan titik wifi (m). :green[●] aktif · :orange[●] tidak aktif · :yellow[●] perawatan.",
+        "Circles: a wifi point's coverage radius (m). :green[●] active · :orange[●] inactive · :yellow[●] maintenance.",
+    ),
+    "legend.planned": (
+        ":violet[●] titik baru yang direncanakan (nomor urut di keterangan).",
+        ":violet[●] planned new point (its order in the tooltip).",
+    ),
+    "legend.what_if": (
+        "⚪ titik andaian yang Anda tambahkan.",
+        "⚪ what-if point you added.",
     ),
     "legend.coverage": (
         "Sel: :blue[■] terjangkau wifi · :orange[■] belum, makin pekat makin padat penduduk.",

@@ -15,6 +15,12 @@ COVERAGE: dict[str, tuple[str, str]] = {
         "Sel terjangkau (biru) dan belum (oranye, makin pekat makin padat penduduk)",
         "Covered cells (blue) and not covered (orange, deeper where more people live)",
     ),
+    "cov.tip_cell": (
+        "{residents} penduduk · {share} terjangkau",
+        "{residents} residents · {share} covered",
+    ),
+    "cov.tip_planned": ("Titik rencana ke-{order}", "Planned point #{order}"),
+    "cov.tip_what_if": ("Titik andaian", "What-if point"),
     "cov.map_help": (
         "Klik {district_lc} untuk memperbesar dan melihat tabelnya; di sana, klik sel untuk menambah satu titik uji.",
         "Click a district to zoom to it and see its table; there, click a cell to try one new point.",
