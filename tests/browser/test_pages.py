@@ -81,6 +81,12 @@ def test_page_draws_without_errors(tab, app_url, name, screenshot_dir):
         assert (
             page.locator(".js-plotly-plot .trace").count() >= 1
         )  # bars/lines are drawn, not only axes
+        # No chart puts toolbar buttons in the keyboard's way (they were 8 tab stops a chart).
+        stops = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot a[href], .js-plotly-plot '
+                 + 'button, .js-plotly-plot [tabindex]')].filter(e => e.tabIndex >= 0).length"""
+        )
+        assert stops == 0, f"{stops} tab stops inside the charts"
     if name != "data":
         page.wait_for_selector("[data-testid=stDeckGlJsonChart] canvas")
         colours, drawn = canvas_is_drawn(page)

@@ -218,9 +218,15 @@ def table(ctx: Context, df: pd.DataFrame, key: str, height: int | Literal["auto"
     )
 
 
+# No Plotly toolbar: its eight buttons per chart were tab stops with a 1 px focus ring (over 90 to
+# reach a page's CSV download). Hover, click-to-filter and Streamlit's own fullscreen stay.
+DESK_CONFIG = {"displayModeBar": False}
+
+
 def plot(ctx: Context, fig, key: str | None = None, alt: str | None = None, **kwargs):
     """st.plotly_chart with the language's number separators, and its text alternative under it (plain
     text: data labels in it are never markup)."""
+    kwargs.setdefault("config", DESK_CONFIG)
     out = st.plotly_chart(charts.localize(fig, ctx.lang), key=key, **kwargs)
     if alt:
         st.text(alt)
