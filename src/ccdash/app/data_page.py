@@ -8,14 +8,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ..data import dataset
+from ..data import alert_log, dataset
 from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, last_ingest
 from ..data.ingest.isolated import ingest_in_child
 from ..data.profile import MAPPINGS_DIR, data_dir
 from ..data.schema import KINDS, TABLES
-from ..metrics import sources
+from ..metrics import alerts, sources
+from ..metrics.alerts import alert_level
+from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_datetime, fmt_num, plain
 from .auth import Throttle, check_password, throttle_for
 from .state import Context, get_store, run
@@ -241,6 +243,80 @@ def upload_form(ctx: Context, directory: Path) -> None:
         )
 
 
+def alerts_section(ctx: Context, directory: Path) -> None:
+    """The alerts holding now, since when, and which are acknowledged; a signed-in admin
+    acknowledges one (who, a note), which takes it off the wall's ticker until it grows."""
+    st.subheader(ctx.t("data.alerts"))
+    cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
+    found = run(alerts.active_alerts, ctx.at, cfg)
+    now = city_time(ctx.profile)
+    ids = [alerts.alert_id(a) for a in found]
+    try:
+        first = alert_log.observe(directory, ids, now)
+        acks = alert_log.acknowledgements(directory)
+    except OSError:
+        st.caption(ctx.t("data.alerts_readonly"))
+        return
+    lines = [alert_sentence(a, ctx.lang, ctx.label) for a in found]
+    levels = [alert_level(a) for a in found]
+    if found:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    ctx.t("data.level"): [ctx.t(f"alert.level_{v}") for v in levels],
+                    ctx.t("data.since"): [fmt_datetime(first[i], ctx.lang) for i in ids],
+                    ctx.t("data.alert"): lines,
+                    ctx.t("data.acked"): [
+                        ctx.t("data.yes")
+                        if alert_log.silenced(acks, i, first[i], v, a.observed)
+                        else "–"
+                        for a, i, v in zip(found, ids, levels)
+                    ],
+                }
+            ),
+            hide_index=True,
+            key="dt_alerts",
+        )
+    else:
+        st.caption(ctx.t("alert.none"))
+    if found and _signed_in():
+        with st.form("dt_ack", clear_on_submit=True):
+            pick = st.selectbox(
+                ctx.t("data.alert"),
+                list(range(len(found))),
+                format_func=lambda k: f"{ctx.t(f'alert.level_{levels[k]}')} · {lines[k]}",
+                key="dt_ack_pick",
+            )
+            by = st.text_input(ctx.t("data.ack_by"), key="dt_ack_by", max_chars=80)
+            note = st.text_input(ctx.t("data.ack_note"), key="dt_ack_note", max_chars=300)
+            submitted = st.form_submit_button(ctx.t("data.ack"))
+        if submitted:
+            if not by.strip():
+                st.error(ctx.t("data.ack_need_name"))
+            else:
+                a = found[pick]
+                alert_log.acknowledge(
+                    directory, ids[pick], by, note, now, levels[pick], a.observed, lines[pick]
+                )
+                st.success(ctx.t("data.ack_done"))
+    elif found:
+        st.caption(ctx.t("data.ack_sign_in"))
+    if acks:
+        st.caption(ctx.t("data.ack_log"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    ctx.t("data.when"): [a.get("at", "").replace("T", " ") for a in acks[:50]],
+                    ctx.t("data.ack_by"): [a.get("by", "") for a in acks[:50]],
+                    ctx.t("data.alert"): [a.get("text", "") for a in acks[:50]],
+                    ctx.t("data.ack_note"): [a.get("note", "") for a in acks[:50]],
+                }
+            ),
+            hide_index=True,
+            key="dt_ack_log",
+        )
+
+
 def render(ctx: Context) -> None:
     directory = data_dir()
     st.dataframe(sources_table(ctx, directory), hide_index=True, key="dt_sources")
@@ -254,3 +330,4 @@ def render(ctx: Context) -> None:
     versions(ctx, directory)
     st.subheader(ctx.t("data.upload"))
     upload_form(ctx, directory)
+    alerts_section(ctx, directory)

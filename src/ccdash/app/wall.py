@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
+from ..data import alert_log
 from ..data.clock import city_time
+from ..data.profile import data_dir
 from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_level, alert_line, ticker_html
-from ..present.i18n import fmt_duration, fmt_num, fmt_range
+from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_range
 from .playlist import playlist_for, rotation
 from .public import (
     COUNTDOWN,
@@ -160,32 +162,30 @@ MAP_LAYERS = {
 
 
 def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
-    """The ticker's items, worst first: (level, line), the line with its level and when this screen first
-    showed it."""
+    """The ticker's items, worst first: (level, line), each line with its level and since when it
+    holds. First-seen times and acknowledgements are the data folder's (ccdash.data.alert_log), so
+    every reload, restart and replica agrees; an acknowledged alert leaves the ticker until it
+    grows or rises a level."""
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
-    seen = st.session_state.setdefault("_alert_first_seen", {})
     now = city_time(ctx.profile)
-    ids = [
-        (
-            a.kind,
-            tuple(
-                sorted(
-                    (k, str(v))
-                    for k, v in a.key.items()
-                    if k in ("category", "kecamatan", "agency")
-                )
-            ),
-        )
-        for a in found
-    ]
-    for i in list(seen):  # an alert that ended starts afresh if it comes back
-        if i not in ids:
-            del seen[i]
-    return [
-        (alert_level(a), alert_line(a, ctx.lang, ctx.label, f"{seen.setdefault(i, now):%H:%M}"))
-        for a, i in zip(found, ids)
-    ]
+    ids = [alerts.alert_id(a) for a in found]
+    try:
+        first = alert_log.observe(data_dir(), ids, now)
+        acks = alert_log.acknowledgements(data_dir())
+    except OSError:  # a read-only data folder: this screen's own memory, no acknowledgements
+        seen = st.session_state.setdefault("_alert_first_seen", {})
+        first = {i: seen.setdefault(i, now) for i in ids}
+        acks = []
+    items = []
+    for a, i in zip(found, ids):
+        level = alert_level(a)
+        if alert_log.silenced(acks, i, first[i], level, a.observed):
+            continue
+        since = first[i]
+        when = f"{since:%H:%M}" if since.date() == now.date() else fmt_datetime(since, ctx.lang)
+        items.append((level, alert_line(a, ctx.lang, ctx.label, when)))
+    return items
 
 
 def render_wall(ctx: Context) -> None:

@@ -67,6 +67,14 @@ def alert_level(a: Alert) -> str:
     return "watch"
 
 
+def alert_id(a: Alert) -> str:
+    """An alert's identity across runs, processes and replicas: its kind and what it is about."""
+    about = sorted(
+        (k, str(v)) for k, v in a.key.items() if k in ("category", "kecamatan", "agency")
+    )
+    return a.kind + ":" + "|".join(f"{k}={v}" for k, v in about)
+
+
 KIND_ORDER = ("spike", "sla", "cctv")
 
 

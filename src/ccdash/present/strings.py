@@ -281,6 +281,32 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{name}/ (tabel Delta, {files} berkas)",
         "{name}/ (Delta table, {files} files)",
     ),
+    "data.alerts": ("Peringatan", "Alerts"),
+    "data.alerts_readonly": (
+        "Folder data hanya-baca: konfirmasi peringatan tidak dapat disimpan.",
+        "The data folder is read-only: acknowledgements cannot be stored.",
+    ),
+    "data.level": ("Tingkat", "Level"),
+    "data.since": ("Sejak", "Since"),
+    "data.alert": ("Peringatan", "Alert"),
+    "data.acked": ("Dikonfirmasi", "Acknowledged"),
+    "data.yes": ("ya", "yes"),
+    "data.ack_by": ("Oleh", "By"),
+    "data.ack_note": ("Catatan", "Note"),
+    "data.ack": ("Konfirmasi peringatan", "Acknowledge the alert"),
+    "data.ack_need_name": (
+        "Tulis nama Anda: konfirmasi mencatat siapa yang menanganinya.",
+        "Write your name: an acknowledgement records who acts on it.",
+    ),
+    "data.ack_done": (
+        "Dikonfirmasi: peringatan ini keluar dari ticker layar dinding sampai memburuk.",
+        "Acknowledged: the alert leaves the wall's ticker until it grows or rises a level.",
+    ),
+    "data.ack_sign_in": (
+        "Masuk sebagai admin (di atas) untuk mengonfirmasi peringatan.",
+        "Sign in as admin (above) to acknowledge an alert.",
+    ),
+    "data.ack_log": ("Konfirmasi terakhir", "Recent acknowledgements"),
     "data.versions": ("Versi tabel", "Table versions"),
     "data.versions_hint": (
         "Setiap impor adalah satu versi. Untuk membatalkannya: "
