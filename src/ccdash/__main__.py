@@ -231,6 +231,18 @@ def main(argv=None) -> int:
     his.add_argument("--limit", type=int, default=20, help="versions shown")
     res.add_argument("--table", choices=list(TABLES), required=True)
     res.add_argument("--version", type=int, required=True, help="the version to go back to")
+    nfy = sub.add_parser(
+        "notify", help="send each new alert once to a webhook and by e-mail (settings: env)"
+    )
+    nfy.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
+    )
+    nfy.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    nfy.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
+    nfy.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
+    nfy.add_argument("--lang", choices=["id", "en"], default="id", help="the messages' language")
     a, extra = ap.parse_known_args(argv)
     if a.command == "serve":
         return serve(a.port, a.address, extra)
@@ -238,6 +250,16 @@ def main(argv=None) -> int:
         ap.error(f"unrecognized arguments: {' '.join(extra)}")
     if a.command == "compact":
         return compact_tables(a.data_dir or data_dir(), a.table or list(TABLES), a.rows_per_file)
+    if a.command == "notify":
+        from .cli_notify import Channels, notify
+
+        directory = a.data_dir or data_dir()
+        try:
+            profile = load_profile(a.profile or profile_path(directory))
+        except ProfileError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return notify(directory, profile, Channels.from_env(), a.once, a.interval, a.lang)
     if a.command == "migrate":
         return migrate_tables(a.data_dir or data_dir(), a.table or list(TABLES))
     if a.command == "history":

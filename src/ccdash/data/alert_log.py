@@ -1,6 +1,7 @@
 """Alerts' shared memory, in the data folder: when each alert was first seen, and who acknowledged it.
 
-    DATA_DIR/_alerts/alerts.json   {"active": {id: {"first_seen": iso}}, "acks": [{id, by, note, at, ...}]}
+    DATA_DIR/_alerts/alerts.json   {"active": {id: {"first_seen": iso}}, "acks": [{id, by, note, at, ...}],
+                                    "sent": {id: first_seen iso of the episode sent out}}
 
 Every process and replica on the data folder reads and writes the same file (under an flock, each
 change written atomically), so a reload, a restart or the other replica behind the load balancer
@@ -46,12 +47,12 @@ def _read(directory: Path | str) -> dict:
     try:
         state = json.loads(_path(directory).read_text(encoding="utf-8"))
         if isinstance(state, dict):
-            active, acks = state.get("active"), state.get("acks")
-            if isinstance(active, dict) and isinstance(acks, list):
-                return {"active": active, "acks": acks}
+            active, acks, sent = state.get("active"), state.get("acks"), state.get("sent", {})
+            if isinstance(active, dict) and isinstance(acks, list) and isinstance(sent, dict):
+                return {"active": active, "acks": acks, "sent": sent}
     except (OSError, ValueError):
         pass
-    return {"active": {}, "acks": []}
+    return {"active": {}, "acks": [], "sent": {}}
 
 
 def observe(directory: Path | str, current: list[str], now: datetime) -> dict[str, datetime]:
@@ -64,6 +65,7 @@ def observe(directory: Path | str, current: list[str], now: datetime) -> dict[st
         for alert_id in list(active):
             if alert_id not in current:
                 del active[alert_id]
+                state["sent"].pop(alert_id, None)
                 changed = True
         for alert_id in current:
             if alert_id not in active:
@@ -127,3 +129,17 @@ def silenced(
         )
         return not higher and not grown
     return False
+
+
+def unsent(directory: Path | str, first_seen: dict[str, datetime]) -> list[str]:
+    """The alerts (of `first_seen`: id -> its episode's first-seen time) not yet sent out."""
+    sent = _read(directory)["sent"]
+    return [i for i, t in first_seen.items() if sent.get(i) != t.isoformat(timespec="seconds")]
+
+
+def mark_sent(directory: Path | str, alert_id: str, first_seen: datetime) -> None:
+    """This episode of the alert has gone out: it is not sent again while it lasts."""
+    with _locked(directory):
+        state = _read(directory)
+        state["sent"][alert_id] = first_seen.isoformat(timespec="seconds")
+        write_text_atomic(json.dumps(state, ensure_ascii=False, indent=1), _path(directory))
