@@ -122,3 +122,23 @@ def test_an_admin_acknowledges_on_the_data_page_and_the_wall_drops_it(monkeypatc
     assert listed.iloc[0]["Acknowledged"] == "yes"
     wall = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en"})
     assert top["Alert"] not in _ticker(wall)
+
+
+def test_the_alerts_view_marks_the_districts_the_alerts_name(monkeypatch, writable_city):
+    at = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en", "view": "alerts"})
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    marked = next(layer for layer in spec["layers"] if layer["id"] == "marked")
+    shapes = json.loads((writable_city / "districts.geojson").read_text())["features"]
+    names = {
+        f["properties"].get("kecamatan") or f["properties"].get("name")
+        for f in shapes
+        if f["geometry"] in [m["geometry"] for m in marked["data"]["features"]]
+    }
+    # The planted events of this city: floods in Gedebage and Rancasari, street lights in Regol;
+    # and nothing the alerts do not name.
+    assert {"Gedebage", "Rancasari", "Regol"} <= names
+    assert all(n in _ticker(at) for n in names), names
+    assert any("Thick orange outline" in c.value for c in at.caption)
+    other = run(monkeypatch, writable_city, {"mode": "wall", "lang": "en", "view": "cctv"})
+    spec = json.loads(other.get("deck_gl_json_chart")[0].proto.json)
+    assert not any(layer["id"] == "marked" for layer in spec["layers"])

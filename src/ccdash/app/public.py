@@ -161,8 +161,10 @@ def private_map(
     height: int,
     width: int = 1100,
     key: str | None = None,
+    marked: tuple[str, ...] = (),
 ) -> None:
-    """Map for public screens: hexagons under k complaints hidden, no free text anywhere."""
+    """Map for public screens: hexagons under k complaints hidden, no free text anywhere; the
+    `marked` districts (those the alerts name) outlined on top."""
     k_min = int(ctx.profile.threshold("k_anonymity", 5))
     deck_layers = []
     geo = city_geojson(ctx)
@@ -196,12 +198,16 @@ def private_map(
                 safe_run(wifi.points, "wifi_points"), "coverage_radius_m", layer_id="wifi", min_px=3
             )
         )
+    if marked:
+        deck_layers.append(maps.marked_districts_layer(geo, marked))
     bounds = (
         maps.geojson_bounds(geo) or ctx.profile.bbox
     )  # the city whole in its panel, whatever the screen
     deck = maps.deck(deck_layers, ctx.profile, frame=(bounds, width * scale(), height * scale()))
     st.pydeck_chart(deck, height=int(height * scale()), key=key)
     map_legend(ctx, layers)
+    if marked:
+        st.caption(ctx.t("legend.marked"))
     if ctx.profile.attribution:
         st.caption(ctx.profile.attribution)
 

@@ -161,9 +161,9 @@ MAP_LAYERS = {
 }
 
 
-def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
-    """The ticker's items, worst first: (level, line), each line with its level and since when it
-    holds. First-seen times and acknowledgements are the data folder's (ccdash.data.alert_log), so
+def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The ticker's items, worst first: (level, line, districts), each line with its level and since
+    when it holds, and the districts it names (the alerts view marks them on the map). First-seen times and acknowledgements are the data folder's (ccdash.data.alert_log), so
     every reload, restart and replica agrees; an acknowledged alert leaves the ticker until it
     grows or rises a level."""
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
@@ -184,7 +184,9 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str]]:
             continue
         since = first[i]
         when = f"{since:%H:%M}" if since.date() == now.date() else fmt_datetime(since, ctx.lang)
-        items.append((level, alert_line(a, ctx.lang, ctx.label, when)))
+        places = [x.key.get("kecamatan") for x in (a, *a.parts)]
+        districts = tuple(dict.fromkeys(p for p in places if p))
+        items.append((level, alert_line(a, ctx.lang, ctx.label, when), districts))
     return items
 
 
@@ -223,10 +225,20 @@ def _draw_wall(ctx: Context, state) -> None:
         if store.problems:
             st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
+    marked = tuple(dict.fromkeys(d for _, _, ds in items for d in ds)) if view == "alerts" else ()
     map_col, view_col = st.columns([3, 2])
     with map_col, st.container(key="wall_map_slot"):
         guarded(
-            ctx, f"{view}.map", private_map, ctx, at, MAP_LAYERS[view], MAP_PX, 1080, "wall_map"
+            ctx,
+            f"{view}.map",
+            private_map,
+            ctx,
+            at,
+            MAP_LAYERS[view],
+            MAP_PX,
+            1080,
+            "wall_map",
+            marked,
         )
     with (
         view_col,
@@ -236,7 +248,7 @@ def _draw_wall(ctx: Context, state) -> None:
         with st.container(key="wall_tiles"):
             guarded(ctx, f"{view}.tiles", TILES[view], ctx, at)
         if view == "alerts":
-            guarded(ctx, "alerts", side_alerts, ctx, at, [line for _, line in items])
+            guarded(ctx, "alerts", side_alerts, ctx, at, [line for _, line, _ in items])
         else:
             guarded(ctx, view, PANELS[view], ctx, at)
     nxt = playlist[(idx + 1) % len(playlist)][0]
@@ -250,6 +262,7 @@ def _draw_wall(ctx: Context, state) -> None:
             f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
             unsafe_allow_javascript=True,
         )
-    st.container(key="wall_ticker").html(ticker_html(items, ctx.t("alert.none")))
+    ticker = [(level, line) for level, line, _ in items]
+    st.container(key="wall_ticker").html(ticker_html(ticker, ctx.t("alert.none")))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()

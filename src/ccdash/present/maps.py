@@ -88,6 +88,31 @@ def districts_layer(
     )
 
 
+MARK = [255, 122, 26]  # the ticker's HIGH orange: the districts an alert names
+
+
+def marked_districts_layer(geojson: dict, names) -> pdk.Layer:
+    """The named districts' outlines, thick and orange over everything (matched whatever the case)."""
+    wanted = {norm_district(n) for n in names}
+    feats = [
+        {"type": "Feature", "geometry": f["geometry"], "properties": {}}
+        for f in geojson.get("features", [])
+        if norm_district((f.get("properties") or {}).get("kecamatan") or "") in wanted
+        or norm_district((f.get("properties") or {}).get("name") or "") in wanted
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        {"type": "FeatureCollection", "features": feats},
+        id="marked",
+        stroked=True,
+        filled=True,
+        get_fill_color=[*MARK, 40],
+        get_line_color=[*MARK, 255],
+        line_width_min_pixels=4,
+        pickable=False,
+    )
+
+
 def hex_layer(df: pd.DataFrame) -> pdk.Layer:
     """H3 hexagons shaded by complaints (aggregated in DuckDB before they get here), sent as outlines."""
     data = df.drop(columns=["hex"]).assign(outline=h3_outlines(df["hex"]))

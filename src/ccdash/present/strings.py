@@ -139,6 +139,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Lingkaran: jangkauan titik wifi (m). :green[●] aktif · :orange[●] tidak aktif · :yellow[●] perawatan.",
         "Circles: a wifi point's coverage radius (m). :green[●] active · :orange[●] inactive · :yellow[●] maintenance.",
     ),
+    "legend.marked": (
+        "Garis oranye tebal: kecamatan yang disebut peringatan.",
+        "Thick orange outline: the districts the alerts name.",
+    ),
     "legend.planned": (
         ":violet[●] titik baru yang direncanakan (nomor urut di keterangan).",
         ":violet[●] planned new point (its order in the tooltip).",
