@@ -281,8 +281,33 @@ def test_coverage_page_numbers_and_what_if(monkeypatch, city_dir):
         covered[o] = True
     expected = 100 * g.population[covered].sum() / g.population.sum()
     assert number(metric(at, "Residents covered"), "en") == pytest.approx(expected, abs=0.05)
-    plan = next(d.value for d in at.dataframe if "new_residents_covered" in d.value.columns)
+    plan = next(
+        d.value
+        for d in at.dataframe
+        if "new_residents_covered" in d.value.columns and "order" in d.value.columns
+    )
     assert len(plan) == 20
+    # The default plan agrees with the table: its first point goes to the worst-served district.
+    table = next(d.value for d in at.dataframe if "area_covered_pct" in d.value.columns)
+    assert plan.iloc[0]["kecamatan"] == table.iloc[0]["kecamatan"]
+    # What it changes, by district, against an independent count of covered residents.
+    change = next(d.value for d in at.dataframe if "change_pp" in d.value.columns)
+    after = covered.copy()
+    radius = float(profile.coverage["new_point_radius_m"])
+    for lat, lon in zip(plan.lat, plan.lon):
+        after |= haversine_m(lat, lon, g.lat, g.lon) <= radius
+        cell = __import__("h3").api.basic_int.latlng_to_cell(lat, lon, 10)
+        after[g.cells == np.uint64(cell)] = True
+    for row in change.itertuples():
+        mine = g.kecamatan == row.kecamatan
+        pop = g.population[mine].sum()
+        assert row.residents_before_pct == pytest.approx(
+            100 * g.population[mine & covered].sum() / pop
+        )
+        assert row.residents_after_pct == pytest.approx(
+            100 * g.population[mine & after].sum() / pop
+        )
+    assert set(change.kecamatan) == set(plan.kecamatan)
     at.number_input(key="cov_lat").set_value(-6.95)
     at.number_input(key="cov_lon").set_value(107.69)
     next(b for b in at.button if b.key == "cov_add").click().run()

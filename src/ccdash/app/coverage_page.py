@@ -168,7 +168,7 @@ def render(ctx: Context) -> None:
     st.caption(ctx.t("cov.model", res=g.res, cells=fmt_num(len(g.cells), ctx.lang)))
 
     plan_n = st.session_state.get("cov_n", 20)
-    objective = st.session_state.get("cov_objective", "residents")
+    objective = st.session_state.get("cov_objective", planner.OBJECTIVES[0])
     cand = c["candidates_file"]
     planned = _plan(
         g,
@@ -284,10 +284,13 @@ def render(ctx: Context) -> None:
             _, cells = cv.cover_pairs(g, planned.lat, planned.lon, np.full(len(planned), radius))
             after[cells] = True
         t2 = cv.totals(g, after, sel)
+        change = t2["residents_covered_pct"] - t1["residents_covered_pct"]
         st.metric(
             ctx.t("cov.before_after"),
             fmt_pct(t2["residents_covered_pct"] / 100, ctx.lang),
-            delta=fmt_pp(t2["residents_covered_pct"] - t1["residents_covered_pct"], ctx.lang),
+            # A small city-wide change keeps its digits: "+0.04 pp", never a green "+0.0 pp".
+            delta=fmt_pp(change, ctx.lang, 2 if abs(change) < 0.1 else 1),
+            delta_color="normal" if round(change, 2) else "off",
         )
         csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
@@ -298,6 +301,15 @@ def render(ctx: Context) -> None:
             height=320,
             column_config=column_config(ctx, planned),
         )
+        change = cv.change_by_kecamatan(g, now_cov, after)
+        if len(change):
+            st.caption(ctx.t("cov.plan_change"))
+            st.dataframe(
+                styled(ctx, change),
+                hide_index=True,
+                key="cov_plan_change",
+                column_config=column_config(ctx, change),
+            )
 
     st.subheader(ctx.t("cov.whatif"))
     a, b, cc = st.columns(3)

@@ -145,6 +145,8 @@ def _number(c: str) -> tuple[int, str] | None:
     """(decimals, suffix) of a numeric column the tables format; None for the others."""
     if c.endswith("_pct"):
         return 1, "%"
+    if c.endswith("_pp"):  # a change of a percentage: small ones keep their digits
+        return 2, " pp"
     if c in DECIMALS:
         return 1, ""
     if c in COUNTS:

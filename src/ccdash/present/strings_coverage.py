@@ -41,6 +41,10 @@ COVERAGE: dict[str, tuple[str, str]] = {
         "Terbanyak: tiap titik menambah penduduk terjangkau sebanyak mungkin. Pemerataan: tiap titik masuk ke {district_lc} dengan bagian penduduk terjangkau paling kecil yang masih bisa ditingkatkan.",
         "Most: each point adds as many covered residents as it can. Equity: each point goes to the {district_lc} with the smallest share of residents covered that a point can still raise.",
     ),
+    "cov.plan_change": (
+        "Yang diubah rencana ini, per {district_lc} (paling kurang terlayani dulu)",
+        "What the plan changes, by {district_lc} (worst served first)",
+    ),
     "cov.plan_in": ("Rencana hanya di: {districts}", "Planning only in: {districts}"),
     "cov.tiles_in": (
         "Angka di atas hanya untuk: {districts}",
