@@ -333,3 +333,15 @@ def test_deep_links_dated_outside_the_data_are_clamped(monkeypatch, city_dir, pa
     span = wall_times(pd.read_parquet(city_dir / "complaints.parquet")).created_at
     lo, hi = at.date_input(key="f_dates").value
     assert span.min().date() <= lo <= hi <= span.max().date()
+
+
+def test_the_coverage_page_greys_out_the_filters_it_does_not_use(monkeypatch, city_dir):
+    at = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/coverage.py")
+    assert at.date_input(key="f_dates").disabled
+    assert at.multiselect(key="f_category").disabled and at.multiselect(key="f_status").disabled
+    assert not at.multiselect(key="f_kecamatan").disabled
+    assert any("uses the district filter only" in c.value for c in at.sidebar.caption)
+    desk = start(monkeypatch, city_dir, {"lang": "en"}, page="app_pages/complaints.py")
+    assert not desk.date_input(key="f_dates").disabled
+    assert not desk.multiselect(key="f_category").disabled
+    assert not any("uses the district filter only" in c.value for c in desk.sidebar.caption)

@@ -154,8 +154,16 @@ def _reset(options) -> None:
         st.session_state[f"f_{dim}"] = []
 
 
-def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
-    """The shared filters in the sidebar; returns the Filters they select."""
+def sidebar(
+    profile: Profile, lang: str, options: dict, applies: tuple[str, ...] | None = None
+) -> Filters:
+    """The shared filters in the sidebar; returns the Filters they select. `applies`: the only
+    filters the page uses ("dates" among them or not); the others are shown greyed out, their
+    choices kept for the next page."""
+
+    def off(name: str) -> bool:
+        return applies is not None and name not in applies
+
     _load_url_once(options)
     with st.sidebar:
         st.segmented_control(
@@ -166,6 +174,8 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
             format_func=lambda x: {"id": "Bahasa Indonesia", "en": "English"}[x],
         )
         st.subheader(t("filters.title", lang))
+        if applies is not None:
+            st.caption(t("filters.only_some", lang))
         lo, hi = options.get("date_min"), options.get("date_max")
         if lo is not None:
             st.date_input(
@@ -175,6 +185,7 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
                 max_value=hi,
                 format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD",
                 on_change=_dates_edited,
+                disabled=off("dates"),
             )
             st.pills(
                 t("filters.presets", lang),
@@ -185,6 +196,7 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
                 on_change=_apply_preset,
                 args=(options,),
                 label_visibility="collapsed",
+                disabled=off("dates"),
             )
         for dim in DIMENSIONS:
             st.multiselect(
@@ -193,6 +205,7 @@ def sidebar(profile: Profile, lang: str, options: dict) -> Filters:
                 key=f"f_{dim}",
                 format_func=partial(label, profile, lang, dim),
                 placeholder=t("filters.all", lang),
+                disabled=off(dim),
             )
         st.button(t("filters.reset", lang), on_click=_reset, args=(options,), key="f_reset")
         st.caption(t("filters.link", lang))

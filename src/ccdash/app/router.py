@@ -14,6 +14,9 @@ from . import frame
 from .state import context, get_profile, get_store, run
 from .uploads import guard_uploads
 
+# Pages that use only some of the shared filters (the others stay, greyed out, for the next page).
+FILTERS_THAT_APPLY = {"coverage": ("kecamatan",)}
+
 
 def main() -> None:
     memory.tune_process()  # the server's entry: once per process, the later runs find it done
@@ -45,11 +48,6 @@ def main() -> None:
         return
 
     options = run(complaints.filter_options)
-    filters = frame.sidebar(profile, lang, options)
-    lang = st.session_state.lang
-    st.session_state.ctx = context(profile, lang, options, filters)
-    frame.write_url(filters, lang)
-
     pages = {
         t("nav.section.views", lang): [
             st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
@@ -78,6 +76,11 @@ def main() -> None:
         ],
     }
     page = st.navigation(pages)
+    # The page is known before the sidebar is drawn, so filters that do not apply to it say so.
+    filters = frame.sidebar(profile, lang, options, FILTERS_THAT_APPLY.get(page.url_path))
+    lang = st.session_state.lang
+    st.session_state.ctx = context(profile, lang, options, filters)
+    frame.write_url(filters, lang)
     # Each page its own browser title, and the document's language the page's (screen readers, translators).
     st.set_page_config(page_title=f"{page.title} · {profile.name}")
     frame.set_document_language(lang)

@@ -60,6 +60,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "filters.preset_ytd": ("Tahun ini", "Year to date"),
     "filters.reset": ("Atur ulang filter", "Reset filters"),
     "filters.active": ("{n} filter aktif", "{n} filters active"),
+    "filters.only_some": (
+        "Halaman ini hanya memakai filter wilayah; filter lain (abu-abu) tetap untuk halaman berikutnya.",
+        "This page uses the district filter only; the others (greyed out) stay for the next page.",
+    ),
     "filters.link": (
         "Tautan tampilan ini ada di bilah alamat.",
         "The address bar holds a link to this view.",
@@ -255,8 +259,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wifi.points": ("Titik wifi", "Wifi points"),
     "wifi.fast": ("Bandwidth ≥ {mbps} Mbps", "Bandwidth ≥ {mbps} Mbps"),
     "wifi.fast_help": (
-        "Bagian titik yang bandwidth-nya diketahui dengan uplink {mbps} Mbps atau lebih (`[wifi] fast_mbps` di profil).",
-        "Share of the points whose bandwidth is known with an uplink of {mbps} Mbps or more (`[wifi] fast_mbps` in the profile).",
+        "Bagian titik yang bandwidth-nya diketahui dengan uplink {mbps} Mbps atau lebih.",
+        "Share of the points whose bandwidth is known with an uplink of {mbps} Mbps or more.",
     ),
     "need.usage": (
         "Tidak ada ekstrak pengguna wifi: tambahkan dengan `python -m ccdash ingest --kind wifi_usage FILE` (pengguna per titik per bulan).",

@@ -51,8 +51,8 @@ COVERAGE: dict[str, tuple[str, str]] = {
         "The figures above are for {districts} only",
     ),
     "cov.congested_help": (
-        "Sebuah titik dianggap padat bila di bawah {mbps} Mbps per pengguna pada jam sibuk (`[coverage] congested_mbps_per_user`).",
-        "A site counts as congested below {mbps} Mbps per user at the peak hour (`[coverage] congested_mbps_per_user`).",
+        "Sebuah titik dianggap padat bila di bawah {mbps} Mbps per pengguna pada jam sibuk.",
+        "A site counts as congested below {mbps} Mbps per user at the peak hour.",
     ),
     "cov.choose": ("Pilih titik", "Choose points"),
     "cov.near": ("{district}, {metres} m dari {place}", "{district}, {metres} m from {place}"),
