@@ -229,10 +229,10 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     with left:
         st.container(key="tour_title").text(step.title[ctx.lang])
         st.container(key="tour_caption").text(step.caption[ctx.lang])
+        # The clock's zone (WIB) is explained once, on the first step, not on every slide.
+        zone = [ctx.profile.timezone_label] if state.tour_step % n == 0 else []
         terms = glossary_for(
-            [step.title[ctx.lang], step.caption[ctx.lang], ctx.profile.timezone_label],
-            glossary,
-            ctx.lang,
+            [step.title[ctx.lang], step.caption[ctx.lang], *zone], glossary, ctx.lang
         )
         if terms:  # jargon on this screen, explained in one line
             st.container(key="tour_glossary").text(
