@@ -232,6 +232,27 @@ def test_tour_advances_with_the_keyboard(browser, app_url, screenshot_dir):
     tab.close()
 
 
+LABEL_OVERFLOW_JS = """() => [...document.querySelectorAll('[data-testid=stMetricLabel]')].map(label => {
+  const box = label.closest('[data-testid=stMetric]').getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(label);
+  const text = [...range.getClientRects()];
+  return [label.innerText, Math.max(...text.map(r => r.right)) - box.right];
+})"""
+
+
+@pytest.mark.parametrize("w, h", [(1920, 1080), (1366, 768)])
+def test_the_tours_tile_labels_are_whole(browser, app_url, w, h):
+    """A tile's label with its window ("Median days to resolve · 23 Aug – 20 Nov 2026") wraps
+    inside its tile instead of being cut."""
+    tab = Page(browser, w, h)
+    page = tab.goto(f"{app_url}/?tour=1&step=3&lang=en")
+    overflow = page.evaluate(LABEL_OVERFLOW_JS)
+    assert len(overflow) == 3 and all(past <= 1 for _, past in overflow), overflow
+    assert tab.errors == []
+    tab.close()
+
+
 def test_tour_pauses_with_the_space_bar(browser, app_url):
     tab = Page(browser)
     page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")

@@ -40,7 +40,10 @@ WALL_CSS = """
 html { font-size: 19px; }
 .st-key-screen_size { display: none; }
 .stApp, .stApp p, .stApp span { color: #f5f7fa; }
-.stApp [data-testid=stBaseButton-primary] p { color: #111 !important; }  /* 9:1 on the orange */
+.stApp [data-testid=stBaseButton-primary] p, .stApp [data-testid=stBaseButton-primary] kbd {
+  color: #111 !important; }  /* 9:1 on the orange */
+[data-testid=stMetricLabel], [data-testid=stMetricLabel] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }  /* a label wraps, never cut */
 .stApp [data-testid=stText] { font-size: 1.35rem; }
 [data-testid=stMetricValue] { font-size: 3.2rem !important; font-weight: 700; line-height: 1.1; }
 [data-testid=stMetricLabel] p { font-size: 1.25rem !important; color: #c9d1d9 !important; }
