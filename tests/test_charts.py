@@ -84,9 +84,11 @@ def test_hexagons_reach_the_browser_as_their_own_outlines():
             }
         ),
         2.0,
+        lambda residents, share: f"{residents:.0f} residents · {share:.0%} covered",
     )
     cov_data = pd.DataFrame(cov.data)
     assert list(cov_data.hex) == cells  # a click on a cell still names it
+    assert cov_data.tip[2] == "10 residents · 50% covered"  # the page's labelled sentence
     assert [len(r) for r in cov_data.outline] == [6] * 5
 
 
