@@ -31,7 +31,7 @@ from .data.profile import Profile
 from .data.store import Store
 from .metrics import alerts
 from .metrics.complaints import latest_complaint
-from .present.alert_text import alert_level, alert_line
+from .present.alert_text import alert_line
 from .present.i18n import label
 
 TIMEOUT_S = 15.0
@@ -107,21 +107,18 @@ def notify_once(directory: Path, profile: Profile, ch: Channels, lang: str = "id
     finally:
         store.close()
     now = city_time(profile)
-    ids = [alerts.alert_id(a) for a in found]
-    first = alert_log.observe(directory, ids, now)
-    acks = alert_log.acknowledgements(directory)
-    todo = set(alert_log.unsent(directory, first))
+    shown = alerts.episodes(directory, found, now)[0]
+    todo = set(alert_log.unsent(directory, {e.id: e.first_seen for e in shown}))
     sent = []
-    for a, i in zip(found, ids):
-        level = alert_level(a)
-        if i not in todo or alert_log.silenced(acks, i, first[i], level, a.observed):
+    for e in shown:
+        if e.id not in todo or e.silenced:
             continue
-        line = alert_line(a, lang, _label(profile, lang), f"{first[i]:%Y-%m-%d %H:%M}")
+        line = alert_line(e.alert, lang, _label(profile, lang), f"{e.first_seen:%Y-%m-%d %H:%M}")
         payload = {
             "city": profile.name,
-            "id": i,
-            "level": level,
-            "since": first[i].isoformat(timespec="minutes"),
+            "id": e.id,
+            "level": e.level,
+            "since": e.first_seen.isoformat(timespec="minutes"),
             "text": line,
         }
         try:
@@ -129,11 +126,12 @@ def notify_once(directory: Path, profile: Profile, ch: Channels, lang: str = "id
                 post_webhook(ch, payload)
             if ch.email:
                 send_email(ch, f"[{profile.name}] {line[:120]}", line)
-        except (OSError, smtplib.SMTPException) as e:
-            print(f"notify: {i}: not sent ({str(e).splitlines()[0][:160]})", file=sys.stderr)
+        except (OSError, smtplib.SMTPException) as err:
+            why = str(err).splitlines()[0][:160]
+            print(f"notify: {e.id}: not sent ({why})", file=sys.stderr)
             continue
-        alert_log.mark_sent(directory, i, first[i])
-        sent.append(i)
+        alert_log.mark_sent(directory, e.id, e.first_seen)
+        sent.append(e.id)
     return sent
 
 

@@ -16,7 +16,6 @@ from ..data.ingest.isolated import ingest_in_child
 from ..data.profile import MAPPINGS_DIR, data_dir
 from ..data.schema import KINDS, TABLES
 from ..metrics import alerts, sources
-from ..metrics.alerts import alert_level
 from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_datetime, fmt_num, plain
 from .auth import Throttle, check_password, throttle_for
@@ -250,28 +249,20 @@ def alerts_section(ctx: Context, directory: Path) -> None:
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = run(alerts.active_alerts, ctx.at, cfg)
     now = city_time(ctx.profile)
-    ids = [alerts.alert_id(a) for a in found]
     try:
-        first = alert_log.observe(directory, ids, now)
-        acks = alert_log.acknowledgements(directory)
+        shown, acks = alerts.episodes(directory, found, now)
     except OSError:
         st.caption(ctx.t("data.alerts_readonly"))
         return
-    lines = [alert_sentence(a, ctx.lang, ctx.label) for a in found]
-    levels = [alert_level(a) for a in found]
-    if found:
+    lines = [alert_sentence(e.alert, ctx.lang, ctx.label) for e in shown]
+    if shown:
         st.dataframe(
             pd.DataFrame(
                 {
-                    ctx.t("data.level"): [ctx.t(f"alert.level_{v}") for v in levels],
-                    ctx.t("data.since"): [fmt_datetime(first[i], ctx.lang) for i in ids],
+                    ctx.t("data.level"): [ctx.t(f"alert.level_{e.level}") for e in shown],
+                    ctx.t("data.since"): [fmt_datetime(e.first_seen, ctx.lang) for e in shown],
                     ctx.t("data.alert"): lines,
-                    ctx.t("data.acked"): [
-                        ctx.t("data.yes")
-                        if alert_log.silenced(acks, i, first[i], v, a.observed)
-                        else "–"
-                        for a, i, v in zip(found, ids, levels)
-                    ],
+                    ctx.t("data.acked"): [ctx.t("data.yes") if e.silenced else "–" for e in shown],
                 }
             ),
             hide_index=True,
@@ -279,12 +270,12 @@ def alerts_section(ctx: Context, directory: Path) -> None:
         )
     else:
         st.caption(ctx.t("alert.none"))
-    if found and _signed_in():
+    if shown and _signed_in():
         with st.form("dt_ack", clear_on_submit=True):
             pick = st.selectbox(
                 ctx.t("data.alert"),
-                list(range(len(found))),
-                format_func=lambda k: f"{ctx.t(f'alert.level_{levels[k]}')} · {lines[k]}",
+                list(range(len(shown))),
+                format_func=lambda k: f"{ctx.t(f'alert.level_{shown[k].level}')} · {lines[k]}",
                 key="dt_ack_pick",
             )
             by = st.text_input(ctx.t("data.ack_by"), key="dt_ack_by", max_chars=80)
@@ -294,12 +285,12 @@ def alerts_section(ctx: Context, directory: Path) -> None:
             if not by.strip():
                 st.error(ctx.t("data.ack_need_name"))
             else:
-                a = found[pick]
+                e = shown[pick]
                 alert_log.acknowledge(
-                    directory, ids[pick], by, note, now, levels[pick], a.observed, lines[pick]
+                    directory, e.id, by, note, now, e.level, e.alert.observed, lines[pick]
                 )
                 st.success(ctx.t("data.ack_done"))
-    elif found:
+    elif shown:
         st.caption(ctx.t("data.ack_sign_in"))
     if acks:
         st.caption(ctx.t("data.ack_log"))

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from ..data import alert_log
 from ..data.clock import city_time
 from ..data.profile import data_dir
 from ..metrics import alerts, cctv, complaints, wifi
@@ -169,24 +168,23 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = safe_run(alerts.active_alerts, "complaints", at, cfg, key="alerts")
     now = city_time(ctx.profile)
-    ids = [alerts.alert_id(a) for a in found]
     try:
-        first = alert_log.observe(data_dir(), ids, now)
-        acks = alert_log.acknowledgements(data_dir())
+        shown = alerts.episodes(data_dir(), found, now)[0]
     except OSError:  # a read-only data folder: this screen's own memory, no acknowledgements
         seen = st.session_state.setdefault("_alert_first_seen", {})
-        first = {i: seen.setdefault(i, now) for i in ids}
-        acks = []
+        shown = [
+            alerts.Episode(a, i, seen.setdefault(i, now), alert_level(a), False)
+            for a, i in ((a, alerts.alert_id(a)) for a in found)
+        ]
     items = []
-    for a, i in zip(found, ids):
-        level = alert_level(a)
-        if alert_log.silenced(acks, i, first[i], level, a.observed):
+    for e in shown:
+        if e.silenced:
             continue
-        since = first[i]
+        since = e.first_seen
         when = f"{since:%H:%M}" if since.date() == now.date() else fmt_datetime(since, ctx.lang)
-        places = [x.key.get("kecamatan") for x in (a, *a.parts)]
+        places = [x.key.get("kecamatan") for x in (e.alert, *e.alert.parts)]
         districts = tuple(dict.fromkeys(p for p in places if p))
-        items.append((level, alert_line(a, ctx.lang, ctx.label, when), districts))
+        items.append((e.level, alert_line(e.alert, ctx.lang, ctx.label, when), districts))
     return items
 
 

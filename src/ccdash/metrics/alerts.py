@@ -24,6 +24,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from ..data import alert_log
 from ..data.clock import hours_before
 from ..data.store import BaseStore
 from .cctv import not_reporting
@@ -73,6 +74,32 @@ def alert_id(a: Alert) -> str:
         (k, str(v)) for k, v in a.key.items() if k in ("category", "kecamatan", "agency")
     )
     return a.kind + ":" + "|".join(f"{k}={v}" for k, v in about)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """An alert as every screen and the notifier treat it: its id, since when it holds (the data
+    folder's memory), its level, and whether an acknowledgement silences it now."""
+
+    alert: Alert
+    id: str
+    first_seen: datetime
+    level: str
+    silenced: bool
+
+
+def episodes(directory, found: list[Alert], now: datetime) -> tuple[list[Episode], list[dict]]:
+    """`found` as episodes, recorded in the data folder's alert memory (ccdash.data.alert_log), and
+    the acknowledgements, newest first. OSError when the folder cannot be written."""
+    ids = [alert_id(a) for a in found]
+    first = alert_log.observe(directory, ids, now)
+    acks = alert_log.acknowledgements(directory)
+    out = []
+    for a, i in zip(found, ids):
+        level = alert_level(a)
+        quiet = alert_log.silenced(acks, i, first[i], level, a.observed)
+        out.append(Episode(a, i, first[i], level, quiet))
+    return out, acks
 
 
 KIND_ORDER = ("spike", "sla", "cctv")
