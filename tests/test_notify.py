@@ -6,14 +6,13 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import aiosmtpd.controller  # requirements-dev: a real SMTP server, never skipped
 import pytest
 
 from ccdash.__main__ import main
 from ccdash.cli_notify import Channels, notify_once
 from ccdash.data import alert_log
 from ccdash.data.profile import load_profile
-
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def mailbox():
     with socket.socket() as s:  # a free port (the controller checks it by connecting to it)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = aiosmtpd.Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller = aiosmtpd.controller.Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     yield port, got
     controller.stop()
