@@ -142,7 +142,9 @@ def main(argv=None) -> int:
     srv.add_argument("--port", type=int, default=8501)
     srv.add_argument("--address", help="address to listen on (default: every interface)")
     ing = sub.add_parser("ingest", help="validate a file and add it to (or replace) an extract")
-    ing.add_argument("file", type=Path)
+    ing.add_argument(
+        "file", type=Path, nargs="+", help="the file (several: read as one by the mapping's select)"
+    )
     ing.add_argument("--kind", required=True, choices=list(KINDS))
     ing.add_argument(
         "--mapping",
@@ -243,6 +245,19 @@ def main(argv=None) -> int:
     nfy.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
     nfy.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
     nfy.add_argument("--lang", choices=["id", "en"], default="id", help="the messages' language")
+    syn = sub.add_parser(
+        "sync", help="pull each source of the sources file on its interval, and keep going"
+    )
+    syn.add_argument(
+        "--sources", type=Path, help="the sources file (default: DATA_DIR/sources.toml)"
+    )
+    syn.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
+    )
+    syn.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    syn.add_argument("--once", action="store_true", help="pull each source once, then exit")
     a, extra = ap.parse_known_args(argv)
     if a.command == "serve":
         return serve(a.port, a.address, extra)
@@ -260,6 +275,15 @@ def main(argv=None) -> int:
             print(f"error: {e}", file=sys.stderr)
             return 2
         return notify(directory, profile, Channels.from_env(), a.once, a.interval, a.lang)
+    if a.command == "sync":
+        from .cli_sync import Syncer
+        from .data.sources import FILE_NAME
+
+        directory = a.data_dir or data_dir()
+        syncer = Syncer(
+            directory, a.profile or profile_path(directory), a.sources or directory / FILE_NAME
+        )
+        return syncer.run(once=a.once)
     if a.command == "migrate":
         return migrate_tables(a.data_dir or data_dir(), a.table or list(TABLES))
     if a.command == "history":
@@ -304,7 +328,7 @@ def main(argv=None) -> int:
         profile = load_profile(a.profile or profile_path(directory))
         mapping = Mapping.load(a.mapping) if a.mapping else None
         report = ingest(
-            a.file,
+            a.file if len(a.file) > 1 else a.file[0],
             a.kind,
             directory,
             profile,
@@ -316,7 +340,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except Exception as e:  # any input ends in one line and exit 2, never a traceback
-        print(f"error: {a.source_name or a.file.name}: {failure_line(e)}", file=sys.stderr)
+        name = a.source_name or " + ".join(f.name for f in a.file)
+        print(f"error: {name}: {failure_line(e)}", file=sys.stderr)
         return 2
     print(report.to_json() if a.json else "\n".join(report.lines()))
     return 0

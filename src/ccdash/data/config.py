@@ -206,6 +206,10 @@ PROFILE = _section(
 STRINGS = {"type": "object", "additionalProperties": STR}
 MAPPING = _section(
     {
+        "select": {
+            "type": "string",
+            "description": "one SQL SELECT over `source` (the raw file), run by DuckDB",
+        },
         "columns": STRINGS,
         "values": {
             "type": "object",
@@ -283,6 +287,100 @@ MAPPING = _section(
             }
         ),
     }
+)
+
+
+DURATION = {
+    "type": "string",
+    "pattern": "^[0-9]+(\\.[0-9]+)?(s|m|h|d)$",
+    "description": 'a duration: a number and s, m, h or d, e.g. "30s", "5m", "1h"',
+}
+ENV = {
+    "type": "string",
+    "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+    "description": "the name of an environment variable (the secret itself never goes in this file)",
+}
+NO_USERINFO = {
+    "type": "string",
+    "pattern": "^https?://[^/@]+(/.*)?$",
+    "description": "an http(s) address with no user or password in it (use token_env or user_env)",
+}
+_SOURCE_COMMON = {
+    "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"},
+    "kind": {"enum": ["complaints", "cctv", "wifi", "wifi_usage"]},
+    "mapping": FILE,
+    "every": DURATION,
+    "retries": {"type": "integer", "minimum": 0, "maximum": 10},
+    "timeout": DURATION,
+}
+_DB = {
+    "type": STR,
+    "connection_env": ENV,
+    "query": {
+        "type": "string",
+        "description": "a SELECT of the rows to pull (ccdash adds the cursor's condition)",
+    },
+    "cursor": {
+        "type": "string",
+        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+        "description": "a column of the query that grows when a row is added or changed",
+    },
+    "overlap": DURATION,
+}
+_HTTP = {
+    "type": STR,
+    "url": NO_USERINFO,
+    "records": {
+        "type": "string",
+        "description": 'the dotted path to the list of records, e.g. "data.items"',
+    },
+    "token_env": ENV,
+    "user_env": ENV,
+    "password_env": ENV,
+    "page": _section(
+        {
+            "param": STR,
+            "start": {"type": "integer"},
+            "size_param": STR,
+            "size": {"type": "integer", "minimum": 1, "maximum": 100000},
+            "offset_param": STR,
+            "next": {"type": "string", "description": "dotted path to the next page's address"},
+        }
+    ),
+    "params": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+    "since_param": STR,
+    "cursor": {"type": "string", "description": "dotted path, in a record, to its change time"},
+    "overlap": DURATION,
+    "max_pages": {"type": "integer", "minimum": 1},
+}
+_FOLDER = {
+    "type": STR,
+    "path": STR,
+    "stable": DURATION,
+}
+SOURCES = _section(
+    {
+        "source": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "kind", "type"],
+                "properties": {"type": {"enum": ["postgresql", "mysql", "http", "folder"]}},
+                "allOf": [
+                    {
+                        "if": {"properties": {"type": {"enum": list(types)}}},
+                        "then": _section({**_SOURCE_COMMON, **fields}, required),
+                    }
+                    for types, fields, required in (
+                        (("postgresql", "mysql"), _DB, ("connection_env", "query")),
+                        (("http",), _HTTP, ("url",)),
+                        (("folder",), _FOLDER, ("path",)),
+                    )
+                ],
+            },
+        }
+    },
+    ("source",),
 )
 
 

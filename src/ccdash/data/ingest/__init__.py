@@ -37,6 +37,7 @@ from ..files import (
 from ..profile import Profile
 from ..reference import norm_district
 from ..schema import KINDS, TABLES, Table
+from ..select import selected_batches
 from .dates import AmbiguousDates, day_month_evidence
 from .errors import IngestError
 from .keys import Keys
@@ -141,7 +142,7 @@ def _legacy_batches(path: Path, table: Table, name: str, timezone: str):
 
 
 def ingest(
-    source: Path | str,
+    source: Path | str | list[Path] | list[str],
     kind: str,
     data_dir: Path | str,
     profile: Profile,
@@ -154,17 +155,27 @@ def ingest(
     """Ingest one file into the extract of `kind`; nothing is written unless it is usable.
 
     The file is read, checked and written a batch of rows at a time, so memory stays flat whatever its size;
-    the new extract is published only once every batch has been read."""
+    the new extract is published only once every batch has been read. Several files are read as one
+    `source` by the mapping's select (and only then)."""
     if kind not in KINDS:
         raise IngestError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
     table = TABLES[KINDS[kind]]
     data_dir = Path(data_dir)
-    source = Path(source)
-    name = source_name or source.name
+    sources = [Path(s) for s in source] if isinstance(source, list) else [Path(source)]
+    name = source_name or " + ".join(s.name for s in sources)
     now = now or city_time(profile)
+    select = mapping.select if mapping is not None else None
+    if len(sources) != 1 and not select:
+        raise IngestError(
+            f"{name}: several files are read as one only by a mapping with a select; "
+            f"ingest them one at a time, or give the mapping a select over `source`"
+        )
 
     def batches(python_csv: bool = False):
-        return read_batches(source, data=data, name=name, python_csv=python_csv)
+        if select:
+            files = [(s, data, source_name or s.name) for s in sources]
+            return selected_batches(files, select)
+        return read_batches(sources[0], data=data, name=name, python_csv=python_csv)
 
     first = batches()
     head = next(first)  # an unusable file or mapping fails here, before the lock is taken

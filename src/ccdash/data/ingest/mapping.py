@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..config import MAPPING, check
 from ..schema import Table
+from ..select import select_problem
 from .errors import IngestError
 
 # Columns a source may leave out because ingest can derive them.
@@ -48,6 +49,7 @@ class Mapping:
     pad: dict[str, int] = field(
         default_factory=dict
     )  # canonical -> zero-padded width of whole-number codes
+    select: str | None = None  # SQL run by DuckDB over the raw file (`source`) before the rest
 
     @classmethod
     def load(cls, path: Path | str) -> Mapping:
@@ -61,6 +63,9 @@ class Mapping:
             raw = check(raw, MAPPING, "mapping file", Path(path))
         except ValueError as e:
             raise IngestError(str(e)) from None
+        select = raw.get("select")
+        if select is not None and (problem := select_problem(select)):
+            raise IngestError(f"mapping file {path}: [select] is {problem}")
         dates = raw.get("dates", {})
         points = [(float(a), float(b)) for a, b in raw.get("placeholders", {}).get("points", [])]
         return cls(
@@ -81,6 +86,7 @@ class Mapping:
             templates=dict(raw.get("templates", {})),
             scale={k: float(v) for k, v in raw.get("scale", {}).items()},
             pad=dict(raw.get("pad", {})),
+            select=select,
         )
 
 
