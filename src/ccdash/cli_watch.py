@@ -38,6 +38,9 @@ class Watcher:
     stable_seconds: float = 5.0
     unfinished_seconds: float = 600.0  # how long a text file ending mid-row is waited for
     seen: dict = field(default_factory=dict)  # path -> (size, mtime_ns, first seen unchanged at)
+    results: list = field(
+        default_factory=list
+    )  # the last step's (file name, report or None, error)
 
     def candidates(self) -> list[tuple[Path, str, Path | None]]:
         """(file, kind, mapping) of every file in the inbox that may be ingested."""
@@ -84,6 +87,7 @@ class Watcher:
     def _set_aside(self, p: Path, stamp: str, why: str, log) -> None:
         """A file that cannot be ingested goes to failed/ with its one-line reason; nothing stored
         changed (ingest publishes only a whole file)."""
+        self.results.append((p.name, None, why))
         dest = _move(p, self.inbox / "failed", stamp)
         dest.with_name(dest.name + ".error.txt").write_text(f"{why}\n", encoding="utf-8")
         log(f"{shown(p.name)}: failed, moved to {shown(str(dest))}: {why}")
@@ -91,6 +95,7 @@ class Watcher:
     def step(self, log=print) -> int:
         """Ingest every ready file once; the number handled."""
         handled = 0
+        self.results = []
         now = time.monotonic()
         for p, kind, mapping in self.candidates():
             if not self.ready(p, now):
@@ -112,6 +117,7 @@ class Watcher:
             except Exception as e:  # any failure is this file's, never the watcher's end
                 self._set_aside(p, stamp, failure_line(e), log)
                 continue
+            self.results.append((p.name, report, None))
             dest = _move(p, self.inbox / "done", stamp)
             dest.with_name(dest.name + ".report.txt").write_text(
                 "\n".join(report.lines()) + "\n", encoding="utf-8"
