@@ -18,7 +18,6 @@ import pytest
 
 from ccdash.cli_sync import Syncer, backoff
 from ccdash.data.dataset import read_stored
-from ccdash.data.pull import PullError
 from ccdash.data.sources import SourcesError, load_sources, read_state, source_health
 from tests.servers import PASSWORD, start_mariadb, start_postgres
 from tests.test_ingest import snapshot
@@ -208,7 +207,7 @@ def test_postgres_killed_mid_pull_stores_nothing_and_the_next_pull_completes(
     assert killed
     record = read_state(writable_city)["lapor-db"]
     assert "cursor" not in record or record["cursor"] is None
-    assert record["public_error"] == "the database cannot be reached"
+    assert record["public_error"] == "unreachable"
     assert PASSWORD not in json.dumps(record) and PASSWORD not in "\n".join(s.lines)
     assert snapshot(writable_city / "complaints") == table  # nothing half-written
     assert not list((writable_city / "_sources").glob(".lapor-db-*"))  # staging removed
@@ -431,12 +430,12 @@ def test_api_500s_are_retried_with_backoff(api, writable_city, tmp_path, monkeyp
 @pytest.mark.parametrize(
     "mode, public, line",
     [
-        ("500", "server error (HTTP 500)", "page 1: HTTP 500 (3 tries)"),
-        ("hang", "timed out", "page 1: no answer within 2 s (3 tries)"),
-        ("garbage", "invalid response", "page 1 is not valid JSON"),
-        ("token", "refused (HTTP 401)", "page 1: HTTP 401 (check the token or user)"),
-        ("renamed", "the data did not pass the mapping or validation", "location"),
-        ("records", "the response changed shape", "no list of records at 'data.items'"),
+        ("500", "server_error", "page 1: HTTP 500 (3 tries)"),
+        ("hang", "timed_out", "page 1: no answer within 2 s (3 tries)"),
+        ("garbage", "invalid_response", "page 1 is not valid JSON"),
+        ("token", "refused", "page 1: HTTP 401 (check the token or user)"),
+        ("renamed", "mapping", "location"),
+        ("records", "changed_shape", "no list of records at 'data.items'"),
     ],
 )
 def test_a_failing_api_changes_nothing_and_says_why(
@@ -500,6 +499,39 @@ def test_a_bad_sources_file_is_one_line_naming_the_key(tmp_path, entry, message)
     assert message in str(e.value)
 
 
-def test_pull_error_is_the_public_reason_and_the_line():
-    e = PullError("cams: page 2: HTTP 503", "server error (HTTP 503)")
-    assert (str(e), e.public) == ("cams: page 2: HTTP 503", "server error (HTTP 503)")
+# On screen -----------------------------------------------------------------------------------
+
+
+def test_the_data_page_and_the_wall_say_which_source_is_late_and_why(
+    api, writable_city, tmp_path, monkeypatch
+):
+    from tests.apptest import desk_app
+    from tests.test_wall import run as wall
+
+    monkeypatch.setenv("TEST_CAM_TOKEN", TOKEN)
+    sources = setup(writable_city, tmp_path, HTTP_SOURCE.format(url=api.url), API_SELECT)
+    text = sources.read_text() + PG_SOURCE.replace("lapor-db", "lapor-db2")
+    sources.write_text(text)
+    api.mode = "garbage"
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert syncer(writable_city, sources, clock=Clock(now)).run(once=True) == 1
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(writable_city))
+    at = desk_app(60)
+    at.switch_page("app_pages/data.py")
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    rows = table.set_index("Source")
+    assert set(rows.index) == {"cameras", "lapor-db2"}
+    assert rows.loc["cameras", "State"].startswith("LATE since")
+    assert rows.loc["cameras", "Last error"] == "an invalid response"  # not signed in: the reason
+    assert rows.loc["lapor-db2", "Kind"] == "complaints"
+    assert rows.loc["lapor-db2", "Last error"] == "not configured"  # no TEST_LAPOR_DSN here
+    screen = wall(monkeypatch, writable_city, {"mode": "wall", "lang": "en"}, allow_failures=True)
+    warnings = [w.value for w in screen.warning]
+    assert any(
+        w.startswith("Source cameras late since") and w.endswith(": an invalid response")
+        for w in warnings
+    ), warnings
+    assert not any(api.url.split("/api")[0] in w or str(writable_city) in w for w in warnings)

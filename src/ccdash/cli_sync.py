@@ -179,7 +179,7 @@ class Syncer:
             )
             self.watchers[spec.name] = watcher
         if not watcher.inbox.is_dir():
-            raise PullError(f"{spec.name}: the folder is missing", "the folder is missing")
+            raise PullError(f"{spec.name}: the folder is missing", "folder_missing")
         watcher.step(lambda line: None)
         added = updated = rejected = fetched = 0
         errors = []
@@ -192,7 +192,7 @@ class Syncer:
             updated += report.replaced
             rejected += report.rejected
         if errors:
-            raise PullError(f"{spec.name}: " + "; ".join(errors)[:400], "a file was refused")
+            raise PullError(f"{spec.name}: " + "; ".join(errors)[:400], "file_refused")
         return added, updated, rejected, fetched, None
 
     def run(self, once: bool = False, rounds: int | None = None) -> int:
@@ -232,9 +232,9 @@ class Syncer:
 
 def _public(e: Exception) -> str:
     if isinstance(e, IngestError):
-        return "the data did not pass the mapping or validation"
+        return "mapping"
     if isinstance(e, (ProfileError, SourcesError)):
-        return "configuration error"
+        return "config"
     if isinstance(e, OSError):
-        return "disk error"
-    return "unexpected error"
+        return "disk"
+    return "unexpected"

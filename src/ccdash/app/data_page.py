@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from ..data import alert_log, dataset
+from ..data import sources as live
 from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, last_ingest
@@ -308,9 +310,67 @@ def alerts_section(ctx: Context, directory: Path) -> None:
         )
 
 
+def live_table(ctx: Context, health: list[live.SourceHealth], admin: bool) -> pd.DataFrame:
+    """One row per live source: kind, state, last successful pull, the last pull's counts, lag,
+    next pull and the last error (the whole line for a signed-in admin, else its reason)."""
+    now = datetime.now(UTC)
+
+    def local(dt):
+        return city_time(ctx.profile, dt) if dt else None
+
+    rows = []
+    for h in health:
+        r = h.record
+        if h.late:
+            state = ctx.t("data.src_late", since=fmt_datetime(local(h.since), ctx.lang))
+        elif h.last_success is None:
+            state = ctx.t("data.src_never")
+        else:
+            state = ctx.t("data.src_ok")
+        reason = ctx.t(f"source.{r['public_error']}") if r.get("public_error") else ""
+        lag_h = (now - h.last_success).total_seconds() / 3600 if h.last_success else None
+        rows.append(
+            {
+                ctx.t("data.src_name"): h.name,
+                ctx.t("data.src_kind"): h.kind,
+                ctx.t("data.src_state"): state,
+                ctx.t("data.src_last"): fmt_datetime(local(h.last_success), ctx.lang),
+                ctx.t("data.src_counts"): " / ".join(
+                    fmt_num(r.get(k, 0), ctx.lang) for k in ("added", "updated", "rejected")
+                )
+                if h.last_success
+                else "–",
+                ctx.t("data.src_lag"): ctx.t("data.age", hours=fmt_num(lag_h, ctx.lang, 1))
+                if lag_h is not None
+                else "–",
+                ctx.t("data.src_next"): fmt_datetime(local(h.next_pull), ctx.lang),
+                ctx.t("data.src_error"): (r.get("last_error") or "") if admin else reason,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def live_sources(ctx: Context, directory: Path) -> None:
+    st.subheader(ctx.t("data.live"))
+    path = directory / live.FILE_NAME
+    if not path.is_file():
+        st.caption(ctx.t("data.live_none"))
+        return
+    try:
+        specs = live.load_sources(path)
+    except live.SourcesError as e:
+        st.warning(ctx.t("data.live_bad", error=plain(str(e), 300)))
+        return
+    state = live.read_state(directory)
+    now = datetime.now(UTC)
+    health = [live.health(spec, state.get(spec.name, {}), now) for spec in specs]
+    st.dataframe(live_table(ctx, health, _signed_in()), hide_index=True, key="dt_live")
+
+
 def render(ctx: Context) -> None:
     directory = data_dir()
     st.dataframe(sources_table(ctx, directory), hide_index=True, key="dt_sources")
+    live_sources(ctx, directory)
     st.subheader(ctx.t("data.schema"))
     for table in TABLES:  # a schema is read and drawn only when its section is opened
         section = st.expander(table, key=f"dt_exp_{table}", on_change="rerun")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import html
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 
+from ..data import sources as live
 from ..data.clock import city_time
 from ..data.profile import data_dir
 from ..metrics import alerts, cctv, complaints, wifi
@@ -188,6 +189,20 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str
     return items
 
 
+def late_sources(ctx: Context) -> list[str]:
+    """One line per live source that is late: its name, since when and why (a translated reason:
+    never an address, a path or a secret)."""
+    now = datetime.now(UTC)
+    lines = []
+    for h in live.source_health(data_dir(), now) or []:
+        if h.late:
+            since = city_time(ctx.profile, h.since) if h.since else None
+            when = fmt_datetime(since, ctx.lang) if since else "–"
+            reason = ctx.t(f"source.{h.reason}") if h.reason else ""
+            lines.append(ctx.t("wall.source_late", name=h.name, since=when, reason=reason))
+    return lines
+
+
 def render_wall(ctx: Context) -> None:
     state = st.session_state
     run = state.setdefault(
@@ -222,6 +237,8 @@ def _draw_wall(ctx: Context, state) -> None:
     with st.container(key="wall_banner"):
         if store.problems:
             st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
+        for line in late_sources(ctx):
+            st.warning(line, icon="⏱️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
     marked = tuple(dict.fromkeys(d for _, _, ds in items for d in ds)) if view == "alerts" else ()
     map_col, view_col = st.columns([3, 2])

@@ -36,8 +36,9 @@ MAX_BACKOFF_S = 60.0
 
 
 class PullError(Exception):
-    """A pull that failed; `public` is a short reason fit for a wall (no address, no path, no
-    secret), the message the whole line for the administrator (secrets blotted out by sync)."""
+    """A pull that failed; `public` is a reason code that screens translate (present.strings
+    "source.<code>": no address, no path, no secret), the message the whole line for the
+    administrator (secrets blotted out by sync)."""
 
     def __init__(self, message: str, public: str):
         super().__init__(message)
@@ -110,7 +111,7 @@ def pull(
         return _mysql(spec, cursor, staging, secrets, progress)
     if spec.type == "http":
         return _http(spec, cursor, staging, secrets, now, sleep, progress)
-    raise PullError(f"{spec.name}: a {spec.type} source is not pulled", "not a pulled source")
+    raise PullError(f"{spec.name}: a {spec.type} source is not pulled", "config")
 
 
 def _connection(spec: SourceSpec, secrets: dict) -> str:
@@ -120,7 +121,7 @@ def _connection(spec: SourceSpec, secrets: dict) -> str:
         raise PullError(
             f"{spec.name}: no connection: set the environment variable {env} (or "
             f"[sources.{spec.name}] connection in the secrets file)",
-            "not configured",
+            "not_configured",
         )
     return value
 
@@ -148,7 +149,7 @@ def _postgres(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
         ) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with conn.transaction():
-                where = sql.SQL("")
+                where: sql.Composable = sql.SQL("")
                 high = None
                 if column:
                     col = sql.SQL("ccdash_src.{}").format(sql.Identifier(column))
@@ -176,10 +177,10 @@ def _postgres(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
                         if progress:
                             progress(written)
     except psycopg.OperationalError as e:
-        raise PullError(f"{spec.name}: {_first(e)}", "the database cannot be reached") from None
+        raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
     except psycopg.Error as e:
         raise PullError(
-            f"{spec.name}: the database refused the query: {_first(e)}", "query failed"
+            f"{spec.name}: the database refused the query: {_first(e)}", "query_failed"
         ) from None
     return Pulled([target], cursor_record(high) if column else None, _csv_rows(target))
 
@@ -198,14 +199,14 @@ def _csv_rows(path: Path) -> int:
 
 
 def _mysql(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
-    import pymysql
-    import pymysql.cursors
+    import pymysql  # type: ignore[import-untyped]
+    import pymysql.cursors  # type: ignore[import-untyped]
 
     url = urlparse(_connection(spec, secrets))
     if url.scheme not in ("mysql", "mariadb"):
         raise PullError(
             f"{spec.name}: the connection must be mysql://user:password@host:port/database",
-            "not configured",
+            "not_configured",
         )
     timeout_s = max(1, int(spec.timeout.total_seconds()))
     column = spec.options.get("cursor")
@@ -223,13 +224,13 @@ def _mysql(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
             charset="utf8mb4",
         )
     except pymysql.Error as e:
-        raise PullError(f"{spec.name}: {_first(e)}", "the database cannot be reached") from None
+        raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
     try:
         with conn.cursor() as c:
             c.execute("SET time_zone = '+00:00'")
             c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         base = f"SELECT * FROM ({_query(spec)}) AS ccdash_src"
-        where, args = "", []
+        where, args = "", list[object]()
         high = None
         if column:
             col = "ccdash_src.`" + column.replace("`", "``") + "`"
@@ -260,10 +261,10 @@ def _mysql(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
                     progress(rows)
         conn.rollback()
     except pymysql.OperationalError as e:
-        raise PullError(f"{spec.name}: {_first(e)}", "the database cannot be reached") from None
+        raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
     except pymysql.Error as e:
         raise PullError(
-            f"{spec.name}: the database refused the query: {_first(e)}", "query failed"
+            f"{spec.name}: the database refused the query: {_first(e)}", "query_failed"
         ) from None
     finally:
         with contextlib.suppress(Exception):  # a dropped connection cannot be closed politely
@@ -311,7 +312,7 @@ def _http(spec, cursor, staging: Path, secrets: dict, now: datetime, sleep, prog
     if ("token_env" in o and not token) or ("user_env" in o and not user):
         env = o.get("token_env") or o.get("user_env")
         raise PullError(
-            f"{spec.name}: no credentials: set the environment variable {env}", "not configured"
+            f"{spec.name}: no credentials: set the environment variable {env}", "not_configured"
         )
     params = {
         k: (str(v).lower() if isinstance(v, bool) else v) for k, v in o.get("params", {}).items()
@@ -346,7 +347,7 @@ def _http(spec, cursor, staging: Path, secrets: dict, now: datetime, sleep, prog
                 raise PullError(
                     f"{spec.name}: page {n} has no list of records at {o.get('records') or 'its top'!r} "
                     f"(did the API change?)",
-                    "the response changed shape",
+                    "changed_shape",
                 )
             for r in records:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -365,7 +366,7 @@ def _http(spec, cursor, staging: Path, secrets: dict, now: datetime, sleep, prog
                 if urlparse(url).netloc != origin:  # the token goes to the API's own host only
                     raise PullError(
                         f"{spec.name}: page {n} links to another host; refused",
-                        "the response changed shape",
+                        "changed_shape",
                     )
             elif page.get("param") or page.get("offset_param"):
                 if not records:  # the end (a short page is not: an API may count nested items)
@@ -374,7 +375,7 @@ def _http(spec, cursor, staging: Path, secrets: dict, now: datetime, sleep, prog
             else:
                 break
         else:
-            raise PullError(f"{spec.name}: more than {n:,} pages; refused", "too many pages")
+            raise PullError(f"{spec.name}: more than {n:,} pages; refused", "too_many_pages")
     if rows == 0:
         return Pulled(cursor=cursor)
     if field_path:
@@ -404,31 +405,31 @@ def _get_json(session, spec: SourceSpec, url: str, params, n: int, sleep):
         try:
             resp = session.get(url, params=params, timeout=timeout_s)
         except requests.Timeout:
-            failure = (f"page {n}: no answer within {timeout_s:g} s", "timed out")
+            failure = (f"page {n}: no answer within {timeout_s:g} s", "timed_out")
             continue
         except requests.ConnectionError:
             failure = (
                 f"page {n}: cannot connect to {urlparse(url).netloc}",
-                "the server cannot be reached",
+                "unreachable",
             )
             continue
         if resp.status_code >= 500 or resp.status_code == 429:
             failure = (
                 f"page {n}: HTTP {resp.status_code}",
-                f"server error (HTTP {resp.status_code})",
+                "server_error",
             )
             continue
         if resp.status_code >= 400:
             hint = " (check the token or user)" if resp.status_code in (401, 403) else ""
             raise PullError(
                 f"{spec.name}: page {n}: HTTP {resp.status_code}{hint}",
-                f"refused (HTTP {resp.status_code})",
+                "refused",
             )
         try:
             return resp.json()
         except ValueError:
             raise PullError(
-                f"{spec.name}: page {n} is not valid JSON", "invalid response"
+                f"{spec.name}: page {n} is not valid JSON", "invalid_response"
             ) from None
     tries = spec.retries + 1
     raise PullError(f"{spec.name}: {failure[0]} ({tries} tries)", failure[1])

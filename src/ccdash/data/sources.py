@@ -18,6 +18,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -118,11 +119,11 @@ def load_sources(path: Path | str) -> list[SourceSpec]:
     return out
 
 
-def secrets_file(environ: dict | None = None) -> dict:
+def secrets_file(environ: Mapping[str, str] | None = None) -> dict:
     """Streamlit's secrets file, as the server reads it: $CCDASH_SECRETS, else ./.streamlit/ then
     ~/.streamlit/secrets.toml; {} when there is none."""
-    environ = os.environ if environ is None else environ
-    candidates = [environ.get("CCDASH_SECRETS")] if environ.get("CCDASH_SECRETS") else []
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    candidates = [Path(env["CCDASH_SECRETS"])] if env.get("CCDASH_SECRETS") else []
     candidates += [Path(".streamlit/secrets.toml"), Path.home() / ".streamlit" / "secrets.toml"]
     for p in candidates:
         try:
@@ -205,9 +206,7 @@ def health(spec: SourceSpec, record: dict, now: datetime) -> SourceHealth:
         kind=spec.kind,
         late=late,
         since=failing or (last if late else None),
-        reason=record.get("public_error")
-        if failing
-        else ("no pull succeeded lately" if late else None),
+        reason=record.get("public_error") if failing else ("late" if late else None),
         last_success=last,
         next_pull=_time(record.get("next_pull")),
         record=record,
