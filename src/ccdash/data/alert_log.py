@@ -11,13 +11,11 @@ makes them); the times are the city's.
 
 from __future__ import annotations
 
-import fcntl
 import json
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from .files import write_text_atomic
+from .files import flocked, write_text_atomic
 
 FOLDER = "_alerts"
 MAX_ACKS = 1000  # the log keeps the newest acknowledgements
@@ -29,16 +27,8 @@ def _path(directory: Path | str) -> Path:
     return Path(directory) / FOLDER / "alerts.json"
 
 
-@contextmanager
 def _locked(directory: Path | str):
-    folder = Path(directory) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "alerts.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return flocked(Path(directory) / FOLDER / "alerts.lock")
 
 
 def _read(directory: Path | str) -> dict:

@@ -322,5 +322,18 @@ def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
         _atomic(path, lambda tmp: df.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S"))
 
 
+@contextmanager
+def flocked(lock_file: Path):
+    """An exclusive flock on `lock_file` (made, with its folder, if missing) for the block: the
+    small shared records of the data folder (alerts, sources) are read and written under one."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def write_text_atomic(text: str, path: Path) -> None:
     _atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

@@ -13,19 +13,17 @@ atomically, so `sync`, the server and its replicas read one story.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from .config import SOURCES, check
-from .files import write_text_atomic
+from .files import flocked, write_text_atomic
 
 FILE_NAME = "sources.toml"
 FOLDER = "_sources"
@@ -140,16 +138,8 @@ def _state_path(directory: Path | str) -> Path:
     return Path(directory) / FOLDER / "state.json"
 
 
-@contextmanager
 def _locked(directory: Path | str):
-    folder = Path(directory) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "state.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return flocked(Path(directory) / FOLDER / "state.lock")
 
 
 def read_state(directory: Path | str) -> dict[str, dict]:
