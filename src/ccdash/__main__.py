@@ -130,6 +130,19 @@ def serve(port: int, address: str | None, extra: list[str]) -> int:
     return 0
 
 
+def _folder_args(parser: argparse.ArgumentParser, profile: bool = True) -> None:
+    """--data-dir (and --profile): where a command finds the city's data and profile."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
+    )
+    if profile:
+        parser.add_argument(
+            "--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)"
+        )
+
+
 def main(argv=None) -> int:
     memory.tune_process()
     ap = argparse.ArgumentParser(prog="python -m ccdash", description="ccdash command line")
@@ -151,12 +164,7 @@ def main(argv=None) -> int:
         type=Path,
         help="TOML file mapping foreign columns and values (shipped ones: ccdash/shipped/mappings)",
     )
-    ing.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-    )
-    ing.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    _folder_args(ing)
     ing.add_argument(
         "--replace", action="store_true", help="replace the stored extract instead of appending"
     )
@@ -192,12 +200,7 @@ def main(argv=None) -> int:
         type=Path,
         help="mapping for files directly in INBOX (INBOX/<kind>/mapping.toml for the others)",
     )
-    wat.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-    )
-    wat.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    _folder_args(wat)
     wat.add_argument(
         "--stable-seconds", type=float, default=5.0, help="a file unchanged this long is complete"
     )
@@ -217,11 +220,7 @@ def main(argv=None) -> int:
     his = sub.add_parser("history", help="a table's recent versions (what each ingest added)")
     res = sub.add_parser("restore", help="put a table back as it was at an earlier version")
     for p in (com, mig, his, res):
-        p.add_argument(
-            "--data-dir",
-            type=Path,
-            help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-        )
+        _folder_args(p, profile=False)
     for p in (com, mig):
         p.add_argument(
             "--table", choices=list(TABLES), action="append", help="this table only (repeatable)"
@@ -236,12 +235,7 @@ def main(argv=None) -> int:
     nfy = sub.add_parser(
         "notify", help="send each new alert once to a webhook and by e-mail (settings: env)"
     )
-    nfy.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-    )
-    nfy.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    _folder_args(nfy)
     nfy.add_argument("--once", action="store_true", help="one round, then exit (for cron)")
     nfy.add_argument("--interval", type=float, default=60.0, help="seconds between rounds")
     nfy.add_argument("--lang", choices=["id", "en"], default="id", help="the messages' language")
@@ -251,12 +245,7 @@ def main(argv=None) -> int:
     syn.add_argument(
         "--sources", type=Path, help="the sources file (default: DATA_DIR/sources.toml)"
     )
-    syn.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the extracts (default: $CCDASH_DATA_DIR or the demo)",
-    )
-    syn.add_argument("--profile", type=Path, help="city profile (default: DATA_DIR/city.toml)")
+    _folder_args(syn)
     syn.add_argument("--once", action="store_true", help="pull each source once, then exit")
     a, extra = ap.parse_known_args(argv)
     if a.command == "serve":

@@ -352,18 +352,14 @@ def live_table(ctx: Context, health: list[live.SourceHealth], admin: bool) -> pd
 
 def live_sources(ctx: Context, directory: Path) -> None:
     st.subheader(ctx.t("data.live"))
-    path = directory / live.FILE_NAME
-    if not path.is_file():
-        st.caption(ctx.t("data.live_none"))
-        return
     try:
-        specs = live.load_sources(path)
+        health = live.source_health(directory, datetime.now(UTC))
     except live.SourcesError as e:
         st.warning(ctx.t("data.live_bad", error=plain(str(e), 300)))
         return
-    state = live.read_state(directory)
-    now = datetime.now(UTC)
-    health = [live.health(spec, state.get(spec.name, {}), now) for spec in specs]
+    if health is None:
+        st.caption(ctx.t("data.live_none"))
+        return
     st.dataframe(live_table(ctx, health, _signed_in()), hide_index=True, key="dt_live")
 
 

@@ -191,10 +191,13 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str
 
 def late_sources(ctx: Context) -> list[str]:
     """One line per live source that is late: its name, since when and why (a translated reason:
-    never an address, a path or a secret)."""
-    now = datetime.now(UTC)
+    never an address, a path or a secret). A sources file that cannot be read gives none here."""
+    try:
+        health = live.source_health(data_dir(), datetime.now(UTC)) or []
+    except live.SourcesError:  # the Data page and `sync` say why; the wall shows the data
+        health = []
     lines = []
-    for h in live.source_health(data_dir(), now) or []:
+    for h in health:
         if h.late:
             since = city_time(ctx.profile, h.since) if h.since else None
             when = fmt_datetime(since, ctx.lang) if since else "–"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -440,6 +441,19 @@ def _message(error, base: Path) -> str:
             f"; known: {', '.join(sorted(known))}" if known else ""
         )
     return error.message
+
+
+def load_checked(path: Path | str, schema: dict, what: str) -> dict:
+    """A TOML file read and checked against `schema`, or ValueError with one line naming the file
+    ("{what} not found", "not valid TOML", or the key and what is expected)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ValueError(f"{what} not found: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{what} {path} is not valid TOML: {e}") from None
+    return check(raw, schema, what, path)
 
 
 def check(raw: dict, schema: dict, what: str, path: Path) -> dict:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .config import PROFILE, check
+from .config import PROFILE, load_checked
 
 # What the package ships (package data, so a non-editable install has it too): the synthetic demo city,
 # mappings of real exports, and profiles of other cities.
@@ -121,13 +120,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
     """Read and check a city profile; relative file names resolve against the profile's folder."""
     path = Path(path) if path else profile_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ProfileError(f"city profile not found: {path}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ProfileError(f"city profile {path} is not valid TOML: {e}") from None
-    try:
-        raw = check(raw, PROFILE, "city profile", path)
+        raw = load_checked(path, PROFILE, "city profile")
     except ValueError as e:
         raise ProfileError(str(e)) from None
     city = raw["city"]

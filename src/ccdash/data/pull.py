@@ -141,58 +141,62 @@ def _postgres(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
     column = spec.options.get("cursor")
     base = sql.SQL("SELECT * FROM ({}) AS ccdash_src").format(sql.SQL(_query(spec)))
     target = staging / f"{spec.name}.csv"
-    try:
-        with psycopg.connect(
+    with (
+        _database_errors(spec, psycopg),
+        psycopg.connect(
             _connection(spec, secrets),
             connect_timeout=timeout_s,
             options="-c TimeZone=UTC -c DateStyle=ISO -c default_transaction_read_only=on",
-        ) as conn:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            with conn.transaction():
-                where: sql.Composable = sql.SQL("")
-                high = None
-                if column:
-                    col = sql.SQL("ccdash_src.{}").format(sql.Identifier(column))
-                    after = cursor_value(cursor, _overlap(spec))
-                    since = (
-                        sql.SQL(" WHERE {} > {}").format(col, sql.Literal(after))
-                        if after is not None
-                        else sql.SQL(" WHERE {} IS NOT NULL").format(col)
-                    )
-                    top = sql.SQL("SELECT max({}) FROM ({}) AS ccdash_src{}").format(
-                        col, sql.SQL(_query(spec)), since
-                    )
-                    high = conn.execute(top).fetchone()[0]  # type: ignore[index]
-                    if high is None:
-                        return Pulled(cursor=cursor)  # nothing changed since the last pull
-                    where = sql.SQL("{} AND {} <= {}").format(since, col, sql.Literal(high))
-                copy = sql.SQL("COPY ({}{}) TO STDOUT (FORMAT csv, HEADER true)").format(
-                    base, where
+        ) as conn,
+    ):
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            where: sql.Composable = sql.SQL("")
+            high = None
+            if column:
+                col = sql.SQL("ccdash_src.{}").format(sql.Identifier(column))
+                after = cursor_value(cursor, _overlap(spec))
+                since = (
+                    sql.SQL(" WHERE {} > {}").format(col, sql.Literal(after))
+                    if after is not None
+                    else sql.SQL(" WHERE {} IS NOT NULL").format(col)
                 )
-                written = 0
-                with conn.cursor() as cur, cur.copy(copy) as stream, open(target, "wb") as out:
+                top = sql.SQL("SELECT max({}) FROM ({}) AS ccdash_src{}").format(
+                    col, sql.SQL(_query(spec)), since
+                )
+                high = conn.execute(top).fetchone()[0]  # type: ignore[index]
+                if high is None:
+                    return Pulled(cursor=cursor)  # nothing changed since the last pull
+                where = sql.SQL("{} AND {} <= {}").format(since, col, sql.Literal(high))
+            copy = sql.SQL("COPY ({}{}) TO STDOUT (FORMAT csv, HEADER true)").format(base, where)
+            written = 0
+            with conn.cursor() as cur:
+                with cur.copy(copy) as stream, open(target, "wb") as out:
                     for chunk in stream:
                         out.write(chunk)
                         written += len(chunk)
                         if progress:
                             progress(written)
-    except psycopg.OperationalError as e:
+                rows = cur.rowcount  # COPY's own count: the file is not read again
+    return Pulled([target], cursor_record(high) if column else None, rows)
+
+
+@contextlib.contextmanager
+def _database_errors(spec: SourceSpec, driver):
+    """A DB-API driver's errors as PullErrors: a connection that fails or drops is `unreachable`,
+    anything else the server says is `query_failed`."""
+    try:
+        yield
+    except driver.OperationalError as e:
         raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
-    except psycopg.Error as e:
+    except driver.Error as e:
         raise PullError(
             f"{spec.name}: the database refused the query: {_first(e)}", "query_failed"
         ) from None
-    return Pulled([target], cursor_record(high) if column else None, _csv_rows(target))
 
 
 def _first(e: Exception) -> str:
     return " ".join((str(e).strip().splitlines() or [type(e).__name__])[0].split())[:300]
-
-
-def _csv_rows(path: Path) -> int:
-    """Rows of a staged CSV (records, not lines: a value may hold a line break)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        return max(0, sum(1 for _ in csv.reader(fh)) - 1)
 
 
 # MySQL / MariaDB -----------------------------------------------------------------------------
@@ -212,7 +216,7 @@ def _mysql(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
     column = spec.options.get("cursor")
     target = staging / f"{spec.name}.csv"
     rows = 0
-    try:
+    with _database_errors(spec, pymysql):
         conn = pymysql.connect(
             host=url.hostname or "localhost",
             port=url.port or 3306,
@@ -223,52 +227,42 @@ def _mysql(spec, cursor, staging: Path, secrets: dict, progress) -> Pulled:
             read_timeout=timeout_s,
             charset="utf8mb4",
         )
-    except pymysql.Error as e:
-        raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
-    try:
-        with conn.cursor() as c:
-            c.execute("SET time_zone = '+00:00'")
-            c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-        base = f"SELECT * FROM ({_query(spec)}) AS ccdash_src"
-        where, args = "", list[object]()
-        high = None
-        if column:
-            col = "ccdash_src.`" + column.replace("`", "``") + "`"
-            after = cursor_value(cursor, _overlap(spec))
-            since, args = (
-                (f" WHERE {col} > %s", [after])
-                if after is not None
-                else (f" WHERE {col} IS NOT NULL", [])
-            )
+        try:
             with conn.cursor() as c:
-                c.execute(f"SELECT max({col}) FROM ({_query(spec)}) AS ccdash_src{since}", args)
-                high = c.fetchone()[0]
-            if high is None:
-                conn.rollback()
-                return Pulled(cursor=cursor)
-            where, args = f"{since} AND {col} <= %s", [*args, high]
-        with (
-            conn.cursor(pymysql.cursors.SSCursor) as c,
-            open(target, "w", newline="", encoding="utf-8") as out,
-        ):
-            c.execute(base + where, args)
-            writer = csv.writer(out)
-            writer.writerow([d[0] for d in c.description])
-            while batch := c.fetchmany(FETCH_ROWS):
-                writer.writerows([_mysql_text(v) for v in row] for row in batch)
-                rows += len(batch)
-                if progress:
-                    progress(rows)
-        conn.rollback()
-    except pymysql.OperationalError as e:
-        raise PullError(f"{spec.name}: {_first(e)}", "unreachable") from None
-    except pymysql.Error as e:
-        raise PullError(
-            f"{spec.name}: the database refused the query: {_first(e)}", "query_failed"
-        ) from None
-    finally:
-        with contextlib.suppress(Exception):  # a dropped connection cannot be closed politely
-            conn.close()
+                c.execute("SET time_zone = '+00:00'")
+                c.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            base = f"SELECT * FROM ({_query(spec)}) AS ccdash_src"
+            where, args = "", list[object]()
+            high = None
+            if column:
+                col = "ccdash_src.`" + column.replace("`", "``") + "`"
+                after = cursor_value(cursor, _overlap(spec))
+                since, args = (
+                    (f" WHERE {col} > %s", [after])
+                    if after is not None
+                    else (f" WHERE {col} IS NOT NULL", [])
+                )
+                with conn.cursor() as c:
+                    c.execute(f"SELECT max({col}) FROM ({_query(spec)}) AS ccdash_src{since}", args)
+                    high = c.fetchone()[0]
+                if high is None:
+                    return Pulled(cursor=cursor)  # nothing changed since the last pull
+                where, args = f"{since} AND {col} <= %s", [*args, high]
+            with (
+                conn.cursor(pymysql.cursors.SSCursor) as c,
+                open(target, "w", newline="", encoding="utf-8") as out,
+            ):
+                c.execute(base + where, args)
+                writer = csv.writer(out)
+                writer.writerow([d[0] for d in c.description])
+                while batch := c.fetchmany(FETCH_ROWS):
+                    writer.writerows([_mysql_text(v) for v in row] for row in batch)
+                    rows += len(batch)
+                    if progress:
+                        progress(rows)
+        finally:  # read-only: closing ends the transaction; a dropped one cannot close politely
+            with contextlib.suppress(Exception):
+                conn.close()
     return Pulled([target], cursor_record(high) if column else None, rows)
 
 

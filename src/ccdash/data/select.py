@@ -25,7 +25,14 @@ import sqlglot
 from sqlglot import exp
 
 from .ingest.errors import IngestError
-from .ingest.read import BATCH_ROWS, MAX_JSON_BYTES, ReadAgain, Source, read_batches
+from .ingest.read import (  # _as_strings: the same text form as every other reader
+    BATCH_ROWS,
+    MAX_JSON_BYTES,
+    ReadAgain,
+    Source,
+    _as_strings,
+    read_batches,
+)
 
 MEMORY_LIMIT = "1GB"  # DuckDB spills past this to the staging folder
 SOURCE_FILE = "source_file"  # the column that names each row's file (without its folder)
@@ -114,8 +121,6 @@ def selected_batches(
     """The rows `select` makes of `files` ((path, bytes or None, name) each), as frames of text,
     `rows` at a time. Several files are one `source`, matched by column name (a column one file lacks
     is null in its rows), each row naming its file in `source_file`."""
-    from .ingest.read import _as_strings  # the same text form as every other reader
-
     rows = rows or BATCH_ROWS
     names = " + ".join(name for _p, _d, name in files)
     staging = Path(tempfile.mkdtemp(prefix="ccdash-select-"))

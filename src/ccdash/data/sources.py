@@ -13,6 +13,7 @@ atomically, so `sync`, the server and its replicas read one story.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .config import SOURCES, check
+from .config import SOURCES, load_checked
 from .files import flocked, write_text_atomic
 
 FILE_NAME = "sources.toml"
@@ -85,13 +86,7 @@ def load_sources(path: Path | str) -> list[SourceSpec]:
     """The sources of a sources file, checked; SourcesError with one line naming the file and key."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise SourcesError(f"sources file not found: {path}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SourcesError(f"sources file {path} is not valid TOML: {e}") from None
-    try:
-        raw = check(raw, SOURCES, "sources file", path)
+        raw = load_checked(path, SOURCES, "sources file")
     except ValueError as e:
         raise SourcesError(str(e)) from None
     out, names = [], set()
@@ -203,15 +198,21 @@ def health(spec: SourceSpec, record: dict, now: datetime) -> SourceHealth:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _specs(path: Path, version: tuple[int, int]) -> tuple[SourceSpec, ...]:
+    """The sources of a file at one version (mtime, size): the wall reads them on every rerun and
+    checks the file against its schema only when it changed."""
+    return tuple(load_sources(path))
+
+
 def source_health(directory: Path | str, now: datetime) -> list[SourceHealth] | None:
-    """Every source of DATA_DIR/sources.toml with its health, or None when there is no sources
-    file (or it cannot be read: `sync` says why)."""
+    """Every source of DATA_DIR/sources.toml with its health; None when there is no sources file,
+    SourcesError (one line) when it cannot be read."""
     path = Path(directory) / FILE_NAME
-    if not path.is_file():
-        return None
     try:
-        specs = load_sources(path)
-    except SourcesError:
+        st = path.stat()
+    except FileNotFoundError:
         return None
+    specs = _specs(path, (st.st_mtime_ns, st.st_size))
     state = read_state(directory)
     return [health(s, state.get(s.name, {}), now) for s in specs]

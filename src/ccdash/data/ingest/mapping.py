@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..config import MAPPING, check
+from ..config import MAPPING, load_checked
 from ..schema import Table
 from ..select import select_problem
 from .errors import IngestError
@@ -54,13 +53,7 @@ class Mapping:
     @classmethod
     def load(cls, path: Path | str) -> Mapping:
         try:
-            raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise IngestError(f"mapping file not found: {path}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise IngestError(f"mapping file {path} is not valid TOML: {e}") from None
-        try:
-            raw = check(raw, MAPPING, "mapping file", Path(path))
+            raw = load_checked(path, MAPPING, "mapping file")
         except ValueError as e:
             raise IngestError(str(e)) from None
         select = raw.get("select")
