@@ -529,9 +529,28 @@ def test_the_data_page_and_the_wall_say_which_source_is_late_and_why(
     assert rows.loc["lapor-db2", "Kind"] == "complaints"
     assert rows.loc["lapor-db2", "Last error"] == "not configured"  # no TEST_LAPOR_DSN here
     screen = wall(monkeypatch, writable_city, {"mode": "wall", "lang": "en"}, allow_failures=True)
-    warnings = [w.value for w in screen.warning]
-    assert any(
-        w.startswith("Source cameras late since") and w.endswith(": an invalid response")
-        for w in warnings
-    ), warnings
-    assert not any(api.url.split("/api")[0] in w or str(writable_city) in w for w in warnings)
+    (ticker,) = [h.proto.body for h in screen.get("html") if "ccdash-ticker" in h.proto.body]
+    assert '<span class="ccdash-level-watch">Source cameras late since ' in ticker
+    assert ": an invalid response</span>" in ticker
+    assert ticker.index("Source cameras") < ticker.index("Source lapor-db2")  # file order
+    assert api.url.split("/api")[0] not in ticker and str(writable_city) not in ticker
+
+
+def test_a_city_with_only_a_complaints_file_pulls_and_shows_its_sources(
+    postgres, city_dir, tmp_path, monkeypatch
+):
+    from tests.test_any_city import app, bare_city, page
+
+    city = tmp_path / "bare"
+    bare_city(city_dir, city)  # no polygons, population, CCTV, wifi or captions
+    pg_table(postgres, table_rows(12))
+    monkeypatch.setenv("TEST_LAPOR_DSN", postgres.url)
+    sources = setup(city, tmp_path, PG_SOURCE)
+    before = len(complaints(city))
+    now = datetime.now(UTC)  # the Data page judges lateness by the real clock
+    assert syncer(city, sources, clock=Clock(now)).run(once=True) == 0
+    assert len(complaints(city)) == before + 12
+    at = page(app(monkeypatch, city), "data")
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    assert table.set_index("Source").loc["lapor-db", "State"] == "on time"

@@ -181,26 +181,32 @@ def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str
     for e in shown:
         if e.silenced:
             continue
-        since = e.first_seen
-        when = f"{since:%H:%M}" if since.date() == now.date() else fmt_datetime(since, ctx.lang)
+        when = since_text(e.first_seen, now, ctx.lang)
         places = [x.key.get("kecamatan") for x in (e.alert, *e.alert.parts)]
         districts = tuple(dict.fromkeys(p for p in places if p))
         items.append((e.level, alert_line(e.alert, ctx.lang, ctx.label, when), districts))
     return items
 
 
+def since_text(since: datetime, now: datetime, lang: str) -> str:
+    """A start time as the ticker says it: the clock alone today, the date too before."""
+    return f"{since:%H:%M}" if since.date() == now.date() else fmt_datetime(since, lang)
+
+
 def late_sources(ctx: Context) -> list[str]:
-    """One line per live source that is late: its name, since when and why (a translated reason:
-    never an address, a path or a secret). A sources file that cannot be read gives none here."""
+    """One ticker line per live source that is late: its name, since when and why (a translated
+    reason: never an address, a path or a secret). A sources file that cannot be read gives none
+    here (the Data page and `sync` say why)."""
     try:
         health = live.source_health(data_dir(), datetime.now(UTC)) or []
     except live.SourcesError:  # the Data page and `sync` say why; the wall shows the data
         health = []
+    now = city_time(ctx.profile)
     lines = []
     for h in health:
         if h.late:
             since = city_time(ctx.profile, h.since) if h.since else None
-            when = fmt_datetime(since, ctx.lang) if since else "–"
+            when = since_text(since, now, ctx.lang) if since else "–"
             reason = ctx.t(f"source.{h.reason}") if h.reason else ""
             lines.append(ctx.t("wall.source_late", name=h.name, since=when, reason=reason))
     return lines
@@ -240,8 +246,6 @@ def _draw_wall(ctx: Context, state) -> None:
     with st.container(key="wall_banner"):
         if store.problems:
             st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
-        for line in late_sources(ctx):
-            st.warning(line, icon="⏱️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
     marked = tuple(dict.fromkeys(d for _, _, ds in items for d in ds)) if view == "alerts" else ()
     map_col, view_col = st.columns([3, 2])
@@ -280,7 +284,9 @@ def _draw_wall(ctx: Context, state) -> None:
             f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
             unsafe_allow_javascript=True,
         )
-    ticker = [(level, line) for level, line, _ in items]
+    # A late source leads the ticker: the fixed layout keeps its place, and it is seen first.
+    ticker = [("watch", line) for line in late_sources(ctx)]
+    ticker += [(level, line) for level, line, _ in items]
     st.container(key="wall_ticker").html(ticker_html(ticker, ctx.t("alert.none")))
     state._rendered_at = time.monotonic()
     state._rendered_version = store.refresh()
