@@ -307,3 +307,35 @@ FROM source
     for r in lines:
         assert stored.loc[r["code"]].lat == pytest.approx(float(r["latlon"]["lat"]))
         assert stored.loc[r["code"]].lon == pytest.approx(float(r["latlon"]["lon"]))
+
+
+@pytest.mark.parametrize("form", ["json.gz", "parquet"])
+def test_a_select_reads_gzipped_json_and_parquet(writable_city, profile, tmp_path, form):
+    import gzip
+
+    if form == "parquet":
+        rows = [
+            {"cid": "P-1", "nm": "Dago", "la": -6.885, "lo": 107.615},
+            {"cid": "P-2", "nm": "Pasteur", "la": -6.894, "lo": 107.59},
+        ]
+        pd.DataFrame(rows).to_parquet(tmp_path / "cams.parquet")
+        text = (
+            'select = "SELECT cid AS camera_id, nm AS name, la AS lat, lo AS lon, '
+            "'online' AS status, 'public_safety' AS kind FROM source\"\n"
+        )
+        expected = {r["cid"]: (r["la"], r["lo"]) for r in rows}
+    else:
+        (tmp_path / "cams.json.gz").write_bytes(gzip.compress(json.dumps(CAMERA_API).encode()))
+        text = CAMERA_SELECT
+        expected = {
+            c["id"]: (c["location"]["coordinates"]["lat"], c["location"]["coordinates"]["lng"])
+            for d in CAMERA_API["districts"]
+            for c in d["cameras"]
+        }
+    report = ingest(
+        tmp_path / f"cams.{form}", "cctv", writable_city, profile, mapping(tmp_path, text)
+    )
+    assert report.accepted == len(expected)
+    stored = cameras(writable_city)
+    for cid, (lat, lon) in expected.items():
+        assert (stored.loc[cid].lat, stored.loc[cid].lon) == pytest.approx((lat, lon))

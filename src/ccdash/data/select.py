@@ -61,32 +61,24 @@ def _stage(src: Source, path: Path | str, data: bytes | None, folder: Path) -> s
     decompressed bytes, anything else through ccdash's own reader (encodings, separators, ragged
     rows) into Parquet of text columns."""
     folder.mkdir(parents=True)
-    name = _literal(src.name)
-    if src.head[:4] == b"PAR1" or src.suffix.endswith(".parquet"):
-        target = folder / "file.parquet"
-        if data is None and not src.gzipped:
-            shutil.copyfile(path, target)  # inside the sandbox's one readable folder
-        else:
-            with open(target, "wb") as out:
-                for chunk in src.chunks():
-                    out.write(chunk)
-        return f"SELECT *, {name} AS {SOURCE_FILE} FROM read_parquet({_literal(str(target))})"
     head = src.head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if head[:1] in (b"[", b"{") or src.suffix.endswith((".json", ".jsonl", ".ndjson")):
+    if src.head[:4] == b"PAR1" or src.suffix.endswith(".parquet"):
+        target, reader = folder / "file.parquet", "read_parquet({})"
+    elif head[:1] in (b"[", b"{") or src.suffix.endswith((".json", ".jsonl", ".ndjson")):
         target = folder / "file.json"
+        reader = f"read_json({{}}, maximum_object_size={MAX_JSON_BYTES}, sample_size=-1)"
+    else:
+        target, reader = folder / "file.parquet", "read_parquet({})"
+        try:
+            _write_text_parquet(path, data, src.name, False, target)
+        except ReadAgain:  # a row Arrow's reader cannot take: the csv module reads it all again
+            _write_text_parquet(path, data, src.name, True, target)
+    if not target.exists():  # decompressed, inside the sandbox's one readable folder
         with open(target, "wb") as out:
             for chunk in src.chunks():
                 out.write(chunk)
-        return (
-            f"SELECT *, {name} AS {SOURCE_FILE} FROM read_json({_literal(str(target))}, "
-            f"maximum_object_size={MAX_JSON_BYTES}, sample_size=-1)"
-        )
-    target = folder / "file.parquet"
-    try:
-        _write_text_parquet(path, data, src.name, False, target)
-    except ReadAgain:  # a row Arrow's reader cannot take: the csv module reads it all again
-        _write_text_parquet(path, data, src.name, True, target)
-    return f"SELECT *, {name} AS {SOURCE_FILE} FROM read_parquet({_literal(str(target))})"
+    source = reader.format(_literal(str(target)))
+    return f"SELECT *, {_literal(src.name)} AS {SOURCE_FILE} FROM {source}"
 
 
 def _write_text_parquet(path, data, name: str, python_csv: bool, target: Path) -> None:
