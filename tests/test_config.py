@@ -74,7 +74,7 @@ PROFILE_CASES = [
         r"^district = \{.*$",
         'district = "Kecamatan"',
         "[words] district: 'Kecamatan' is not of type 'object' "
-        '(expected a table { id = "Indonesian", en = "English" })',
+        '(expected a table of labels by language, e.g. { id = "Indonesian", en = "English" })',
     ),
     (r"^\[thresholds\]", "[thresholds]\nearliest = 2000", None),  # any number is a threshold
     (

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from ccdash.data.schema import CCTV_STATUSES, WIFI_STATUSES
+from ccdash.present.i18n import t
 from ccdash.present.maps import STATUS_COLORS
-from ccdash.present.strings import STRINGS
 
 # Streamlit's named markdown colours, as the hue each one stands for on the dark theme.
 NAMED = {
@@ -27,7 +27,7 @@ def nearest(rgb) -> str:
 
 def pairs(key: str) -> dict[str, str]:
     """word -> the colour the English legend gives it."""
-    text = STRINGS[key][1]
+    text = t(key, "en")
     return {w.strip(" ."): c for c, w in re.findall(r":(\w+)\[●\] ([\w -]+?)(?= ·|\.|$)", text)}
 
 
@@ -42,7 +42,7 @@ def test_each_status_is_in_the_legend_in_the_colour_drawn(key, statuses):
 
 
 def test_planned_points_have_a_colour_and_a_legend_of_their_own():
-    assert STRINGS["legend.planned"][1].startswith(":violet[●] planned new point")
+    assert t("legend.planned", "en").startswith(":violet[●] planned new point")
     assert nearest(STATUS_COLORS["planned"]) == "violet"
     stored = set(CCTV_STATUSES) | set(WIFI_STATUSES)
     assert STATUS_COLORS["planned"] not in [STATUS_COLORS[s] for s in stored]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 import tomllib
 from pathlib import Path
@@ -111,7 +112,12 @@ def streamlit_flags(config: Path = STREAMLIT_CONFIG) -> list[str]:
     flags = []
     for section, options in tomllib.loads(config.read_text(encoding="utf-8")).items():
         for key, value in options.items():
-            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if isinstance(value, bool):
+                text = str(value).lower()
+            elif isinstance(value, (list, dict)):  # [[theme.fontFaces]]: Streamlit reads JSON
+                text = json.dumps(value)
+            else:
+                text = str(value)
             flags.append(f"--{section}.{key}={text}")
     return flags
 

@@ -17,17 +17,27 @@ from ..metrics.filters import (
     clamp_dates,
     from_query_params,
 )
-from ..present.i18n import fmt_datetime, fmt_num, label, normalize_lang, plain, t, words
+from ..present.i18n import (
+    fmt_datetime,
+    fmt_num,
+    label,
+    language_name,
+    languages,
+    normalize_lang,
+    plain,
+    t,
+    words,
+)
 from .state import Context
 
 MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
 
 
-# Trusted, fixed code; the language arrives as data and only "id" or "en" is ever written. (On several
-# lines: Streamlit reads a one-line js string as a file path.)
+# Trusted, fixed code; the language arrives as data and only a well-formed language tag is ever
+# written. (On several lines: Streamlit reads a one-line js string as a file path.)
 _DOC_LANG_JS = """
 export default function ({ data }) {
-  document.documentElement.lang = data.lang === "id" ? "id" : "en";
+  if (/^[a-z]{2,3}(-[A-Z][A-Za-z0-9]{1,7})?$/.test(data.lang)) document.documentElement.lang = data.lang;
 }
 """
 _doc_lang = st.components.v2.component("ccdash_document_language", js=_DOC_LANG_JS)
@@ -38,7 +48,7 @@ def set_document_language(lang: str) -> None:
     lazy sections load its code anyway, so the page needs no st.html (and no HTML sanitiser) for this."""
     with st.container(key="doc_lang"):  # hidden: it takes no room on any page
         st.markdown("<style>.st-key-doc_lang { display: none; }</style>", unsafe_allow_html=True)
-        _doc_lang(key="doc_lang_value", data={"lang": "id" if lang == "id" else "en"})
+        _doc_lang(key="doc_lang_value", data={"lang": lang.replace("_", "-")})
 
 
 def language(profile: Profile) -> str:
@@ -166,13 +176,18 @@ def sidebar(
 
     _load_url_once(options)
     with st.sidebar:
-        st.segmented_control(
-            t("app.language", lang),
-            ["id", "en"],
-            key="lang",
-            required=True,
-            format_func=lambda x: {"id": "Bahasa Indonesia", "en": "English"}[x],
-        )
+        offered = languages(profile)
+        offered = offered if lang in offered else (*offered, lang)
+        if len(offered) <= 3:
+            st.segmented_control(
+                t("app.language", lang),
+                offered,
+                key="lang",
+                required=True,
+                format_func=language_name,
+            )
+        else:  # many languages: a list, not a row of buttons
+            st.selectbox(t("app.language", lang), offered, key="lang", format_func=language_name)
         st.subheader(t("filters.title", lang))
         if applies is not None:
             st.caption(t("filters.only_some", lang))
@@ -183,7 +198,7 @@ def sidebar(
                 key="f_dates",
                 min_value=lo,
                 max_value=hi,
-                format="DD/MM/YYYY" if lang == "id" else "YYYY-MM-DD",
+                format=t("format.date_input", lang),
                 on_change=_dates_edited,
                 disabled=off("dates"),
             )

@@ -20,7 +20,7 @@ from ..data.tour import (
 from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..present import charts
-from ..present.i18n import fmt_num, fmt_pct, fmt_range
+from ..present.i18n import chain, fmt_num, fmt_pct, fmt_range, language_name, languages, pick
 from .public import (
     STATIC,
     big,
@@ -172,7 +172,9 @@ def render_tour(ctx: Context) -> None:
         ctx.profile.tour_file is None
     ):  # no captions of the city's own: the default story from its data
         steps = default_tour(
-            ctx.profile.name,
+            lambda view, part: {
+                ctx.lang: ctx.t(f"tour.default.{view}.{part}", city=ctx.profile.name)
+            },
             tuple(v for v in TOUR_VIEWS if v not in ("cctv", "wifi") or ctx.profile.has(v)),
         )
     else:
@@ -189,14 +191,8 @@ def render_tour(ctx: Context) -> None:
         TourStep(
             "closing",
             CLOSING_SECONDS,
-            {
-                lang: ctx.t("tour.closing_title") if lang == ctx.lang else ""
-                for lang in ("id", "en")
-            },
-            {
-                lang: ctx.t("tour.closing", city=ctx.profile.name) if lang == ctx.lang else ""
-                for lang in ("id", "en")
-            },
+            {ctx.lang: ctx.t("tour.closing_title")},
+            {ctx.lang: ctx.t("tour.closing", city=ctx.profile.name)},
         ),
     ]
     state = st.session_state
@@ -227,13 +223,12 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     top_bar(ctx, ctx.t("wall.tour"), at, "tour_clock")
     left, right = st.columns([2, 3])
     with left:
-        st.container(key="tour_title").text(step.title[ctx.lang])
-        st.container(key="tour_caption").text(step.caption[ctx.lang])
+        title, caption = pick(step.title, ctx.lang), pick(step.caption, ctx.lang)
+        st.container(key="tour_title").text(title)
+        st.container(key="tour_caption").text(caption)
         # The clock's zone (WIB) is explained once, on the first step, not on every slide.
         zone = [ctx.profile.timezone_label] if state.tour_step % n == 0 else []
-        terms = glossary_for(
-            [step.title[ctx.lang], step.caption[ctx.lang], *zone], glossary, ctx.lang
-        )
+        terms = glossary_for([title, caption, *zone], glossary, chain(ctx.lang))
         if terms:  # jargon on this screen, explained in one line
             st.container(key="tour_glossary").text(
                 " · ".join(f"{term}: {meaning}" for term, meaning in terms)
@@ -265,9 +260,14 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
             type="primary",
             width="stretch",
         )
-        other = "en" if ctx.lang == "id" else "id"
+        offered = languages(ctx.profile)
+        other = (
+            offered[(offered.index(ctx.lang) + 1) % len(offered)]
+            if ctx.lang in offered
+            else offered[0]
+        )
         st.button(
-            ctx.t("tour.other_lang"),
+            language_name(other),
             key="tour_lang",
             shortcut="L",
             on_click=_switch_language,

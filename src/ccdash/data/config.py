@@ -34,12 +34,18 @@ FILE = {
     "format": "file",
     "description": "a file name, relative to the profile's folder; leave the key out when there is none",
 }
+LANG = {
+    "type": "string",
+    "pattern": r"^[a-z]{2,3}(_[A-Z][A-Za-z0-9]{1,7})?$",
+    "description": 'a language code with a catalog, e.g. "id", "en", "ms", "th", "pt_BR"',
+}
+LANG_KEY = r"^[a-z]{2,3}(_[A-Z][A-Za-z0-9]{1,7})?$"
 PAIR = {
     "type": "object",
-    "properties": {"id": STR, "en": STR},
+    "patternProperties": {LANG_KEY: STR},
     "additionalProperties": False,
-    "anyOf": [{"required": ["id"]}, {"required": ["en"]}],
-    "description": 'a table { id = "Indonesian", en = "English" }',
+    "minProperties": 1,
+    "description": 'a table of labels by language, e.g. { id = "Indonesian", en = "English" }',
 }
 
 
@@ -65,7 +71,8 @@ PROFILE = _section(
                     "description": 'an IANA zone name, e.g. "Asia/Jakarta"',
                 },
                 "timezone_label": STR,
-                "default_language": {"enum": ["id", "en"]},
+                "default_language": LANG,
+                "languages": {"type": "array", "items": LANG, "minItems": 1},
                 "clock": {"enum": ["data", "system"]},
             },
             required=("name",),
@@ -99,7 +106,8 @@ PROFILE = _section(
         "categories": {
             "type": "object",
             "additionalProperties": _section(
-                {"id": STR, "en": STR, "agency": STR, "sla_days": _num(0, exclusive_lo=True)}
+                {"agency": STR, "sla_days": _num(0, exclusive_lo=True)},
+                patternProperties={LANG_KEY: STR},
             ),
         },
         "agencies": {"type": "object", "additionalProperties": STR},

@@ -15,6 +15,7 @@ SHIPPED = Path(__file__).resolve().parents[1] / "shipped"
 DEMO_DIR = SHIPPED / "demo"
 MAPPINGS_DIR = SHIPPED / "mappings"
 PROFILES_DIR = SHIPPED / "profiles"
+LOCALES_DIR = SHIPPED / "locales"  # the interface catalogs (present/catalog.py reads them)
 
 
 class ProfileError(ValueError):
@@ -24,8 +25,7 @@ class ProfileError(ValueError):
 @dataclass(frozen=True)
 class Category:
     code: str
-    label_id: str
-    label_en: str
+    labels: dict  # lang -> label
     agency: str
     sla_days: float
 
@@ -38,6 +38,7 @@ class Profile:
     timezone: str
     timezone_label: str
     default_language: str
+    languages: tuple  # what the language switch offers (empty: every complete catalog)
     clock: str
     center: tuple[float, float]
     zoom: float
@@ -86,11 +87,12 @@ class Profile:
             *(("wifi_points",) if self.has("wifi") else ()),
         )  # usage is optional: its panels say so
 
-    def category_label(self, code: str, lang: str) -> str:
+    def category_label(self, code: str, langs) -> str:
+        """The category's label in the first of langs (a language, or it and its fallbacks) it has."""
         cat = self.categories.get(code)
         if cat is None:
             return code
-        return cat.label_en if lang == "en" else cat.label_id
+        return pick_label(cat.labels, (langs,) if isinstance(langs, str) else langs)
 
     def sla_days(self, category: str) -> float:
         cat = self.categories.get(category)
@@ -135,12 +137,19 @@ def load_profile(path: Path | str | None = None) -> Profile:
     def rel(name):
         return (path.parent / name) if name else None
 
+    for code in (city.get("default_language", "en"), *city.get("languages", ())):
+        if not any((d / f"{code}.toml").is_file() for d in (LOCALES_DIR, path.parent / "locales")):
+            shipped = ", ".join(sorted(p.stem for p in LOCALES_DIR.glob("*.toml")))
+            raise ProfileError(
+                f"city profile {path}: [city] language {code!r} has no catalog (shipped: {shipped}; "
+                f"a city adds one as locales/{code}.toml beside its profile)"
+            )
+
     sla_default = float(raw.get("sla", {}).get("default_days", 5))
     cats = {
         code: Category(
             code,
-            c.get("id", code),
-            c.get("en", c.get("id", code)),
+            {k: v for k, v in c.items() if isinstance(v, str) and k != "agency"} or {"en": code},
             c.get("agency", ""),
             float(c.get("sla_days", sla_default)),
         )
@@ -154,7 +163,8 @@ def load_profile(path: Path | str | None = None) -> Profile:
         synthetic=bool(city.get("synthetic", False)),
         timezone=city.get("timezone", "UTC"),
         timezone_label=city.get("timezone_label", city.get("timezone", "UTC")),
-        default_language=city.get("default_language", "id"),
+        default_language=city.get("default_language", "en"),
+        languages=tuple(city.get("languages", ())),
         clock=clock,
         center=(
             float(m.get("center_lat", (bbox[1] + bbox[3]) / 2)),
@@ -189,8 +199,8 @@ def load_profile(path: Path | str | None = None) -> Profile:
             "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000),
         },
         layers={"cctv": True, "wifi": True} | raw.get("layers", {}),
-        words=_pairs(raw.get("words", {})),
-        channels=_pairs(raw.get("channels", {})),
+        words=_labels(raw.get("words", {})),
+        channels=_labels(raw.get("channels", {})),
         engine=_engine(path, raw.get("engine", {})),
     )
 
@@ -209,9 +219,17 @@ def _engine(path: Path, raw: dict) -> tuple:
     return kind, url, raw.get("data_path")
 
 
-def _pairs(raw: dict) -> dict:
-    """A table of KEY = { id = "...", en = "..." } as KEY -> (id, en), each falling back to the other."""
-    return {k: (v.get("id", v.get("en")), v.get("en", v.get("id"))) for k, v in raw.items()}
+def _labels(raw: dict) -> dict:
+    """A table of KEY = { id = "...", en = "...", ms = "..." } as KEY -> {lang: label}."""
+    return {k: {lang: str(v) for lang, v in labels.items()} for k, labels in raw.items()}
+
+
+def pick_label(labels: dict, langs) -> str:
+    """The label in the first of langs that has one, else English, else any."""
+    for lang in (*langs, "en"):
+        if labels.get(lang):
+            return labels[lang]
+    return next(iter(labels.values()), "")
 
 
 def _coverage(path: Path, raw: dict, rel) -> dict:

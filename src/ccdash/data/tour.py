@@ -1,4 +1,5 @@
-"""The visitor tour's captions: a TOML file of steps, each a view with a title and a caption in both languages."""
+"""The visitor tour's captions: a TOML file of steps, each a view with a title and a caption per language
+(title_id/id, title_en/en, title_ms/ms, ...)."""
 
 from __future__ import annotations
 
@@ -28,81 +29,43 @@ def load_glossary(path: Path | None) -> dict[str, dict]:
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8-sig")).get("glossary", {})
     out = {}
     for term, v in raw.items():
-        if not isinstance(v, dict) or not isinstance(v.get("id", v.get("en")), str):
+        if not isinstance(v, dict) or not v or not all(isinstance(x, str) for x in v.values()):
             raise ValueError(f'{path}: [glossary] {term} must be {{ id = "...", en = "..." }}')
-        out[term] = {"id": v.get("id", v.get("en")), "en": v.get("en", v.get("id"))}
+        out[term] = dict(v)
     return out
 
 
-def glossary_for(texts: list[str], glossary: dict[str, dict], lang: str) -> list[tuple[str, str]]:
-    """(term, meaning) for each glossary term that appears in the texts, in the order of the glossary."""
+def _by_language(table: dict, prefix: str) -> dict[str, str]:
+    """{lang: text} from a step's keys: title_id, title_ms, ... (prefix "title_") or id, ms, ... ("")."""
+    return {
+        k.removeprefix(prefix): v
+        for k, v in table.items()
+        if k.startswith(prefix)
+        and _LANG.match(k.removeprefix(prefix))
+        and k not in ("view", "seconds")
+        and isinstance(v, str)
+    }
+
+
+_LANG = re.compile(r"^[a-z]{2,3}(_[A-Z][A-Za-z0-9]{1,7})?$")
+
+
+def glossary_for(texts: list[str], glossary: dict[str, dict], langs) -> list[tuple[str, str]]:
+    """(term, meaning) for each glossary term that appears in the texts, in the order of the glossary;
+    the meaning in the first of `langs` (a language and its fallbacks) that the glossary has."""
     shown = " ".join(texts)
     return [
-        (term, m[lang])
+        (term, next((m[code] for code in langs if m.get(code)), next(iter(m.values()))))
         for term, m in glossary.items()
         if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", shown)
     ]
 
 
-# The tour any city gets without a captions file: the same story, told from its own data ({city} is its name).
-DEFAULT_STEPS = (
-    (
-        "headline",
-        "{city} dalam angka",
-        "{city} in numbers",
-        "Semua pengaduan warga, dari setiap kanal, masuk ke satu layar: berapa yang masuk, berapa yang belum selesai, "
-        "dan seberapa tepat waktu perangkat daerah menjawab.",
-        "Every resident's complaint, from every channel, lands on one screen: how many come in, how many are still "
-        "open, and how promptly the city's agencies answer.",
-    ),
-    (
-        "map",
-        "Di mana warga melapor",
-        "Where residents report",
-        "Heksagon menunjukkan kepadatan pengaduan 30 hari terakhir; heksagon dengan sangat sedikit laporan "
-        "disembunyikan demi privasi.",
-        "Hexagons show where complaints came from in the last 30 days; hexagons with very few reports are hidden to "
-        "protect privacy.",
-    ),
-    (
-        "journey",
-        "Perjalanan sebuah pengaduan",
-        "How a complaint travels",
-        "Setiap laporan diverifikasi, diteruskan ke instansi yang berwenang, lalu diselesaikan atau ditolak. Yang lewat "
-        "tenggat dihitung terlambat meski belum ditutup.",
-        "Each report is verified, passed to the responsible agency, then resolved or rejected. A complaint past its "
-        "deadline counts as late even before it closes.",
-    ),
-    (
-        "cctv",
-        "Mata kota",
-        "The city's cameras",
-        "Kamera lalu lintas dan keamanan; angka di bawah peta adalah bagian pengaduan yang terjadi dalam jangkauan "
-        "sebuah kamera.",
-        "Traffic and safety cameras; the figure under the map is the share of complaints that happened within a "
-        "camera's view.",
-    ),
-    (
-        "wifi",
-        "Wifi publik",
-        "Public wifi",
-        "Titik wifi publik kota dan jangkauannya.",
-        "The city's public wifi points and the area they serve.",
-    ),
-)
-
-
-def default_tour(city: str, views: tuple[str, ...] = TOUR_VIEWS) -> list[TourStep]:
-    """A tour for any city, in both languages, built from its name and the views it has data for."""
+def default_tour(text, views: tuple[str, ...] = TOUR_VIEWS) -> list[TourStep]:
+    """A tour for any city, built from the views it has data for; text(view, part) gives the title
+    or caption as {lang: text} (the interface catalogs hold the default story)."""
     return [
-        TourStep(
-            v,
-            20.0,
-            {"id": tid.format(city=city), "en": ten.format(city=city)},
-            {"id": cid.format(city=city), "en": cen.format(city=city)},
-        )
-        for v, tid, ten, cid, cen in DEFAULT_STEPS
-        if v in views
+        TourStep(v, 20.0, text(v, "title"), text(v, "caption")) for v in TOUR_VIEWS if v in views
     ]
 
 
@@ -121,8 +84,8 @@ def load_tour(path: Path | None) -> list[TourStep]:
             TourStep(
                 s["view"],
                 float(s.get("seconds", 20)),
-                {"id": s.get("title_id", ""), "en": s.get("title_en", s.get("title_id", ""))},
-                {"id": s.get("id", ""), "en": s.get("en", s.get("id", ""))},
+                _by_language(s, "title_"),
+                _by_language(s, ""),
             )
         )
     if not steps:

@@ -7,8 +7,11 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from .i18n import MONTHS, fmt_date
+from .i18n import fmt_date, month_abbr, number_marks
 
+# The page's font (Streamlit's Source Sans) then the bundled Noto Sans for other scripts (Thai): see
+# shipped/streamlit.toml. Plotly draws its text in the page, so the same faces apply.
+FONT = '"Source Sans", ccdash-noto, sans-serif'
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
 # Okabe-Ito colours, told apart with red-green colour blindness: blue for good, vermillion/orange for bad.
@@ -29,15 +32,15 @@ def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        font=dict(size=14),
+        font=dict(size=14, family=FONT),
         **kw,
     )
     return fig
 
 
 def localize(fig: go.Figure, lang: str) -> go.Figure:
-    """Number separators of the language: 1.234,5 in Indonesian, 1,234.5 in English."""
-    fig.update_layout(separators=",." if lang == "id" else ".,")
+    """Number separators of the language: 1.234,5 in Indonesian, 1,234.5 in English (CLDR)."""
+    fig.update_layout(separators=number_marks(lang))
     # Numbers with thousands separators on the value axis ("350,000", "350.000"), never "350k".
     horizontal = any(getattr(tr, "orientation", None) == "h" for tr in fig.data)
     (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=",~r")
@@ -51,7 +54,7 @@ def date_axis(fig: go.Figure, dates, lang: str, monthly: bool = False, ticks: in
         return fig
     step = max(1, len(dates) // ticks)
     shown = dates.iloc[::step]
-    month = MONTHS[lang]
+    month = month_abbr(lang)
     text = [
         f"{month[d.month - 1]} {d.year}" if monthly else f"{d.day} {month[d.month - 1]}"
         for d in shown
