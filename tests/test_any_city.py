@@ -160,3 +160,80 @@ def test_a_district_known_only_to_the_wifi_list_can_be_chosen(monkeypatch, city_
     assert not at.exception
     assert not [n.value for n in [*at.warning, *at.info] if "Kota Baru" in n.value]  # not refused
     assert {m.label: m.value for m in at.metric}["Wifi points"] == "3"
+
+
+def camera_city(src, dst, wifi: bool = False) -> None:
+    """Cameras (and optionally wifi points) and no complaint system: `[layers] complaints = false`."""
+    dst.mkdir()
+    for name in ("cctv_sites.parquet", "districts.geojson", "kecamatan.csv") + (
+        ("wifi_points.parquet",) if wifi else ()
+    ):
+        shutil.copy(src / name, dst / name)
+    toml = re.sub(r"(?m)^captions_file\s*=.*$", "", (src / "city.toml").read_text())
+    layers = "\n[layers]\ncomplaints = false\n" + ("" if wifi else "wifi = false\n")
+    (dst / "city.toml").write_text(toml + layers)
+
+
+def texts(at) -> str:
+    """Every text a reader sees on an AppTest page (markdown, captions, metrics, alerts, text)."""
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "text", "warning", "error", "info")
+        for e in getattr(at, kind)
+    ]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+def test_a_camera_only_city_gets_every_screen_without_a_complaint_banner(
+    monkeypatch, city_dir, tmp_path, lang
+):
+    camera_city(city_dir, tmp_path / "city", wifi=True)
+    d = tmp_path / "city"
+    at = app(monkeypatch, d, lang=lang)
+    assert not at.exception and not at.error
+    seen = texts(at)
+    for word in ("Data problem", "Masalah data", "No complaint", "Belum ada data", str(d)):
+        assert word not in seen, word
+    labels = [m.label for m in at.metric]
+    assert labels and not [
+        x for x in labels if "today" in x or "hari ini" in x
+    ]  # no complaint tile
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/complaints.py")
+    for name in ("cctv", "wifi", "coverage", "data"):
+        p = page(app(monkeypatch, d, lang=lang), name)
+        assert not p.exception and not p.error, name
+        assert str(d) not in texts(p) and "Data problem" not in texts(p), name
+    wall = app(monkeypatch, d, mode="wall", lang=lang)
+    assert [v for v, _ in wall.session_state["_playlist"]] == ["overview", "cctv", "wifi", "alerts"]
+    for view in ("overview", "cctv", "wifi", "alerts"):
+        w = app(monkeypatch, d, mode="wall", view=view, lang=lang)
+        assert not w.exception and not w.error, view
+        assert "_panel_failures" not in w.session_state, view
+        seen = texts(w)
+        assert "NO DATA" not in seen and "TIDAK ADA DATA" not in seen, view
+        assert "last good" not in seen and "STALE" not in seen, view
+    tour = app(monkeypatch, d, tour="1", lang=lang)
+    bar = tour.get("progress")[0].proto.text
+    assert bar.startswith(("Step 1 of 3", "Langkah 1 dari 3"))  # cameras, wifi, closing
+    closing = app(monkeypatch, d, tour="1", step="3", lang=lang)
+    assert not closing.exception and not closing.error
+    seen = texts(closing)
+    assert "complaint" not in seen.lower() and "pengaduan" not in seen.lower()
+
+
+def test_a_missing_extract_is_named_without_the_server_path(monkeypatch, city_dir, tmp_path):
+    d = tmp_path / "city"
+    shutil.copytree(city_dir, d)
+    for f in d.glob("cctv_sites.*"):
+        f.unlink()
+    for lang, line in (
+        ("en", "no CCTV sites extract yet"),
+        ("id", "belum ada ekstrak lokasi CCTV"),
+    ):
+        at = app(monkeypatch, d, lang=lang)
+        warnings = [w.value for w in at.warning]
+        assert any(line in w for w in warnings), warnings
+        assert not [w for w in warnings if str(d) in w]

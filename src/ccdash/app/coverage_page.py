@@ -368,6 +368,8 @@ def render(ctx: Context) -> None:
             styled(ctx, top), hide_index=True, key="cov_bw", column_config=column_config(ctx, bw)
         )
 
+    if not ctx.profile.has("complaints") or not ctx.profile.has("cctv"):
+        return  # blind spots are complaints out of every camera's view
     st.subheader(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))
     hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)

@@ -33,7 +33,8 @@ def overview(ctx: Context) -> None:
     """Overview (Ringkasan): the city at a glance."""
     header(ctx, "nav.overview")
 
-    widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
+    if ctx.profile.has("complaints"):
+        widgets.complaint_kpis(ctx, run(complaints_q.kpis, ctx.filters, ctx.at))
     c = iter(st.columns(3))
     if ctx.profile.has(
         "cctv"
@@ -53,18 +54,20 @@ def overview(ctx: Context) -> None:
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
     st.subheader(ctx.t("map.title"))
-    offered = [k for k in widgets.LAYERS if k not in ("cctv", "wifi") or ctx.profile.has(k)]
+    offered = [k for k in widgets.LAYERS if ctx.profile.shows(k)]
     names = {k: ctx.t(f"map.{k}") for k in offered}
     layers = st.pills(
         ctx.t("map.layers"),
         offered,
         selection_mode="multi",
-        default=list(OVERVIEW_LAYERS),
+        default=[k for k in OVERVIEW_LAYERS if k in offered] or offered[:1],
         format_func=lambda layer: names[layer],
         key="ov_layers",
     )
     widgets.city_map(ctx, layers or [], key="ov_map")
 
+    if not ctx.profile.has("complaints"):
+        return
     if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
         left, right = st.columns([2, 1])
         with left:
@@ -224,6 +227,8 @@ def cctv(ctx: Context) -> None:
             offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
             widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
 
+    if not ctx.profile.has("complaints"):  # a camera-only city: nothing to verify against
+        return
     st.subheader(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))
     if not below_fold(ctx, "cc_integration", 480):

@@ -25,6 +25,7 @@ from ..present.i18n import (
     languages,
     normalize_lang,
     plain,
+    problem_lines,
     t,
     words,
 )
@@ -265,7 +266,11 @@ def header(ctx: Context, title_key: str) -> None:
 def freshness(ctx: Context) -> None:
     """Every desk page says when its data stopped: no new complaint for longer than stale_hours."""
     if ctx.newest is None:
-        st.warning(ctx.t("app.no_data"), icon="⚠️")
+        if ctx.profile.has("complaints") or ctx.profile.has("cctv"):
+            st.warning(
+                ctx.t("app.no_data" if ctx.profile.has("complaints") else "app.no_data_any"),
+                icon="⚠️",
+            )
     elif ctx.stale:
         hours = (city_time(ctx.profile) - ctx.newest).total_seconds() / 3600
         st.warning(
@@ -290,4 +295,5 @@ def notices(lang: str, store: BaseStore) -> None:
             shown.append(t("app.more", lang, n=len(items) - MAX_NOTICES))
         st.info(t("app.notice_params", lang, items="; ".join(shown)), icon="⚠️")
     if store.problems:
-        st.warning(t("app.data_problem", lang, items="; ".join(store.problems.values())), icon="⚠️")
+        items = "; ".join(problem_lines(store.problems, lang))
+        st.warning(t("app.data_problem", lang, items=items), icon="⚠️")

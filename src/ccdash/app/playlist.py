@@ -22,7 +22,5 @@ def rotation(playlist, elapsed: float, pinned: str | None = None) -> tuple[int, 
 
 def playlist_for(profile) -> tuple:
     """The profile's playlist without the views of layers the city does not have ([layers])."""
-    kept = tuple(
-        (v, s) for v, s in profile.wall_playlist if v not in ("cctv", "wifi") or profile.has(v)
-    )
+    kept = tuple((v, s) for v, s in profile.wall_playlist if profile.shows(v))
     return kept or profile.wall_playlist

@@ -23,7 +23,7 @@ from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .playlist import playlist_for, rotation
-from .state import Context, get_store, run, stale
+from .state import Context, get_store, newest_record, run, stale
 from .widgets import city_geojson, map_legend
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def top_bar(ctx: Context, title: str, at: datetime, key: str) -> None:
             st.container(key="wall_synthetic").text(ctx.t("app.synthetic"))
     with c[1]:
         newest = (
-            run(complaints.latest_complaint)
+            newest_record(ctx.profile)
             if "complaints" not in store.problems
             else st.session_state.get("_last_good", {}).get("at")
         )

@@ -51,8 +51,16 @@ def main() -> None:
     pages = {
         t("nav.section.views", lang): [
             st.Page("app_pages/overview.py", title=t("nav.overview", lang), default=True),
-            st.Page(
-                "app_pages/complaints.py", title=t("nav.complaints", lang), url_path="complaints"
+            *(
+                [
+                    st.Page(
+                        "app_pages/complaints.py",
+                        title=t("nav.complaints", lang),
+                        url_path="complaints",
+                    )
+                ]
+                if profile.has("complaints")
+                else []
             ),
             *(
                 [st.Page("app_pages/cctv.py", title=t("nav.cctv", lang), url_path="cctv")]
@@ -77,7 +85,11 @@ def main() -> None:
     }
     page = st.navigation(pages)
     # The page is known before the sidebar is drawn, so filters that do not apply to it say so.
-    filters = frame.sidebar(profile, lang, options, FILTERS_THAT_APPLY.get(page.url_path))
+    # A city without complaints filters its cameras and points by district only.
+    applies = FILTERS_THAT_APPLY.get(page.url_path) or (
+        None if profile.has("complaints") else ("kecamatan",)
+    )
+    filters = frame.sidebar(profile, lang, options, applies)
     lang = st.session_state.lang
     st.session_state.ctx = context(profile, lang, options, filters)
     frame.write_url(filters, lang)

@@ -15,7 +15,7 @@ from ..data.profile import Profile, data_dir, load_profile, profile_path
 from ..data.reference import file_version
 from ..data.spark_store import SparkStore
 from ..data.store import Store
-from ..metrics import complaints
+from ..metrics import cctv, complaints
 from ..metrics.filters import Filters
 from ..metrics.freshness import is_stale
 from ..metrics.registry import Query, all_queries
@@ -98,7 +98,7 @@ def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
 
 def context(profile: Profile, lang: str, options: dict, filters: Filters) -> Context:
     """The context of one run: the reference time, the newest record and whether it is stale."""
-    newest = run(complaints.latest_complaint)
+    newest = newest_record(profile)
     return Context(
         profile,
         lang,
@@ -108,6 +108,16 @@ def context(profile: Profile, lang: str, options: dict, filters: Filters) -> Con
         newest,
         stale(profile, newest),
     )
+
+
+def newest_record(profile: Profile) -> datetime | None:
+    """What "data as of" means: the newest complaint; in a city without complaints, the last camera
+    report; in a city with neither, nothing (its wifi points carry no time)."""
+    if profile.has("complaints"):
+        return run(complaints.latest_complaint)
+    if profile.has("cctv"):
+        return run(cctv.latest_seen)
+    return None
 
 
 def stale(profile: Profile, newest: datetime | None) -> bool:
@@ -130,7 +140,7 @@ class Context:
     at: datetime  # the reference 'now' every metric is computed at
     options: dict
     filters: Filters
-    newest: datetime | None = None  # the newest complaint: what "data as of" means
+    newest: datetime | None = None  # the newest record (newest_record): what "data as of" means
     stale: bool = False  # newest older than [thresholds] stale_hours by the city's clock
 
     def t(self, key: str, **kw) -> str:

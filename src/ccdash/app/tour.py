@@ -17,7 +17,7 @@ from ..data.tour import (
     load_glossary,
     load_tour,
 )
-from ..metrics import cctv, complaints
+from ..metrics import cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.i18n import chain, fmt_num, fmt_pct, fmt_range, language_name, languages, pick
@@ -36,7 +36,7 @@ from .public import (
 )
 from .screen import read_scale
 from .state import Context, get_store
-from .widgets import plot
+from .widgets import cctv_tiles, plot, wifi_tiles
 
 PANEL_PX = 860  # the right-hand panel's height at scale 1: from under the top bar to the foot of a 1080 px screen
 
@@ -65,7 +65,19 @@ def _switch_language(lang: str) -> None:
 
 
 def tour_closing(ctx: Context, at: datetime) -> None:
-    """The last slide: the three numbers a delegation takes home."""
+    """The last slide: the three numbers a delegation takes home (a city without complaints: its
+    cameras' and wifi points' tiles)."""
+    if not ctx.profile.has("complaints"):
+        with st.container(key="tour_closing"):
+            if ctx.profile.has("cctv"):
+                cctv_tiles(
+                    ctx, safe_run(cctv.summary, "cctv_sites", at, ctx.profile.cctv_silent_hours)
+                )
+            if ctx.profile.has("wifi"):
+                wifi_tiles(
+                    ctx, safe_run(wifi.summary, "wifi_points", (), ctx.profile.wifi_fast_mbps)
+                )
+        return
     f = desk_window(at)
     k = safe_run(complaints.kpis, "complaints", f, at, key="closing_kpis")
     win = fmt_range(f.start, f.end, ctx.lang)
@@ -175,7 +187,7 @@ def render_tour(ctx: Context) -> None:
             lambda view, part: {
                 ctx.lang: ctx.t(f"tour.default.{view}.{part}", city=ctx.profile.name)
             },
-            tuple(v for v in TOUR_VIEWS if v not in ("cctv", "wifi") or ctx.profile.has(v)),
+            tuple(v for v in TOUR_VIEWS if ctx.profile.shows(v)),
         )
     else:
         try:
@@ -192,7 +204,12 @@ def render_tour(ctx: Context) -> None:
             "closing",
             CLOSING_SECONDS,
             {ctx.lang: ctx.t("tour.closing_title")},
-            {ctx.lang: ctx.t("tour.closing", city=ctx.profile.name)},
+            {
+                ctx.lang: ctx.t(
+                    "tour.closing" if ctx.profile.has("complaints") else "tour.closing_plain",
+                    city=ctx.profile.name,
+                )
+            },
         ),
     ]
     state = st.session_state

@@ -18,7 +18,7 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_level, alert_line, ticker_html
-from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_range
+from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_range, problem_lines
 from .playlist import playlist_for, rotation
 from .public import (
     COUNTDOWN,
@@ -118,7 +118,13 @@ def side_alerts(ctx: Context, at: datetime, items) -> None:
     """The worst alerts, as many as the panel holds; the ticker carries every one."""
     shown = items[:ALERT_LINES]
     more = (
-        [ctx.t("wall.more_alerts", n=fmt_num(len(items) - len(shown), ctx.lang))]
+        [
+            ctx.t(
+                "wall.more_alerts",
+                n=fmt_num(len(items) - len(shown), ctx.lang),
+                count=len(items) - len(shown),
+            )
+        ]
         if len(items) > len(shown)
         else []
     )
@@ -159,6 +165,15 @@ MAP_LAYERS = {
     "wifi": ("wifi",),
     "alerts": ("hex",),
 }
+
+
+def view_parts(profile, view: str) -> tuple[str, str]:
+    """(tiles, panel) of a view: a city without complaints fills the overview and alerts views with
+    its cameras (or its wifi), never with complaint tiles that could only read 0."""
+    if profile.has("complaints") or view in ("cctv", "wifi"):
+        return view, view
+    own = "cctv" if profile.has("cctv") else "wifi"
+    return own, own
 
 
 def current_alerts(ctx: Context, at: datetime) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -244,8 +259,12 @@ def _draw_wall(ctx: Context, state) -> None:
     # the view, which the browser swaps whole; the map keeps one slot and one key on the left, so the
     # browser updates its layers in place instead of building a new map (1-4 s, a WebGL context each time).
     with st.container(key="wall_banner"):
-        if store.problems:
-            st.error(ctx.t("wall.banner", items="; ".join(store.problems.values())), icon="⚠️")
+        if (
+            store.problems
+        ):  # what is wrong, never where on the server; "last good" only if there was one
+            had = "at" in st.session_state.get("_last_good", {})
+            what = "; ".join(problem_lines(store.problems, ctx.lang))
+            st.error(ctx.t("wall.banner" if had else "wall.banner_none", items=what), icon="⚠️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
     marked = tuple(dict.fromkeys(d for _, _, ds in items for d in ds)) if view == "alerts" else ()
     map_col, view_col = st.columns([3, 2])
@@ -256,7 +275,8 @@ def _draw_wall(ctx: Context, state) -> None:
             private_map,
             ctx,
             at,
-            MAP_LAYERS[view],
+            tuple(x for x in MAP_LAYERS[view] if ctx.profile.shows(x))
+            or tuple(x for x in ("cctv", "wifi") if ctx.profile.shows(x)),
             MAP_PX,
             1080,
             "wall_map",
@@ -267,12 +287,13 @@ def _draw_wall(ctx: Context, state) -> None:
         st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False),
     ):
         st.container(key="wall_view_title").text(ctx.t(f"wall.view.{view}"))
+        tiles, panel = view_parts(ctx.profile, view)
         with st.container(key="wall_tiles"):
-            guarded(ctx, f"{view}.tiles", TILES[view], ctx, at)
+            guarded(ctx, f"{view}.tiles", TILES[tiles], ctx, at)
         if view == "alerts":
             guarded(ctx, "alerts", side_alerts, ctx, at, [line for _, line, _ in items])
         else:
-            guarded(ctx, view, PANELS[view], ctx, at)
+            guarded(ctx, view, PANELS[panel], ctx, at)
     nxt = playlist[(idx + 1) % len(playlist)][0]
     if state._pinned:
         st.caption(ctx.t("wall.pinned"))

@@ -188,8 +188,12 @@ PROFILE = _section(
             }
         ),
         "layers": _section(
-            {"cctv": {"type": "boolean"}, "wifi": {"type": "boolean"}},
-            description="cctv and wifi = true or false: the layers the city has",
+            {
+                "complaints": {"type": "boolean"},
+                "cctv": {"type": "boolean"},
+                "wifi": {"type": "boolean"},
+            },
+            description="complaints, cctv and wifi = true or false: the layers the city has",
         ),
         "words": {"type": "object", "additionalProperties": PAIR},
         "channels": {"type": "object", "additionalProperties": PAIR},

@@ -18,6 +18,20 @@ PROFILES_DIR = SHIPPED / "profiles"
 LOCALES_DIR = SHIPPED / "locales"  # the interface catalogs (present/catalog.py reads them)
 
 
+# What each page, wall view, tour step and map layer draws from: a city without that layer gets none of it.
+NEEDS = {
+    "complaints": "complaints",
+    "hex": "complaints",
+    "districts": "complaints",
+    "headline": "complaints",
+    "map": "complaints",
+    "journey": "complaints",
+    "cctv": "cctv",
+    "wifi": "wifi",
+    "coverage": "wifi",
+}
+
+
 class ProfileError(ValueError):
     """A city profile that cannot be used."""
 
@@ -64,7 +78,9 @@ class Profile:
     tour_file: Path | None = None
     coverage: dict = field(default_factory=dict)
     ingest: dict = field(default_factory=dict)  # earliest, max_text_chars
-    layers: dict = field(default_factory=lambda: {"cctv": True, "wifi": True})  # what the city has
+    layers: dict = field(
+        default_factory=lambda: {"complaints": True, "cctv": True, "wifi": True}
+    )  # what the city has
     words: dict = field(default_factory=dict)  # district / agency -> (id, en): the city's own terms
     channels: dict = field(
         default_factory=dict
@@ -76,13 +92,18 @@ class Profile:
     )  # (kind, Spark Connect URL, data path on the cluster)
 
     def has(self, layer: str) -> bool:
-        """Whether the city declares this layer ([layers] cctv / wifi; both by default)."""
+        """Whether the city has this layer ([layers] complaints / cctv / wifi; all by default)."""
         return bool(self.layers.get(layer, True))
+
+    def shows(self, name: str) -> bool:
+        """Whether a page, wall view, tour step or map layer has what it draws: each needs one layer
+        (the complaint hexagons need complaints, the CCTV view cameras); the rest need none."""
+        return self.has(NEEDS[name]) if name in NEEDS else True
 
     def tables(self) -> tuple[str, ...]:
         """The extracts this city is expected to have."""
         return (
-            "complaints",
+            *(("complaints",) if self.has("complaints") else ()),
             *(("cctv_sites",) if self.has("cctv") else ()),
             *(("wifi_points",) if self.has("wifi") else ()),
         )  # usage is optional: its panels say so
@@ -198,7 +219,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
             "earliest": date.fromisoformat(raw.get("ingest", {}).get("earliest", "2000-01-01")),
             "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000),
         },
-        layers={"cctv": True, "wifi": True} | raw.get("layers", {}),
+        layers={"complaints": True, "cctv": True, "wifi": True} | raw.get("layers", {}),
         words=_labels(raw.get("words", {})),
         channels=_labels(raw.get("channels", {})),
         engine=_engine(path, raw.get("engine", {})),

@@ -28,6 +28,13 @@ def _silent_since(store: Store, at: datetime, silent_hours: float) -> datetime:
 
 
 @query(tables=("cctv_sites",))
+def latest_seen(store: Store) -> datetime | None:
+    """When a camera last reported: what "data as of" means for a city without complaints."""
+    latest = store.scalar("SELECT max(last_seen_at) FROM cctv_sites")
+    return None if latest is None or pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
+
+
+@query(tables=("cctv_sites",))
 def summary(
     store: Store, at: datetime, silent_hours: float, kecamatan: tuple[str, ...] = ()
 ) -> dict:

@@ -256,3 +256,13 @@ def label(profile, lang: str, dim: str, value) -> str:
     if own:
         return pick(own, lang)
     return value_label(dim, value, lang)
+
+
+def problem_lines(problems: dict, lang: str) -> list[str]:
+    """What is wrong with each extract, for any viewer: in the screen's language, naming the table and
+    never a server path or an engine's message (the Data page and the log keep those for admins)."""
+    out = []
+    for table, detail in problems.items():
+        kind = "missing" if str(detail).startswith("no ") else "unreadable"
+        out.append(t(f"problem.{kind}", lang, table=t(f"table.{table}", lang)))
+    return out
