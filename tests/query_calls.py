@@ -23,6 +23,8 @@ def sample_calls(store, profile) -> dict[str, tuple]:
     cfg = tuple(sorted(alerts.settings(profile).items()))
     calls = {
         "alerts.active_alerts": (at, cfg),
+        "alerts.first_complaint": (at,),
+        "cctv.latest_seen": (),
         "cctv.summary": (at, 12.0, kec),
         "cctv.sites": (kec,),
         "cctv.by_kecamatan": (kec,),

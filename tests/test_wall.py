@@ -108,7 +108,7 @@ def test_a_corrupt_file_shows_a_banner_and_keeps_the_last_good_data(monkeypatch,
     (writable_city / "complaints.parquet").write_bytes(b"PAR1 not really parquet")
     at.run()
     assert not at.exception
-    assert any("complaints.parquet is damaged" in e.value for e in at.error)
+    assert any("the complaints extract is damaged" in e.value for e in at.error)
     assert {m.label: m.value for m in at.metric} == before  # the last good numbers stay up
 
 
@@ -118,7 +118,7 @@ def test_a_missing_file_shows_a_banner(monkeypatch, writable_city):
     (writable_city / "cctv_sites.csv").unlink()
     at.run()
     assert not at.exception
-    assert any("no cctv_sites extract" in e.value for e in at.error)
+    assert any("no CCTV sites extract yet" in e.value for e in at.error)
 
 
 def test_the_wall_ticker_carries_the_alerts(monkeypatch, writable_city):

@@ -11,10 +11,10 @@ from ..data.clock import city_time
 from ..data.profile import Profile
 from ..data.store import BaseStore
 from ..metrics.filters import (
-    DEFAULT_WINDOW_DAYS,
     DIMENSIONS,
     Filters,
     clamp_dates,
+    default_window,
     from_query_params,
 )
 from ..present.i18n import (
@@ -65,13 +65,10 @@ def _as_date(d) -> date | None:
 
 
 def _default_dates(options) -> tuple[date, date] | tuple:
-    hi = options.get("date_max")
-    if hi is None:
+    if options.get("date_max") is None:
         return ()
-    hi = hi.date() if isinstance(hi, datetime) else hi
-    lo = options.get("date_min")
-    lo = lo.date() if isinstance(lo, datetime) else lo
-    return (max(lo, hi - timedelta(days=DEFAULT_WINDOW_DAYS - 1)), hi)
+    w = default_window(options.get("date_min"), options.get("date_max"))
+    return (w.start, w.end)
 
 
 def _url_params() -> dict[str, list[str]]:

@@ -10,7 +10,7 @@ import html
 import logging
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -18,7 +18,7 @@ import streamlit as st
 from .. import memory
 from ..data.clock import city_time, reference_now
 from ..metrics import cctv, complaints, wifi
-from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters
+from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters, default_window
 from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
@@ -140,9 +140,12 @@ def reference_time(ctx: Context) -> datetime:
     return ctx.at
 
 
-def desk_window(at: datetime) -> Filters:
-    """The window the desk pages open on (the last 90 days of data), for the same numbers everywhere."""
-    return Filters(start=(at - timedelta(days=DEFAULT_WINDOW_DAYS - 1)).date(), end=at.date())
+def desk_window(at: datetime, days: int = DEFAULT_WINDOW_DAYS) -> Filters:
+    """The window the desk pages open on (metrics.filters.default_window: the last 90 days of data),
+    for the same numbers on the desk, the wall and the tour under every clock; `days` for the wall's
+    shorter panels, ending on the same day."""
+    span = safe_run(complaints.filter_options, "complaints", key="options")
+    return default_window(span.get("date_min"), span.get("date_max"), at.date(), days)
 
 
 def kpi_row(ctx: Context, k: dict, f: Filters) -> None:
@@ -178,11 +181,10 @@ def private_map(
     else:
         deck_layers.append(maps.districts_layer(geo, None, pickable=False))
     if "hex" in layers:
-        start = (at - timedelta(days=29)).date()
         hexes = safe_run(
             complaints.hex_density,
             "complaints",
-            Filters(start=start),
+            desk_window(at, 30),
             at,
             res=8,
             min_count=k_min,

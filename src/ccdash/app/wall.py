@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -15,7 +15,6 @@ from ..data import sources as live
 from ..data.clock import city_time
 from ..data.profile import data_dir
 from ..metrics import alerts, cctv, complaints, wifi
-from ..metrics.filters import Filters
 from ..present import charts
 from ..present.alert_text import alert_level, alert_line, ticker_html
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_range, problem_lines
@@ -48,11 +47,12 @@ SIDE_PX = 300  # a chart under the view's tiles: with them, no taller than VIEW_
 
 
 def side_overview(ctx: Context, at: datetime) -> None:
-    st.text(ctx.t("wall.last_30"))
+    days30 = desk_window(at, 30)
+    st.text(ctx.t("wall.last_30", window=fmt_range(days30.start, days30.end, ctx.lang)))
     trend = safe_run(
         complaints.daily_trend,
         "complaints",
-        Filters(start=(at - timedelta(days=29)).date()),
+        days30,
         at,
         key="trend",
     )
@@ -65,7 +65,7 @@ def side_overview(ctx: Context, at: datetime) -> None:
 def side_complaints(ctx: Context, at: datetime) -> None:
     """On-time by agency, every agency labelled (the view is named after them); the week's top
     categories in one line of text above it."""
-    week = Filters(start=(at - timedelta(days=6)).date(), end=at.date())
+    week = desk_window(at, 7)
     top = safe_run(complaints.count_by, "complaints", week, "category", at, 3, key="top7")
     st.text(
         ctx.t("wall.top_7d", window=fmt_range(week.start, week.end, ctx.lang))
@@ -128,7 +128,23 @@ def side_alerts(ctx: Context, at: datetime, items) -> None:
         if len(items) > len(shown)
         else []
     )
-    st.container(key="wall_alerts").text("\n".join(shown + more) if items else ctx.t("alert.none"))
+    lines = shown + more if items else [ctx.t("alert.none")]
+    start = spikes_start(ctx, at)
+    if start is not None:  # young data: say when spikes can first be told from an ordinary day
+        days = alerts.min_history(alerts.settings(ctx.profile))
+        lines.append(
+            ctx.t("alert.starts", when=fmt_datetime(start, ctx.lang), days=days, count=days)
+        )
+    st.container(key="wall_alerts").text("\n".join(lines))
+
+
+def spikes_start(ctx: Context, at: datetime) -> datetime | None:
+    """When spike alerts start, while that is still ahead (the data is younger than they need)."""
+    if not ctx.profile.has("complaints"):
+        return None
+    first = safe_run(alerts.first_complaint, "complaints", at, key="first")
+    start = alerts.alerts_start(first, alerts.settings(ctx.profile))
+    return start if start is not None and start > at else None
 
 
 def tiles_complaints(ctx: Context, at: datetime) -> None:

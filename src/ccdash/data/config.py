@@ -132,6 +132,12 @@ PROFILE = _section(
                     0, 0.05, exclusive_lo=True, description="a probability above 0, at most 0.05"
                 ),
                 "min_count": _num(1),
+                "min_history_days": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 365,
+                    "description": "whole days a series must have been reported before it can spike",
+                },
                 "min_ratio": _num(1),
                 "min_rate": _num(0, exclusive_lo=True),
                 "sla_horizon_hours": _num(1),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -34,6 +34,9 @@ DEFAULTS = {
     "baseline_days": 28,
     "p_threshold": 1e-4,
     "min_count": 5,
+    # Spikes are tested only once the data holds this many days before the last 24 h: a young export's
+    # baseline would be mostly days before the data began, read as quiet days.
+    "min_history_days": 14,
     "min_ratio": 2.0,
     "min_rate": 0.5,
     "sla_horizon_hours": 24,
@@ -219,6 +222,28 @@ def dispersion_bound(df: int, z: float = DISPERSION_Z) -> float:
     return 1.0 / max((1.0 - a + z * math.sqrt(a)) ** 3, 1e-6)
 
 
+def min_history(cfg: dict) -> int:
+    """Days of history a series needs before it can spike: min_history_days, at most the baseline."""
+    return min(
+        int(cfg.get("min_history_days", DEFAULTS["min_history_days"])), int(cfg["baseline_days"])
+    )
+
+
+def history_days(first_complaint: datetime | None, at: datetime) -> int:
+    """Whole 24-hour baseline windows the data holds before the last 24 h: the days a baseline may
+    use (a window from before the first complaint is not a quiet day, it is no data)."""
+    if first_complaint is None:
+        return 0
+    return max(0, int((at - first_complaint).total_seconds() // 86400) - 1)
+
+
+def alerts_start(first_complaint: datetime | None, cfg: dict) -> datetime | None:
+    """When spike alerts can first fire for a city whose data begins at first_complaint."""
+    if first_complaint is None:
+        return None
+    return first_complaint + timedelta(days=min_history(cfg) + 1)
+
+
 def spikes(
     counts: pd.DataFrame, keys: list[str], cfg: dict, factors: dict[int, float] | None = None
 ) -> list[Alert]:
@@ -330,7 +355,21 @@ def complaint_buckets(store: BaseStore, at: datetime, base_days: int) -> pd.Data
     )
 
 
+@query(tables=("complaints",))
+def first_complaint(store: BaseStore, at: datetime) -> datetime | None:
+    """When the data begins: the oldest complaint received by `at`."""
+    first = store.scalar(
+        "SELECT min(created_at) FROM complaints WHERE created_at <= $now", {"now": at}
+    )
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).to_pydatetime()
+
+
 def spike_alerts(store: BaseStore, at: datetime, cfg: dict) -> list[Alert]:
+    held = history_days(first_complaint(store, at), at)
+    if held < min_history(cfg):
+        return []  # the wall says when spikes start (alerts_start)
+    # A baseline no longer than the data: days before the first complaint are not quiet days.
+    cfg = {**cfg, "baseline_days": min(int(cfg["baseline_days"]), held)}
     base_days = int(cfg["baseline_days"])
     b = complaint_buckets(store, at, base_days)
     factors = weekly_factors(b, base_days)

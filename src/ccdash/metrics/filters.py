@@ -14,6 +14,25 @@ DEFAULT_WINDOW_DAYS = 90
 OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page")
 
 
+def default_window(
+    first, last, today: date | None = None, days: int = DEFAULT_WINDOW_DAYS
+) -> Filters:
+    """The window every screen opens on, under every clock: the last `days` days of data, ending on
+    the newest complaint's day (never after today, for data stamped in the future) and never before
+    the oldest. An export a few weeks old shows its own last 90 days, and the screens say how old."""
+    first, last = _day(first), _day(last)
+    if last is None:
+        return Filters(start=None if today is None else today - timedelta(days=days - 1), end=today)
+    if today is not None:
+        last = min(last, today)
+    start = last - timedelta(days=days - 1)
+    return Filters(start=max(first, start) if first is not None else start, end=last)
+
+
+def _day(d) -> date | None:
+    return d.date() if isinstance(d, datetime) else d
+
+
 class Notice(str):
     """A notice about ignored input: reads as one string, and keeps the user's value apart so that a screen
     can show it as plain text (`message`, `value`)."""

@@ -35,6 +35,19 @@ def ticker_html(items: list[tuple[str, str]], none: str) -> str:
     )
 
 
+PLACES = 3  # districts named in one alert; the rest counted, so any city's line fits the panel
+
+
+def places(parts, lang: str) -> str:
+    """The districts of one event, most complaints first: the first few named, the rest counted."""
+    ordered = sorted(parts, key=lambda p: -p.observed)
+    named = ", ".join(f"{p.key['kecamatan']} {fmt_num(p.observed, lang)}" for p in ordered[:PLACES])
+    rest = len(ordered) - PLACES
+    return named + (
+        " " + t("alert.more_places", lang, n=fmt_num(rest, lang), count=rest) if rest > 0 else ""
+    )
+
+
 def alert_sentence(a: Alert, lang: str, label) -> str:
     """One line of the ticker. `label(dim, value)` translates stored codes."""
     if a.kind == "spike":
@@ -52,10 +65,7 @@ def alert_sentence(a: Alert, lang: str, label) -> str:
             line += t(
                 "alert.where",
                 lang,
-                places=", ".join(
-                    f"{p.key['kecamatan']} {fmt_num(p.observed, lang)}"
-                    for p in sorted(a.parts, key=lambda p: -p.observed)
-                ),
+                places=places(a.parts, lang),
             )
         return line
     if a.kind == "sla":

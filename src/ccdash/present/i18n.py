@@ -263,6 +263,13 @@ def problem_lines(problems: dict, lang: str) -> list[str]:
     never a server path or an engine's message (the Data page and the log keep those for admins)."""
     out = []
     for table, detail in problems.items():
-        kind = "missing" if str(detail).startswith("no ") else "unreadable"
+        detail = str(detail)
+        kind = (
+            "missing"
+            if detail.startswith("no ")
+            else "damaged"
+            if " is damaged" in detail
+            else "unreadable"
+        )
         out.append(t(f"problem.{kind}", lang, table=t(f"table.{table}", lang)))
     return out
