@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
 import streamlit
 
 from ccdash.present.export import FORMULA_START, csv_text, neutralise
+from ccdash.present.i18n import t
 from tests.paths import DEMO_DIR
 from tests.test_views import start
 
@@ -56,8 +58,18 @@ def downloads(monkeypatch):
     return got
 
 
-def _cells(text: str) -> list[str]:
-    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+def read(data: bytes, key: str, sep: str = ",") -> pd.DataFrame:
+    """A download as the reader's spreadsheet reads it: the workbook, or the CSV with its BOM."""
+    if key.endswith("_xlsx"):
+        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+    assert data.startswith(b"\xef\xbb\xbf"), key  # UTF-8 with BOM: Excel reads it as UTF-8
+    return pd.read_csv(
+        io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=sep
+    )
+
+
+def _cells(data: bytes, key: str) -> list[str]:
+    df = read(data, key)
     return [v for c in df.columns for v in df[c]]
 
 
@@ -70,16 +82,39 @@ def test_every_download_of_the_app_is_neutralised(monkeypatch, writable_city, do
     at = start(monkeypatch, writable_city, {"lang": "en"}, page="app_pages/complaints.py")
     at.switch_page("app_pages/coverage.py").run()
     assert not at.exception
-    assert set(downloads) == {"cp_download", "cov_dl_plan", "cov_dl_blind"}
-    complaints = pd.read_csv(
-        io.StringIO(downloads["cp_download"]), dtype=str, keep_default_na=False
-    )
-    assert "'" + ATTACKS[0] in set(complaints.description)
-    assert "'" + ATTACKS[1] in set(complaints.kelurahan)
-    for key, text in downloads.items():
-        assert not [v for v in _cells(text) if v.startswith(FORMULA_START) and not _is_number(v)], (
-            key
-        )
+    keys = {"cp_download", "cov_dl_plan", "cov_dl_blind"}
+    assert set(downloads) == keys | {f"{k}_xlsx" for k in keys}
+    for key in ("cp_download", "cp_download_xlsx"):
+        complaints = read(downloads[key], key)
+        assert "'" + ATTACKS[0] in set(complaints.Description)  # headers as on screen
+        assert "'" + ATTACKS[1] in set(complaints[t("col.kelurahan", "en")])
+    for key, data in downloads.items():
+        assert not [
+            v for v in _cells(data, key) if v.startswith(FORMULA_START) and not _is_number(v)
+        ], key
+
+
+def test_exports_speak_the_readers_language(monkeypatch, writable_city, downloads):
+    """Indonesian: Indonesian headers and labels, decimal commas, ';' between fields (what Excel
+    expects where the comma is the decimal mark), the same rows as the stored extract."""
+    at = start(monkeypatch, writable_city, {"lang": "id"}, page="app_pages/coverage.py")
+    assert not at.exception
+    plan = read(downloads["cov_dl_plan"], "cov_dl_plan", sep=";")
+    book = read(downloads["cov_dl_plan_xlsx"], "cov_dl_plan_xlsx")
+    assert list(plan.columns) == list(book.columns)
+    assert "Urutan" in plan.columns  # col.order in Indonesian
+    decimals = [v for c in plan.columns for v in plan[c] if re.fullmatch(r"-?\d+[.,]\d+", v)]
+    assert decimals and all("," in v for v in decimals), decimals[:5]
+    at = start(monkeypatch, writable_city, {"lang": "id"}, page="app_pages/complaints.py")
+    rows = read(downloads["cp_download"], "cp_download", sep=";")
+    assert set(rows["Status"]) <= {
+        "Baru",
+        "Terverifikasi",
+        "Didisposisikan",
+        "Dalam proses",
+        "Selesai",
+        "Ditolak",
+    }
 
 
 def test_tables_offer_no_unneutralised_export_of_their_own():

@@ -292,7 +292,7 @@ def render(ctx: Context) -> None:
             delta=fmt_pp(change, ctx.lang, 2 if abs(change) < 0.1 else 1),
             delta_color="normal" if round(change, 2) else "off",
         )
-        csv_download(ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
+        csv_download(ctx, ctx.t("cov.download_plan"), planned, "wifi_plan.csv", "cov_dl_plan")
     with b:
         st.dataframe(
             styled(ctx, planned),
@@ -380,4 +380,4 @@ def render(ctx: Context) -> None:
         key="cov_blind",
         column_config=column_config(ctx, spots),
     )
-    csv_download(ctx.t("cov.download_blind"), spots, "camera_sites.csv", "cov_dl_blind")
+    csv_download(ctx, ctx.t("cov.download_blind"), spots, "camera_sites.csv", "cov_dl_blind")

@@ -166,6 +166,7 @@ def complaints(ctx: Context) -> None:
     widgets.table(ctx, rows, key="cp_rows", height=420)
     filters, at = ctx.filters, ctx.at
     widgets.csv_download(
+        ctx,
         ctx.t("complaints.download"),
         lambda: run(complaints_q.complaint_rows, filters, at, None),
         "complaints_filtered.csv",

@@ -17,6 +17,8 @@ from ..metrics.filters import (
     default_window,
     from_query_params,
 )
+from ..present.catalog import catalogs
+from ..present.charts import natural_key
 from ..present.i18n import (
     fmt_datetime,
     fmt_num,
@@ -214,7 +216,9 @@ def sidebar(
         for dim in DIMENSIONS:
             st.multiselect(
                 t(f"filters.{dim}", lang, **words(profile, lang)),
-                options.get(dim, []),
+                sorted(options.get(dim, []), key=natural_key)
+                if dim == "kecamatan"
+                else options.get(dim, []),
                 key=f"f_{dim}",
                 format_func=partial(label, profile, lang, dim),
                 placeholder=t("filters.all", lang),
@@ -291,6 +295,9 @@ def notices(lang: str, store: BaseStore) -> None:
         if len(items) > MAX_NOTICES:
             shown.append(t("app.more", lang, n=len(items) - MAX_NOTICES))
         st.info(t("app.notice_params", lang, items="; ".join(shown)), icon="⚠️")
+    broken = catalogs().problems  # a city's catalog that cannot be read: skipped, and said once
+    if broken:
+        st.warning("; ".join(broken), icon="⚠️")
     if store.problems:
         items = "; ".join(problem_lines(store.problems, lang))
         st.warning(t("app.data_problem", lang, items=items), icon="⚠️")

@@ -43,6 +43,7 @@ MAP_PX = (
 VIEW_PX = MAP_PX + 80
 ALERT_LINES = 3  # alerts in the alerts view's panel (a sentence each, two lines on a 1080p wall)
 OFFLINE_LINES = 6  # silent cameras in the CCTV view's panel (one line each)
+WALL_AGENCIES = 6  # agencies on the wall's chart: the lowest on-time rates
 SIDE_PX = 300  # a chart under the view's tiles: with them, no taller than VIEW_PX (nothing clipped)
 
 
@@ -78,9 +79,14 @@ def side_complaints(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     st.text(ctx.t("wall.on_time_by_agency", window=fmt_range(f.start, f.end, ctx.lang)))
     sc = safe_run(complaints.agency_scorecard, "complaints", f, at, key="score")
+    # The worst few, large enough to read from 5 m, whatever the number of agencies; the rest counted.
+    scored = sc.dropna(subset=["on_time_pct"]).sort_values("on_time_pct")
+    worst = scored.head(WALL_AGENCIES)
+    if len(sc) > len(worst):
+        st.text(ctx.t("wall.worst_agencies", n=len(worst), total=len(sc), count=len(sc)))
     fig = big(
         charts.hbar(
-            sc.iloc[::-1],
+            worst.iloc[::-1],
             "on_time_pct",
             "agency",
             height=SIDE_PX - 95,

@@ -13,8 +13,8 @@ from ..data.reference import load_geojson
 from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
 from ..present.chart_text import describe_bars
-from ..present.export import csv_text
-from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed
+from ..present.export import csv_bytes, for_reader, xlsx_bytes
+from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed, number_marks
 from .frame import set_filter
 from .state import Context, run
 
@@ -392,10 +392,35 @@ def missing_inputs(ctx: Context, *needs: str) -> bool:
     return bool(notes)
 
 
-def csv_download(label: str, frame, file_name: str, key: str) -> None:
-    """The one way ccdash offers a CSV: formula-like cells neutralised. `frame` may be a callable, made only
-    when the button is pressed (Streamlit's own table download is off: client.disableDataExport)."""
-    data = (lambda: csv_text(frame())) if callable(frame) else csv_text(frame)
-    st.download_button(
-        label, data=data, file_name=file_name, mime="text/csv", key=key, on_click="ignore"
-    )
+def csv_download(ctx: Context, label: str, frame, file_name: str, key: str) -> None:
+    """The one way ccdash offers rows: a CSV and an Excel workbook in the reader's language (headers and
+    codes as on screen, the locale's decimal mark, UTF-8 with BOM), formula-like cells neutralised.
+    `frame` may be a callable, made only when a button is pressed (Streamlit's own table download is
+    off: client.disableDataExport)."""
+
+    def rows():
+        df = labelled(ctx, frame() if callable(frame) else frame)
+        return for_reader(
+            df, {c: ctx.t(f"col.{c}") for c in df.columns if ctx.t(f"col.{c}") != f"col.{c}"}
+        )
+
+    decimal = number_marks(ctx.lang)[0]
+    c = st.columns(2)
+    with c[0]:
+        st.download_button(
+            label,
+            data=lambda: csv_bytes(rows(), decimal),
+            file_name=file_name,
+            mime="text/csv",
+            key=key,
+            on_click="ignore",
+        )
+    with c[1]:
+        st.download_button(
+            ctx.t("app.download_xlsx"),
+            data=lambda: xlsx_bytes(rows()),
+            file_name=file_name.removesuffix(".csv") + ".xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}_xlsx",
+            on_click="ignore",
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -105,8 +106,17 @@ def top_n(
         return df
     df = df.sort_values(value, ascending=False)
     rest = df.iloc[n:]
+    if (
+        value == "per_10k"
+    ):  # a group's rate is its complaints over its residents, never a sum of rates
+        people = rest["population"].sum() if "population" in rest else 0
+        if not people or "complaints" not in rest:
+            return df.iloc[:n]
+        total = rest["complaints"].sum() * 10000.0 / people
+    else:
+        total = rest[value].sum()
     other = {c: None for c in df.columns} | {
-        value: rest[value].sum(),
+        value: total,
         label: other_label.format(n=len(rest)),
     }
     return pd.concat([df.iloc[:n], pd.DataFrame([other])], ignore_index=True)
@@ -150,9 +160,20 @@ def hbar(
     )
 
 
-def heatmap(df: pd.DataFrame, x: str, y: str, z: str, z_title: str, height: int = 520) -> go.Figure:
-    """A long table pivoted into a heatmap (rows y, columns x)."""
+def natural_key(value) -> tuple:
+    """Sort key that reads numbers inside names as numbers: "Comuna 2" before "Comuna 10", "2" before "10"."""
+    parts = re.split(r"(\d+)", str(value).casefold())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def heatmap(
+    df: pd.DataFrame, x: str, y: str, z: str, z_title: str, height: int = 520, top: int = 15
+) -> go.Figure:
+    """A long table pivoted into a heatmap (rows y, columns x): the `top` rows with the largest totals
+    (a city with 90 categories still gets a readable chart), columns in natural order."""
     pivot = df.pivot_table(index=y, columns=x, values=z, aggfunc="sum", fill_value=0)
+    pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index[:top]]
+    pivot = pivot[sorted(pivot.columns, key=natural_key)]
     fig = go.Figure(
         go.Heatmap(
             z=pivot.to_numpy(),
