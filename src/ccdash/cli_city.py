@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .data.ingest import IngestError, Mapping, ingest
+from .data.ingest import KINDS, IngestError, Mapping, ingest
 from .data.ingest.propose import mapping_text, profile_text, propose, still_needed
 from .data.profile import ProfileError, load_profile
 
@@ -33,15 +33,23 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
     print(
         f"wrote {out / 'city.toml'} and {out / 'mapping.toml'} from {p.rows:,} rows of {sample.name}"
     )
+    kind = {v: k for k, v in KINDS.items()}[p.kind]
+    print(
+        f"read as: {p.kind}"
+        + (" (records found inside the JSON: mapping.toml has the select)" if p.select else "")
+    )
     print("columns: " + ", ".join(f"{c} <- {s}" for c, s in p.columns.items()))
-    print(f"dates: {p.date_format or 'ISO 8601'} (reads {p.date_share:.1%} of the sample)")
+    if p.kind == "complaints" and "created_at" in p.columns:
+        print(f"dates: {p.date_format or 'ISO 8601'} (reads {p.date_share:.1%} of the sample)")
+    if p.timezone:
+        print(f"time zone: {p.timezone} (at the coordinates' centre)")
     for note in p.notes:
         print(f"check: {note}")
     try:  # the proposal, tried: the files pass their schemas and the sample goes in
         profile = load_profile(out / "city.toml")
         mapping = Mapping.load(out / "mapping.toml")
         with tempfile.TemporaryDirectory() as tmp:
-            report = ingest(sample, "complaints", tmp, profile, mapping)
+            report = ingest(sample, kind, tmp, profile, mapping)
         print(
             f"trial ingest of the sample: {report.accepted:,} accepted, {report.rejected:,} rejected"
         )
@@ -54,7 +62,7 @@ def init_city(name: str, sample: Path, out: Path | None, force: bool) -> int:
         print(f"  - {item}")
     print(
         "next:\n"
-        f"  .venv/bin/python -m ccdash ingest --kind complaints {sample} --mapping {out / 'mapping.toml'} "
+        f"  .venv/bin/python -m ccdash ingest --kind {kind} {sample} --mapping {out / 'mapping.toml'} "
         f"--data-dir {out}\n"
         f"  CCDASH_DATA_DIR={out} make run"
     )
