@@ -56,6 +56,7 @@ def camelcase_export(path, n=500, seed=5):
             "ServiceRequestNum": [f"{2600000 + i}" for i in range(n)],
             "DateCreated": created.strftime("%Y-%m-%d %H:%M:%S"),
             "DueDate": (created + pd.Timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S"),
+            "LastUpdated": (created + pd.Timedelta(days=2)).strftime("%Y-%m-%d %H:%M:%S"),
             "StatusDescription": rng.choice(["New", "Closed", "In Progress"], n),
             "ProblemType": rng.choice(["Pothole", "Trash", "Streetlight"], n),
             "DepartmentName": rng.choice(["TPW", "Code"], n),
@@ -80,6 +81,13 @@ def test_camelcase_headers_a_status_in_another_case_and_a_placeholder_point(tmp_
     assert mapping.columns["created_at"] == "DateCreated"
     assert mapping.values["status"]["New"] == "new"
     assert mapping.placeholder_points == [(32.7555, -97.3308)]
+    # No closing date column: a closed request closes at its last update, as the proposal says.
+    closed = int((raw.StatusDescription == "Closed").sum())
+    assert mapping.closed_from == "LastUpdated"
+    assert (
+        f"{closed:,} closed rows have no closing time: mapping.toml takes it from LastUpdated"
+        in stdout
+    )
     assert f"{held:,} rows" in stdout and "share the point 32.7555, -97.3308" in stdout
     profile = load_profile(out / "city.toml")
     assert profile.timezone == "America/Chicago"  # proposed from the coordinates
@@ -89,6 +97,10 @@ def test_camelcase_headers_a_status_in_another_case_and_a_placeholder_point(tmp_
     assert (report.accepted, report.rejected) == (len(raw), 0)
     assert stored.status.value_counts()["new"] == (raw.StatusDescription == "New").sum()
     assert stored.lat.isna().sum() == held  # the placeholder rows kept, off the maps
+    assert report.notes == {"closed_at taken from LastUpdated (closed, no closing time)": closed}
+    by_id = stored.set_index("complaint_id")
+    closed_ids = raw.ServiceRequestNum[raw.StatusDescription == "Closed"]
+    assert by_id.loc[closed_ids, "closed_at"].notna().all()
 
 
 def test_spanish_headers(tmp_path):
@@ -133,8 +145,18 @@ def test_spanish_headers(tmp_path):
     }
     assert load_profile(out / "city.toml").timezone == "America/Bogota"
     report, _ = trial(out, src, "complaints")
-    # Closed and rejected rows carry no closing time in this sample: the report says so (one rule).
-    assert report.accepted + report.rejected == n and report.accepted > 0
+    # Closed and rejected rows carry no closing time and nothing to take it from: rejected, each
+    # case counted by its reason (never stored as open).
+    closed = raw.Estado.isin(["Cerrada", "Rechazada"])
+    assert (report.accepted, report.rejected) == (int((~closed).sum()), int(closed.sum()))
+    assert report.reasons == {
+        "closed_at is empty for a complaint with status 'resolved'": int(
+            (raw.Estado == "Cerrada").sum()
+        ),
+        "closed_at is empty for a complaint with status 'rejected'": int(
+            (raw.Estado == "Rechazada").sum()
+        ),
+    }
 
 
 def test_columns_found_by_their_values_when_the_headers_say_nothing(tmp_path):

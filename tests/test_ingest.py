@@ -322,3 +322,39 @@ def test_h3_parents_by_bit_arithmetic_match_h3():
     for r in (7, 8):
         assert geo.h3_parent(cells, r).tolist() == [h3i.cell_to_parent(int(c), r) for c in cells]
     assert geo.h3_parent(np.array([0], dtype=np.uint64), 7).tolist() == [0]
+
+
+def test_one_rule_for_a_blank_agency_and_a_closed_complaint_without_its_time(
+    writable_city, tmp_path
+):
+    """A blank agency comes from the category's entry in the profile, or the row is rejected (never
+    stored as ""), whether the category is listed or not; a resolved or rejected complaint needs its
+    closing time. The report counts each case; what was stored stays as it was for the rejects."""
+    from ccdash.data.profile import load_profile
+
+    toml = writable_city / "city.toml"
+    toml.write_text(toml.read_text() + '\n[categories.stray]\nid = "Lain"\nen = "Stray"\n')
+    profile = load_profile(toml)
+    assert profile.categories["road_damage"].agency == "DSDABM"
+    rows = [
+        "A-1,2026-11-01 08:00:00,,new,road_damage,lapor,Coblong,,,x,",  # derived: DSDABM
+        "A-2,2026-11-01 08:00:00,,new,stray,lapor,Coblong,,,x,",  # listed, no agency
+        "A-3,2026-11-01 08:00:00,,new,unlisted,lapor,Coblong,,,x,",  # not listed
+        "A-4,2026-11-01 08:00:00,,resolved,road_damage,lapor,Coblong,,,x,",  # closed, no time
+        "A-5,2026-11-01 08:00:00,,rejected,road_damage,lapor,Coblong,,,x,",
+        "A-6,2026-11-01 08:00:00,2026-11-02 08:00:00,rejected,road_damage,lapor,Coblong,,,x,",
+    ]
+    before = read_stored(writable_city, "complaints").num_rows
+    src = write(tmp_path, "blanks.csv", csv_text([HEADER, *rows]))
+    report = ingest(src, "complaints", writable_city, profile, now=NOW)
+    assert (report.accepted, report.rejected) == (2, 4)
+    assert report.reasons == {
+        "agency is empty, and the profile has no agency for the category 'stray' ([categories])": 1,
+        "agency is empty, and the profile has no agency for the category 'unlisted' ([categories])": 1,
+        "closed_at is empty for a complaint with status 'resolved'": 1,
+        "closed_at is empty for a complaint with status 'rejected'": 1,
+    }
+    stored = read_stored(writable_city, "complaints").to_pandas().set_index("complaint_id")
+    assert len(stored) == before + 2
+    assert stored.loc["A-1", "agency"] == "DSDABM"
+    assert not (stored.agency == "").any()

@@ -117,7 +117,11 @@ def test_nyc_311_metrics_match_an_independent_computation(tmp_path):
     frame = pd.DataFrame(
         {
             "created_at": created,
-            "closed_at": pd.to_datetime(raw.closed_date),
+            # The mapping's [closing] rule: a Closed request without closed_date closes at its
+            # resolution's update time.
+            "closed_at": pd.to_datetime(raw.closed_date).fillna(
+                pd.to_datetime(raw.resolution_action_updated_date).where(raw.status == "Closed")
+            ),
             "due_at": pd.to_datetime(raw.due_date).fillna(created + pd.Timedelta(days=5)),
             "status": raw.status.map(
                 {

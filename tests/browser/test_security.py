@@ -45,7 +45,8 @@ def hostile_city(browser, writable_city):
     """A city whose extract carries HTML in the names that charts draw."""
     c = pd.read_parquet(writable_city / "complaints.parquet")
     c.loc[c.category == "waste", "category"] = f'<a href="{EVIL}">click</a>'
-    c.loc[c.agency == "DLH", "agency"] = "<b>Bold</b> agency"
+    # Every agency: the wall's chart shows only the lowest on-time rates, whichever they are.
+    c["agency"] = "<b>Bold</b> agency " + c.agency.astype(str)
     c.to_parquet(writable_city / "complaints.parquet", index=False)
     proc, url = start_app(writable_city)
     yield url
@@ -56,7 +57,7 @@ def hostile_city(browser, writable_city):
     "path, literal",
     [
         ("/complaints?lang=en", f'<a href="{EVIL}">click</a>'),
-        ("/?mode=wall&view=complaints&lang=en", "<b>Bold</b> agency"),
+        ("/?mode=wall&view=complaints&lang=en", "<b>Bold</b> agency "),
     ],
 )
 def test_html_in_data_is_text_in_charts(browser, hostile_city, path, literal):

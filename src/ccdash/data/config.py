@@ -291,6 +291,14 @@ MAPPING = _section(
             "type": "object",
             "additionalProperties": {"type": ["string", "array"], "items": STR},
         },
+        "closing": _section(
+            {
+                "closed_at_from": {
+                    "type": "string",
+                    "description": "a column whose time closes a resolved or rejected complaint that has no closing time",
+                }
+            }
+        ),
         "placeholders": _section(
             {
                 "points": {

@@ -343,6 +343,7 @@ def _store(
                 reasons.update(why[~ok].tolist())
             notes.update(typed.attrs.get("notes", {}))
             notes.update(raw.attrs.get("notes", {}))  # read with a change (stray bytes replaced)
+            notes.update(canon.attrs.get("notes", {}))  # a closing time taken by [closing]
             rows_read += len(raw)
             accepted += int(ok.sum())
         if not accepted:

@@ -49,6 +49,7 @@ class Mapping:
         default_factory=dict
     )  # canonical -> zero-padded width of whole-number codes
     select: str | None = None  # SQL run by DuckDB over the raw file (`source`) before the rest
+    closed_from: str | None = None  # [closing] closed_at_from: a closed complaint's closing time
 
     @classmethod
     def load(cls, path: Path | str) -> Mapping:
@@ -76,6 +77,7 @@ class Mapping:
                 for k, v in raw.get("nulls", {}).items()
             },
             placeholder_points=points,
+            closed_from=raw.get("closing", {}).get("closed_at_from"),
             templates=dict(raw.get("templates", {})),
             scale={k: float(v) for k, v in raw.get("scale", {}).items()},
             pad=dict(raw.get("pad", {})),
@@ -86,6 +88,8 @@ class Mapping:
 def _blank(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and x != x)
 
+
+CLOSED = ("resolved", "rejected")  # statuses a complaint ends in: each needs its closed_at
 
 FIELD = re.compile(r"\{([^{}]+)\}")
 
@@ -153,6 +157,28 @@ def apply_mapping(df: pd.DataFrame, table: Table, mapping: Mapping | None) -> pd
     for col, vmap in mapping.values.items():
         if col in out:
             out[col] = [None if _blank(x) else (vmap.get(x, x) or None) for x in out[col]]
+    if mapping.closed_from and "closed_at" in table.names:
+        # The declared rule for a closed complaint without its closing time: another column's time.
+        if mapping.closed_from not in df.columns:
+            raise IngestError(
+                f"[closing] closed_at_from names a column the file does not have: {mapping.closed_from}"
+            )
+        closed = (
+            out["status"].isin(CLOSED) if "status" in out else pd.Series(False, index=out.index)
+        )
+        blank = (
+            out["closed_at"].map(_blank) if "closed_at" in out else pd.Series(True, index=out.index)
+        )
+        take = (closed & blank).to_numpy(dtype=bool)
+        if "closed_at" not in out:
+            out["closed_at"] = None
+        out["closed_at"] = out["closed_at"].astype(object).where(~take, df[mapping.closed_from])
+        if take.any():
+            out.attrs["notes"] = {
+                f"closed_at taken from {mapping.closed_from} (closed, no closing time)": int(
+                    take.sum()
+                )
+            }
     if mapping.placeholder_points and "lat" in out and "lon" in out:
         lat = pd.to_numeric(out["lat"], errors="coerce")
         lon = pd.to_numeric(out["lon"], errors="coerce")

@@ -206,6 +206,23 @@ NAMES = {
     ],
 }
 
+# Where a closed complaint's time may be when the export has no closing date (a last update).
+CLOSING_WORDS = [
+    "resolution_action_updated_date",
+    "last_updated",
+    "last_update",
+    "updated_at",
+    "updated_date",
+    "date_updated",
+    "modified",
+    "date_modified",
+    "last_modified",
+    "fecha_actualizacion",
+    "date_maj",
+    "data_atualizacao",
+    "diperbarui",
+]
+
 # The same for camera and wifi-point lists (a city may bring those first, or only those).
 LIST_NAMES = {
     "cctv_sites": {
@@ -448,6 +465,7 @@ class Proposal:
     select: str | None = None  # for a nested JSON: the SQL that makes its records rows
     found_by: dict[str, str] = field(default_factory=dict)  # canonical -> how it was found
     select_of: dict[str, str] = field(default_factory=dict)  # flattened field -> its SQL path
+    closed_from: str | None = None  # [closing] closed_at_from: a last-update column
 
 
 def guess_kind(columns: list[str], file_name: str) -> str:
@@ -651,8 +669,29 @@ def propose(sample: Path, rows: int = SAMPLE_ROWS) -> Proposal:
             timezone = guess_timezone(*center)
         else:
             notes.append("too few coordinates to place the city: set [map] bbox by hand")
+    closed_from = None
     if kind == "complaints":
         statuses = map_statuses(distinct("status"))
+        closing = [k for k, v in statuses.items() if v in ("resolved", "rejected")] + [
+            v for v in distinct("status") if v in ("resolved", "rejected")
+        ]
+        if closing and "status" in cols:
+            closed = df[cols["status"]].astype(str).isin(closing)
+            blank = df[cols["closed_at"]].isna() if "closed_at" in cols else closed
+            n = int((closed & blank).sum())
+            if n:
+                later = guess_columns(
+                    [c for c in df.columns if c not in cols.values()], {"closed": CLOSING_WORDS}
+                )
+                closed_from = later.get("closed")
+                notes.append(
+                    f"{n:,} closed rows have no closing time: "
+                    + (
+                        f"mapping.toml takes it from {closed_from} ([closing] closed_at_from)"
+                        if closed_from
+                        else "they are rejected unless [closing] closed_at_from names a column to take it from"
+                    )
+                )
     else:
         statuses = map_list_statuses(kind, distinct("status"))
     return Proposal(
@@ -673,6 +712,7 @@ def propose(sample: Path, rows: int = SAMPLE_ROWS) -> Proposal:
         select=nested[0] if nested else None,
         found_by=found_by,
         select_of=nested[1].attrs["select_of"] if nested else {},
+        closed_from=closed_from,
     )
 
 
@@ -844,6 +884,12 @@ def mapping_text(p: Proposal, sample_name: str) -> str:
         constants.append('site_type = "other"  # no site type column')
     if constants:
         lines += ["", "[constants]", *constants]
+    if p.closed_from:
+        lines += [
+            "",
+            "[closing]  # a closed complaint without its closing time closes at this column's time",
+            f"closed_at_from = {_q(p.closed_from)}",
+        ]
     if p.placeholders:
         pts = ", ".join(f"[{a}, {b}]" for a, b in p.placeholders)
         lines += [

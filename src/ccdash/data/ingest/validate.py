@@ -134,7 +134,9 @@ def validate(
     name = table.name
     if name == "complaints":
         cat = out["category"]
-        agency = _lookup(cat, {c: k.agency for c, k in profile.categories.items()})
+        # One rule for blanks: an agency the source leaves out comes from the category's entry in the
+        # profile; where the profile names none, the row is rejected (never stored as "").
+        agency = _lookup(cat, {c: k.agency or None for c, k in profile.categories.items()})
         out["agency"] = out["agency"].where(out["agency"].notna(), agency)
         sla = _lookup(cat, {c: k.sla_days for c, k in profile.categories.items()}).astype(float)
         sla = sla.fillna(profile.sla_default_days)
@@ -153,7 +155,9 @@ def validate(
             continue  # found from the coordinates below
         if (req, name) in FIXED_BY:  # a blank the profile could fill: name the key that does
             key = FIXED_BY[req, name]
-            site = out["site_type"] if name == "wifi_points" else None
+            site = {"wifi_points": out.get("site_type"), "complaints": out.get("category")}.get(
+                name
+            )
             bad.add(
                 out[req].isna().to_numpy(),
                 (
@@ -190,6 +194,14 @@ def validate(
         )
         bad.add(
             (out.due_at < out.created_at).fillna(False).to_numpy(), "due_at is before created_at"
+        )
+        # A closed complaint without its closing time would be counted open for ever: rejected,
+        # unless the mapping declares where that time comes from ([closing] closed_at_from).
+        bad.add(
+            (out.status.isin(("resolved", "rejected")) & out.closed_at.isna())
+            .fillna(False)
+            .to_numpy(),
+            _says("closed_at is empty for a complaint with status", out.status, sep=" "),
         )
 
     if table.has_location:
@@ -237,7 +249,10 @@ def validate(
 
 
 # Blanks a profile key fills: the key, named in the reason a row is rejected for.
-FIXED_BY = {("coverage_radius_m", "wifi_points"): "[wifi.default_radius_m] {site} = METRES"}
+FIXED_BY = {
+    ("coverage_radius_m", "wifi_points"): "[wifi.default_radius_m] {site} = METRES",
+    ("agency", "complaints"): "agency for the category {site!r} ([categories])",
+}
 
 CODE_CHARS = 200  # ids, codes and names longer than this are not ids, codes or names
 
