@@ -237,3 +237,33 @@ def test_a_missing_extract_is_named_without_the_server_path(monkeypatch, city_di
         warnings = [w.value for w in at.warning]
         assert any(line in w for w in warnings), warnings
         assert not [w for w in warnings if str(d) in w]
+
+
+def test_each_chart_that_lacks_an_input_says_which(monkeypatch, city_dir, tmp_path):
+    """No population file, no polygons: the per-10,000 chart says what it needs instead of an empty
+    axis, the Overview offers no per-10,000 layer nor its legend, and the map's note says it has no
+    outlines."""
+    bare_city(city_dir, tmp_path / "city", "\n[layers]\ncctv = false\nwifi = false\n")
+    d = tmp_path / "city"
+    over = app(monkeypatch, d)
+    pills = over.get("button_group")[0] if over.get("button_group") else None
+    offered = [o.content for o in pills.proto.options] if pills is not None else []
+    assert offered and not [o for o in offered if "10,000" in o], offered
+    seen = texts(over)
+    assert "per 10,000 residents, dark" not in seen
+    assert "Map without base tiles or district outlines" in seen
+    comp = page(app(monkeypatch, d), "complaints")
+    infos = [i.value for i in comp.info]
+    assert any(i.startswith("No population figures") for i in infos), infos
+
+
+def test_cameras_with_no_status_say_so_instead_of_empty_bars(monkeypatch, writable_city):
+    import pandas as pd
+
+    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    cams["status"] = "unknown"
+    cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
+    (writable_city / "cctv_sites.csv").unlink(missing_ok=True)
+    at = page(app(monkeypatch, writable_city), "cctv")
+    assert not at.exception
+    assert any(i.value.startswith("No camera reports a status yet") for i in at.info)

@@ -54,7 +54,11 @@ def overview(ctx: Context) -> None:
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
     st.subheader(ctx.t("map.title"))
-    offered = [k for k in widgets.LAYERS if ctx.profile.shows(k)]
+    offered = [
+        k
+        for k in widgets.LAYERS
+        if ctx.profile.shows(k) and (k != "districts" or ctx.profile.has_population())
+    ]
     names = {k: ctx.t(f"map.{k}") for k in offered}
     layers = st.pills(
         ctx.t("map.layers"),
@@ -115,16 +119,20 @@ def complaints(ctx: Context) -> None:
             per = run(
                 complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at
             ).rename(columns={"kecamatan": "value"})
-            widgets.clickable_bar(
-                ctx,
-                per,
-                "kecamatan",
-                "per_10k",
-                "cp_kec",
-                ctx.t("chart.per_10k"),
-                text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
-                color="#4cc9f0",
-            )
+            if not ctx.profile.has_population():  # a rate needs residents: said, not drawn
+                st.subheader(ctx.t("chart.per_10k"))
+                widgets.missing_inputs(ctx, "population")
+            else:
+                widgets.clickable_bar(
+                    ctx,
+                    per,
+                    "kecamatan",
+                    "per_10k",
+                    "cp_kec",
+                    ctx.t("chart.per_10k"),
+                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+                    color="#4cc9f0",
+                )
         st.subheader(ctx.t("chart.heatmap"))
         heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
         plot(
@@ -192,18 +200,21 @@ def cctv(ctx: Context) -> None:
         with left:
             byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
             st.subheader(ctx.t("cctv.by_kecamatan"))
-            plot(
-                ctx,
-                charts.hbar(
-                    byk.sort_values("online_pct", ascending=False),
-                    "online_pct",
-                    "value",
-                    x_title=ctx.t("chart.online_pct"),
-                    color="#2ecc71",
-                    text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
-                ),
-                key="cc_byk",
-            )
+            if byk.online_pct.isna().all():  # every status unknown: one line, not empty bars
+                st.info(ctx.t("need.statuses"), icon="ℹ️")
+            else:
+                plot(
+                    ctx,
+                    charts.hbar(
+                        byk.sort_values("online_pct", ascending=False),
+                        "online_pct",
+                        "value",
+                        x_title=ctx.t("chart.online_pct"),
+                        color="#2ecc71",
+                        text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
+                    ),
+                    key="cc_byk",
+                )
         with right:
             st.subheader(ctx.t("cctv.by_kind"))
             kinds = run(cctv_q.by_kind, kec)

@@ -174,7 +174,7 @@ def private_map(
     k_min = int(ctx.profile.threshold("k_anonymity", 5))
     deck_layers = []
     geo = city_geojson(ctx)
-    if "districts" in layers:
+    if "districts" in layers and ctx.profile.has_population():
         per = safe_run(complaints.by_kecamatan, "complaints", Filters(), at, key="by_kec")
         per = per.assign(label=[f"{fmt_num(v, ctx.lang, 1)} / 10k" for v in per.per_10k])
         deck_layers.append(maps.districts_layer(geo, per, "per_10k", pickable=False))

@@ -260,7 +260,7 @@ def city_map(
     """The city map: complaint hexagons, district choropleth per 10k, CCTV and wifi, on no basemap."""
     deck_layers = []
     geojson = city_geojson(ctx)
-    if "districts" in layers:
+    if "districts" in layers and ctx.profile.has_population():
         per = run(complaints.by_kecamatan, ctx.filters, ctx.at)
         per = per.assign(
             label=[
@@ -317,14 +317,18 @@ def city_map(
 
 def map_legend(ctx: Context, layers) -> None:
     """What each colour and size on the map means, with units (static text: no data in it)."""
-    lines = [ctx.t(f"legend.{layer}") for layer in layers if layer in LAYERS]
+    drawn = [
+        x for x in layers if x in LAYERS and (x != "districts" or ctx.profile.has_population())
+    ]
+    lines = [ctx.t(f"legend.{layer}") for layer in drawn]
     if lines:
         st.caption("  \n".join(lines))
 
 
 def map_credit(ctx: Context) -> None:
     """Under every map: what it draws without base tiles, and the credit its boundaries' licence asks for."""
-    parts = [] if ctx.profile.tile_style else [ctx.t("map.offline_note")]
+    offline = "map.offline_note" if ctx.profile.has_polygons() else "map.offline_bare"
+    parts = [] if ctx.profile.tile_style else [ctx.t(offline)]
     if ctx.profile.attribution:
         parts.append(ctx.profile.attribution)
     if parts:
@@ -376,9 +380,9 @@ def missing_inputs(ctx: Context, *needs: str) -> bool:
     p = ctx.profile
     notes = []
     for need in needs:
-        if need == "polygons" and not (p.districts_file and p.districts_file.exists()):
+        if need == "polygons" and not p.has_polygons():
             notes.append(ctx.t("need.polygons"))
-        elif need == "population" and not (p.facts_file and p.facts_file.exists()):
+        elif need == "population" and not p.has_population():
             notes.append(ctx.t("need.population"))
         elif need == "bandwidth" and not run(wifi.summary)["with_bandwidth"]:
             notes.append(ctx.t("need.bandwidth"))

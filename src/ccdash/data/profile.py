@@ -100,6 +100,14 @@ class Profile:
         (the complaint hexagons need complaints, the CCTV view cameras); the rest need none."""
         return self.has(NEEDS[name]) if name in NEEDS else True
 
+    def has_polygons(self) -> bool:
+        """Whether the profile names a district polygons file that is there."""
+        return bool(self.districts_file and self.districts_file.exists())
+
+    def has_population(self) -> bool:
+        """Whether the profile names a facts file (population per district) that is there."""
+        return bool(self.facts_file and self.facts_file.exists())
+
     def tables(self) -> tuple[str, ...]:
         """The extracts this city is expected to have."""
         return (
