@@ -68,7 +68,7 @@ def test_pages_show_a_banner_and_the_wall_its_last_good_numbers(monkeypatch, wri
     before = {m.label: m.value for m in at.metric}
     damage(writable_city / "complaints.parquet", "closed_at", "data")
     at.run()
-    assert any("the complaints extract is damaged" in e.value for e in at.error)
+    assert any("complaints.parquet is damaged" in e.value for e in at.error)
     assert {m.label: m.value for m in at.metric} == before
     desk = start(monkeypatch, writable_city, {"lang": "en"})
-    assert any("the complaints extract is damaged" in w.value for w in desk.warning)
+    assert any("complaints.parquet is damaged" in w.value for w in desk.warning)

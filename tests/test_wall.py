@@ -108,7 +108,7 @@ def test_a_corrupt_file_shows_a_banner_and_keeps_the_last_good_data(monkeypatch,
     (writable_city / "complaints.parquet").write_bytes(b"PAR1 not really parquet")
     at.run()
     assert not at.exception
-    assert any("the complaints extract is damaged" in e.value for e in at.error)
+    assert any("complaints.parquet is damaged" in e.value for e in at.error)
     assert {m.label: m.value for m in at.metric} == before  # the last good numbers stay up
 
 

@@ -258,18 +258,24 @@ def label(profile, lang: str, dim: str, value) -> str:
     return value_label(dim, value, lang)
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s/\\'\"]+)+[/\\]([^\s/\\'\"]+)")
+
+
+def without_paths(text: str) -> str:
+    """A message with every absolute path cut to its last part (/srv/city/complaints.parquet ->
+    complaints.parquet): what a file is called, never where the server keeps it."""
+    return _PATH.sub(r"\1", text)
+
+
 def problem_lines(problems: dict, lang: str) -> list[str]:
-    """What is wrong with each extract, for any viewer: in the screen's language, naming the table and
-    never a server path or an engine's message (the Data page and the log keep those for admins)."""
+    """What is wrong with each extract, for any viewer: in the screen's language, naming the table,
+    with the reason but never a server path."""
     out = []
     for table, detail in problems.items():
         detail = str(detail)
-        kind = (
-            "missing"
-            if detail.startswith("no ")
-            else "damaged"
-            if " is damaged" in detail
-            else "unreadable"
-        )
-        out.append(t(f"problem.{kind}", lang, table=t(f"table.{table}", lang)))
+        name = t(f"table.{table}", lang)
+        if detail.startswith("no "):
+            out.append(t("problem.missing", lang, table=name))
+        else:
+            out.append(t("problem.unreadable", lang, table=name, why=without_paths(detail)))
     return out
