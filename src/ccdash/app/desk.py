@@ -318,6 +318,8 @@ def wifi(ctx: Context) -> None:
                 key="wf_mix",
             )
         st.subheader(ctx.t("wifi.per_10k"))
+        if widgets.missing_inputs(ctx, "population"):  # a rate needs residents: said, not drawn
+            return
         per = run(wifi_q.per_10k)
         plot(
             ctx,
