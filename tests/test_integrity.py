@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import datetime
 
 import pyarrow as pa
@@ -72,3 +74,100 @@ def test_pages_show_a_banner_and_the_wall_its_last_good_numbers(monkeypatch, wri
     assert {m.label: m.value for m in at.metric} == before
     desk = start(monkeypatch, writable_city, {"lang": "en"})
     assert any("complaints.parquet is damaged" in w.value for w in desk.warning)
+
+
+def counting(monkeypatch) -> list:
+    """Every full read the store makes, by file name."""
+    import ccdash.data.store as store_module
+
+    reads: list = []
+    real = store_module.check_parquet
+
+    def check(path):
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(store_module, "check_parquet", check)
+    return reads
+
+
+def test_a_start_serves_verified_files_at_once_and_reads_them_later(
+    monkeypatch, writable_city, profile
+):
+    """The first store reads every file in full and records it; the next start (a new store on the
+    same folder) serves the recorded files without a read and verifies them afterwards."""
+    reads = counting(monkeypatch)
+    first = Store(writable_city, profile.facts_file, verify_in_background=False)
+    n = first.scalar("SELECT count(*) FROM complaints")
+    parquet = sorted(p.name for p in writable_city.glob("*.parquet"))
+    assert sorted(reads) == parquet  # each file read in full once, before it was served
+    assert first.verify_pending() == [] and sorted(reads) == parquet  # nothing left to reread
+    first.close()
+    ledger = json.loads((writable_city / "_integrity" / "verified.json").read_text())
+    assert sorted(ledger) == parquet
+
+    reads.clear()
+    second = Store(writable_city, profile.facts_file, verify_in_background=False)
+    assert second.scalar("SELECT count(*) FROM complaints") == n and not second.problems
+    assert reads == []  # served on the record: no full read before the first answer
+    assert second.verify_pending() == []
+    assert sorted(reads) == parquet  # then each read once, after
+    second.close()
+
+
+def test_a_page_damaged_after_it_was_verified_is_caught_by_the_later_read(
+    monkeypatch, writable_city, profile
+):
+    """Bit rot inside a verified file (same size, same mtime, same tail): served at start, then the
+    background read finds it, and the next refresh serves it as missing, with the banner's reason."""
+    path = writable_city / "complaints.parquet"
+    recorder = Store(writable_city, profile.facts_file, verify_in_background=False)
+    recorder.refresh()  # reads and records every file
+    recorder.close()
+    st = path.stat()
+    damage(path, "closed_at", "data")  # mid-file: the footer and the last 64 KiB are untouched
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+    store = Store(writable_city, profile.facts_file, verify_in_background=False)
+    store.refresh()
+    assert not store.problems  # trusted on its record
+    before = store.version(("complaints",))
+    found = store.verify_pending()
+    assert found and found[0].startswith("complaints.parquet is damaged (")
+    assert store.version(("complaints",)) != before  # every cached answer is stale now
+    assert store.problems["complaints"].startswith("complaints.parquet is damaged (")
+    assert store.scalar("SELECT count(*) FROM complaints") == 0
+    ledger = json.loads((writable_city / "_integrity" / "verified.json").read_text())
+    assert "complaints.parquet" not in ledger  # the next start reads it in full again
+    store.close()
+
+
+def test_a_rewritten_file_is_read_in_full_before_it_is_served(monkeypatch, writable_city, profile):
+    recorder = Store(writable_city, profile.facts_file, verify_in_background=False)
+    recorder.refresh()  # reads and records every file
+    recorder.close()
+    reads = counting(monkeypatch)
+    t = pq.read_table(writable_city / "cctv_sites.parquet")
+    pq.write_table(t.slice(0, 10), writable_city / "cctv_sites.parquet", write_page_checksum=True)
+    store = Store(writable_city, profile.facts_file, verify_in_background=False)
+    assert store.scalar("SELECT count(*) FROM cctv_sites") == 10
+    assert reads == ["cctv_sites.parquet"]  # the changed file, before serving; the others trusted
+    store.close()
+
+
+def test_a_read_only_folder_still_serves_and_verifies(monkeypatch, writable_city, profile):
+    """Where the ledger cannot be written (a read-only install of the demo), every file is still read
+    in full before it is served, and this process remembers it."""
+    import ccdash.data.files as files
+
+    def refuse(text, path):
+        raise PermissionError(13, "Read-only file system", str(path))
+
+    monkeypatch.setattr(files, "write_text_atomic", refuse)
+    reads = counting(monkeypatch)
+    store = Store(writable_city, profile.facts_file, verify_in_background=False)
+    assert store.scalar("SELECT count(*) FROM complaints") > 0 and not store.problems
+    parquet = sorted(p.name for p in writable_city.glob("*.parquet"))
+    assert sorted(reads) == parquet
+    assert not (writable_city / "_integrity" / "verified.json").exists()
+    store.close()

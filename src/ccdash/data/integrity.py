@@ -7,6 +7,8 @@ a date into the year 290301 BC).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -56,3 +58,90 @@ def check_parquet(path: Path | str) -> str | None:
     except (OSError, pa.ArrowException, ValueError, OverflowError) as e:
         return f"damaged ({str(e).splitlines()[0][:160]})"
     return None
+
+
+# What was verified, so that a server start need not read every file again (docs/storage.md).
+LEDGER = Path("_integrity") / "verified.json"
+TAIL_BYTES = 1 << 16  # the footer and the last pages: a replaced or truncated file changes them
+
+
+def fingerprint(path: Path) -> dict:
+    """Size, mtime and a hash of a Parquet file's footer (its schema, row groups, offsets and
+    statistics; the last 64 KiB of another file): cheap to take, and any rewrite, append or truncation
+    changes it. A page rotting in the middle is what the background read is for."""
+    st = path.stat()
+    with open(path, "rb") as fh:
+        size = TAIL_BYTES
+        if st.st_size >= 12:
+            fh.seek(st.st_size - 8)
+            end = fh.read(8)
+            if end[4:] == b"PAR1":
+                size = int.from_bytes(end[:4], "little") + 8
+        fh.seek(max(0, st.st_size - size))
+        tail = hashlib.sha256(fh.read(size)).hexdigest()[:32]
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "tail": tail}
+
+
+class Ledger:
+    """The data folder's record of Parquet files verified whole and plausible (a full read): a file whose
+    fingerprint still matches its record is served at once, and read again in the background. Kept in
+    DATA_DIR/_integrity/verified.json under a file lock (every process and replica shares it); a
+    read-only folder keeps it in memory only."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.path = self.directory / LEDGER
+        self._memory: dict[str, dict] = {}
+
+    def _key(self, path: Path) -> str:
+        try:
+            return Path(path).resolve().relative_to(self.directory.resolve()).as_posix()
+        except ValueError:
+            return str(Path(path).resolve())
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def trusted(self, path: Path) -> bool:
+        """Whether the file is, by its fingerprint, the one a full read found sound."""
+        key = self._key(path)
+        record = self._memory.get(key) or self._read().get(key)
+        if not record:
+            return False
+        try:
+            now = fingerprint(Path(path))
+        except OSError:
+            return False
+        return all(record.get(k) == v for k, v in now.items())
+
+    def record(self, path: Path, sound: bool) -> None:
+        """After a full read: remember a sound file, forget a damaged one."""
+        from .files import flocked, write_text_atomic
+
+        key = self._key(path)
+        try:
+            entry = {
+                **fingerprint(Path(path)),
+                "verified_at": datetime.now().isoformat(timespec="seconds"),
+            }
+        except OSError:
+            return
+        if sound:
+            self._memory[key] = entry
+        else:
+            self._memory.pop(key, None)
+        try:
+            with flocked(self.path.with_suffix(".lock")):
+                records = self._read()
+                if sound:
+                    records[key] = entry
+                else:
+                    records.pop(key, None)
+                # Files that are gone (compacted, replaced) leave the record.
+                records = {k: v for k, v in records.items() if (self.directory / k).exists()}
+                write_text_atomic(json.dumps(records, indent=0, sort_keys=True), self.path)
+        except OSError:  # a read-only data folder: this process remembers, the next one reads again
+            pass

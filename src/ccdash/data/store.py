@@ -15,7 +15,7 @@ import pandas as pd
 from . import dataset
 from .clock import instant
 from .files import data_version, extract_path, version_path
-from .integrity import check_parquet
+from .integrity import Ledger, check_parquet
 from .profile import ProfileError, load_profile, profile_path
 from .reference import file_version, load_facts, respelled
 from .schema import H3_COLUMNS, TABLES
@@ -140,9 +140,11 @@ class BaseStore:  # the engine interface every named query takes (Store, SparkSt
     _lock: threading.Lock
     _version: tuple | None
 
+    _epoch: int = 0  # raised when a background check finds a served file damaged
+
     def refresh(self) -> tuple:
         """Point the views at the current files; returns the data version used."""
-        version = (data_version(self.directory), file_version(self.facts_file))
+        version = (data_version(self.directory), file_version(self.facts_file), self._epoch)
         if version == self._version:
             return version
         with self._lock:
@@ -171,7 +173,7 @@ class BaseStore:  # the engine interface every named query takes (Store, SparkSt
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
         self.refresh()
-        return inputs_version(self.directory, self.facts_file, tables, facts)
+        return (*inputs_version(self.directory, self.facts_file, tables, facts), self._epoch)
 
 
 class Store(BaseStore):
@@ -183,6 +185,7 @@ class Store(BaseStore):
         facts_file: Path | None = None,
         expected: tuple[str, ...] | None = None,
         timezone: str | None = None,
+        verify_in_background: bool = True,
     ):
         self.directory = Path(directory)
         self.facts_file = facts_file
@@ -207,6 +210,13 @@ class Store(BaseStore):
         self._checked: dict[
             tuple, str | None
         ] = {}  # file version -> its integrity problem (None: sound)
+        # Files served on their ledger record, still to be read in full (verify_pending).
+        self._ledger = Ledger(self.directory)
+        self._pending: list[tuple[Path, tuple]] = []
+        self._reread: set[tuple] = set()
+        self._background = verify_in_background
+        self._verifier: threading.Thread | None = None
+        self._closed = False
 
     def _rebuild(self) -> dict[str, str]:
         problems = {}
@@ -267,13 +277,50 @@ class Store(BaseStore):
         return None
 
     def _check(self, path: Path) -> str | None:
-        """Verify each version of a Parquet file once (a full read: page checksums and plausible values)."""
+        """Verify each version of a Parquet file once before it is served (a full read: page checksums and
+        plausible values), and record it in the data folder's ledger. A version the ledger already holds
+        (verified when it was written, or by an earlier start) is served at once and read again in the
+        background, so a server starts in seconds however large the data."""
         key = file_version(path)
         if key not in self._checked:
-            if len(self._checked) > 64:
+            if len(self._checked) > 4096:
                 self._checked.clear()
-            self._checked[key] = check_parquet(path)
+            if self._ledger.trusted(path):
+                self._checked[key] = None
+                self._queue(path, key)
+            else:
+                self._checked[key] = check_parquet(path)
+                self._ledger.record(path, self._checked[key] is None)
         return self._checked[key]
+
+    def _queue(self, path: Path, key: tuple) -> None:
+        if key in self._reread:
+            return
+        self._reread.add(key)
+        self._pending.append((path, key))
+        if self._background and (self._verifier is None or not self._verifier.is_alive()):
+            self._verifier = threading.Thread(
+                target=self.verify_pending, name="ccdash-verify", daemon=True
+            )
+            self._verifier.start()
+
+    def verify_pending(self) -> list[str]:
+        """Read in full each file served on its ledger record (the background thread calls this; tests
+        call it directly). A damaged one becomes a problem at the next refresh, like a damaged new file.
+        Returns what was found damaged."""
+        found = []
+        while self._pending and not self._closed:
+            path, key = self._pending.pop(0)
+            if not path.exists():
+                continue
+            damage = check_parquet(path)
+            self._ledger.record(path, damage is None)
+            if damage:
+                found.append(f"{path.name} is {damage}")
+                with self._lock:
+                    self._checked[key] = damage
+                    self._epoch += 1  # the next refresh rebuilds, and every cached query is stale
+        return found
 
     def query(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         """Run one read-only query with bound parameters on its own cursor."""
@@ -292,4 +339,5 @@ class Store(BaseStore):
         return self.query(f"DESCRIBE {quote_ident(table)}")[["column_name", "column_type"]]
 
     def close(self) -> None:
+        self._closed = True
         self._con.close()
