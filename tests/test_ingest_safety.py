@@ -247,10 +247,10 @@ def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tm
         "src.csv",
         csv_text(
             [
-                "id,created,state,kind,src,district,y,x",
-                "M-1,2026-11-01 08:00:00,Closed,Pothole,PHONE,coblong,-6.8848,107.6154",
-                "M-2,2026-11-01 09:00:00,,Pothole,,REGOL,39,-77",  # blank status and channel, placeholder point
-                "M-3,2026-11-01 10:00:00,Open,,PHONE,Regol,N/A,N/A",  # blank kind, 'N/A' coordinates
+                "id,created,state,kind,src,district,y,x,done",
+                "M-1,2026-11-01 08:00:00,Closed,Pothole,PHONE,coblong,-6.8848,107.6154,2026-11-02 08:00:00",
+                "M-2,2026-11-01 09:00:00,,Pothole,,REGOL,39,-77,",  # blank status and channel, placeholder point
+                "M-3,2026-11-01 10:00:00,Open,,PHONE,Regol,N/A,N/A,",  # blank kind, 'N/A' coordinates
             ]
         ),
     )
@@ -261,6 +261,7 @@ def test_mappings_handle_blanks_and_null_placeholders(writable_city, profile, tm
                 "[columns]",
                 'complaint_id = "id"',
                 'created_at = "created"',
+                'closed_at = "done"',
                 'status = "state"',
                 'category = "kind"',
                 'channel = "src"',
