@@ -61,6 +61,7 @@ bench: $(DEV_STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m bench.run --scales 100k,1M,10M,100M --spark --out docs/benchmarks.md
 	$(BIN)/python -m bench.browser --scale 1M --out docs/benchmarks-browser.md
 	$(BIN)/python -m bench.sync --out docs/benchmarks-sync.md
+	$(BIN)/python -m bench.start --data bench/cache/10M-partitioned --data bench/cache/100M
 
 # Files built to exhaust memory (bombs, a huge value, JSON at its limit): peak memory of each ingest.
 bench-hostile: $(DEV_STAMP)
