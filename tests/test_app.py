@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.apptest import desk_app
@@ -167,3 +169,31 @@ def test_indonesian_tables_write_numbers_the_indonesian_way_and_still_sort_as_nu
         en.proto.arrow_data.styler.display_values
     )
     assert shown_en.population.iloc[row] == fmt_num(en.value.population.iloc[row], "en")
+
+
+@pytest.mark.parametrize("page, key", [(None, "ov_map"), ("app_pages/coverage.py", "cov_map")])
+def test_reset_view_draws_the_map_afresh_at_its_opening_view(monkeypatch, city_dir, page, key):
+    """Reset view gives the map a new widget key, so the browser builds it again at the view it opened
+    on; clicking a district still filters through the new key."""
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    at = desk_app(60)
+    at.query_params["lang"] = "en"
+    at.run()
+    if page:
+        at.switch_page(page).run()
+
+    def deck_ids():
+        return [
+            (d.proto.id, json.loads(d.proto.json)["initialViewState"]["zoom"])
+            for d in at.get("deck_gl_json_chart")
+        ]
+
+    before = deck_ids()
+    reset = at.button(key=f"{key}_reset")
+    assert reset.label == "Reset view"
+    reset.click().run()
+    after = deck_ids()
+    assert not at.exception and len(after) == len(before)
+    assert after != before  # a new element: the opening view again
+    at.button(key=f"{key}_reset").click().run()
+    assert deck_ids() not in (before, after)

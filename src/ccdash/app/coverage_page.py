@@ -16,7 +16,16 @@ from ..present.i18n import fmt_num, fmt_pct, fmt_pp, fmt_signed, t
 from .frame import set_filter
 from .lazy import below_fold
 from .state import Context, get_store, run
-from .widgets import city_geojson, column_config, csv_download, map_credit, missing_inputs, styled
+from .widgets import (
+    city_geojson,
+    column_config,
+    csv_download,
+    map_credit,
+    missing_inputs,
+    reset_view_button,
+    styled,
+    view_key,
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -236,13 +245,15 @@ def render(ctx: Context) -> None:
     deck = maps.deck(
         layers, ctx.profile, tooltip_text="{kecamatan}\n{tip}", frame=(bounds, 1100, 600)
     )
+    shown = view_key("cov_map", deck)
     st.pydeck_chart(
         deck,
-        key="cov_map",
-        on_select=lambda: _on_map("cov_map"),
+        key=shown,
+        on_select=lambda: _on_map(shown),
         selection_mode="single-object",
         height=600,
     )
+    reset_view_button(ctx, "cov_map")
     st.caption(
         "  \n".join(
             [ctx.t("legend.coverage"), ctx.t("legend.wifi")]

@@ -235,6 +235,32 @@ def plot(ctx: Context, fig, key: str | None = None, alt: str | None = None, **kw
     return out
 
 
+def view_key(key: str, deck=None) -> str:
+    """A map's widget key for its current view. After Reset view the map gets a new key, and its
+    opening view a change too small to see (a millionth of a zoom level): either makes the browser
+    draw it afresh at the view it opened on, whatever the reader zoomed or panned to."""
+    n = st.session_state.get(f"_{key}_views", 0)
+    if n and deck is not None and getattr(deck, "initial_view_state", None) is not None:
+        deck.initial_view_state.zoom = float(deck.initial_view_state.zoom) + n * 1e-6
+    return key if not n else f"{key}_v{n}"
+
+
+def _new_view(key: str) -> None:
+    st.session_state[f"_{key}_views"] = st.session_state.get(f"_{key}_views", 0) + 1
+
+
+def reset_view_button(ctx: Context, key: str) -> None:
+    """Under a desk map: back to the view it opened on (zoom and pan are the reader's otherwise)."""
+    st.button(
+        ctx.t("map.reset"),
+        key=f"{key}_reset",
+        on_click=_new_view,
+        args=(key,),
+        type="tertiary",
+        icon=":material/center_focus_strong:",
+    )
+
+
 def _on_map_select(key: str) -> None:
     """A click on a district filters by it (runs before the next run draws the widgets)."""
     state = st.session_state.get(key)
@@ -301,16 +327,19 @@ def city_map(
         zoom=zoom,
         frame=(maps.geojson_bounds(geojson) or ctx.profile.bbox, 1100, height),
     )
-    if selectable:
+    shown = view_key(key, deck) if key else None
+    if selectable and shown:
         st.pydeck_chart(
             deck,
-            key=key,
-            on_select=lambda: _on_map_select(key),
+            key=shown,
+            on_select=lambda: _on_map_select(shown),
             selection_mode="single-object",
             height=height,
         )
     else:
-        st.pydeck_chart(deck, key=key, height=height)
+        st.pydeck_chart(deck, key=shown, height=height)
+    if key:
+        reset_view_button(ctx, key)
     map_legend(ctx, layers)
     map_credit(ctx)
 
