@@ -14,7 +14,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 CHILD = """
@@ -58,7 +57,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, action="append", required=True)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args(argv)
-    print("| data | files | start, every file read (s) | start, files on record (s) | page cache dropped |")
+    print(
+        "| data | files | start, every file read (s) | start, files on record (s) | page cache dropped |"
+    )
     print("|---|---|---|---|---|")
     for data in args.data:
         files = len(list(data.rglob("*.parquet")))
