@@ -357,3 +357,26 @@ def test_a_replaced_extract_shows_without_a_reload(browser, fast_wall):
         (data / "complaints.parquet").write_bytes(original)
     assert tab.errors == []
     tab.close()
+
+
+def test_space_on_a_focused_tour_button_presses_it(browser, app_url):
+    """Space pauses the tour, but on a focused Next it presses Next (the keyboard user's expectation),
+    and the tour keeps running."""
+    tab = Page(browser)
+    page = tab.goto(f"{app_url}/?tour=1&step=1&lang=en", wait_for=".st-key-tour_title")
+    first = page.locator(".st-key-tour_title").inner_text().strip()
+
+    def pressed() -> bool:
+        tab.settle()
+        if page.locator(".st-key-tour_title").inner_text().strip() != first:
+            return True
+        page.locator(".st-key-tour_next button").focus()
+        page.keyboard.press("Space")
+        return False
+
+    assert poll(pressed, bool, every_s=1)
+    tab.settle()
+    assert page.locator(".st-key-tour_pause button").inner_text().split()[0] == "Pause"
+    assert "paused" not in page.inner_text("body")
+    assert tab.errors == []
+    tab.close()

@@ -177,9 +177,30 @@ def _progress(ctx: Context, i: int, n: int, seconds: float) -> None:
     bar()
 
 
+# Space pauses the tour, except on a focused button: there Space presses that button (Next, Back), as
+# every keyboard user expects. Caught before Streamlit's own shortcut listener sees the key.
+FOCUSED_SPACE_JS = """<style>.st-key-tour_keys { display: none; }</style>
+<script>
+if (!window.__ccdashFocusedSpace) {
+  window.__ccdashFocusedSpace = true;
+  const guard = (e) => {
+    if (e.key !== " " && e.code !== "Space") return;
+    const el = document.activeElement;
+    if (el && el.closest && el.closest("button, a, input, textarea, select, [role=button]")) {
+      e.stopImmediatePropagation();
+    }
+  };
+  window.addEventListener("keydown", guard, true);
+  window.addEventListener("keyup", guard, true);
+}
+</script>"""
+
+
 def render_tour(ctx: Context) -> None:
     read_scale()
     css()
+    with st.container(key="tour_keys"):  # fixed code: no data in it
+        st.html(FOCUSED_SPACE_JS, unsafe_allow_javascript=True)
     if (
         ctx.profile.tour_file is None
     ):  # no captions of the city's own: the default story from its data
