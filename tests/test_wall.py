@@ -221,7 +221,7 @@ def test_tour_ends_on_a_closing_slide_and_switches_language_on_screen(monkeypatc
     assert [m.label.split(" · ")[0] for m in at.metric] == [
         "Received",
         "On-time rate",
-        "Open backlog",
+        "Median days to resolve",
     ]
     at.button(key="tour_lang").click().run()  # L goes through every offered language: id, en, ms
     assert "Terima kasih" in texts(at)

@@ -71,8 +71,9 @@ html { font-size: 19px; }
 .st-key-wall_alerts [data-testid=stText] { font-size: 1.45rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_title [data-testid=stText] { font-size: 2.4rem; font-weight: 800; }
-.st-key-tour_closing [data-testid=stMetricValue] { font-size: 6.2rem !important; line-height: 1.05; }
-.st-key-tour_closing [data-testid=stMetric] { padding-bottom: 3rem; }
+.st-key-tour_closing [data-testid=stMetricValue] { font-size: 4.6rem !important; line-height: 1.05; }
+.st-key-tour_closing [data-testid=stMetricLabel] p { white-space: normal !important; }
+.st-key-tour_closing [data-testid=stMetric] { padding-bottom: 1.5rem; }
 .st-key-tour_glossary [data-testid=stText] { font-size: 1.1rem; color: #c9d1d9 !important; }
 [data-testid=stProgress] p { font-size: 1.1rem !important; }
 </style>

@@ -81,10 +81,21 @@ def tour_closing(ctx: Context, at: datetime) -> None:
     f = desk_window(at)
     k = safe_run(complaints.kpis, "complaints", f, at, key="closing_kpis")
     win = fmt_range(f.start, f.end, ctx.lang)
-    with st.container(key="tour_closing"):  # three numbers, as large as the panel holds
-        st.metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
-        st.metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
-        st.metric(ctx.t("kpi.open_backlog"), fmt_num(k["open_backlog"], ctx.lang))
+    # What a delegation takes home, in one row: how much comes in, how promptly it is answered, how
+    # fast it is resolved; under it the days those numbers come from (the whole panel, no empty half).
+    with st.container(key="tour_closing"):
+        c = st.columns(3)
+        c[0].metric(ctx.t("kpi.received", window=win), fmt_num(k["received"], ctx.lang))
+        c[1].metric(ctx.t("kpi.on_time_rate", window=win), fmt_pct(k["on_time_rate"], ctx.lang))
+        c[2].metric(
+            ctx.t("kpi.median_days", window=win),
+            fmt_num(k["median_days_to_resolve"], ctx.lang, 1),
+        )
+    trend = safe_run(complaints.daily_trend, "complaints", f, at, key="closing_trend")
+    fig = charts.trend(
+        trend, ctx.t("chart.daily"), ctx.t("chart.mean_7d"), "", height=380, lang=ctx.lang
+    )
+    plot(ctx, big(fig), key="tour_closing_trend", **STATIC)
 
 
 def tour_journey(ctx: Context, at: datetime) -> None:
