@@ -193,7 +193,7 @@ def render(ctx: Context) -> None:
         ctx.lang,
     )
 
-    st.subheader(ctx.t("cov.map"))
+    st.header(ctx.t("cov.map"))
     only = np.isin(g.kecamatan, kec) if kec else None
     cells = cv.fine_cells(g, now_cov, only) if only is not None else cv.coarse_cells(g, now_cov)
     layers = [
@@ -264,7 +264,7 @@ def render(ctx: Context) -> None:
     map_credit(ctx)
     st.caption(ctx.t("cov.map_help"))
 
-    st.subheader(ctx.t("cov.by_kecamatan"))
+    st.header(ctx.t("cov.by_kecamatan"))
     if not below_fold(ctx, "cov_tables", 600):  # below the map: drawn when the reader scrolls near
         return
     table = cv.by_kecamatan(g, now_cov, points, users)
@@ -277,7 +277,7 @@ def render(ctx: Context) -> None:
         column_config=column_config(ctx, table),
     )
 
-    st.subheader(ctx.t("cov.planner"))
+    st.header(ctx.t("cov.planner"))
     a, b = st.columns([1, 3])
     with a:
         st.number_input(ctx.t("cov.n"), min_value=1, max_value=200, value=20, step=1, key="cov_n")
@@ -322,7 +322,7 @@ def render(ctx: Context) -> None:
                 column_config=column_config(ctx, change),
             )
 
-    st.subheader(ctx.t("cov.whatif"))
+    st.header(ctx.t("cov.whatif"))
     a, b, cc = st.columns(3)
     with a:
         lat = st.number_input(
@@ -356,7 +356,7 @@ def render(ctx: Context) -> None:
             st.rerun()
 
     mbps = ctx.profile.wifi_fast_mbps
-    st.subheader(ctx.t("cov.bandwidth", mbps=fmt_num(mbps, ctx.lang)))
+    st.header(ctx.t("cov.bandwidth", mbps=fmt_num(mbps, ctx.lang)))
     if not missing_inputs(ctx, "bandwidth", "wifi_usage"):
         bw = planner.bandwidth_per_user(
             points,
@@ -381,7 +381,7 @@ def render(ctx: Context) -> None:
 
     if not ctx.profile.has("complaints") or not ctx.profile.has("cctv"):
         return  # blind spots are complaints out of every camera's view
-    st.subheader(ctx.t("cov.blind"))
+    st.header(ctx.t("cov.blind"))
     st.caption(ctx.t("cov.blind_help"))
     hot = run(complaints.complaint_cells, ctx.filters, ctx.at, 9)
     spots = planner.blind_spots(hot, run(cctv.sites), points, 9, top=20)

@@ -120,7 +120,7 @@ def versions(ctx: Context, directory: Path) -> None:
     tables = [(t, p) for t in TABLES if (p := extract_path(directory, t)) and dataset.is_dataset(p)]
     if not tables:
         return
-    st.subheader(ctx.t("data.versions"))
+    st.header(ctx.t("data.versions"))
     st.caption(ctx.t("data.versions_hint"))
     for table, path in tables:
         section = st.expander(table, key=f"dt_ver_{table}", on_change="rerun")
@@ -247,7 +247,7 @@ def upload_form(ctx: Context, directory: Path) -> None:
 def alerts_section(ctx: Context, directory: Path) -> None:
     """The alerts holding now, since when, and which are acknowledged; a signed-in admin
     acknowledges one (who, a note), which takes it off the wall's ticker until it grows."""
-    st.subheader(ctx.t("data.alerts"))
+    st.header(ctx.t("data.alerts"))
     cfg = tuple(sorted(alerts.settings(ctx.profile).items()))
     found = run(alerts.active_alerts, ctx.at, cfg)
     now = city_time(ctx.profile)
@@ -351,7 +351,7 @@ def live_table(ctx: Context, health: list[live.SourceHealth], admin: bool) -> pd
 
 
 def live_sources(ctx: Context, directory: Path) -> None:
-    st.subheader(ctx.t("data.live"))
+    st.header(ctx.t("data.live"))
     try:
         health = live.source_health(directory, datetime.now(UTC))
     except live.SourcesError as e:
@@ -367,7 +367,7 @@ def render(ctx: Context) -> None:
     directory = data_dir()
     st.dataframe(sources_table(ctx, directory), hide_index=True, key="dt_sources")
     live_sources(ctx, directory)
-    st.subheader(ctx.t("data.schema"))
+    st.header(ctx.t("data.schema"))
     for table in TABLES:  # a schema is read and drawn only when its section is opened
         section = st.expander(table, key=f"dt_exp_{table}", on_change="rerun")
         if section.open:
@@ -375,6 +375,6 @@ def render(ctx: Context) -> None:
                 get_store().describe(table), hide_index=True, key=f"dt_schema_{table}"
             )
     versions(ctx, directory)
-    st.subheader(ctx.t("data.upload"))
+    st.header(ctx.t("data.upload"))
     upload_form(ctx, directory)
     alerts_section(ctx, directory)

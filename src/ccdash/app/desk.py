@@ -22,7 +22,7 @@ OVERVIEW_LAYERS = ("hex", "districts")
 
 def daily_trend(ctx: Context, key: str) -> None:
     """The daily trend with its 7-day mean and its text alternative (Overview and Complaints)."""
-    st.subheader(ctx.t("chart.trend"))
+    st.header(ctx.t("chart.trend"))
     trend = run(complaints_q.daily_trend, ctx.filters, ctx.at)
     labels = (ctx.t("chart.daily"), ctx.t("chart.mean_7d"), ctx.t("chart.complaints"))
     figure = charts.trend(trend, *labels, lang=ctx.lang)
@@ -53,7 +53,7 @@ def overview(ctx: Context) -> None:
         )
         next(c).metric(ctx.t("kpi.wifi_users"), fmt_num(wifi["users_last_month"], ctx.lang))
 
-    st.subheader(ctx.t("map.title"))
+    st.header(ctx.t("map.title"))
     offered = [
         k
         for k in widgets.LAYERS
@@ -120,7 +120,7 @@ def complaints(ctx: Context) -> None:
                 complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at
             ).rename(columns={"kecamatan": "value"})
             if not ctx.profile.has_population():  # a rate needs residents: said, not drawn
-                st.subheader(ctx.t("chart.per_10k"))
+                st.header(ctx.t("chart.per_10k"))
                 widgets.missing_inputs(ctx, "population")
             else:
                 widgets.clickable_bar(
@@ -133,7 +133,7 @@ def complaints(ctx: Context) -> None:
                     text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
                     color="#4cc9f0",
                 )
-        st.subheader(ctx.t("chart.heatmap"))
+        st.header(ctx.t("chart.heatmap"))
         heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
         plot(
             ctx,
@@ -141,17 +141,17 @@ def complaints(ctx: Context) -> None:
             key="cp_heat",
         )
 
-    st.subheader(ctx.t("complaints.scorecard"))
+    st.header(ctx.t("complaints.scorecard"))
     if below_fold(ctx, "cp_score", 400):
         widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
 
     if below_fold(ctx, "cp_maps", 620):
         left, right = st.columns(2)
         with left:
-            st.subheader(ctx.t("complaints.hotspots"))
+            st.header(ctx.t("complaints.hotspots"))
             widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
         with right:
-            st.subheader(ctx.t("complaints.choropleth"))
+            st.header(ctx.t("complaints.choropleth"))
             widgets.city_map(
                 ctx,
                 ["districts"],
@@ -161,7 +161,7 @@ def complaints(ctx: Context) -> None:
                 zoom=ctx.profile.zoom - 0.6,
             )
 
-    st.subheader(ctx.t("complaints.table"))
+    st.header(ctx.t("complaints.table"))
     if not below_fold(ctx, "cp_rows", 480):
         return
     total = kpis["total"]
@@ -192,14 +192,14 @@ def cctv(ctx: Context) -> None:
     s = run(cctv_q.summary, ctx.at, ctx.profile.cctv_silent_hours, kec)
     widgets.cctv_tiles(ctx, s)
 
-    st.subheader(ctx.t("cctv.map"))
+    st.header(ctx.t("cctv.map"))
     widgets.city_map(ctx, ["cctv"], key="cc_map")
 
     if below_fold(ctx, "cc_status", 820):  # below the map: drawn when the reader scrolls near
         left, right = st.columns(2)
         with left:
             byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
-            st.subheader(ctx.t("cctv.by_kecamatan"))
+            st.header(ctx.t("cctv.by_kecamatan"))
             if byk.online_pct.isna().all():  # every status unknown: one line, not empty bars
                 st.info(ctx.t("need.statuses"), icon="ℹ️")
             else:
@@ -216,7 +216,7 @@ def cctv(ctx: Context) -> None:
                     key="cc_byk",
                 )
         with right:
-            st.subheader(ctx.t("cctv.by_kind"))
+            st.header(ctx.t("cctv.by_kind"))
             kinds = run(cctv_q.by_kind, kec)
             kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
             plot(
@@ -232,7 +232,7 @@ def cctv(ctx: Context) -> None:
                 ),
                 key="cc_kind",
             )
-            st.subheader(ctx.t("cctv.offline"))
+            st.header(ctx.t("cctv.offline"))
             st.caption(
                 ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang))
             )
@@ -241,7 +241,7 @@ def cctv(ctx: Context) -> None:
 
     if not ctx.profile.has("complaints"):  # a camera-only city: nothing to verify against
         return
-    st.subheader(ctx.t("cctv.integration"))
+    st.header(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))
     if not below_fold(ctx, "cc_integration", 480):
         return
@@ -277,14 +277,14 @@ def wifi(ctx: Context) -> None:
 
     widgets.wifi_tiles(ctx, run(wifi_q.summary, kec, ctx.profile.wifi_fast_mbps))
 
-    st.subheader(ctx.t("wifi.map"))
+    st.header(ctx.t("wifi.map"))
     widgets.city_map(ctx, ["wifi"], key="wf_map")
 
     if not below_fold(ctx, "wf_charts", 900):  # below the map: drawn when the reader scrolls near
         return
     left, right = st.columns(2)
     with left:
-        st.subheader(ctx.t("wifi.by_site_type"))
+        st.header(ctx.t("wifi.by_site_type"))
         types = run(wifi_q.by_site_type, kec).rename(columns={"site_type": "value"})
         types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
         plot(
@@ -292,7 +292,7 @@ def wifi(ctx: Context) -> None:
             charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")),
             key="wf_types",
         )
-        st.subheader(ctx.t("wifi.users"))
+        st.header(ctx.t("wifi.users"))
         if not widgets.missing_inputs(ctx, "wifi_usage"):
             plot(
                 ctx,
@@ -307,7 +307,7 @@ def wifi(ctx: Context) -> None:
                 key="wf_users",
             )
     with right:
-        st.subheader(ctx.t("wifi.bandwidth"))
+        st.header(ctx.t("wifi.bandwidth"))
         if not widgets.missing_inputs(ctx, "bandwidth"):
             mix = run(wifi_q.bandwidth_mix, kec).dropna(subset=["bandwidth_mbps"])
             plot(
@@ -317,7 +317,7 @@ def wifi(ctx: Context) -> None:
                 ),
                 key="wf_mix",
             )
-        st.subheader(ctx.t("wifi.per_10k"))
+        st.header(ctx.t("wifi.per_10k"))
         if widgets.missing_inputs(ctx, "population"):  # a rate needs residents: said, not drawn
             return
         per = run(wifi_q.per_10k)

@@ -388,7 +388,7 @@ def clickable_bar(
     fig = charts.hbar(
         df, value, "label", key="value", highlight=getattr(ctx.filters, dim, ()), **kw
     )
-    st.subheader(title)
+    st.header(title)
     plot(
         ctx,
         fig,
