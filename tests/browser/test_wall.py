@@ -253,6 +253,18 @@ def test_the_tours_tile_labels_are_whole(browser, app_url, w, h):
     tab.close()
 
 
+@pytest.mark.parametrize("w", [1920, 1366])
+def test_the_desk_tile_labels_are_whole(browser, app_url, w):
+    """The desk's tiles say their window too: each label wraps inside its tile, none is cut."""
+    tab = Page(browser, w, 1000)
+    page = tab.goto(f"{app_url}/complaints?lang=en")
+    overflow = page.evaluate(LABEL_OVERFLOW_JS)
+    assert len(overflow) >= 8 and all(past <= 1 for _, past in overflow), overflow
+    assert any("Median days to resolve · " in label for label, _ in overflow)
+    assert tab.errors == []
+    tab.close()
+
+
 def test_tour_pauses_with_the_space_bar(browser, app_url):
     tab = Page(browser)
     page = tab.goto(f"{app_url}/?tour=1&lang=en", wait_for=".st-key-tour_title")

@@ -50,7 +50,14 @@ def set_document_language(lang: str) -> None:
     """<html lang> follows the page's language (screen readers, translators). A components-v2 element: the
     lazy sections load its code anyway, so the page needs no st.html (and no HTML sanitiser) for this."""
     with st.container(key="doc_lang"):  # hidden: it takes no room on any page
-        st.markdown("<style>.st-key-doc_lang { display: none; }</style>", unsafe_allow_html=True)
+        st.markdown(
+            "<style>.st-key-doc_lang { display: none; }"
+            # A tile's label with its window ("Median days to resolve · 23 Aug – 20 Nov 2026") wraps in
+            # its tile instead of being cut with an ellipsis.
+            "[data-testid=stMetricLabel], [data-testid=stMetricLabel] * { white-space: normal !important;"
+            " overflow: visible !important; text-overflow: clip !important; }</style>",
+            unsafe_allow_html=True,
+        )
         _doc_lang(key="doc_lang_value", data={"lang": lang.replace("_", "-")})
 
 
