@@ -55,7 +55,7 @@ def test_a_damaged_log_costs_the_memory_never_a_page(tmp_path):
 
 
 def _ticker(at) -> str:
-    return next(t.value for t in at.get("html") if "ccdash-ticker" in t.value)
+    return next(t.value for t in at.get("html") if 'class="ccdash-ticker"' in t.value)
 
 
 def test_an_alert_acknowledged_at_the_desk_leaves_every_wall_and_keeps_its_since(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime
 
 import pyarrow as pa
@@ -76,6 +77,12 @@ def test_pages_show_a_banner_and_the_wall_its_last_good_numbers(monkeypatch, wri
     assert any("complaints.parquet is damaged" in w.value for w in desk.warning)
 
 
+def fresh_ledger(folder) -> None:
+    """No record yet: a copy of the fixture city carries the ledger an earlier test's store wrote
+    (a copy is the same file, rightly trusted), and these tests start before any record."""
+    shutil.rmtree(folder / "_integrity", ignore_errors=True)
+
+
 def counting(monkeypatch) -> list:
     """Every full read the store makes, by file name."""
     import ccdash.data.store as store_module
@@ -96,6 +103,7 @@ def test_a_start_serves_verified_files_at_once_and_reads_them_later(
 ):
     """The first store reads every file in full and records it; the next start (a new store on the
     same folder) serves the recorded files without a read and verifies them afterwards."""
+    fresh_ledger(writable_city)
     reads = counting(monkeypatch)
     first = Store(writable_city, profile.facts_file, verify_in_background=False)
     n = first.scalar("SELECT count(*) FROM complaints")
@@ -121,6 +129,7 @@ def test_a_page_damaged_after_it_was_verified_is_caught_by_the_later_read(
     """Bit rot inside a verified file (same size, same mtime, same tail): served at start, then the
     background read finds it, and the next refresh serves it as missing, with the banner's reason."""
     path = writable_city / "complaints.parquet"
+    fresh_ledger(writable_city)
     recorder = Store(writable_city, profile.facts_file, verify_in_background=False)
     recorder.refresh()  # reads and records every file
     recorder.close()
@@ -143,6 +152,7 @@ def test_a_page_damaged_after_it_was_verified_is_caught_by_the_later_read(
 
 
 def test_a_rewritten_file_is_read_in_full_before_it_is_served(monkeypatch, writable_city, profile):
+    fresh_ledger(writable_city)
     recorder = Store(writable_city, profile.facts_file, verify_in_background=False)
     recorder.refresh()  # reads and records every file
     recorder.close()
@@ -164,6 +174,7 @@ def test_a_read_only_folder_still_serves_and_verifies(monkeypatch, writable_city
         raise PermissionError(13, "Read-only file system", str(path))
 
     monkeypatch.setattr(files, "write_text_atomic", refuse)
+    fresh_ledger(writable_city)
     reads = counting(monkeypatch)
     store = Store(writable_city, profile.facts_file, verify_in_background=False)
     assert store.scalar("SELECT count(*) FROM complaints") > 0 and not store.problems

@@ -345,7 +345,8 @@ def test_the_ticker_colours_each_item_by_its_level_and_escapes_its_text():
         "No alerts",
     )
     assert (
-        out.count('class="ccdash-level-high"') == 1 and out.count('class="ccdash-level-watch"') == 1
+        out.count('class="ccdash-item ccdash-level-high"') == 1
+        and out.count('class="ccdash-item ccdash-level-watch"') == 1
     )
     assert "<img" not in out and "&lt;img src=x onerror=alert(1)&gt;" in out and "a &amp; b" in out
     assert out.index("ccdash-level-high") < out.index("ccdash-level-watch")  # worst first, as given

@@ -392,3 +392,31 @@ def test_space_on_a_focused_tour_button_presses_it(browser, app_url):
     assert "paused" not in page.inner_text("body")
     assert tab.errors == []
     tab.close()
+
+
+def test_the_ticker_pages_through_every_alert_within_twenty_seconds(browser, app_url):
+    """No marquee: the ticker shows as many alerts as its line holds and the next page by the clock, so
+    every alert is on screen within 20 s (the marquee took up to 90 s to bring one round)."""
+    tab = Page(browser)
+    page = tab.goto(f"{app_url}/?mode=wall&view=alerts&lang=en", wait_for=".st-key-wall_ticker")
+    items = page.locator(".st-key-wall_ticker .ccdash-item")
+    poll(lambda: items.count(), lambda n: n >= 2)
+    texts = items.all_text_contents()
+    assert page.evaluate(
+        "getComputedStyle(document.querySelector('.st-key-wall_ticker .ccdash-ticker')).animationName"
+    ) in ("none", "")
+    seen: set[str] = set()
+
+    def look() -> bool:
+        shown = page.evaluate(
+            """() => [...document.querySelectorAll('.st-key-wall_ticker .ccdash-item')]
+                 .filter(i => i.offsetParent !== null && i.getBoundingClientRect().right <= innerWidth)
+                 .map(i => i.textContent)"""
+        )
+        seen.update(shown)
+        return set(texts) <= seen
+
+    # A page lasts 20 s / pages (at least 5 s); the deadline is generous for a loaded machine.
+    assert poll(look, bool, every_s=0.5)
+    assert tab.errors == []
+    tab.close()

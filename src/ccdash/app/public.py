@@ -62,12 +62,13 @@ html { font-size: 19px; }
 .st-key-wall_synthetic [data-testid=stText], .st-key-wall_synthetic [data-testid=stText] * {
   font-size: 1.1rem; color: #ffb020 !important; }
 .st-key-wall_ticker { overflow: hidden; border-top: 2px solid #ffb020; padding-top: 0.3rem; }
-.st-key-wall_ticker .ccdash-ticker { display: inline-block; width: max-content; max-width: none !important;
-  white-space: pre; font-size: 1.6rem; margin: 0; padding-left: 100%; animation: ccdash-ticker 90s linear infinite; }
+.st-key-wall_ticker .ccdash-ticker { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  font-size: 1.6rem; margin: 0; }
+.st-key-wall_ticker .ccdash-item { margin-right: 3rem; }
+.st-key-wall_ticker .ccdash-ticker[data-page]::before { content: attr(data-page); color: #c9d1d9;
+  margin-right: 1.2rem; font-variant-numeric: tabular-nums; }
 .st-key-wall_ticker .ccdash-level-high { color: #ff7a1a; font-weight: 800; }
 .st-key-wall_ticker .ccdash-level-watch, .st-key-wall_ticker .ccdash-level-none { color: #ffe08a; }
-.st-key-wall_ticker .ccdash-sep { color: #8a8a8a; }
-@keyframes ccdash-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
 .st-key-wall_alerts [data-testid=stText] { font-size: 1.45rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_caption [data-testid=stText] { font-size: 1.7rem; line-height: 1.45; white-space: pre-wrap; }
 .st-key-tour_title [data-testid=stText] { font-size: 2.4rem; font-weight: 800; }
@@ -271,6 +272,27 @@ if (!window.__ccdashClock) {
     }
     for (const el of document.querySelectorAll('.ccdash-countdown')) {
       el.textContent = Math.max(0, Math.round((Number(el.dataset.end) - Date.now()) / 1000));
+    }
+    // The ticker pages instead of scrolling: as many alerts as the line holds, the next page every
+    // 20 s / pages (at least 5 s), by the clock, so a redraw of the screen never restarts it.
+    for (const t of document.querySelectorAll('.ccdash-ticker')) {
+      const items = [...t.querySelectorAll('.ccdash-item')];
+      if (!items.length) continue;
+      items.forEach(i => { i.style.display = 'inline'; });
+      delete t.dataset.page;
+      const room = t.clientWidth - 80, pages = [];
+      let page = [], used = 0;
+      for (const it of items) {
+        const w = it.getBoundingClientRect().width + 48;
+        if (page.length && used + w > room) { pages.push(page); page = []; used = 0; }
+        page.push(it); used += w;
+      }
+      pages.push(page);
+      const period = Math.max(5000, 20000 / pages.length);
+      const n = Math.floor(Date.now() / period) %% pages.length;
+      items.forEach(i => { i.style.display = 'none'; });
+      pages[n].forEach(i => { i.style.display = 'inline'; });
+      if (pages.length > 1) t.dataset.page = (n + 1) + '/' + pages.length;
     }
   }, 1000);
 }

@@ -21,14 +21,15 @@ def alert_line(a: Alert, lang: str, label, since: str) -> str:
 
 def ticker_html(items: list[tuple[str, str]], none: str) -> str:
     """The ticker as one line of HTML: each item (level, line) in its level's colour, which its mark and word
-    also say (colour alone is lost on colour-blind viewers); every text escaped."""
+    also say (colour alone is lost on colour-blind viewers); every text escaped. The page's clock script
+    shows the items a page at a time, as many as the line holds (ccdash.app.public.CLOCK_JS)."""
     if not items:
         return f'<p class="ccdash-ticker"><span class="ccdash-level-none">{html.escape(none)}</span></p>'
-    sep = '<span class="ccdash-sep">   •   </span>'
     return (
         '<p class="ccdash-ticker">'
-        + sep.join(
-            f'<span class="ccdash-level-{"high" if level == "high" else "watch"}">{html.escape(line)}</span>'
+        + "".join(
+            f'<span class="ccdash-item ccdash-level-{"high" if level == "high" else "watch"}">'
+            f"{html.escape(line)}</span>"
             for level, line in items
         )
         + "</p>"
