@@ -529,7 +529,9 @@ def test_the_data_page_and_the_wall_say_which_source_is_late_and_why(
     assert rows.loc["lapor-db2", "Kind"] == "complaints"
     assert rows.loc["lapor-db2", "Last error"] == "not configured"  # no TEST_LAPOR_DSN here
     screen = wall(monkeypatch, writable_city, {"mode": "wall", "lang": "en"}, allow_failures=True)
-    (ticker,) = [h.proto.body for h in screen.get("html") if 'class="ccdash-ticker"' in h.proto.body]
+    (ticker,) = [
+        h.proto.body for h in screen.get("html") if 'class="ccdash-ticker"' in h.proto.body
+    ]
     assert '<span class="ccdash-item ccdash-level-watch">Source cameras late since ' in ticker
     assert ": an invalid response</span>" in ticker
     assert ticker.index("Source cameras") < ticker.index("Source lapor-db2")  # file order
