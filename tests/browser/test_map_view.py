@@ -33,12 +33,17 @@ def test_reset_view_returns_the_map_to_its_opening_view(browser, app_url):
     try:
         page = tab.goto(f"{app_url}/?lang=en", wait_for="[data-testid=stDeckGlJsonChart] canvas")
         deck = page.locator("[data-testid=stDeckGlJsonChart]").first
-        start = settled(deck)
+        # Drawn first: the outlines and hexagons are there (a blank canvas is one colour).
+        start = poll(lambda: settled(deck), lambda px: px.std() > 10)
         box = deck.bounding_box()
         centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        for _ in range(2):  # double-click zooms in (the wheel scrolls the page)
-            page.mouse.dblclick(*centre)
-        zoomed = settled(deck)
+
+        def zoom_in() -> np.ndarray:
+            page.mouse.dblclick(*centre)  # double-click zooms in (the wheel scrolls the page)
+            return settled(deck)
+
+        # Again until the view has moved: a click that lands before the map takes input is lost.
+        zoomed = poll(zoom_in, lambda px: np.abs(px - start).mean() > 20, every_s=1)
         assert np.abs(zoomed - start).mean() > 20
         page.get_by_role("button", name="Reset view").first.click()
         back = poll(
