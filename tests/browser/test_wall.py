@@ -420,3 +420,21 @@ def test_the_ticker_pages_through_every_alert_within_twenty_seconds(browser, app
     assert poll(look, bool, every_s=0.5)
     assert tab.errors == []
     tab.close()
+
+
+def test_the_ticker_keeps_its_place_from_view_to_view(browser, app_url):
+    """The map's legend takes two lines on the overview and one under the cameras: a block of one
+    height under every map keeps the countdown and the ticker where they are (they jumped 27 px)."""
+    tab = Page(browser)
+    places = {}
+    for view in ("overview", "complaints", "cctv", "wifi", "alerts"):
+        page = tab.goto(f"{app_url}/?mode=wall&view={view}&lang=en", wait_for=".st-key-wall_ticker")
+        ticker = page.locator(".st-key-wall_ticker")
+        poll(lambda ticker=ticker: ticker.bounding_box(), lambda box: box is not None)
+        tab.settle()
+        places[view] = round(ticker.bounding_box()["y"])
+        legend = page.locator(".st-key-map_legend_block")
+        assert legend.evaluate("e => e.scrollHeight <= e.clientHeight + 1"), view  # nothing cut
+    assert max(places.values()) - min(places.values()) <= 1, places
+    assert tab.errors == []
+    tab.close()

@@ -24,7 +24,7 @@ from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .playlist import playlist_for, rotation
 from .state import Context, get_store, newest_record, run, stale
-from .widgets import city_geojson, map_legend
+from .widgets import city_geojson, legend_lines
 
 log = logging.getLogger(__name__)
 PANEL_FAILURES: Counter = (
@@ -61,6 +61,8 @@ html { font-size: 19px; }
   background: #ff453a; padding: 0.2rem 0.6rem; border-radius: 0.3rem; text-align: center; }
 .st-key-wall_synthetic [data-testid=stText], .st-key-wall_synthetic [data-testid=stText] * {
   font-size: 1.1rem; color: #ffb020 !important; }
+.st-key-map_legend_block { overflow: hidden !important; }
+.st-key-map_legend_block [data-testid=stVerticalBlock] { gap: 0.1rem; }
 .st-key-wall_ticker { overflow: hidden; border-top: 2px solid #ffb020; padding-top: 0.3rem; }
 .st-key-wall_ticker .ccdash-ticker { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
   font-size: 1.6rem; margin: 0; }
@@ -212,11 +214,18 @@ def private_map(
     )  # the city whole in its panel, whatever the screen
     deck = maps.deck(deck_layers, ctx.profile, frame=(bounds, width * scale(), height * scale()))
     st.pydeck_chart(deck, height=int(height * scale()), key=key)
-    map_legend(ctx, layers)
-    if marked:
-        st.caption(ctx.t("legend.marked"))
+    # The legend's lines differ by view (two for the overview, one for the cameras): a block of one
+    # height under every map, so the countdown and the ticker below never move when the view changes.
+    # One caption, the credit on its last line: no view needs more than three lines.
+    lines = legend_lines(ctx, layers) + ([ctx.t("legend.marked")] if marked else [])
     if ctx.profile.attribution:
-        st.caption(ctx.profile.attribution)
+        lines = [*lines[:-1], " · ".join([*lines[-1:], ctx.profile.attribution])]
+    with st.container(key="map_legend_block", height=int(LEGEND_PX * scale()), border=False):
+        if lines:
+            st.caption("  \n".join(lines))
+
+
+LEGEND_PX = 96  # the legend block under a public screen's map at scale 1: three caption lines and the credit
 
 
 STALE_CSS = (

@@ -344,12 +344,16 @@ def city_map(
     map_credit(ctx)
 
 
-def map_legend(ctx: Context, layers) -> None:
+def legend_lines(ctx: Context, layers) -> list[str]:
     """What each colour and size on the map means, with units (static text: no data in it)."""
     drawn = [
         x for x in layers if x in LAYERS and (x != "districts" or ctx.profile.has_population())
     ]
-    lines = [ctx.t(f"legend.{layer}") for layer in drawn]
+    return [ctx.t(f"legend.{layer}") for layer in drawn]
+
+
+def map_legend(ctx: Context, layers) -> None:
+    lines = legend_lines(ctx, layers)
     if lines:
         st.caption("  \n".join(lines))
 
