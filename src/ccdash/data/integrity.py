@@ -92,6 +92,7 @@ class Ledger:
         self.directory = Path(directory)
         self.path = self.directory / LEDGER
         self._memory: dict[str, dict] = {}
+        self._file: tuple[tuple, dict] | None = None  # (mtime, records): one parse per version
 
     def _key(self, path: Path) -> str:
         try:
@@ -100,8 +101,13 @@ class Ledger:
             return str(Path(path).resolve())
 
     def _read(self) -> dict:
+        """The records, parsed once per version of the file (a start asks for every data file)."""
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            st = self.path.stat()
+            mtime = (st.st_mtime_ns, st.st_size, st.st_ino)
+            if self._file is None or self._file[0] != mtime:
+                self._file = (mtime, json.loads(self.path.read_text(encoding="utf-8")))
+            return dict(self._file[1])
         except (OSError, ValueError):
             return {}
 

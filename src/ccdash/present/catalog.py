@@ -8,6 +8,7 @@ catalog comes from its `fallback` language, then from English. docs/languages.md
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,9 +111,20 @@ def _load(city_dir: str, stamp: tuple) -> Catalogs:
     return Catalogs(by_code, tuple(problems))
 
 
+LOOK_EVERY_S = 2.0  # how often the data folder's catalogs are looked at for a change
+_looked: dict[str, tuple[float, Catalogs]] = {}
+
+
 def catalogs() -> Catalogs:
-    """The shipped catalogs and the data folder's own, re-read when a city file changes."""
+    """The shipped catalogs and the data folder's own, re-read when a city file changes. Every text
+    on a page asks for them, so the folder is looked at once every LOOK_EVERY_S, not per text."""
     folder = data_dir() / "locales"
+    now = time.monotonic()
+    seen = _looked.get(str(folder))
+    if seen is not None and now - seen[0] < LOOK_EVERY_S:
+        return seen[1]
     files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files)
-    return _load(str(folder) if files else "", stamp)
+    found = _load(str(folder) if files else "", stamp)
+    _looked[str(folder)] = (now, found)
+    return found
