@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from ccdash.data import demo
 from ccdash.data.profile import load_profile
 from ccdash.data.store import Store
 from tests.paths import REPO_ROOT
+
+# The app reads complaint summaries that are there but never writes them into a test's folders (the
+# session's city is shared): tests/test_summary.py writes them where it means to.
+os.environ.setdefault("CCDASH_SUMMARIES", "read")
 
 SHARED = REPO_ROOT.parent / "shared"
 EXTERNAL = SHARED / "data" / "external"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 import sqlglot
@@ -10,6 +12,7 @@ from sqlglot import exp
 from ccdash.data.portable import TARGETS, leftovers, transpile
 from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
+from ccdash.data.summary import DERIVED_FROM
 from ccdash.metrics.registry import all_queries
 from tests.query_calls import sample_calls
 
@@ -26,10 +29,25 @@ class RecordingStore(Store):
         return super().query(sql, params)
 
 
-@pytest.fixture(scope="module")
-def recorded(city_dir, profile):
-    """Each registered query run once with filters that touch every clause; its statements and params."""
-    store = RecordingStore(city_dir, profile.facts_file)
+class Recorded(dict):
+    """Query name -> its statements, and the folder they ran on."""
+
+    def __init__(self, statements: dict, directory):
+        super().__init__(statements)
+        self.directory = directory
+
+
+@pytest.fixture(scope="module", params=["rows", "summaries"])
+def recorded(request, city_dir, profile, tmp_path_factory):
+    """Each registered query run once with filters that touch every clause, reading the rows and again
+    the complaint summaries (data.summary); its statements and params."""
+    if request.param == "rows":
+        store = RecordingStore(city_dir, profile.facts_file, summaries="off")
+    else:
+        d = tmp_path_factory.mktemp("summarised") / "city"
+        shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+        store = RecordingStore(d, profile.facts_file)
+        assert store.build_summaries() is not None
     calls = sample_calls(store, profile)
     registry = all_queries()
     assert set(calls) == set(registry), "every registered query needs sample arguments here"
@@ -39,14 +57,24 @@ def recorded(city_dir, profile):
         registry[name](store, *args)
         out[name] = list(store.sent)
         assert out[name], f"{name} sent no SQL"
-    yield out
+    yield Recorded(out, store.directory)
     store.close()
 
 
 def _tables_read(sql: str) -> set[str]:
+    """The tables a statement reads (a summary view counts as the table it is made from)."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    return {t.name for t in tree.find_all(exp.Table)} - ctes
+    return {DERIVED_FROM.get(t.name, t.name) for t in tree.find_all(exp.Table)} - ctes
+
+
+def test_the_summary_run_reads_the_summaries(recorded):
+    statements = [sql for runs in recorded.values() for sql, _ in runs]
+    if not any("complaints_tail" in sql for sql in statements):
+        assert not any("complaints_created" in sql for sql in statements)
+        return  # the rows' run
+    for view in DERIVED_FROM:
+        assert any(view in sql for sql in statements), view
 
 
 def test_each_query_declares_exactly_the_tables_it_reads(recorded):
@@ -75,7 +103,7 @@ def test_every_query_transpiles_to_sql_the_target_parses_with_no_duckdb_only_nam
 
 def test_transpiled_spark_sql_gives_the_same_numbers_when_read_back(recorded, city_dir, profile):
     """DuckDB -> Spark SQL -> DuckDB runs on the store and returns what the original did."""
-    store = Store(city_dir, profile.facts_file)
+    store = Store(recorded.directory, profile.facts_file)
     try:
         for name, statements in recorded.items():
             for sql, params in statements:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
 import numpy as np
@@ -11,10 +12,26 @@ import pytest
 from ccdash.analysis.geometry import haversine_m
 from ccdash.data.clock import reference_now
 from ccdash.data.reference import facts_of
+from ccdash.data.store import Store
 from ccdash.metrics import cctv, wifi
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import Filters
 from tests.paths import wall_times
+
+
+@pytest.fixture(scope="module", params=["rows", "summaries"])
+def store(request, city_dir, profile, tmp_path_factory):
+    """Every query read from the rows, and again from the complaint summaries (data.summary)."""
+    if request.param == "rows":
+        s = Store(city_dir, profile.facts_file, summaries="off")
+    else:
+        d = tmp_path_factory.mktemp("summarised") / "city"
+        shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+        s = Store(d, profile.facts_file)
+        assert s.build_summaries() is not None
+        assert s.summaries(reference_now(profile, q.latest_complaint(s))) is not None
+    yield s
+    s.close()
 
 
 @pytest.fixture(scope="module")

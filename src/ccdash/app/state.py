@@ -35,7 +35,10 @@ def _store(
         return SparkStore(
             directory, facts_file, expected, url=url, data_path=data_path, timezone=timezone
         )
-    return Store(directory, facts_file, expected, timezone=timezone)
+    # The complaint summaries (data.summary): written in the background unless CCDASH_SUMMARIES says
+    # "read" (use those another process wrote) or "off" (read the rows only).
+    summaries = os.environ.get("CCDASH_SUMMARIES", "build")
+    return Store(directory, facts_file, expected, timezone=timezone, summaries=summaries)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import tempfile
 import threading
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from . import dataset
+from . import dataset, summary
 from .clock import instant
 from .files import data_version, extract_path, version_path
 from .integrity import Ledger, check_parquet
@@ -129,6 +132,12 @@ def wall_times(df: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return df
 
 
+def _stop_summarizing(ref: weakref.ref) -> None:
+    store = ref()
+    if store is not None:
+        store.stop_summarizing()
+
+
 class BaseStore:  # the engine interface every named query takes (Store, SparkStore)
     """Views over the extracts of one folder, rebuilt (by `_rebuild`, which returns the problems it met) when a
     file there or the facts file changes: a cheap version check, then one rebuild under a lock."""
@@ -170,6 +179,10 @@ class BaseStore:  # the engine interface every named query takes (Store, SparkSt
     def close(self) -> None:
         raise NotImplementedError
 
+    def summaries(self, at: datetime) -> summary.Summaries | None:
+        """The complaint summaries that answer figures as of `at`, if this store has them (data.summary)."""
+        return None
+
     def version(self, tables=(), facts: bool = False) -> tuple:
         """The version of exactly these inputs (a named query's cache key): their files' size and mtime."""
         self.refresh()
@@ -186,6 +199,8 @@ class Store(BaseStore):
         expected: tuple[str, ...] | None = None,
         timezone: str | None = None,
         verify_in_background: bool = True,
+        summaries: str = "read",
+        summarize_from_rows: int | None = None,
     ):
         self.directory = Path(directory)
         self.facts_file = facts_file
@@ -217,6 +232,23 @@ class Store(BaseStore):
         self._background = verify_in_background
         self._verifier: threading.Thread | None = None
         self._closed = False
+        # Complaint summaries (data.summary): "read" attaches them when their folder matches the data;
+        # "build" (the app's store) also writes them in the background when it does not, the queries
+        # reading the rows until then; "off" reads only the rows (a reference for tests and benches).
+        if summaries not in ("off", "read", "build"):
+            raise ValueError(f"summaries is 'off', 'read' or 'build', not {summaries!r}")
+        self._summaries_mode = summaries
+        # Fewer complaints than this are read as rows (already quick): no summary is written for them.
+        self._summarize_from = (
+            summary.SUMMARIZE_FROM_ROWS if summarize_from_rows is None else summarize_from_rows
+        )
+        self._summary: summary.Summaries | None = None
+        self._summarizer: threading.Thread | None = None
+        self.summary_problem: str | None = None  # why the last write failed, if it did
+        self._building: duckdb.DuckDBPyConnection | None = None  # the cursor writing them
+        # A process that exits while they are written stops the write first: a thread still inside
+        # DuckDB when the interpreter finalises aborts the process.
+        atexit.register(_stop_summarizing, weakref.ref(self))
 
     def _rebuild(self) -> dict[str, str]:
         problems = {}
@@ -254,7 +286,89 @@ class Store(BaseStore):
             "FROM _district_facts"
         )
         self._con.unregister("_district_facts")
+        off = self._summaries_mode == "off" or "complaints" in problems
+        self._summary = None if off else self._attach_summary()
+        written = summary.read_cutoff(summary.folder(self.directory, self._summary_key()))
+        idle = self._summarizer is None or not self._summarizer.is_alive()
+        if written is None and self._summaries_mode == "build" and not off and idle:
+            self._summarizer = threading.Thread(
+                target=self._summarize_quietly, name="ccdash-summarize", daemon=True
+            )
+            self._summarizer.start()
         return problems
+
+    def _summary_key(self) -> str:
+        return summary.summary_key(
+            inputs_version(self.directory, None, ("complaints",)), self.timezone
+        )
+
+    def _attach_summary(self) -> summary.Summaries | None:
+        """Views over the summary folder of the current complaints, if it was written."""
+        path = summary.folder(self.directory, self._summary_key())
+        cutoff = summary.read_cutoff(path)
+        if cutoff is None:
+            return None
+        found = summary.Summaries(cutoff)
+        try:
+            for view, name in (
+                (found.created, "created"),
+                (found.closed, "closed"),
+                (found.spans, "spans"),
+                (found.tail, "tail"),
+            ):
+                self._con.execute(
+                    f"CREATE OR REPLACE VIEW {view} AS "
+                    f"SELECT * FROM read_parquet({_literal(path / (name + '.parquet'))})"
+                )
+                self._con.execute(f"SELECT * FROM {view} LIMIT 0")
+        except duckdb.Error:
+            return None
+        return found
+
+    def summaries(self, at: datetime) -> summary.Summaries | None:
+        self.refresh()
+        found = self._summary
+        return found if found is not None and found.answers(at) else None
+
+    def build_summaries(self) -> Path | None:
+        """Write the summaries of the current complaints (unless written already) and attach them at the
+        next refresh. Returns their folder; None when there are no complaints to summarise."""
+        self.refresh()
+        if "complaints" in self.problems:
+            return None
+        key = self._summary_key()
+        path = summary.folder(self.directory, key)
+        if summary.read_cutoff(path) is None:
+            cur = self._con.cursor()
+            self._building = cur
+            try:
+                newest = cur.execute(
+                    "SELECT CAST(max(created_at) AS DATE) FROM complaints"
+                ).fetchone()
+                if newest is None or newest[0] is None:
+                    return None
+                cutoff = summary.cutoff_for(newest[0])
+                summary.write(cur, self.directory, key, instant(cutoff, self.timezone), cutoff)
+            finally:
+                self._building = None
+                cur.close()
+        with self._lock:
+            self._epoch += 1  # the next refresh attaches them (and cached figures are recomputed)
+        return path
+
+    def _summarize_quietly(self) -> None:
+        try:
+            cur = self._con.cursor()
+            try:
+                rows = cur.execute("SELECT count(*) FROM complaints").fetchone()[0]
+            finally:
+                cur.close()
+            if rows < self._summarize_from:
+                return
+            self.build_summaries()
+            self.summary_problem = None
+        except Exception as e:  # a read-only folder, a file replaced mid-scan: the rows still serve
+            self.summary_problem = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 
     def _names(self) -> list[str]:
         """Every district name the extracts store (one scan of a low-cardinality column per version)."""
@@ -338,6 +452,16 @@ class Store(BaseStore):
     def describe(self, table: str) -> pd.DataFrame:
         return self.query(f"DESCRIBE {quote_ident(table)}")[["column_name", "column_type"]]
 
+    def stop_summarizing(self, timeout_s: float = 30.0) -> None:
+        """Interrupt a summary being written and wait for its thread (at exit, and on close)."""
+        cur, thread = self._building, self._summarizer
+        if cur is not None:
+            with contextlib.suppress(duckdb.Error):
+                cur.interrupt()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+
     def close(self) -> None:
         self._closed = True
+        self.stop_summarizing()
         self._con.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..data.clock import hours_before
@@ -12,6 +14,14 @@ from ..data.integrity import EARLIEST, LATEST  # an open-ended window: stored ti
 from ..data.schema import H3_RESOLUTIONS, displayable
 from ..data.spatial import h3_text
 from ..data.store import Store
+from ..data.summary import (
+    BUCKET_STARTS,
+    SECONDS_TO_CLOSE,
+    SETTLED,
+    Summaries,
+    bucket_bounds,
+    bucket_sql,
+)
 from .filters import DIMENSIONS, Filters, where
 from .registry import query
 
@@ -54,7 +64,7 @@ OPEN = "(closed_at IS NULL OR closed_at > $now)"
 CLOSED = "(closed_at IS NOT NULL AND closed_at <= $now)"
 # Closed inside the window [$w0, $w1) and by `now`.
 CLOSED_IN_WINDOW = f"({CLOSED} AND closed_at >= $w0 AND closed_at < $w1)"
-DAYS_TO_CLOSE = "date_diff('second', created_at, closed_at) / 86400.0"
+DAYS_TO_CLOSE = f"{SECONDS_TO_CLOSE} / 86400.0"
 
 
 def window(f: Filters) -> tuple[datetime, datetime]:
@@ -77,6 +87,59 @@ def rejected_rate(rejected: int, resolved: int) -> float | None:
     return None if denominator == 0 else rejected / denominator
 
 
+# The KPI counts: name -> which complaints (created by `now`, in the dimension filters) it counts.
+KPI_COUNTS = {
+    "received": "created_at >= $w0 AND created_at < $w1",
+    "new_today": "created_at >= $day0",
+    "last_7d": "created_at > $h168",
+    "prev_7d": "created_at > $h336 AND created_at <= $h168",
+    "open_backlog": OPEN,
+    "overdue_now": f"{OPEN} AND due_at < $now",
+    "resolved": f"status = 'resolved' AND {CLOSED_IN_WINDOW}",
+    "rejected": f"status = 'rejected' AND {CLOSED_IN_WINDOW}",
+    "resolved_on_time": f"status = 'resolved' AND {CLOSED_IN_WINDOW} AND closed_at <= due_at",
+    "open_past_due": f"{OPEN} AND due_at < $now AND due_at >= $w0 AND due_at < $w1",
+}
+RESOLVED_IN_WINDOW = f"status = 'resolved' AND {CLOSED_IN_WINDOW}"
+
+
+def _ask(store: Store, sql: str, params: dict) -> pd.DataFrame:
+    """Run `sql` with the parameters it names (a query's shared parameters include others)."""
+    return store.query(sql, {k: params[k] for k in set(re.findall(r"\$(\w+)", sql))})
+
+
+def _counts_sql(counts: dict[str, str]) -> str:
+    return ",\n".join(f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in counts.items())
+
+
+def _settled_sql(s: Summaries, dims_where: str, full_where: str, by: str | None = None) -> str:
+    """The settled complaints' part of the flow counts (data.summary): received by created day, closed
+    by closed day. Everything settled happened before the cutoff, so no `now` applies."""
+    g = f"{by} AS g" if by else "NULL AS g"
+    return f"""
+        SELECT g, sum(received) AS received, sum(received_resolved) AS received_resolved,
+          sum(resolved) AS resolved, sum(rejected) AS rejected,
+          sum(resolved_on_time) AS resolved_on_time
+        FROM (
+          SELECT {g}, n AS received, CASE WHEN status = 'resolved' THEN n ELSE 0 END
+            AS received_resolved, 0 AS resolved, 0 AS rejected, 0 AS resolved_on_time
+          FROM {s.created} WHERE {full_where}
+          UNION ALL
+          SELECT {g}, 0, 0, CASE WHEN status = 'resolved' THEN n ELSE 0 END,
+            CASE WHEN status = 'rejected' THEN n ELSE 0 END,
+            CASE WHEN status = 'resolved' AND on_time THEN n ELSE 0 END
+          FROM {s.closed} WHERE closed_at >= $w0 AND closed_at < $w1 AND {dims_where}
+        ) GROUP BY g"""
+
+
+def _flow_params(f: Filters, at: datetime) -> tuple[str, str, dict]:
+    """The dimension filter, the full filter (dates on created_at) and the window's parameters."""
+    w, p = where(f.with_values(start=None, end=None))
+    full, p_full = where(f)
+    w0, w1 = window(f)
+    return w, full, p | p_full | {"now": at, "w0": w0, "w1": w1}
+
+
 @query(tables=("complaints",))
 def kpis(store: Store, f: Filters, at: datetime) -> dict:
     """The KPI tiles, one definition for every page, the wall and the tour (docs/data.md, Metrics).
@@ -85,49 +148,39 @@ def kpis(store: Store, f: Filters, at: datetime) -> dict:
     open_backlog, overdue_now. Flow, over the date range: received, resolved, rejected, on_time_rate,
     rejected_rate, median_days_to_resolve. Fixed windows back from `at`: new_today (since midnight),
     last_7d (the last 168 hours) against prev_7d (the 168 before).
+
+    Read from the summaries when they answer `at` (settled counts + the tail's rows, the same SQL),
+    else from the rows; both are the definition above.
     """
-    w, p = where(f.with_values(start=None, end=None))
-    w0, w1 = window(f)
-    day0 = datetime.combine(at.date(), datetime.min.time())
+    w, full, p = _flow_params(f, at)
     p |= {
-        "now": at,
-        "w0": w0,
-        "w1": w1,
-        "day0": day0,
+        "day0": datetime.combine(at.date(), datetime.min.time()),
         "h168": hours_before(at, 168, store.timezone),  # real hours, across a change of clocks
         "h336": hours_before(at, 336, store.timezone),
     }
-    row = store.query(
-        f"""
-        SELECT
-          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1) AS received,
-          count(*) FILTER (WHERE created_at >= $day0) AS new_today,
-          count(*) FILTER (WHERE created_at > $h168) AS last_7d,
-          count(*) FILTER (WHERE created_at > $h336 AND created_at <= $h168) AS prev_7d,
-          count(*) FILTER (WHERE {OPEN}) AS open_backlog,
-          count(*) FILTER (WHERE {OPEN} AND due_at < $now) AS overdue_now,
-          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS resolved,
-          count(*) FILTER (WHERE status = 'rejected' AND {CLOSED_IN_WINDOW}) AS rejected,
-          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW} AND closed_at <= due_at) AS resolved_on_time,
-          count(*) FILTER (WHERE {OPEN} AND due_at < $now AND due_at >= $w0 AND due_at < $w1) AS open_past_due,
-          median({DAYS_TO_CLOSE}) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS median_days_to_resolve
-        FROM complaints WHERE created_at <= $now AND {w}
-    """,
-        p,
-    ).iloc[0]
-    out: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in row.items()}
-    for k in (
-        "received",
-        "new_today",
-        "last_7d",
-        "prev_7d",
-        "open_backlog",
-        "overdue_now",
-        "resolved",
-        "rejected",
-        "resolved_on_time",
-        "open_past_due",
-    ):
+    s = store.summaries(at)
+    if s is None:
+        row = _ask(
+            store,
+            f"""SELECT {_counts_sql(KPI_COUNTS)},
+              median({DAYS_TO_CLOSE}) FILTER (WHERE {RESOLVED_IN_WINDOW}) AS median_days_to_resolve
+            FROM complaints WHERE created_at <= $now AND {w}""",
+            p,
+        ).iloc[0]
+        out: dict[str, Any] = {k: (None if pd.isna(v) else v) for k, v in row.items()}
+    else:
+        row = _ask(
+            store,
+            f"SELECT {_counts_sql(KPI_COUNTS)} FROM {s.tail} WHERE created_at <= $now AND {w}",
+            p,
+        ).iloc[0]
+        out = dict(row.items())
+        settled = _ask(store, _settled_sql(s, w, full), p)
+        if len(settled):
+            for k in ("received", "resolved", "rejected", "resolved_on_time"):
+                out[k] = int(out[k]) + int(settled[k].iloc[0] or 0)
+        out["median_days_to_resolve"] = _median_days(store, s, f, at).get(None)
+    for k in KPI_COUNTS:
         out[k] = int(out[k] or 0)
     out["total"] = out["received"]
     out["on_time_rate"] = on_time_rate(
@@ -137,14 +190,156 @@ def kpis(store: Store, f: Filters, at: datetime) -> dict:
     return out
 
 
+def _median_days(
+    store: Store, s: Summaries, f: Filters, at: datetime, by: str | None = None
+) -> dict:
+    """The exact median days to resolve of the complaints resolved in the window, per value of `by`
+    (one key, None, without): DuckDB's median (the mean of the two middle values for an even count).
+
+    The settled counts per resolution-time bucket say which bucket holds each median; only that
+    bucket's complaints are then read, from the months their creation span covers (and the tail).
+    Without a start date that span is all of history, and one median over the rows is quicker."""
+    if f.start is None:
+        return _median_days_raw(store, f, at, by)
+    w, _, p = _flow_params(f, at)
+    g = by or "NULL"
+    hist = _ask(
+        store,
+        f"""
+        SELECT g, b, CAST(sum(n) AS BIGINT) AS n FROM (
+          SELECT {g} AS g, dur_bucket AS b, n FROM {s.closed}
+          WHERE status = 'resolved' AND closed_at >= $w0 AND closed_at < $w1 AND {w}
+          UNION ALL
+          SELECT {g}, {bucket_sql()}, 1 FROM {s.tail}
+          WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w}
+        ) GROUP BY g, b ORDER BY g, b""",
+        p,
+    )
+    spans = _ask(
+        store,
+        f"SELECT dur_bucket AS b, min(min_created) AS lo, max(max_created) AS hi FROM {s.spans} "
+        "WHERE closed_at >= $w0 AND closed_at < $w1 GROUP BY dur_bucket",
+        p,
+    )
+    span = {int(b): (lo, hi) for b, lo, hi in zip(spans.b, spans.lo, spans.hi)}
+    # Which bucket holds each group's middle value(s), and its rank there.
+    wanted: dict[tuple, list] = {}  # (group, bucket) -> [(rank in the bucket, first or second)]
+    for key, rows in hist.groupby("g", dropna=False, sort=False):
+        group = None if pd.isna(key) else key
+        total, before = int(rows.n.sum()), 0
+        middle = sorted({(total - 1) // 2, total // 2})
+        for b, n in zip(rows.b.astype(int), rows.n.astype(int)):
+            for which, rank in enumerate(middle):
+                if before <= rank < before + n:
+                    wanted.setdefault((group, b), []).append((rank - before, which))
+            before += n
+    if not wanted:
+        return {}
+    values = _bucket_values(store, s, f, at, by, wanted, span)
+    middles: dict = {}
+    for (group, b), ranks in wanted.items():
+        mask = (values.b == b) & (values.g.isna() if group is None else values.g == group)
+        secs, upto = values.secs[mask].to_numpy(), values.n[mask].to_numpy().cumsum()
+        for rank, which in ranks:
+            i = int(upto.searchsorted(rank, side="right"))
+            if i >= len(secs):  # the rows changed under the counts: read the median from the rows
+                return _median_days_raw(store, f, at, by)
+            middles.setdefault(group, {})[which] = int(secs[i]) / 86400.0
+    # DuckDB's interpolation of the two middle values (the same value twice for an odd count).
+    return {group: m[0] * 0.5 + m.get(1, m[0]) * 0.5 for group, m in middles.items()}
+
+
+def _bucket_values(store, s, f, at, by, wanted: dict, span: dict) -> pd.DataFrame:
+    """The resolution times (whole seconds, counted) in the wanted buckets of the wanted groups: from
+    the tail, and from the settled complaints of the months in which that bucket's were created.
+    Written as conditions on the complaints' own columns, one per bucket, so DuckDB filters first."""
+    w, _, p = _flow_params(f, at)
+    p |= {"cutoff": s.cutoff}
+    groups: dict[int, list] = {}
+    for group, b in wanted:
+        groups.setdefault(b, []).append(group)
+    tail_terms, settled_terms, lows, highs = [], [], [], []
+    for b, members in groups.items():
+        term = []
+        if by:
+            names = [f"g{b}_{i}" for i in range(len(members))]
+            p |= dict(zip(names, members))
+            term.append(f"{by} IN ({', '.join('$' + n for n in names)})")
+        s_lo, s_hi = bucket_bounds(b)
+        term += [] if s_lo is None else [f"{SECONDS_TO_CLOSE} >= {int(s_lo)}"]
+        term += [] if s_hi is None else [f"{SECONDS_TO_CLOSE} < {int(s_hi)}"]
+        tail_terms.append("(" + " AND ".join(term or ["true"]) + ")")
+        if b in span:  # settled complaints in this bucket: read them from their months
+            lo, hi = span[b]
+            p |= {f"lo{b}": lo.to_pydatetime(), f"hi{b}": hi.to_pydatetime()}
+            settled_terms.append(
+                "(" + " AND ".join([*term, f"created_at BETWEEN $lo{b} AND $hi{b}"]) + ")"
+            )
+            lows.append(lo)
+            highs.append(hi)
+    picked = f"SELECT {by or 'NULL'} AS g, {SECONDS_TO_CLOSE} AS secs"
+    parts = [
+        f"{picked} FROM {s.tail} WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w} "
+        f"AND ({' OR '.join(tail_terms)})"
+    ]
+    if settled_terms:
+        p |= {
+            "span_lo": min(lows).to_pydatetime(),
+            "span_hi": max(highs).to_pydatetime(),
+            "month_lo": f"{min(lows):%Y-%m}",
+            "month_hi": f"{max(highs):%Y-%m}",
+        }
+        parts.append(
+            f"{picked} FROM complaints WHERE created_month >= $month_lo AND "
+            "created_month <= $month_hi AND created_at >= $span_lo AND created_at <= $span_hi "
+            f"AND {SETTLED} AND {RESOLVED_IN_WINDOW} AND {w} AND ({' OR '.join(settled_terms)})"
+        )
+    values = _ask(
+        store,
+        "SELECT g, secs, count(*) AS n FROM ("
+        + " UNION ALL ".join(parts)
+        + ") GROUP BY g, secs ORDER BY g, secs",
+        p,
+    )
+    starts = np.asarray(BUCKET_STARTS[1:])
+    values["b"] = starts.searchsorted(values.secs.to_numpy(), side="right")
+    return values
+
+
+def _median_days_raw(store: Store, f: Filters, at: datetime, by: str | None = None) -> dict:
+    w, _, p = _flow_params(f, at)
+    g = by or "NULL"
+    df = _ask(
+        store,
+        f"SELECT {g} AS g, median({DAYS_TO_CLOSE}) AS m FROM complaints "
+        f"WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w} GROUP BY g",
+        p,
+    )
+    return {(None if pd.isna(k) else k): v for k, v in zip(df.g, df.m)}
+
+
+def _counted(store: Store, at: datetime) -> tuple[str, str]:
+    """The complaints to count by created day and dimension, and how to count them: the rows, or the
+    settled day counts plus the tail's rows (data.summary)."""
+    s = store.summaries(at)
+    if s is None:
+        return "complaints", "count(*)"
+    cols = "created_at, created_month, " + ", ".join(DIMENSIONS)
+    return (
+        f"(SELECT {cols}, n FROM {s.created} UNION ALL SELECT {cols}, 1 AS n FROM {s.tail}) AS c",
+        "CAST(sum(n) AS BIGINT)",
+    )
+
+
 @query(tables=("complaints",))
 def daily_trend(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
     """Complaints per day with a trailing 7-day mean; days with none are zero."""
     w, p = where(f)
     p["now"] = at
+    src, n = _counted(store, at)
     counts = store.query(
         f"""
-        SELECT CAST(created_at AS DATE) AS day, count(*) AS complaints FROM complaints
+        SELECT CAST(created_at AS DATE) AS day, {n} AS complaints FROM {src}
         WHERE created_at <= $now AND {w} GROUP BY CAST(created_at AS DATE)
     """,
         p,
@@ -182,9 +377,10 @@ def count_by(
     w, p = where(f)
     p["now"] = at
     lim = f"LIMIT {int(limit)}" if limit else ""
+    src, n = _counted(store, at)
     return store.query(
         f"""
-        SELECT {dim} AS value, count(*) AS complaints FROM complaints
+        SELECT {dim} AS value, {n} AS complaints FROM {src}
         WHERE created_at <= $now AND {w} GROUP BY {dim} ORDER BY complaints DESC, value {lim}
     """,
         p,
@@ -196,9 +392,10 @@ def by_kecamatan(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
     """Complaints and complaints per 10,000 residents for every district (zero included)."""
     w, p = where(f)
     p["now"] = at
+    src, n = _counted(store, at)
     return store.query(
         f"""
-        WITH c AS (SELECT kecamatan, count(*) AS complaints FROM complaints
+        WITH c AS (SELECT kecamatan, {n} AS complaints FROM {src}
                    WHERE created_at <= $now AND {w} GROUP BY kecamatan)
         SELECT d.kecamatan, d.population, coalesce(c.complaints, 0) AS complaints,
                coalesce(c.complaints, 0) * 10000.0 / nullif(d.population, 0) AS per_10k
@@ -206,7 +403,7 @@ def by_kecamatan(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
         UNION ALL
         SELECT c.kecamatan, NULL, c.complaints, NULL FROM c
         WHERE c.kecamatan NOT IN (SELECT kecamatan FROM districts)
-        ORDER BY per_10k DESC NULLS LAST, complaints DESC
+        ORDER BY per_10k DESC NULLS LAST, complaints DESC, kecamatan
     """,
         p,
     )
@@ -217,9 +414,10 @@ def category_by_kecamatan(store: Store, f: Filters, at: datetime) -> pd.DataFram
     """Complaints per (category, district) pair."""
     w, p = where(f)
     p["now"] = at
+    src, n = _counted(store, at)
     return store.query(
         f"""
-        SELECT category, kecamatan, count(*) AS complaints FROM complaints
+        SELECT category, kecamatan, {n} AS complaints FROM {src}
         WHERE created_at <= $now AND {w} GROUP BY category, kecamatan ORDER BY category, kecamatan
     """,
         p,
@@ -230,32 +428,46 @@ def category_by_kecamatan(store: Store, f: Filters, at: datetime) -> pd.DataFram
 def agency_scorecard(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
     """Per agency, on the KPI tiles' definitions: received in the window, the share of those resolved by now,
     on-time % and median days (resolved in the window), overdue now (stock); best on-time first."""
-    w, p = where(f.with_values(start=None, end=None))
-    w0, w1 = window(f)
-    p |= {"now": at, "w0": w0, "w1": w1}
-    df = store.query(
-        f"""
-        SELECT agency,
-          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1) AS received,
-          count(*) FILTER (WHERE created_at >= $w0 AND created_at < $w1 AND status = 'resolved' AND {CLOSED})
-            AS received_resolved,
-          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS resolved,
-          count(*) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW} AND closed_at <= due_at) AS resolved_on_time,
-          count(*) FILTER (WHERE {OPEN} AND due_at < $now AND due_at >= $w0 AND due_at < $w1) AS open_past_due,
-          count(*) FILTER (WHERE {OPEN} AND due_at < $now) AS overdue_now,
-          median({DAYS_TO_CLOSE}) FILTER (WHERE status = 'resolved' AND {CLOSED_IN_WINDOW}) AS median_days
-        FROM complaints WHERE created_at <= $now AND {w} GROUP BY agency
-    """,
-        p,
-    )
+    w, full, p = _flow_params(f, at)
+    counts = {
+        "received": KPI_COUNTS["received"],
+        "received_resolved": f"{KPI_COUNTS['received']} AND status = 'resolved' AND {CLOSED}",
+        **{k: KPI_COUNTS[k] for k in ("resolved", "resolved_on_time", "open_past_due")},
+        "overdue_now": KPI_COUNTS["overdue_now"],
+    }
+    s = store.summaries(at)
+    if s is None:
+        df = _ask(
+            store,
+            f"""SELECT agency, {_counts_sql(counts)},
+              median({DAYS_TO_CLOSE}) FILTER (WHERE {RESOLVED_IN_WINDOW}) AS median_days
+            FROM complaints WHERE created_at <= $now AND {w} GROUP BY agency""",
+            p,
+        )
+    else:
+        tail = _ask(
+            store,
+            f"SELECT agency, {_counts_sql(counts)} FROM {s.tail} "
+            f"WHERE created_at <= $now AND {w} GROUP BY agency",
+            p,
+        ).set_index("agency")
+        settled = _ask(store, _settled_sql(s, w, full, by="agency"), p).set_index("g")
+        df = tail.add(settled.reindex(columns=tail.columns), fill_value=0).fillna(0)
+        df = df.astype("int64").rename_axis("agency").reset_index()
+        medians = _median_days(store, s, f, at, by="agency")
+        df["median_days"] = [medians.get(a) for a in df.agency]
+        df["median_days"] = df.median_days.astype(float)
     df = df[(df.received > 0) | (df.resolved > 0) | (df.overdue_now > 0)]
+    df["agency"] = df.agency.astype(str)  # one text type, also for no rows
     df["resolved_pct"] = 100.0 * df.received_resolved / df.received.where(df.received > 0)
     df["on_time_pct"] = [
         None if r is None else 100 * r
         for r in map(on_time_rate, df.resolved_on_time, df.resolved, df.open_past_due)
     ]
     df["on_time_pct"] = df["on_time_pct"].astype(float)
-    df = df.sort_values(["on_time_pct", "received"], ascending=[False, False], na_position="last")
+    df = df.sort_values(  # ties by name: the same order on every run and every engine
+        ["on_time_pct", "received", "agency"], ascending=[False, False, True], na_position="last"
+    )
     df.insert(0, "rank", range(1, len(df) + 1))
     return df[
         ["rank", "agency", "received", "resolved_pct", "on_time_pct", "median_days", "overdue_now"]

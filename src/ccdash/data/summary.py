@@ -1,0 +1,189 @@
+"""Complaint summaries: what the tiles, trends and scorecards need, kept beside the data so that a page
+reads a small table instead of every complaint of all time.
+
+The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newest complaint's day:
+
+- *settled* rows were created and closed before C. Nothing about them changes at any `now` >= C, so
+  they are counted once, by day: `complaints_created` (per created day x district x category x agency x
+  channel x status) and `complaints_closed` (per closed day x the same x on time x a resolution-time
+  bucket) and `complaints_spans` (per closed day x bucket, when those complaints were created);
+- the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
+  as rows in `complaints_tail` and read with the same SQL as the raw table.
+
+A figure for any `now` at least `CUTOFF_DAYS - 1` days after C is then the settled counts plus the
+tail's raw figure: exactly the raw figure (metrics.complaints implements docs/data.md on both, and
+tests compare them). For an earlier `now` (a clock set in the past) the queries read the raw rows.
+
+The tables are Parquet files in DATA_DIR/_summaries/<key>/, the key naming the complaints' files and
+the time zone: written once per version of the data (by the server, in the background), read by every
+process and replica, and found again after a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+FOLDER = "_summaries"
+FORMAT = 2  # raised when the tables' shape changes: older folders are then rebuilt
+# A server writes them for this many complaints or more; fewer are read as rows in well under a
+# second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
+SUMMARIZE_FROM_ROWS = 200_000
+CUTOFF_DAYS = 16  # C lies this many days before the newest complaint's day
+# The tail answers every figure dated after C: new today (since midnight), the last 7 and the previous
+# 7 days (336 hours back). A `now` this many days after C keeps them all in the tail.
+USABLE_AFTER_DAYS = CUTOFF_DAYS - 1
+DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
+# Resolution-time buckets (seconds, lower bounds): the median is found in its bucket from the
+# settled counts, then read exactly from the rows of that bucket alone (whose creation times the
+# group's span bounds, so only their months are opened).
+HOUR, DAY = 3600, 86400
+BUCKET_STARTS = [0, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR] + [
+    d * DAY for d in (1, 2, 3, 4, 5, 7, 10, 14, 21, 30, 45, 60, 90, 180, 365)
+]
+SECONDS_TO_CLOSE = "date_diff('second', created_at, closed_at)"
+
+
+def bucket_sql(seconds: str = SECONDS_TO_CLOSE) -> str:
+    """The bucket of a resolution time in seconds (0 also holds negative times)."""
+    whens = " ".join(f"WHEN {seconds} < {hi} THEN {i}" for i, hi in enumerate(BUCKET_STARTS[1:]))
+    return f"(CASE {whens} ELSE {len(BUCKET_STARTS) - 1} END)"
+
+
+def bucket_bounds(bucket: int) -> tuple[int | None, int | None]:
+    """A bucket's [lo, hi) in seconds (None: open-ended)."""
+    lo = BUCKET_STARTS[bucket] if bucket > 0 else None
+    hi = BUCKET_STARTS[bucket + 1] if bucket + 1 < len(BUCKET_STARTS) else None
+    return lo, hi
+
+
+# The views a store puts over a summary folder, and the table each is made from (a query that reads
+# them reads that table: its cache key is that table's version).
+DERIVED_FROM = {
+    "complaints_created": "complaints",
+    "complaints_closed": "complaints",
+    "complaints_spans": "complaints",
+    "complaints_tail": "complaints",
+}
+
+
+@dataclass(frozen=True)
+class Summaries:
+    """Where a store's summary tables are, and the cutoff (the city's wall time) they were cut at."""
+
+    cutoff: datetime
+    created: str = "complaints_created"
+    closed: str = "complaints_closed"
+    spans: str = "complaints_spans"
+    tail: str = "complaints_tail"
+
+    def answers(self, at: datetime) -> bool:
+        """Whether figures as of `at` (a wall time) can be read from these tables."""
+        return at >= self.cutoff + timedelta(days=USABLE_AFTER_DAYS)
+
+
+def summary_key(complaints_version: tuple, timezone: str) -> str:
+    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version))])
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def folder(directory: Path, key: str) -> Path:
+    return directory / FOLDER / key
+
+
+def read_cutoff(path: Path) -> datetime | None:
+    """The cutoff of a finished summary folder (None: not there, or not finished)."""
+    try:
+        meta = json.loads((path / "summary.json").read_text())
+        return datetime.fromisoformat(meta["cutoff"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def cutoff_for(newest_day: date) -> datetime:
+    return datetime.combine(newest_day - timedelta(days=CUTOFF_DAYS), datetime.min.time())
+
+
+SETTLED = "(created_at < $cutoff AND closed_at IS NOT NULL AND closed_at < $cutoff)"
+
+
+def statements(target: Path) -> list[str]:
+    """The three COPY statements (over the `complaints` view; parameter $cutoff) writing `target`."""
+    dims = ", ".join(DIMENSIONS)
+
+    def copy(select: str, name: str) -> str:
+        path = str(target / f"{name}.parquet").replace("'", "''")
+        return f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
+
+    created = (
+        f"SELECT date_trunc('day', created_at) AS created_at, created_month, {dims}, "
+        f"count(*) AS n FROM complaints WHERE {SETTLED} "
+        f"GROUP BY date_trunc('day', created_at), created_month, {dims} ORDER BY created_at"
+    )
+    closed = (
+        f"SELECT date_trunc('day', closed_at) AS closed_at, {dims}, "
+        "coalesce(closed_at <= due_at, false) AS on_time, "
+        f"{bucket_sql()} AS dur_bucket, count(*) AS n "
+        f"FROM complaints WHERE {SETTLED} GROUP BY ALL ORDER BY closed_at"
+    )
+    # When the complaints closed on a day in a bucket were created (any district or category: a
+    # bound on the months to open, not a count).
+    spans = (
+        "SELECT date_trunc('day', closed_at) AS closed_at, "
+        f"{bucket_sql()} AS dur_bucket, min(created_at) AS min_created, "
+        "max(created_at) AS max_created "
+        f"FROM complaints WHERE {SETTLED} GROUP BY ALL ORDER BY closed_at"
+    )
+    tail = (
+        f"SELECT created_at, created_month, closed_at, due_at, {dims} "
+        f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY created_at"
+    )
+    return [
+        copy(created, "created"),
+        copy(closed, "closed"),
+        copy(spans, "spans"),
+        copy(tail, "tail"),
+    ]
+
+
+def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: datetime) -> Path:
+    """Write the summaries of the `complaints` view on `con` (a DuckDB cursor) to their folder: into a
+    scratch folder first, renamed when whole, so a reader never meets half a summary."""
+    final = folder(directory, key)
+    scratch = directory / FOLDER / f".tmp-{uuid.uuid4().hex}"
+    scratch.mkdir(parents=True)
+    try:
+        for sql in statements(scratch):
+            con.execute(sql, {"cutoff": cutoff_instant})
+        (scratch / "summary.json").write_text(
+            json.dumps({"format": FORMAT, "cutoff": cutoff.isoformat()})
+        )
+        try:
+            scratch.rename(final)
+        except OSError:  # another process finished the same summary first
+            if read_cutoff(final) is None:
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    prune(directory, keep=key)
+    return final
+
+
+def prune(directory: Path, keep: str, grace_s: float = 600) -> None:
+    """Remove the summaries of earlier versions, and scratch folders left by a crash, once they are
+    `grace_s` old (a replica still on the previous version may be reading them)."""
+    root = directory / FOLDER
+    now = time.time()
+    for p in root.iterdir() if root.is_dir() else []:
+        try:
+            old = now - p.stat().st_mtime > grace_s
+        except OSError:
+            continue
+        if p.name != keep and p.is_dir() and old:
+            shutil.rmtree(p, ignore_errors=True)

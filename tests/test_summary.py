@@ -1,0 +1,299 @@
+"""The complaint summaries (data.summary) give exactly the figures the rows give: every summary-read
+query against the same query on the rows, on random filter sets, clocks and windows, in a city of
+the demo's zone and in one with daylight saving; then their life: written once, found again after a
+restart, left when the data changes, and not used for a clock before they answer."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from ccdash.data import summary
+from ccdash.data.ingest import ingest
+from ccdash.data.profile import load_profile
+from ccdash.data.store import Store
+from ccdash.metrics import complaints as q
+from ccdash.metrics.filters import DIMENSIONS, Filters
+
+NEW_YORK = "America/New_York"
+
+
+def _city(city_dir, tmp_path_factory, timezone: str | None = None):
+    """A copy of the fixture city (in another zone), a rows-only store and one with summaries."""
+    d = tmp_path_factory.mktemp("summarised") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    if timezone:
+        toml = (d / "city.toml").read_text(encoding="utf-8")
+        toml = toml.replace('timezone = "Asia/Jakarta"', f'timezone = "{timezone}"')
+        assert f'timezone = "{timezone}"' in toml
+        (d / "city.toml").write_text(toml, encoding="utf-8")
+    profile = load_profile(d / "city.toml")
+    rows = Store(d, profile.facts_file, summaries="off")
+    summed = Store(d, profile.facts_file)
+    assert summed.build_summaries() is not None
+    return rows, summed
+
+
+@pytest.fixture(scope="module")
+def cities(city_dir, tmp_path_factory):
+    """The fixture city in its own zone and moved to New York's (rows-only store, summarised store)."""
+    out = {
+        "Asia/Jakarta": _city(city_dir, tmp_path_factory),
+        NEW_YORK: _city(city_dir, tmp_path_factory, NEW_YORK),
+    }
+    yield out
+    for pair in out.values():
+        for s in pair:
+            s.close()
+
+
+@pytest.fixture(params=["Asia/Jakarta", NEW_YORK])
+def stores(request, cities):
+    return cities[request.param]
+
+
+def random_filters(rng: random.Random, options: dict, lo: date, hi: date) -> Filters:
+    values: dict = {}
+    if rng.random() < 0.8:  # a date range (the rest: all time)
+        a = lo + timedelta(days=rng.randrange((hi - lo).days + 1))
+        b = lo + timedelta(days=rng.randrange((hi - lo).days + 1))
+        values["start"], values["end"] = min(a, b), max(a, b)
+        if rng.random() < 0.3:  # a window that reaches the tail only
+            values["start"] = hi - timedelta(days=rng.randrange(12))
+            values["end"] = hi
+    for dim in DIMENSIONS:
+        if rng.random() < 0.35:
+            values[dim] = tuple(rng.sample(options[dim], rng.randint(1, min(3, len(options[dim])))))
+    return Filters(**values)
+
+
+def equal_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_exact=True
+    )
+
+
+def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
+    rows, summed = stores
+    options = q.filter_options(rows)
+    newest = q.latest_complaint(rows)
+    cut = summed.summaries(newest).cutoff
+    # Both parts hold complaints, so a sum of the two is what is being checked.
+    assert (
+        0
+        < summed.scalar("SELECT count(*) FROM complaints_tail")
+        < rows.scalar("SELECT count(*) FROM complaints")
+    )
+    assert summed.scalar("SELECT sum(n) FROM complaints_created") > 0
+    rng = random.Random(20261206)
+    used = 0
+    for case in range(40):
+        f = random_filters(rng, options, options["date_min"], options["date_max"])
+        # The data's clock, a later system clock, and the earliest clock the summaries answer.
+        at = rng.choice(
+            [newest, newest + timedelta(days=3, hours=5), cut + timedelta(days=15, minutes=1)]
+        )
+        assert summed.summaries(at) is not None
+        used += 1
+        got, want = q.kpis(summed, f, at), q.kpis(rows, f, at)
+        assert got == want, (case, f, at, {k: (got[k], want[k]) for k in want if got[k] != want[k]})
+        equal_frames(q.agency_scorecard(summed, f, at), q.agency_scorecard(rows, f, at))
+        equal_frames(q.daily_trend(summed, f, at), q.daily_trend(rows, f, at))
+        equal_frames(q.by_kecamatan(summed, f, at), q.by_kecamatan(rows, f, at))
+        equal_frames(q.category_by_kecamatan(summed, f, at), q.category_by_kecamatan(rows, f, at))
+        dim = rng.choice(DIMENSIONS)
+        equal_frames(q.count_by(summed, f, dim, at), q.count_by(rows, f, dim, at))
+    assert used == 40
+
+
+def test_medians_of_even_and_odd_counts_and_across_buckets(stores):
+    """The median alone, over every single agency and district: small groups, where the two middle
+    values often fall in different resolution-time buckets."""
+    rows, summed = stores
+    at = q.latest_complaint(rows)
+    options = q.filter_options(rows)
+    seen_even = seen_odd = 0
+    for dim in ("agency", "kecamatan"):
+        for value in options[dim]:
+            f = Filters(**{dim: (value,)})
+            got = q.kpis(summed, f, at)["median_days_to_resolve"]
+            assert got == q.kpis(rows, f, at)["median_days_to_resolve"], (dim, value)
+            n = q.kpis(rows, f, at)["resolved"]
+            seen_even += n % 2 == 0 and n > 0
+            seen_odd += n % 2 == 1
+    assert seen_even and seen_odd
+
+
+def test_the_daylight_saving_city_has_its_change_inside_the_summaries(cities):
+    rows, summed = cities[NEW_YORK]
+    assert rows.timezone == summed.timezone == NEW_YORK
+    # The fall-back day (1 Nov 2026, 25 hours) is a settled day: its count comes from the summary.
+    cut = summed.summaries(q.latest_complaint(rows)).cutoff
+    assert cut > datetime(2026, 11, 2)
+    f = Filters(start=date(2026, 11, 1), end=date(2026, 11, 1))
+    at = q.latest_complaint(rows)
+    assert q.kpis(summed, f, at)["received"] == q.kpis(rows, f, at)["received"] > 0
+
+
+def test_a_clock_before_the_summaries_answer_reads_the_rows(stores):
+    rows, summed = stores
+    cut = summed.summaries(q.latest_complaint(rows)).cutoff
+    early = cut + timedelta(days=14)
+    assert summed.summaries(early) is None
+    f = Filters(start=date(2026, 9, 1), end=early.date())
+    assert q.kpis(summed, f, early) == q.kpis(rows, f, early)
+
+
+def test_summaries_are_found_again_after_a_restart_and_left_when_the_data_changes(
+    city_dir, tmp_path_factory, profile
+):
+    rows, summed = _city(city_dir, tmp_path_factory)
+    d = summed.directory
+    at = q.latest_complaint(rows)
+    first = summed.summaries(at)
+    written = sorted((d / summary.FOLDER).iterdir())
+    assert len(written) == 1 and json.loads((written[0] / "summary.json").read_text())["format"]
+    # A second process on the same folder reads them without writing anything.
+    again = Store(d, profile.facts_file)
+    assert again.summaries(at) == first
+    assert sorted((d / summary.FOLDER).iterdir()) == written
+    # New complaints: the old summaries no longer answer, so the rows do, until new ones are written.
+    src = tmp_path_factory.mktemp("more") / "more.csv"
+    src.write_text(
+        "complaint_id,created_at,status,category,channel,kecamatan,agency\n"
+        "NEW-1,2026-11-20T20:00:00,new,waste,lapor,Coblong,DLH\n",
+        encoding="utf-8",
+    )
+    report = ingest(src, "complaints", d, profile, now=datetime(2026, 11, 21))
+    assert report.rejected == 0, report.reasons
+    later = datetime(2026, 11, 21)
+    assert again.summaries(later) is None
+    before = q.kpis(rows, Filters(), later)
+    assert q.kpis(again, Filters(), later) == before
+    assert again.build_summaries() is not None
+    assert again.summaries(later) is not None
+    assert q.kpis(again, Filters(), later) == before
+    assert before["new_today"] == 0 and before["open_backlog"] >= 1
+    for s in (rows, summed, again):
+        s.close()
+
+
+def test_the_app_store_writes_them_in_the_background(city_dir, tmp_path_factory, profile):
+    d = tmp_path_factory.mktemp("background") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    store = Store(d, profile.facts_file, summaries="build", summarize_from_rows=0)
+    at = q.latest_complaint(store)
+    deadline = time.monotonic() + 300  # a loaded machine: poll, never assume a duration
+    while store.summaries(at) is None and time.monotonic() < deadline:
+        assert store.summary_problem is None
+        time.sleep(0.2)
+    assert store.summaries(at) is not None, store.summary_problem
+    store.close()
+
+
+def test_a_small_city_is_read_as_rows_and_nothing_is_written(city_dir, tmp_path_factory, profile):
+    d = tmp_path_factory.mktemp("small") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    store = Store(d, profile.facts_file, summaries="build")  # 4,000 complaints: under the floor
+    assert store.scalar("SELECT count(*) FROM complaints") < summary.SUMMARIZE_FROM_ROWS
+    store._summarizer.join(300)
+    assert store.summary_problem is None
+    assert not (d / summary.FOLDER).exists()
+    assert store.summaries(q.latest_complaint(store)) is None
+    store.close()
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_rows_serving(
+    city_dir, tmp_path_factory, profile
+):
+    d = tmp_path_factory.mktemp("blocked") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    (d / summary.FOLDER).write_text("not a folder")  # where the summaries would go
+    store = Store(d, profile.facts_file)
+    with pytest.raises(OSError):
+        store.build_summaries()
+    at = q.latest_complaint(store)
+    assert store.summaries(at) is None
+    assert q.kpis(store, Filters(), at) == q.kpis(
+        Store(d, profile.facts_file, summaries="off"), Filters(), at
+    )
+    store.close()
+
+
+def test_an_unknown_summaries_mode_is_refused(city_dir):
+    with pytest.raises(ValueError, match="summaries is 'off', 'read' or 'build', not 'yes'"):
+        Store(city_dir, summaries="yes")
+
+
+EXIT_WHILE_WRITING = """
+import atexit, sys, time
+from ccdash.data import summary
+from ccdash.data.store import Store
+stores = []
+# Registered first, so it runs last of the exit handlers: what finalisation will meet.
+atexit.register(lambda: print("alive at finalisation:", stores[0]._summarizer.is_alive(), flush=True))
+written = summary.statements
+# A first statement that would run for hours: the process exits while DuckDB is inside it.
+summary.statements = lambda target: [
+    "SELECT sum(range) FROM range(1000000000000) WHERE $cutoff IS NOT NULL"
+] + written(target)
+store = Store(sys.argv[1], summaries="build", summarize_from_rows=0)
+stores.append(store)
+store.refresh()
+deadline = time.monotonic() + 300
+while store._building is None and time.monotonic() < deadline:
+    time.sleep(0.05)
+print("writing" if store._building is not None else "never started", flush=True)
+"""
+
+
+def test_a_process_that_exits_while_writing_them_exits_cleanly(city_dir, tmp_path_factory):
+    """A daemon thread still inside DuckDB at interpreter exit aborts the process ('terminate
+    called ... FATAL: exception not rethrown', exit -6): the write is interrupted first."""
+    d = tmp_path_factory.mktemp("exiting") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    out = subprocess.run(
+        [sys.executable, "-c", EXIT_WHILE_WRITING, str(d)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.stdout.split("\n")[:2] == ["writing", "alive at finalisation: False"], out.stderr
+    assert out.returncode == 0, out.stderr
+    assert "FATAL" not in out.stderr
+    assert not any((d / summary.FOLDER).glob("[!.]*")), "no summary folder from a stopped write"
+
+
+@pytest.mark.parametrize("page", [None, "app_pages/complaints.py"])
+def test_the_pages_show_the_same_tiles_and_scorecard_from_the_summaries(
+    monkeypatch, city_dir, tmp_path_factory, profile, page
+):
+    import streamlit as st
+
+    from tests.test_views import start
+
+    d = tmp_path_factory.mktemp("app") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    Store(d, profile.facts_file).build_summaries()
+    shown, medians = {}, []
+    counted = q._median_days
+    monkeypatch.setattr(q, "_median_days", lambda *a, **k: medians.append(1) or counted(*a, **k))
+    for mode in ("off", "read"):
+        monkeypatch.setenv("CCDASH_SUMMARIES", mode)
+        st.cache_data.clear()  # neither the figures nor the store of the other mode
+        st.cache_resource.clear()
+        at = start(monkeypatch, d, page=page)
+        assert not at.exception
+        tables = [t.value.to_csv() for t in at.dataframe]
+        shown[mode] = ({m.label: m.value for m in at.metric}, tables)
+        assert bool(medians) == (mode == "read")  # the summaries were read, and only then
+    assert len(shown["read"][0]) >= 4
+    assert shown["read"] == shown["off"]
