@@ -123,6 +123,11 @@ def run_pages(
             at = AppTest.from_file(
                 str(REPO / "src" / "ccdash" / "dashboard.py"), default_timeout=600
             )
+            # The whole page, as the baselines draw it: every section below the fold too (in a
+            # browser each is drawn when scrolled to, as a fragment of its own).
+            from ccdash.app.lazy import EVERYTHING
+
+            at.session_state[EVERYTHING] = True
             if (
                 since
             ):  # a link's date before the data: the page clamps it to the first day (all time)

@@ -149,6 +149,33 @@ def _folder_args(parser: argparse.ArgumentParser, profile: bool = True) -> None:
         )
 
 
+def kiosk(directory: Path, action: str, name: str | None) -> int:
+    """Create (prints the token once), revoke or list the kiosk links of a data folder."""
+    from .data.access import KioskError, KioskLinks
+
+    links = KioskLinks(directory)
+    try:
+        if action == "list":
+            for n, link in links.list().items():
+                state = f"revoked {link['revoked']}" if link.get("revoked") else "live"
+                print(f"{n}\tcreated {link.get('created', '?')}\t{state}")
+            return 0
+        if not name:
+            print(f"error: kiosk {action} needs a name", file=sys.stderr)
+            return 2
+        if action == "revoke":
+            links.revoke(name)
+            print(f"kiosk {name} revoked: its screen stops at its next refresh")
+            return 0
+        token = links.create(name)
+    except (KioskError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"kiosk {name} created. Its token (shown once; only its hash is kept):\n{token}")
+    print(f"Wall: /?mode=wall&kiosk={token}\nTour: /?tour=1&kiosk={token}")
+    return 0
+
+
 def main(argv=None) -> int:
     memory.tune_process()
     ap = argparse.ArgumentParser(prog="python -m ccdash", description="ccdash command line")
@@ -253,6 +280,12 @@ def main(argv=None) -> int:
     )
     _folder_args(syn)
     syn.add_argument("--once", action="store_true", help="pull each source once, then exit")
+    kio = sub.add_parser(
+        "kiosk", help="kiosk links for walls and tours: create, revoke or list (docs/deployment.md)"
+    )
+    kio.add_argument("action", choices=["create", "revoke", "list"])
+    kio.add_argument("name", nargs="?", help="the screen's name, e.g. wall-1 (create, revoke)")
+    kio.add_argument("--data-dir", type=Path, help="the data folder (default: CCDASH_DATA_DIR)")
     a, extra = ap.parse_known_args(argv)
     if a.command == "serve":
         return serve(a.port, a.address, extra)
@@ -305,6 +338,8 @@ def main(argv=None) -> int:
         from .cli_city import init_city
 
         return init_city(a.name, a.sample, a.out, a.force)
+    if a.command == "kiosk":
+        return kiosk(a.data_dir or data_dir(), a.action, a.name)
     if a.command == "hash-password":
         from .app.auth import hash_password  # no Streamlit import: auth is plain Python
 

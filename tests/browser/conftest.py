@@ -62,8 +62,9 @@ def start_app(
     extra_env: dict | None = None,
     extra_args: tuple = (),
     script: Path | None = None,
+    port: int | None = None,
 ):
-    port = _free_port()
+    port = port or _free_port()
     env = dict(os.environ)
     env.pop("CCDASH_PROFILE", None)
     if data_dir:

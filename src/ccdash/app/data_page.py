@@ -11,6 +11,7 @@ import streamlit as st
 
 from ..data import alert_log, dataset
 from ..data import sources as live
+from ..data.access import AuditLog
 from ..data.clock import city_time, from_timestamp
 from ..data.files import extract_path, version_path
 from ..data.ingest import IngestError, last_ingest
@@ -20,6 +21,7 @@ from ..data.schema import KINDS, TABLES
 from ..metrics import alerts, sources
 from ..present.alert_text import alert_sentence
 from ..present.i18n import fmt_datetime, fmt_num, plain
+from .access import audit, current, sign_in_configured
 from .auth import Throttle, check_password, throttle_for
 from .state import Context, get_store, run
 from .uploads import ADMIN_UNTIL, signed_in
@@ -175,14 +177,21 @@ def _sign_out() -> None:
 
 
 def upload_form(ctx: Context, directory: Path) -> None:
-    """Upload an extract (admins only): the same validation as the command line."""
-    plain_secret, hashed = _secret("admin_password"), _secret("admin_password_hash")
-    if not plain_secret and not hashed:
-        st.info(ctx.t("data.readonly"), icon="🔒")
-        return
-    if not _signed_in():
-        sign_in_form(ctx, plain_secret, hashed)
-        return
+    """Upload an extract (admins only): the same validation as the command line. With sign-in
+    configured the provider's admin role decides; without, the admin password."""
+    who = current()
+    if sign_in_configured():
+        if not who.administers:
+            st.info(ctx.t("access.admin_only", role=ctx.t(f"access.role_{who.role}")), icon="🔒")
+            return
+    else:
+        plain_secret, hashed = _secret("admin_password"), _secret("admin_password_hash")
+        if not plain_secret and not hashed:
+            st.info(ctx.t("data.readonly"), icon="🔒")
+            return
+        if not _signed_in():
+            sign_in_form(ctx, plain_secret, hashed)
+            return
     mappings = sorted(MAPPINGS_DIR.glob("*.toml"))
     # clear_on_submit: the form forgets the file once submitted, and Streamlit drops files no widget holds.
     with st.form("dt_upload", clear_on_submit=True):
@@ -206,7 +215,8 @@ def upload_form(ctx: Context, directory: Path) -> None:
             key="dt_file",
         )
         submitted = st.form_submit_button(ctx.t("data.submit"))
-    st.button(ctx.t("data.sign_out"), key="dt_sign_out", on_click=_sign_out)
+    if not sign_in_configured():  # the provider's sign-out is in the sidebar
+        st.button(ctx.t("data.sign_out"), key="dt_sign_out", on_click=_sign_out)
     if not submitted or upload is None:
         return
     name, data = upload.name, upload.getvalue()
@@ -223,11 +233,21 @@ def upload_form(ctx: Context, directory: Path) -> None:
                 replace=mode == "replace",
             )
     except IngestError as e:
+        audit("upload", file=name, table=kind, mode=mode, outcome="refused")
         st.error(ctx.t("data.failed", error=plain(str(e), limit=300)))
         st.caption(ctx.t("data.nothing_changed"))
         return
     finally:
         del data
+    audit(
+        "upload",
+        file=name,
+        table=kind,
+        mode=mode,
+        outcome="stored",
+        accepted=report.accepted,
+        rejected=report.rejected,
+    )
     st.success(
         ctx.t(
             "data.done",
@@ -280,7 +300,9 @@ def alerts_section(ctx: Context, directory: Path) -> None:
                 format_func=lambda k: f"{ctx.t(f'alert.level_{shown[k].level}')} · {lines[k]}",
                 key="dt_ack_pick",
             )
-            by = st.text_input(ctx.t("data.ack_by"), key="dt_ack_by", max_chars=80)
+            by = st.text_input(
+                ctx.t("data.ack_by"), value=current().name or "", key="dt_ack_by", max_chars=80
+            )
             note = st.text_input(ctx.t("data.ack_note"), key="dt_ack_note", max_chars=300)
             submitted = st.form_submit_button(ctx.t("data.ack"))
         if submitted:
@@ -291,6 +313,7 @@ def alerts_section(ctx: Context, directory: Path) -> None:
                 alert_log.acknowledge(
                     directory, e.id, by, note, now, e.level, e.alert.observed, lines[pick]
                 )
+                audit("alert_ack", alert=e.id, level=e.level)
                 st.success(ctx.t("data.ack_done"))
     elif shown:
         st.caption(ctx.t("data.ack_sign_in"))
@@ -378,3 +401,16 @@ def render(ctx: Context) -> None:
     st.header(ctx.t("data.upload"))
     upload_form(ctx, directory)
     alerts_section(ctx, directory)
+    if current().administers or (not sign_in_configured() and _signed_in()):
+        audit_section(ctx, directory)
+
+
+def audit_section(ctx: Context, directory: Path) -> None:
+    """The audit trail, for administrators: who did what, newest first."""
+    st.header(ctx.t("access.audit"))
+    st.caption(ctx.t("access.audit_help"))
+    rows = AuditLog(directory).read(500)
+    if not rows:
+        st.caption(ctx.t("access.audit_none"))
+        return
+    st.dataframe(pd.DataFrame(rows).astype(str), hide_index=True, key="dt_audit")

@@ -7,12 +7,14 @@ import streamlit as st
 from ..metrics import cctv as cctv_q
 from ..metrics import complaints as complaints_q
 from ..metrics import wifi as wifi_q
+from ..metrics.filters import to_query_params
 from ..present import charts
 from ..present.chart_text import describe_trend
 from ..present.i18n import fmt_num, fmt_pct
 from . import widgets
+from .access import current
 from .frame import header
-from .lazy import lazy_section
+from .lazy import below_fold
 from .state import Context, run
 from .widgets import plot
 
@@ -72,8 +74,7 @@ def overview(ctx: Context) -> None:
 
     if not ctx.profile.has("complaints"):
         return
-
-    def _ov_charts() -> None:  # below the map: drawn when the reader scrolls near
+    if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
         left, right = st.columns([2, 1])
         with left:
             daily_trend(ctx, key="ov_trend")
@@ -91,8 +92,6 @@ def overview(ctx: Context) -> None:
                 height=360,
             )
 
-    lazy_section(ctx, "ov_charts", 520, _ov_charts)
-
 
 def complaints(ctx: Context) -> None:
     """Complaints (Pengaduan): filters, trend, heatmap, agency scorecard, hotspots, drill-down."""
@@ -103,7 +102,9 @@ def complaints(ctx: Context) -> None:
     widgets.complaint_kpis(ctx, kpis)
     daily_trend(ctx, key="cp_trend")
 
-    def _cp_breakdown() -> None:  # below the first screen: drawn when the reader scrolls near
+    if below_fold(
+        ctx, "cp_breakdown", 1000
+    ):  # below the first screen: drawn when the reader scrolls near
         left, right = st.columns(2)
         with left:
             widgets.clickable_bar(
@@ -142,16 +143,11 @@ def complaints(ctx: Context) -> None:
             key="cp_heat",
         )
 
-    lazy_section(ctx, "cp_breakdown", 1000, _cp_breakdown)
-
     st.header(ctx.t("complaints.scorecard"))
-
-    def _cp_score() -> None:
+    if below_fold(ctx, "cp_score", 400):
         widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
 
-    lazy_section(ctx, "cp_score", 400, _cp_score)
-
-    def _cp_maps() -> None:
+    if below_fold(ctx, "cp_maps", 620):
         left, right = st.columns(2)
         with left:
             st.header(ctx.t("complaints.hotspots"))
@@ -167,31 +163,30 @@ def complaints(ctx: Context) -> None:
                 zoom=ctx.profile.zoom - 0.6,
             )
 
-    lazy_section(ctx, "cp_maps", 620, _cp_maps)
-
     st.header(ctx.t("complaints.table"))
-
-    def _cp_rows() -> None:
-        total = kpis["total"]
-        rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
-        st.caption(
-            ctx.t(
-                "complaints.showing",
-                shown=fmt_num(len(rows), ctx.lang),
-                total=fmt_num(total, ctx.lang),
-            )
+    if not below_fold(ctx, "cp_rows", 480):
+        return
+    who = current()
+    if not who.sees_rows:  # the server sends no row: said in one line
+        st.info(ctx.t("access.rows_need_role", role=ctx.t(f"access.role_{who.role}")))
+        return
+    total = kpis["total"]
+    rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
+    st.caption(
+        ctx.t(
+            "complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)
         )
-        widgets.table(ctx, rows, key="cp_rows", height=420)
-        filters, at = ctx.filters, ctx.at
-        widgets.csv_download(
-            ctx,
-            ctx.t("complaints.download"),
-            lambda: run(complaints_q.complaint_rows, filters, at, None),
-            "complaints_filtered.csv",
-            "cp_download",
-        )
-
-    lazy_section(ctx, "cp_rows", 480, _cp_rows)
+    )
+    widgets.table(ctx, rows, key="cp_rows", height=420)
+    filters, at = ctx.filters, ctx.at
+    widgets.csv_download(
+        ctx,
+        ctx.t("complaints.download"),
+        lambda: run(complaints_q.complaint_rows, filters, at, None),
+        "complaints_filtered.csv",
+        "cp_download",
+        audit={"page": "complaints", "filters": to_query_params(filters)},
+    )
 
 
 def cctv(ctx: Context) -> None:
@@ -207,7 +202,7 @@ def cctv(ctx: Context) -> None:
     st.header(ctx.t("cctv.map"))
     widgets.city_map(ctx, ["cctv"], key="cc_map")
 
-    def _cc_status() -> None:  # below the map: drawn when the reader scrolls near
+    if below_fold(ctx, "cc_status", 820):  # below the map: drawn when the reader scrolls near
         left, right = st.columns(2)
         with left:
             byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
@@ -251,37 +246,33 @@ def cctv(ctx: Context) -> None:
             offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
             widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
 
-    lazy_section(ctx, "cc_status", 820, _cc_status)
-
     if not ctx.profile.has("complaints"):  # a camera-only city: nothing to verify against
         return
     st.header(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))
-
-    def _cc_integration() -> None:
-        left, right = st.columns(2)
-        for col, by, title in (
-            (left, "kecamatan", "cctv.by_district"),
-            (right, "category", "cctv.by_category"),
-        ):
-            with col:
-                df = run(cctv_q.complaints_in_view, ctx.filters, ctx.at, by)
-                df = df.assign(label=[ctx.label(by, v) for v in df.value])
-                st.markdown(f"**{ctx.t(title)}**")
-                plot(
-                    ctx,
-                    charts.hbar(
-                        df,
-                        "in_view_pct",
-                        "label",
-                        x_title=ctx.t("chart.in_view_pct"),
-                        color="#9b5de5",
-                        text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%",
-                    ),
-                    key=f"cc_int_{by}",
-                )
-
-    lazy_section(ctx, "cc_integration", 480, _cc_integration)
+    if not below_fold(ctx, "cc_integration", 480):
+        return
+    left, right = st.columns(2)
+    for col, by, title in (
+        (left, "kecamatan", "cctv.by_district"),
+        (right, "category", "cctv.by_category"),
+    ):
+        with col:
+            df = run(cctv_q.complaints_in_view, ctx.filters, ctx.at, by)
+            df = df.assign(label=[ctx.label(by, v) for v in df.value])
+            st.markdown(f"**{ctx.t(title)}**")
+            plot(
+                ctx,
+                charts.hbar(
+                    df,
+                    "in_view_pct",
+                    "label",
+                    x_title=ctx.t("chart.in_view_pct"),
+                    color="#9b5de5",
+                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1) + "%",
+                ),
+                key=f"cc_int_{by}",
+            )
 
 
 def wifi(ctx: Context) -> None:
@@ -296,57 +287,56 @@ def wifi(ctx: Context) -> None:
     st.header(ctx.t("wifi.map"))
     widgets.city_map(ctx, ["wifi"], key="wf_map")
 
-    def _wf_charts() -> None:  # below the map: drawn when the reader scrolls near
-        left, right = st.columns(2)
-        with left:
-            st.header(ctx.t("wifi.by_site_type"))
-            types = run(wifi_q.by_site_type, kec).rename(columns={"site_type": "value"})
-            types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
+    if not below_fold(ctx, "wf_charts", 900):  # below the map: drawn when the reader scrolls near
+        return
+    left, right = st.columns(2)
+    with left:
+        st.header(ctx.t("wifi.by_site_type"))
+        types = run(wifi_q.by_site_type, kec).rename(columns={"site_type": "value"})
+        types = types.assign(label=[ctx.label("site_type", v) for v in types.value])
+        plot(
+            ctx,
+            charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")),
+            key="wf_types",
+        )
+        st.header(ctx.t("wifi.users"))
+        if not widgets.missing_inputs(ctx, "wifi_usage"):
             plot(
                 ctx,
-                charts.hbar(types, "points", "label", x_title=ctx.t("chart.points")),
-                key="wf_types",
-            )
-            st.header(ctx.t("wifi.users"))
-            if not widgets.missing_inputs(ctx, "wifi_usage"):
-                plot(
-                    ctx,
-                    charts.line(
-                        run(wifi_q.users_by_month, kec),
-                        "month",
-                        "users",
-                        ctx.t("chart.users"),
-                        y_title=ctx.t("chart.users"),
-                        lang=ctx.lang,
-                    ),
-                    key="wf_users",
-                )
-        with right:
-            st.header(ctx.t("wifi.bandwidth"))
-            if not widgets.missing_inputs(ctx, "bandwidth"):
-                mix = run(wifi_q.bandwidth_mix, kec).dropna(subset=["bandwidth_mbps"])
-                plot(
-                    ctx,
-                    charts.donut(
-                        [f"{fmt_num(b, ctx.lang)} Mbps" for b in mix.bandwidth_mbps], mix.points
-                    ),
-                    key="wf_mix",
-                )
-            st.header(ctx.t("wifi.per_10k"))
-            if widgets.missing_inputs(ctx, "population"):  # a rate needs residents: said, not drawn
-                return
-            per = run(wifi_q.per_10k)
-            plot(
-                ctx,
-                charts.hbar(
-                    per.sort_values("per_10k", ascending=False),
-                    "per_10k",
-                    "kecamatan",
-                    x_title=ctx.t("col.per_10k"),
-                    color="#4cc9f0",
-                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+                charts.line(
+                    run(wifi_q.users_by_month, kec),
+                    "month",
+                    "users",
+                    ctx.t("chart.users"),
+                    y_title=ctx.t("chart.users"),
+                    lang=ctx.lang,
                 ),
-                key="wf_per10k",
+                key="wf_users",
             )
-
-    lazy_section(ctx, "wf_charts", 900, _wf_charts)
+    with right:
+        st.header(ctx.t("wifi.bandwidth"))
+        if not widgets.missing_inputs(ctx, "bandwidth"):
+            mix = run(wifi_q.bandwidth_mix, kec).dropna(subset=["bandwidth_mbps"])
+            plot(
+                ctx,
+                charts.donut(
+                    [f"{fmt_num(b, ctx.lang)} Mbps" for b in mix.bandwidth_mbps], mix.points
+                ),
+                key="wf_mix",
+            )
+        st.header(ctx.t("wifi.per_10k"))
+        if widgets.missing_inputs(ctx, "population"):  # a rate needs residents: said, not drawn
+            return
+        per = run(wifi_q.per_10k)
+        plot(
+            ctx,
+            charts.hbar(
+                per.sort_values("per_10k", ascending=False),
+                "per_10k",
+                "kecamatan",
+                x_title=ctx.t("col.per_10k"),
+                color="#4cc9f0",
+                text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+            ),
+            key="wf_per10k",
+        )

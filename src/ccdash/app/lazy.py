@@ -6,19 +6,12 @@ puts a placeholder of the section's height in its place (so nothing jumps) and w
 IntersectionObserver; when its first 120 px are on screen after the reader scrolls (or for 1.5 s without
 scrolling, on a screen tall enough to show it) the browser says so, the page runs again and the section
 is drawn, and stays drawn for the rest of the session (a filter change redraws it at once).
-
-`lazy_section(ctx, key, height, draw)` runs the section as a Streamlit fragment: revealing it, and
-any widget inside it, reruns that section alone, not the whole page. A click inside it that changes
-the page's filters (a bar, a district) reruns the whole page, since every section shows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from ..metrics.filters import DIMENSIONS
 from .state import Context
 
 EVERYTHING = (
@@ -28,18 +21,15 @@ EVERYTHING = (
 # Trusted, fixed code: no data from the page goes into it (the height and the text arrive as data and
 # are set as a style number and textContent).
 _JS = """
-export default function ({ parentElement, setTriggerValue, data }) {
+export default function ({ parentElement, setStateValue, data }) {
   const box = parentElement.querySelector(".ccdash-lazy");
   box.style.height = Math.max(40, Number(data.height) || 0) + "px";
   box.textContent = String(data.text || "");
   let visible = false, scrolled = false, timer = null;
-  // Said again every 2.5 s until the section replaces this placeholder: two sections revealed at
-  // once each ask for their own rerun, and Streamlit may drop one of the two requests.
   const fire = () => {
     if (!visible) return;
-    setTriggerValue("seen", true);
-    clearTimeout(timer);
-    timer = setTimeout(fire, 2500);
+    stop();
+    setStateValue("seen", true);
   };
   const soon = () => { clearTimeout(timer); timer = setTimeout(fire, scrolled ? 150 : 1500); };
   // While the page is still being laid out (chart modules loading, elements without their height yet) a
@@ -85,30 +75,7 @@ def below_fold(ctx: Context, key: str, height: int) -> bool:
     _placeholder(
         key=f"lazy_{key}",
         data={"height": int(height), "text": ctx.t("lazy.waiting")},
+        default={"seen": False},
         on_seen_change=lambda: _mark(key),
     )
     return False
-
-
-def _filter_state() -> tuple:
-    """The page's filters as its widgets hold them (what a click inside a section may change)."""
-    dates = st.session_state.get("f_dates")
-    return (
-        tuple(dates) if dates else None,
-        *(tuple(st.session_state.get(f"f_{d}") or ()) for d in DIMENSIONS),
-    )
-
-
-def lazy_section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
-    """`draw` below the fold (see `below_fold`), in a fragment of its own: its reveal and its widgets
-    rerun it alone; a change of the page's filters from inside it reruns the page."""
-    page_filters = _filter_state()
-
-    @st.fragment
-    def section() -> None:
-        if _filter_state() != page_filters:  # a click here filtered the page: all of it redraws
-            st.rerun(scope="app")
-        if below_fold(ctx, key, height):
-            draw()
-
-    section()

@@ -10,7 +10,7 @@ from ..data.spark_store import EngineError
 from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..present.i18n import plain, t
-from . import frame
+from . import access, frame
 from .state import context, get_profile, get_store, run
 from .uploads import guard_uploads
 
@@ -36,7 +36,9 @@ def main() -> None:
     wall = st.Page("app_pages/wall.py", title=t("wall.title", lang), url_path="wall")
     tour = st.Page("app_pages/tour.py", title=t("wall.tour", lang), url_path="tour")
 
-    if st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1":
+    hands_free = st.query_params.get("mode") == "wall" or st.query_params.get("tour") == "1"
+    identity = access.identify(profile, lang, hands_free)  # stops at the sign-in screen
+    if hands_free:
         # Hands-free screens: no sidebar, no filters, nothing to click but the tour's buttons.
         st.session_state.ctx = context(profile, lang, {}, Filters())
         page = st.navigation(
@@ -91,6 +93,8 @@ def main() -> None:
     )
     filters = frame.sidebar(profile, lang, options, applies)
     lang = st.session_state.lang
+    with st.sidebar:
+        access.signed_in_line(identity, lang)
     st.session_state.ctx = context(profile, lang, options, filters)
     frame.write_url(filters, lang)
     # Each page its own browser title, and the document's language the page's (screen readers, translators).

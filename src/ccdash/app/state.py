@@ -20,6 +20,7 @@ from ..metrics.filters import Filters
 from ..metrics.freshness import is_stale
 from ..metrics.registry import Query, all_queries
 from ..present.i18n import label, t, words
+from .access import current
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -72,8 +73,17 @@ def _cached(name: str, directory: str, engine: str, version: tuple, args: tuple,
     return all_queries()[name](get_store(), *args, **dict(kwargs))
 
 
+class NotAllowed(PermissionError):
+    """A query asked for by a role that may not have its answer (checked on the server)."""
+
+
 def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """A named query, cached by its arguments and the versions of exactly the inputs it declares."""
+    """A named query, cached by its arguments and the versions of exactly the inputs it declares.
+    A query that returns complaint rows is refused to a session whose role may not see them."""
+    if query.rows:
+        who = current()  # the session's identity, set at the start of the run
+        if not who.sees_rows:
+            raise NotAllowed(f"{query.name} returns complaint rows; the role {who.role} may not")
     store = get_store()
     engine = (
         "spark" if isinstance(store, SparkStore) else "duckdb"

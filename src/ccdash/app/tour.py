@@ -45,6 +45,7 @@ def _tour_move(delta: int, n: int) -> None:
     state = st.session_state
     state.tour_step = (state.get("tour_step", 0) + delta) % n
     state.tour_started = time.monotonic()
+    state._step_fresh = True  # its clock starts again once it is drawn (_draw_tour)
     if state.get("tour_paused") is not None:  # paused stays paused, at the start of the new step
         state.tour_paused = 0.0
 
@@ -264,6 +265,7 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
             (int(raw) - 1) % n if raw and raw.isascii() and raw.isdecimal() and int(raw) >= 1 else 0
         )
         state.tour_started = time.monotonic()
+        state._step_fresh = True
     if tour_elapsed() >= steps[state.tour_step % n].seconds:  # the timer ran out: next step
         _tour_move(1, n)
     step = steps[state.tour_step % n]
@@ -327,3 +329,7 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
         guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
     state._rendered_at = time.monotonic()
     state._rendered_version = get_store().refresh()
+    # A step's time counts from when it is on screen: the seconds its maps took to compute are not
+    # taken from it (a first load spent up to 14 s of a 20 s map step drawing it).
+    if state.pop("_step_fresh", False) and state.get("tour_paused") is None:
+        state.tour_started = time.monotonic()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal
 
 import pandas as pd
 import streamlit as st
 
+from ..data.access import AuditLog
 from ..data.files import extract_path
 from ..data.profile import data_dir
 from ..data.reference import load_geojson
@@ -15,6 +17,7 @@ from ..present import charts, maps
 from ..present.chart_text import describe_bars
 from ..present.export import csv_bytes, for_reader, xlsx_bytes
 from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed, number_marks
+from .access import acting_as, current
 from .frame import set_filter
 from .state import Context, run
 
@@ -429,14 +432,26 @@ def missing_inputs(ctx: Context, *needs: str) -> bool:
     return bool(notes)
 
 
-def csv_download(ctx: Context, label: str, frame, file_name: str, key: str) -> None:
+def csv_download(
+    ctx: Context, label: str, frame, file_name: str, key: str, audit: dict | None = None
+) -> None:
     """The one way ccdash offers rows: a CSV and an Excel workbook in the reader's language (headers and
     codes as on screen, the locale's decimal mark, UTF-8 with BOM), formula-like cells neutralised.
     `frame` may be a callable, made only when a button is pressed (Streamlit's own table download is
-    off: client.disableDataExport)."""
+    off: client.disableDataExport). With `audit` (what the rows are: page, filters), each file made
+    is a row of the audit trail: who, which file, how many rows."""
+    identity, directory = current(), data_dir()
+    if not identity.sees_rows:  # a viewer's or kiosk's session is sent no file at all
+        st.caption(ctx.t("access.rows_need_role", role=ctx.t(f"access.role_{identity.role}")))
+        return
+    who = identity.name
 
     def rows():
-        df = labelled(ctx, frame() if callable(frame) else frame)
+        with acting_as(identity):  # made on the click, outside the session's run
+            df = labelled(ctx, frame() if callable(frame) else frame)
+        if audit is not None:  # made on the click, outside the session's run: who was taken above
+            with contextlib.suppress(OSError):
+                AuditLog(directory).append(who, "download", file=file_name, rows=len(df), **audit)
         return for_reader(
             df, {c: ctx.t(f"col.{c}") for c in df.columns if ctx.t(f"col.{c}") != f"col.{c}"}
         )

@@ -201,6 +201,21 @@ PROFILE = _section(
             },
             description="complaints, cctv and wifi = true or false: the layers the city has",
         ),
+        "access": _section(
+            {
+                "claim": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "the identity provider's claim that lists a user's groups, e.g. \"groups\"",
+                },
+                "roles": {
+                    "type": "object",
+                    "additionalProperties": {"enum": ["viewer", "analyst", "admin"]},
+                    "description": 'group -> role, e.g. { "ccdash-analyst" = "analyst" }',
+                },
+                "default_role": {"enum": ["none", "viewer", "analyst", "admin"]},
+            }
+        ),
         "words": {"type": "object", "additionalProperties": PAIR},
         "channels": {"type": "object", "additionalProperties": PAIR},
         "cctv": _section(

@@ -81,6 +81,9 @@ class Profile:
     layers: dict = field(
         default_factory=lambda: {"complaints": True, "cctv": True, "wifi": True}
     )  # what the city has
+    access: dict = field(
+        default_factory=dict
+    )  # [access]: claim, roles (group -> role), default_role
     words: dict = field(default_factory=dict)  # district / agency -> (id, en): the city's own terms
     channels: dict = field(
         default_factory=dict
@@ -228,6 +231,7 @@ def load_profile(path: Path | str | None = None) -> Profile:
             "max_text_chars": raw.get("ingest", {}).get("max_text_chars", 2000),
         },
         layers={"complaints": True, "cctv": True, "wifi": True} | raw.get("layers", {}),
+        access=dict(raw.get("access", {})),
         words=_labels(raw.get("words", {})),
         channels=_labels(raw.get("channels", {})),
         engine=_engine(path, raw.get("engine", {})),

@@ -360,10 +360,10 @@ class Store(BaseStore):
         try:
             cur = self._con.cursor()
             try:
-                rows = cur.execute("SELECT count(*) FROM complaints").fetchone()[0]
+                found = cur.execute("SELECT count(*) FROM complaints").fetchone()
             finally:
                 cur.close()
-            if rows < self._summarize_from:
+            if (found[0] if found else 0) < self._summarize_from:
                 return
             self.build_summaries()
             self.summary_problem = None

@@ -526,7 +526,7 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
     )
 
 
-@query(tables=("complaints",))
+@query(tables=("complaints",), rows=True)
 def complaint_rows(
     store: Store, f: Filters, at: datetime, limit: int | None = 1000
 ) -> pd.DataFrame:

@@ -11,7 +11,7 @@ DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
 # 90 days of data. One constant, so that the same tile shows the same number everywhere.
 DEFAULT_WINDOW_DAYS = 90
 # URL keys that are not filters but are known (so they are not reported as unknown).
-OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page")
+OTHER_URL_KEYS = ("lang", "mode", "view", "tour", "step", "page", "kiosk")
 
 
 def default_window(

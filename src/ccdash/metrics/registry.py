@@ -21,13 +21,18 @@ class Query(Generic[P, R]):
     """A registered query: callable like the function it wraps, plus what it reads."""
 
     def __init__(
-        self, fn: Callable[Concatenate[BaseStore, P], R], tables: tuple[str, ...], facts: bool
+        self,
+        fn: Callable[Concatenate[BaseStore, P], R],
+        tables: tuple[str, ...],
+        facts: bool,
+        rows: bool = False,
     ):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
         self.tables = tables
         self.facts = facts  # reads the districts' facts (the `districts` view)
+        self.rows = rows  # returns complaints' own rows and text: for roles that may see them
 
     def __call__(self, store: BaseStore, *args: P.args, **kwargs: P.kwargs) -> R:
         return self.fn(store, *args, **kwargs)
@@ -45,14 +50,15 @@ class Query(Generic[P, R]):
 REGISTRY: dict[str, Query] = {}
 
 
-def query(*, tables: tuple[str, ...] | list[str], facts: bool = False):
-    """Register a named query and the tables (and reference facts) it reads."""
+def query(*, tables: tuple[str, ...] | list[str], facts: bool = False, rows: bool = False):
+    """Register a named query and the tables (and reference facts) it reads; `rows`: it returns
+    complaints' own rows (their text), which the app gives only to roles that may see them."""
     unknown = [t for t in tables if t not in TABLES]
     if unknown:
         raise ValueError(f"unknown table(s) {unknown}; have {list(TABLES)}")
 
     def register(fn: Callable[Concatenate[BaseStore, P], R]) -> Query[P, R]:
-        q = Query(fn, tuple(tables), facts)
+        q = Query(fn, tuple(tables), facts, rows)
         if q.name in REGISTRY:
             raise ValueError(f"query {q.name} is registered twice")
         REGISTRY[q.name] = q
