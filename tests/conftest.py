@@ -38,6 +38,15 @@ def city_dir(tmp_path_factory) -> Path:
     return out
 
 
+def summarised_copy(city_dir: Path, tmp_path_factory, store_class=Store) -> Store:
+    """A store on a copy of the small city whose complaint summaries are written (data.summary)."""
+    d = tmp_path_factory.mktemp("summarised") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    store = store_class(d, load_profile(d / "city.toml").facts_file)
+    assert store.build_summaries() is not None
+    return store
+
+
 @pytest.fixture
 def writable_city(city_dir, tmp_path) -> Path:
     """A fresh copy of the small city that a test may change."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 import sqlglot
@@ -14,6 +12,7 @@ from ccdash.data.schema import TABLES
 from ccdash.data.store import Store
 from ccdash.data.summary import DERIVED_FROM
 from ccdash.metrics.registry import all_queries
+from tests.conftest import summarised_copy
 from tests.query_calls import sample_calls
 
 
@@ -44,10 +43,7 @@ def recorded(request, city_dir, profile, tmp_path_factory):
     if request.param == "rows":
         store = RecordingStore(city_dir, profile.facts_file, summaries="off")
     else:
-        d = tmp_path_factory.mktemp("summarised") / "city"
-        shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
-        store = RecordingStore(d, profile.facts_file)
-        assert store.build_summaries() is not None
+        store = summarised_copy(city_dir, tmp_path_factory, RecordingStore)
     calls = sample_calls(store, profile)
     registry = all_queries()
     assert set(calls) == set(registry), "every registered query needs sample arguments here"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 
 import numpy as np
@@ -16,6 +15,7 @@ from ccdash.data.store import Store
 from ccdash.metrics import cctv, wifi
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import Filters
+from tests.conftest import summarised_copy
 from tests.paths import wall_times
 
 
@@ -25,10 +25,7 @@ def store(request, city_dir, profile, tmp_path_factory):
     if request.param == "rows":
         s = Store(city_dir, profile.facts_file, summaries="off")
     else:
-        d = tmp_path_factory.mktemp("summarised") / "city"
-        shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
-        s = Store(d, profile.facts_file)
-        assert s.build_summaries() is not None
+        s = summarised_copy(city_dir, tmp_path_factory)
         assert s.summaries(reference_now(profile, q.latest_complaint(s))) is not None
     yield s
     s.close()

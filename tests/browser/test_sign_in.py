@@ -13,6 +13,7 @@ from ccdash.data.access import AuditLog, KioskLinks
 from ccdash.data.dataset import read_stored
 
 from .conftest import TIMEOUT_S, Page, _free_port, start_app, stop_app
+from .test_upload import HEADER, ROWS, upload
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
@@ -80,7 +81,7 @@ def fresh_tab(browser) -> Page:
     return tab
 
 
-def test_each_role_sees_what_it_may_and_the_audit_trail_says_so(browser, signed_app):
+def test_each_role_sees_what_it_may_and_the_audit_trail_says_so(browser, signed_app, tmp_path):
     url, data = signed_app
     descriptions = set(read_stored(data, "complaints").to_pandas().description.dropna())
 
@@ -118,6 +119,11 @@ def test_each_role_sees_what_it_may_and_the_audit_trail_says_so(browser, signed_
     page = sign_in(admin, url, "adi", path="data")
     page.wait_for_selector("[data-testid=stFileUploader]")  # no password: the role decides
     assert page.get_by_text("Audit trail").count() >= 1
+    good = tmp_path / "new.csv"
+    good.write_text("\n".join([HEADER, *ROWS]) + "\n")
+    upload(page, good)
+    page.wait_for_selector("text=Stored: 1 rows accepted, 1 rejected")
+    assert read_stored(data, "complaints").to_pandas().complaint_id.isin(["UP-1"]).sum() == 1
     admin.close()
 
     refused = fresh_tab(browser)
@@ -133,9 +139,12 @@ def test_each_role_sees_what_it_may_and_the_audit_trail_says_so(browser, signed_
         ("ana@city.example", "sign_in"),
         ("ana@city.example", "download"),
         ("adi@city.example", "sign_in"),
+        ("adi@city.example", "upload"),
         ("olga@city.example", "sign_in_refused"),
     ):
         assert (who, action) in seen, (who, action, sorted(seen))
+    stored = next(r for r in rows if r["action"] == "upload")
+    assert (stored["file"], stored["outcome"], stored["accepted"]) == ("new.csv", "stored", 1)
     download = next(r for r in rows if r["action"] == "download")
     assert download["rows"] > 0 and download["file"] == "complaints_filtered.csv"
     trail = (data / "_audit" / "audit.jsonl").read_text(encoding="utf-8")
@@ -152,10 +161,14 @@ def test_a_wall_runs_on_a_kiosk_link_until_it_is_revoked(browser, signed_app):
     KioskLinks(data).revoke("wall-1")
     deadline = time.monotonic() + TIMEOUT_S
     refused = page.get_by_text("This kiosk link is not valid")
-    while refused.count() == 0 and time.monotonic() < deadline:
+    tiles = page.locator("[data-testid=stMetric]")
+
+    def stopped() -> bool:  # the refusal shown and the last view's tiles gone with its run
+        return refused.count() == 1 and tiles.count() == 0
+
+    while not stopped() and time.monotonic() < deadline:
         page.wait_for_timeout(500)
-    assert refused.count() == 1  # stopped at the screen's next check
-    assert page.locator("[data-testid=stMetric]").count() == 0
+    assert stopped(), (refused.count(), tiles.count())  # stopped at the screen's next check
     actions = [r["action"] for r in AuditLog(data).read()]
     assert "kiosk_use" in actions and "kiosk_refused" in actions
     tab.close()
