@@ -10,17 +10,15 @@ configure sign-in).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import json
-import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from .files import flocked, write_text_atomic
 
 ROLES = ("kiosk", "viewer", "analyst", "admin")
 SEES_ROWS = ("analyst", "admin", "open")  # complaint rows, descriptions and downloads
@@ -68,17 +66,6 @@ def display_name(claims: dict) -> str:
     return "?"
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(".lock"), "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -104,16 +91,14 @@ class KioskLinks:
             raise KioskError(f"{self.path.name} cannot be read: {e}") from None
 
     def _write(self, links: dict) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(links, indent=1), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_text_atomic(json.dumps(links, indent=1), self.path)
 
     def create(self, name: str, now: datetime | None = None) -> str:
         """A new link's token (shown once: only its digest is kept)."""
         if not name or not name.replace("-", "").replace("_", "").isalnum():
             raise KioskError(f"a kiosk name is letters, digits, '-' and '_', not {name!r}")
         token = secrets.token_urlsafe(32)
-        with _locked(self.path):
+        with flocked(self.path.with_suffix(".lock")):
             links = self._read()
             if name in links and not links[name].get("revoked"):
                 raise KioskError(f"kiosk {name!r} exists; revoke it first")
@@ -125,7 +110,7 @@ class KioskLinks:
         return token
 
     def revoke(self, name: str, now: datetime | None = None) -> None:
-        with _locked(self.path):
+        with flocked(self.path.with_suffix(".lock")):
             links = self._read()
             if name not in links:
                 raise KioskError(f"no kiosk named {name!r} (have: {', '.join(links) or 'none'})")
@@ -181,7 +166,7 @@ class AuditLog:
             "action": action,
             **{k: self._short(v) for k, v in details.items()},
         }
-        with _locked(self.path), open(self.path, "a", encoding="utf-8") as fh:
+        with flocked(self.path.with_suffix(".lock")), open(self.path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         return row
 

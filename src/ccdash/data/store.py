@@ -287,8 +287,9 @@ class Store(BaseStore):
         )
         self._con.unregister("_district_facts")
         off = self._summaries_mode == "off" or "complaints" in problems
-        self._summary = None if off else self._attach_summary()
-        written = summary.read_cutoff(summary.folder(self.directory, self._summary_key()))
+        path = summary.folder(self.directory, self._summary_key())
+        written = None if "complaints" in problems else summary.read_cutoff(path)
+        self._summary = None if off or written is None else self._attach_summary(path, written)
         idle = self._summarizer is None or not self._summarizer.is_alive()
         if written is None and self._summaries_mode == "build" and not off and idle:
             self._summarizer = threading.Thread(
@@ -302,12 +303,8 @@ class Store(BaseStore):
             inputs_version(self.directory, None, ("complaints",)), self.timezone
         )
 
-    def _attach_summary(self) -> summary.Summaries | None:
-        """Views over the summary folder of the current complaints, if it was written."""
-        path = summary.folder(self.directory, self._summary_key())
-        cutoff = summary.read_cutoff(path)
-        if cutoff is None:
-            return None
+    def _attach_summary(self, path: Path, cutoff: datetime) -> summary.Summaries | None:
+        """Views over a written summary folder of the current complaints."""
         found = summary.Summaries(cutoff)
         try:
             for view, name in (
