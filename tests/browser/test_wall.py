@@ -127,6 +127,58 @@ def test_a_view_change_never_shows_two_views_at_once(browser, fast_wall):
     tab.close()
 
 
+# Every animation frame: the time, the view's name, the countdown's deadline (ms, the server's clock) and
+# whether any element of the last run is faded (Streamlit dims them while a run draws: a ghost).
+PLAYLIST_WATCH = """() => {
+  window.__shown = [];
+  const tick = () => {
+    const title = document.querySelector('.st-key-wall_view_title');
+    const countdown = document.querySelector('.ccdash-countdown');
+    const faded = [...document.querySelectorAll('[data-stale=true]')]
+      .some(e => Number(getComputedStyle(e).opacity) < 0.99);
+    window.__shown.push({t: Date.now(), view: title ? title.innerText.trim() : null,
+                         end: countdown ? Number(countdown.dataset.end) : null, faded});
+    if (window.__shown.length < 200000) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+# How far from its countdown's 0 a view may change (the issue's measure: within 1 s of the countdown).
+ON_TIME_S = 1.0
+
+
+def changes(frames: list[dict]) -> list[dict]:
+    """Each view change: when the new name appeared, and the deadline the old view counted down to."""
+    out, last = [], None
+    for f in frames:
+        if f["view"] is None:
+            continue
+        if last is not None and f["view"] != last["view"]:
+            out.append({"view": f["view"], "t": f["t"], "due": last["end"]})
+        last = f
+    return out
+
+
+def test_a_whole_playlist_changes_on_time_with_no_ghost(browser, fast_wall):
+    """Through a whole playlist and round to its start again: every view appears within ON_TIME_S of the
+    countdown that announced it (so each view had its full time, never less by a late change before it),
+    and no frame shows a faded element of the previous view."""
+    _, url, _ = fast_wall
+    tab = Page(browser)
+    page = tab.goto(f"{url}/?mode=wall&lang=en")
+    page.wait_for_selector(".ccdash-countdown")
+    page.evaluate(PLAYLIST_WATCH)
+    views = 5  # FAST_PLAYLIST
+    poll(lambda: len(changes(page.evaluate("window.__shown"))), lambda n: n >= views + 1, every_s=1)
+    frames = page.evaluate("window.__shown")
+    seen = changes(frames)
+    assert len({c["view"] for c in seen}) == views, seen
+    late = [(c["view"], (c["t"] - c["due"]) / 1000) for c in seen]
+    assert all(abs(s) <= ON_TIME_S for _, s in late), late
+    assert not any(f["faded"] for f in frames), sum(f["faded"] for f in frames)
+    assert tab.errors == []
+    tab.close()
+
+
 VIEW_FITS = """() => { const v = document.querySelector('[class*=st-key-wall_view_]');
   return v.scrollHeight <= v.clientHeight + 2; }"""
 

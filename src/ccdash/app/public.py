@@ -23,7 +23,7 @@ from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .access import kiosk_revoked
-from .playlist import playlist_for, rotation
+from .playlist import due_view, playlist_for
 from .state import Context, get_store, newest_record, run, stale
 from .widgets import city_geojson, legend_lines
 
@@ -34,6 +34,9 @@ PANEL_FAILURES: Counter = (
 
 WALL_CSS = """
 <style>
+/* No ghosts: Streamlit fades the last run's elements while a run draws (0.5 s on); a screen that
+   redraws itself on a timer keeps them at full strength until their replacement arrives. */
+.stApp [data-stale=true] { opacity: 1 !important; transition: none !important; }
 [data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stHeader],
 [data-testid=stToolbar], [data-testid=stDecoration], footer { display: none !important; }
 .stApp, [data-testid=stAppViewContainer], [data-testid=stMain] { background: #000 !important; }
@@ -357,8 +360,13 @@ def _maybe_advance(ctx: Context) -> None:
         >= ctx.profile.wall_refresh_seconds
     )
     if "wall_index" in state:
-        idx, _ = rotation(
-            playlist_for(ctx.profile), time.monotonic() - state.wall_start, state.get("_pinned")
+        idx = due_view(
+            playlist_for(ctx.profile),
+            state.wall_index,
+            state.get("wall_ends"),
+            time.monotonic(),
+            state.get("wall_lead", 0.0),
+            state.get("_pinned"),
         )
         changed = idx != state.wall_index
     else:

@@ -18,7 +18,7 @@ from ..metrics import alerts, cctv, complaints, wifi
 from ..present import charts
 from ..present.alert_text import alert_level, alert_line, ticker_html
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_range, problem_lines
-from .playlist import playlist_for, rotation
+from .playlist import due_view, playlist_for
 from .public import (
     COUNTDOWN,
     STATIC,
@@ -277,10 +277,12 @@ def _draw_wall(ctx: Context, state) -> None:
     playlist = state._playlist = playlist_for(ctx.profile)
     pinned = st.query_params.get("view")
     state._pinned = pinned if pinned in [v for v, _ in playlist] else None
-    state.setdefault("wall_start", time.monotonic())
-    idx, left = rotation(playlist, time.monotonic() - state.wall_start, state._pinned)
+    started = time.monotonic()
+    shown = state.get("wall_index")
+    idx = due_view(
+        playlist, shown, state.get("wall_ends"), started, state.get("wall_lead", 0.0), state._pinned
+    )
     view = playlist[idx][0]
-    state.wall_index = idx
     at = reference_time(ctx)
     top_bar(ctx, ctx.t("wall.title"), at, "wall_clock")
     store = get_store()
@@ -317,6 +319,13 @@ def _draw_wall(ctx: Context, state) -> None:
         st.container(key=f"wall_view_{view}", height=int(VIEW_PX * scale()), border=False),
     ):
         st.container(key="wall_view_title").text(ctx.t(f"wall.view.{view}"))
+        if idx != shown or "wall_ends" not in state:
+            # The view is on screen from now: its time starts here, and what it took to get here is how
+            # early the next change is asked for. Kept only once drawn: a run stopped before this point
+            # leaves the last view's record, and the next run draws this view again.
+            drawn = time.monotonic()
+            state.wall_index, state.wall_ends = idx, drawn + playlist[idx][1]
+            state.wall_lead = drawn - started
         tiles, panel = view_parts(ctx.profile, view)
         with st.container(key="wall_tiles"):
             guarded(ctx, f"{view}.tiles", TILES[tiles], ctx, at)
@@ -330,6 +339,7 @@ def _draw_wall(ctx: Context, state) -> None:
     else:  # a countdown the page's clock script ticks: "next: CCTV in 17 s"
         mark = "\x00"
         text = html.escape(ctx.t("wall.next_in", view=ctx.t(f"wall.view.{nxt}"), s=mark))
+        left = max(0.0, state.wall_ends - time.monotonic())
         end_ms = int((time.time() + left) * 1000)
         st.html(
             f'<p class="ccdash-next">{text.replace(mark, COUNTDOWN % (end_ms, int(left)))}</p>',
