@@ -12,7 +12,9 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.browser.conftest import TIMEOUT_S, Page, _free_port, start_app, stop_app
+from tests.browser.conftest import TIMEOUT_S, Page, _free_port, poll, start_app, stop_app
 from tests.paths import REPO_ROOT
 
 CONF = REPO_ROOT / "deploy" / "nginx" / "ccdash.conf"
@@ -45,13 +47,11 @@ def nginx_binary() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory, browser):
-    """Two replicas of the app on the demo data and nginx in front, on loopback ports."""
+@contextmanager
+def fronted(apps: list, d: Path) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx/ccdash.conf in front of `apps` ((process, url) pairs), on a
+    loopback port, its files in `d`: its URL, until the block ends."""
     nginx = nginx_binary()
-    d = tmp_path_factory.mktemp("nginx")
-    secret = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-on-every-replica"}
-    apps = [start_app(extra_env=secret) for _ in range(2)]
     text = CONF.read_text()
     assert text.count(LISTEN) == 1 and text.count(REPLICAS) == 1, (
         "the test swaps in exactly these two lines"
@@ -84,21 +84,34 @@ def cluster(tmp_path_factory, browser):
         [nginx, "-c", str(d / "nginx.conf"), "-p", str(d)], stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    yield url, {u.removeprefix("http://"): proc for proc, u in apps}
-    proxy.terminate()
-    proxy.wait(10)
-    for proc, _ in apps:
-        if proc.poll() is None:
-            stop_app(proc)
+    try:
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield url
+    finally:
+        proxy.terminate()
+        proxy.wait(10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, browser):
+    """Two replicas of the app on the demo data and nginx in front, on loopback ports."""
+    secret = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-on-every-replica"}
+    apps = [start_app(extra_env=secret) for _ in range(2)]
+    try:
+        with fronted(apps, tmp_path_factory.mktemp("nginx")) as url:
+            yield url, {u.removeprefix("http://"): proc for proc, u in apps}
+    finally:
+        for proc, _ in apps:
+            if proc.poll() is None:
+                stop_app(proc)
 
 
 class Session:
@@ -221,3 +234,70 @@ def test_twenty_sessions_stay_on_their_replica_and_a_stopped_replica_moves_only_
         p.close()
     for s in sessions:
         s.close()
+
+
+@pytest.fixture
+def shared_folder_cluster(browser, writable_city, tmp_path):
+    """Two replicas on one writable data folder (as a deployment shares it), an admin password, nginx."""
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('admin_password = "s3cret-test"\n')
+    # A wall that redraws on its own only once a day: an acknowledgement must reach it by itself.
+    toml = writable_city / "city.toml"
+    toml.write_text(toml.read_text().replace("refresh_seconds = 30", "refresh_seconds = 86400"))
+    env = {"STREAMLIT_SERVER_COOKIE_SECRET": "the-same-on-every-replica"}
+    args = (f"--secrets.files={secrets}",)
+    apps = [start_app(writable_city, extra_env=env, extra_args=args) for _ in range(2)]
+    try:
+        (tmp_path / "nginx").mkdir()
+        with fronted(apps, tmp_path / "nginx") as url:
+            yield url
+    finally:
+        for proc, _ in apps:
+            stop_app(proc)
+
+
+def ticker(page) -> str:
+    """Every item of the wall's ticker, the pages not shown now too."""
+    return page.locator(".ccdash-ticker").text_content() or ""
+
+
+def test_an_alert_acknowledged_on_one_replica_leaves_the_wall_on_the_other(
+    browser, shared_folder_cluster
+):
+    url = shared_folder_cluster
+    wall = Page(browser)
+    response = wall.page.goto(f"{url}/?mode=wall&view=alerts&lang=en")
+    wall_replica = response.headers["x-ccdash-replica"]
+    wall.page.wait_for_selector(".ccdash-ticker")
+    poll(lambda: ticker(wall.page), lambda t: "Flooding spike city-wide" in t)
+    assert "Street light out spike" in ticker(wall.page)
+    for _ in range(20):  # a desk in another browser, until nginx puts it on the other replica
+        desk = Page(browser)
+        response = desk.page.goto(f"{url}/data?lang=en")
+        if response.headers["x-ccdash-replica"] != wall_replica:
+            break
+        desk.close()
+    assert response.headers["x-ccdash-replica"] != wall_replica
+    page = desk.page
+    page.get_by_label("Admin password").fill("s3cret-test")
+    page.get_by_role("button", name="Sign in as admin").click()
+    form = page.locator(
+        "[data-testid=stForm]", has=page.get_by_role("button", name="Acknowledge the alert")
+    )
+    form.wait_for()
+    # The first alert offered is the top of the list: the planted flood, HIGH.
+    offered = form.get_by_role("combobox", name="Alert").input_value()
+    assert offered.startswith("HIGH · Flooding spike city-wide"), offered
+    form.get_by_label("By").fill("Dewi")
+    form.get_by_label("Note").fill("crew sent")
+    form.get_by_role("button", name="Acknowledge the alert").click()
+    page.get_by_text("Acknowledged: the alert leaves").wait_for()
+    # The wall on the other replica drops it by itself (no reload), and keeps the rest.
+    poll(
+        lambda: ticker(wall.page),
+        lambda t: "Flooding spike city-wide" not in t and "Street light out spike" in t,
+    )
+    assert not wall.page.get_by_text("Flooding spike city-wide").count()  # nor in the alerts view
+    assert wall.errors == [] and desk.errors == []
+    wall.close()
+    desk.close()

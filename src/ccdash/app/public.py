@@ -16,7 +16,9 @@ from typing import Any
 import streamlit as st
 
 from .. import memory
+from ..data import alert_log
 from ..data.clock import city_time, reference_now
+from ..data.profile import data_dir
 from ..metrics import cctv, complaints, wifi
 from ..metrics.filters import DEFAULT_WINDOW_DAYS, Filters, default_window
 from ..metrics.registry import Query
@@ -360,6 +362,8 @@ def _maybe_advance(ctx: Context) -> None:
         >= ctx.profile.wall_refresh_seconds
     )
     if "wall_index" in state:
+        # An alert begun, ended or acknowledged (on any replica: the log is in the data folder).
+        due = due or alert_log.version(data_dir()) != state.get("_rendered_alerts")
         idx = due_view(
             playlist_for(ctx.profile),
             state.wall_index,

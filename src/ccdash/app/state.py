@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -161,3 +162,41 @@ class Context:
 
     def label(self, dim: str, value) -> str:
         return label(self.profile, self.lang, dim, value)
+
+
+# How long a download made on a click waits for the run its click started (a loaded machine: generous).
+PENDING_RUN_WAIT_S = 120.0
+
+
+def wait_for_pending_run(session_id: str, deadline_s: float = PENDING_RUN_WAIT_S) -> None:
+    """Return once the session has no run asked for or going (or after `deadline_s`).
+
+    A download is made on a server thread when its button is clicked. A change typed just before (a
+    number, then the button at once) reaches the server first, as the field loses focus, and asks for a
+    run; the file must wait for that run, or it holds what the page showed before the change. Read from
+    Streamlit's session (pinned version; tests/browser/test_downloads.py fails if this goes wrong): a
+    rerun still queued, a script executing, the session marked running. Quiet for three looks in a row,
+    so the moment between a request taken and its script begun is not read as idle."""
+    from streamlit import runtime
+    from streamlit.runtime.app_session import AppSessionState
+    from streamlit.runtime.scriptrunner_utils.script_requests import ScriptRequestType
+
+    try:
+        sessions = runtime.get_instance()._session_mgr
+    except (RuntimeError, AttributeError):  # no server (AppTest's stand-in): nothing runs beside
+        return
+
+    def busy() -> bool:
+        info = sessions.get_active_session_info(session_id)
+        if info is None:
+            return False  # the session has gone: nothing will change any more
+        session, runner = info.session, info.session._scriptrunner
+        return session._state == AppSessionState.APP_IS_RUNNING or (
+            runner is not None
+            and (runner._execing or runner._requests._state == ScriptRequestType.RERUN)
+        )
+
+    deadline, quiet = time.monotonic() + deadline_s, 0
+    while quiet < 3 and time.monotonic() < deadline:
+        quiet = 0 if busy() else quiet + 1
+        time.sleep(0.05)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from ..data import alert_log
 from ..data import sources as live
 from ..data.clock import city_time
 from ..data.profile import data_dir
@@ -298,6 +299,7 @@ def _draw_wall(ctx: Context, state) -> None:
             what = "; ".join(problem_lines(store.problems, ctx.lang))
             st.error(ctx.t("wall.banner" if had else "wall.banner_none", items=what), icon="⚠️")
     items = guarded(ctx, "ticker", current_alerts, ctx, at) or []
+    state._rendered_alerts = alert_log.version(data_dir())  # the check redraws when the log moves
     marked = tuple(dict.fromkeys(d for _, _, ds in items for d in ds)) if view == "alerts" else ()
     map_col, view_col = st.columns([3, 2])
     with map_col, st.container(key="wall_map_slot"):

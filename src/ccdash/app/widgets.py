@@ -7,6 +7,7 @@ from typing import Literal
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ..data.access import AuditLog
 from ..data.files import extract_path
@@ -19,7 +20,7 @@ from ..present.export import csv_bytes, for_reader, xlsx_bytes
 from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed, number_marks
 from .access import acting_as, current
 from .frame import set_filter
-from .state import Context, run
+from .state import Context, run, wait_for_pending_run
 
 LAYERS = ("hex", "districts", "cctv", "wifi")
 
@@ -445,10 +446,19 @@ def csv_download(
         st.caption(ctx.t("access.rows_need_role", role=ctx.t(f"access.role_{identity.role}")))
         return
     who = identity.name
+    # The rows of the session's newest run of this button, not of the run that drew the button clicked:
+    # a change made just before the click (N typed, then the button) is in the file.
+    newest = st.session_state.setdefault(f"_download_{key}", {})
+    newest["frame"] = frame
+    run_ctx = get_script_run_ctx(suppress_warning=True)
+    session_id = run_ctx.session_id if run_ctx else None
 
     def rows():
+        if session_id is not None:
+            wait_for_pending_run(session_id)
+        latest = newest["frame"]
         with acting_as(identity):  # made on the click, outside the session's run
-            df = labelled(ctx, frame() if callable(frame) else frame)
+            df = labelled(ctx, latest() if callable(latest) else latest)
         if audit is not None:  # made on the click, outside the session's run: who was taken above
             with contextlib.suppress(OSError):
                 AuditLog(directory).append(who, "download", file=file_name, rows=len(df), **audit)

@@ -93,6 +93,16 @@ def acknowledge(
         write_text_atomic(json.dumps(state, ensure_ascii=False, indent=1), _path(directory))
 
 
+def version(directory: Path | str) -> int | None:
+    """When the log last changed (its file's time in ns; None without one). It is written only when an
+    alert begins or ends, or one is acknowledged, so a screen that redraws when this moves drops an
+    acknowledged alert within a second, whichever replica took the acknowledgement."""
+    try:
+        return _path(directory).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def acknowledgements(directory: Path | str) -> list[dict]:
     """Every acknowledgement kept, newest first."""
     return list(reversed(_read(directory)["acks"]))
