@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from ccdash.app.playlist import MAX_LEAD_S, due_view
+from ccdash.app.playlist import CHECK_EVERY_S, MAX_LEAD_S, due_view
 from ccdash.data.clock import reference_now
 from ccdash.data.profile import load_profile
 from ccdash.data.tour import load_tour
@@ -21,22 +21,27 @@ PLAYLIST = (("overview", 30.0), ("complaints", 20.0), ("cctv", 10.0))
 
 
 def test_each_view_runs_its_full_time_from_when_it_was_drawn():
-    # The first draw shows the first view; a view's time is counted from when it was drawn.
+    # The first draw shows the first view; a view's time is counted from when it was drawn, and the
+    # change is asked for half a check early (it then comes within half a check of its time).
+    half = CHECK_EVERY_S / 2
     assert due_view(PLAYLIST, None, None, now=100) == 0
-    assert due_view(PLAYLIST, 0, ends_at=130, now=129.9) == 0
-    assert due_view(PLAYLIST, 0, ends_at=130, now=130) == 1
+    assert due_view(PLAYLIST, 0, ends_at=130, now=130 - half - 0.01) == 0
+    assert due_view(PLAYLIST, 0, ends_at=130, now=130 - half) == 1
     assert due_view(PLAYLIST, 2, ends_at=130, now=131) == 0  # round again
     # A draw that came late (the view ended long ago) moves on one view, never skips one.
     assert due_view(PLAYLIST, 1, ends_at=100, now=10_000) == 2
 
 
 def test_the_change_is_asked_for_as_early_as_the_last_draw_took():
-    assert due_view(PLAYLIST, 0, ends_at=130, now=128.5, lead=2) == 1
-    assert due_view(PLAYLIST, 0, ends_at=130, now=127.5, lead=2) == 0
+    half = CHECK_EVERY_S / 2
+    assert due_view(PLAYLIST, 0, ends_at=130, now=128 - half, lead=2) == 1
+    assert due_view(PLAYLIST, 0, ends_at=130, now=127.9 - half, lead=2) == 0
     # At most MAX_LEAD_S, and at most half of the view shown: a slow draw never hides a view.
-    assert due_view(PLAYLIST, 0, ends_at=130, now=130 - MAX_LEAD_S - 0.1, lead=60) == 0
-    assert due_view(PLAYLIST, 2, ends_at=130, now=124.9, lead=9) == 2  # cctv: 10 s, so 5 s at most
-    assert due_view(PLAYLIST, 0, ends_at=130, now=129, lead=-5) == 0
+    assert due_view(PLAYLIST, 0, ends_at=130, now=130 - MAX_LEAD_S - half - 0.1, lead=60) == 0
+    assert (
+        due_view(PLAYLIST, 2, ends_at=130, now=124.9 - half, lead=9) == 2
+    )  # cctv: 10 s: 5 s at most
+    assert due_view(PLAYLIST, 0, ends_at=130, now=129.4, lead=-5) == 0
 
 
 def test_a_pinned_view_holds():

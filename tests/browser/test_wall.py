@@ -179,6 +179,67 @@ def test_a_whole_playlist_changes_on_time_with_no_ghost(browser, fast_wall):
     tab.close()
 
 
+# Every animation frame of the tour: the time, the step's title, whether a map is on screen.
+TOUR_WATCH = """() => {
+  window.__steps = [];
+  const tick = () => {
+    const title = document.querySelector('.st-key-tour_title');
+    window.__steps.push({t: Date.now(), title: title ? title.innerText.trim() : null,
+                         map: !!document.querySelector('[data-testid=stDeckGlJsonChart] canvas')});
+    if (window.__steps.length < 200000) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+TOUR_STEP_S = 6
+MAP_STEPS = {"Where residents report", "CCTV as the city's eyes", "Free public wifi"}  # the demo's
+
+
+@pytest.fixture(scope="module")
+def fast_tour(browser, tmp_path_factory):
+    """The demo data with a tour of 6-second steps."""
+    d = tmp_path_factory.mktemp("tour") / "data"
+    shutil.copytree(DEMO_DIR, d)
+    tour = d / "tour.toml"
+    tour.write_text(tour.read_text().replace("seconds = 20", f"seconds = {TOUR_STEP_S}"))
+    proc, url = start_app(d)
+    yield url
+    stop_app(proc)
+
+
+def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser, fast_tour):
+    """From a first load, round the whole tour: each step on screen for its stated time (within 1 s:
+    they ran 20-29 s for 20), and a step with a map shows it for all but a second of its time (the map
+    step was blank 14 s into its 20 s)."""
+    from ccdash.data.tour import CLOSING_SECONDS
+
+    tab = Page(browser)
+    page = tab.page
+    page.goto(f"{fast_tour}/?tour=1&lang=en")
+    page.evaluate(TOUR_WATCH)
+
+    def titles() -> list[tuple[int, str]]:  # (when it appeared, title), one per step shown
+        out: list[tuple[int, str]] = []
+        for f in page.evaluate("window.__steps"):
+            if f["title"] and (not out or out[-1][1] != f["title"]):
+                out.append((f["t"], f["title"]))
+        return out
+
+    # Six steps (five and the closing slide), then the first again: every step seen start to end.
+    poll(titles, lambda ts: len(ts) >= 8, every_s=1)
+    frames, shown = page.evaluate("window.__steps"), titles()
+    assert len(shown) >= 8, shown
+    for (start, title), (end, _) in itertools.pairwise(shown[1:8]):
+        lasted = (end - start) / 1000
+        wanted = CLOSING_SECONDS if title == "Thank you" else TOUR_STEP_S
+        assert abs(lasted - wanted) <= 1.0, (title, lasted, wanted)
+        if title in MAP_STEPS:  # its map on screen for all but a second of it
+            with_map = [f["t"] for f in frames if start <= f["t"] < end and f["map"]]
+            assert with_map and with_map[0] - start <= 1000, (title, with_map[:1], start)
+            assert (with_map[-1] - with_map[0]) / 1000 >= wanted - 1.0, title
+    assert tab.errors == []
+    tab.close()
+
+
 VIEW_FITS = """() => { const v = document.querySelector('[class*=st-key-wall_view_]');
   return v.scrollHeight <= v.clientHeight + 2; }"""
 

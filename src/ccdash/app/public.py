@@ -25,7 +25,7 @@ from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .access import kiosk_revoked
-from .playlist import due_view, playlist_for
+from .playlist import CHECK_EVERY_S, MAX_LEAD_S, due_view, playlist_for
 from .state import Context, get_store, newest_record, run, stale
 from .widgets import city_geojson, legend_lines
 
@@ -341,13 +341,6 @@ def clock(ctx: Context, key: str) -> None:
     check()
 
 
-# The screen's check runs this often. A fragment's interval is fixed when the screen is drawn: an
-# interval sized to "the next thing due" (as before) came round again only after that much more, so a
-# 15 s view computed at 10 s was checked at 10 s and 20 s and changed 5 s late (42 of 183 samples in
-# a browser). Each check reads file times and compares clocks: cheap enough every second.
-CHECK_EVERY_S = 1.0
-
-
 def _maybe_advance(ctx: Context) -> None:
     """From the 1-second clock: rerun the whole screen when the view, the data or the interval is due."""
     state = st.session_state
@@ -374,9 +367,20 @@ def _maybe_advance(ctx: Context) -> None:
         )
         changed = idx != state.wall_index
     else:
-        changed = tour_elapsed() >= state.get("_tour_seconds", float("inf"))  # render_tour advances
+        # render_tour advances; its rule, with the same lead as the wall's views
+        changed = step_due(state.get("_tour_seconds", float("inf")))
     if changed or due or version != state.get("_rendered_version"):
         st.rerun(scope="app")
+
+
+def step_due(seconds: float) -> bool:
+    """Whether the shown step's time is up, less the lead (what drawing a step took last time, at most
+    MAX_LEAD_S and half the step: playlist.due_view's rule). A paused step is never due."""
+    state = st.session_state
+    if state.get("tour_paused") is not None:
+        return False
+    lead = min(max(state.get("_tour_lead", 0.0), 0.0), MAX_LEAD_S, seconds / 2)
+    return tour_elapsed() >= seconds - lead - CHECK_EVERY_S / 2
 
 
 def tour_elapsed() -> float:

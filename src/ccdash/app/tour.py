@@ -31,6 +31,7 @@ from .public import (
     private_map,
     reference_time,
     safe_run,
+    step_due,
     top_bar,
     tour_elapsed,
 )
@@ -266,7 +267,8 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
         )
         state.tour_started = time.monotonic()
         state._step_fresh = True
-    if tour_elapsed() >= steps[state.tour_step % n].seconds:  # the timer ran out: next step
+    started = time.monotonic()
+    if step_due(steps[state.tour_step % n].seconds):  # the timer ran out: next step
         _tour_move(1, n)
     step = steps[state.tour_step % n]
     state._tour_seconds = step.seconds
@@ -330,6 +332,9 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     state._rendered_at = time.monotonic()
     state._rendered_version = get_store().refresh()
     # A step's time counts from when it is on screen: the seconds its maps took to compute are not
-    # taken from it (a first load spent up to 14 s of a 20 s map step drawing it).
-    if state.pop("_step_fresh", False) and state.get("tour_paused") is None:
-        state.tour_started = time.monotonic()
+    # taken from it (a first load spent up to 14 s of a 20 s map step drawing it). What the drawing
+    # took is how early the next step is asked for, so that it is on screen when this one's time is up.
+    if state.pop("_step_fresh", False):
+        state._tour_lead = time.monotonic() - started
+        if state.get("tour_paused") is None:
+            state.tour_started = time.monotonic()
