@@ -551,3 +551,14 @@ def test_the_ticker_keeps_its_place_from_view_to_view(browser, app_url):
     assert max(places.values()) - min(places.values()) <= 1, places
     assert tab.errors == []
     tab.close()
+
+
+def test_the_pause_buttons_key_is_named_in_the_readers_language(browser, app_url):
+    """Streamlit names the shortcut "Space" in English beside "Jeda"; the tour shows "Spasi" instead."""
+    tab = Page(browser)
+    page = tab.goto(f"{app_url}/?tour=1&lang=id", wait_for=".st-key-tour_pause kbd")
+    kbd = page.locator(".st-key-tour_pause kbd")
+    assert kbd.evaluate("e => getComputedStyle(e, '::after').content") == '"Spasi"'
+    assert kbd.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # the English one is not seen
+    assert page.locator(".st-key-tour_pause p").inner_text() == "Jeda"
+    tab.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 
@@ -212,8 +213,15 @@ if (!window.__ccdashFocusedSpace) {
 def render_tour(ctx: Context) -> None:
     read_scale()
     css()
-    with st.container(key="tour_keys"):  # fixed code: no data in it
-        st.html(FOCUSED_SPACE_JS, unsafe_allow_javascript=True)
+    # Streamlit writes the key's English name ("Space") beside the pause button's translated label:
+    # shown in the reader's language instead (a catalog string as a CSS string: no quote or tag in it).
+    space = json.dumps(ctx.t("tour.key_space"), ensure_ascii=False).replace("<", "\\3C ")
+    key_name = (
+        f"<style>.st-key-tour_pause kbd {{ font-size: 0 !important; }}"
+        f".st-key-tour_pause kbd::after {{ content: {space}; font-size: 0.8rem; }}</style>"
+    )
+    with st.container(key="tour_keys"):  # fixed code and a catalog string: no data in it
+        st.html(FOCUSED_SPACE_JS + key_name, unsafe_allow_javascript=True)
     if (
         ctx.profile.tour_file is None
     ):  # no captions of the city's own: the default story from its data
