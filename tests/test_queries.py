@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 
 import numpy as np
@@ -323,3 +324,36 @@ def test_wifi_queries(store, frames):
     per = wifi.per_10k(store).set_index("kecamatan")
     assert per.points.sum() == len(w)
     assert wifi.users_by_month(store).users.sum() == u.users.sum()
+
+
+def test_complaints_in_view_with_views_of_every_size(writable_city, profile):
+    """The grid that narrows the pairs is sized by the widest view: cameras of 2 m to 1.5 km, and
+    complaints on every side of their views, still match a brute force over every pair."""
+    import numpy as np
+
+    cams = pd.read_parquet(writable_city / "cctv_sites.parquet")
+    rng = np.random.default_rng(3)
+    cams["view_radius_m"] = rng.choice([2.0, 20.0, 60.0, 250.0], len(cams))
+    cams.loc[0, "view_radius_m"] = 1500.0  # one wide view sizes the grid for all
+    cams.to_parquet(writable_city / "cctv_sites.parquet", index=False)
+    shutil.rmtree(writable_city / "_integrity", ignore_errors=True)
+    store = Store(writable_city, profile.facts_file)
+    now = reference_now(profile, q.latest_complaint(store))
+    c = store.query(
+        "SELECT complaint_id, category, lat, lon FROM complaints WHERE lat IS NOT NULL "
+        "AND created_at <= $now",
+        {"now": now},
+    )
+    d = haversine_m(
+        c.lat.to_numpy()[:, None],
+        c.lon.to_numpy()[:, None],
+        cams.lat.to_numpy()[None, :],
+        cams.lon.to_numpy()[None, :],
+    )
+    seen = (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
+    assert 0 < seen.sum() < len(c)
+    got = cctv.complaints_in_view(store, Filters(), now, by="category").set_index("value")
+    for cat, idx in c.groupby("category").groups.items():
+        assert got.loc[cat, "complaints"] == len(idx)
+        assert got.loc[cat, "in_view"] == seen[c.index.get_indexer(idx)].sum(), cat
+    store.close()
