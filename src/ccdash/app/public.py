@@ -293,7 +293,7 @@ if (!window.__ccdashClock) {
     for (const t of document.querySelectorAll('.ccdash-ticker')) {
       const items = [...t.querySelectorAll('.ccdash-item')];
       if (!items.length) continue;
-      items.forEach(i => { i.style.display = 'inline'; });
+      items.forEach(i => { i.style.display = 'inline'; i.style.fontSize = ''; });
       delete t.dataset.page;
       const room = t.clientWidth - 80, pages = [];
       let page = [], used = 0;
@@ -307,6 +307,10 @@ if (!window.__ccdashClock) {
       const n = Math.floor(Date.now() / period) %% pages.length;
       items.forEach(i => { i.style.display = 'none'; });
       pages[n].forEach(i => { i.style.display = 'inline'; });
+      // An alert longer than the whole line (a long camera name, a date in "since") is set smaller
+      // to fit, down to 0.6 of the size, rather than cut off at the screen's edge.
+      const own = pages[n][0], w = own.getBoundingClientRect().width;
+      if (pages[n].length === 1 && w > room) own.style.fontSize = Math.max(0.6, room / w) + 'em';
       if (pages.length > 1) t.dataset.page = (n + 1) + '/' + pages.length;
     }
   }, 1000);
