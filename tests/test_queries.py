@@ -297,15 +297,20 @@ def test_unknown_status_is_unknown_not_offline(writable_city, profile):
     store.close()
 
 
-def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
-    c, cams = frames["complaints"], frames["cctv_sites"]
+def in_some_view(c: pd.DataFrame, cams: pd.DataFrame) -> np.ndarray:
+    """Brute force: whether each complaint is within some camera's view radius, every pair measured."""
     d = haversine_m(
         c.lat.to_numpy()[:, None],
         c.lon.to_numpy()[:, None],
         cams.lat.to_numpy()[None, :],
         cams.lon.to_numpy()[None, :],
     )
-    seen = (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
+    return (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
+
+
+def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
+    c, cams = frames["complaints"], frames["cctv_sites"]
+    seen = in_some_view(c, cams)
     got = cctv.complaints_in_view(store, Filters(), at, by="category").set_index("value")
     for cat, idx in c.groupby("category").groups.items():
         assert got.loc[cat, "complaints"] == len(idx)
@@ -344,13 +349,7 @@ def test_complaints_in_view_with_views_of_every_size(writable_city, profile):
         "AND created_at <= $now",
         {"now": now},
     )
-    d = haversine_m(
-        c.lat.to_numpy()[:, None],
-        c.lon.to_numpy()[:, None],
-        cams.lat.to_numpy()[None, :],
-        cams.lon.to_numpy()[None, :],
-    )
-    seen = (d <= cams.view_radius_m.to_numpy()[None, :]).any(axis=1)
+    seen = in_some_view(c, cams)
     assert 0 < seen.sum() < len(c)
     got = cctv.complaints_in_view(store, Filters(), now, by="category").set_index("value")
     for cat, idx in c.groupby("category").groups.items():

@@ -32,8 +32,15 @@ def due_view(
         return views.index(pinned)
     if shown is None or ends_at is None or not 0 <= shown < len(views):
         return 0
-    early = min(max(lead, 0.0), MAX_LEAD_S, playlist[shown][1] / 2) + CHECK_EVERY_S / 2
-    return (shown + 1) % len(views) if now >= ends_at - early else shown
+    return (
+        (shown + 1) % len(views) if now >= ends_at - head_start(lead, playlist[shown][1]) else shown
+    )
+
+
+def head_start(lead: float, seconds: float) -> float:
+    """How early the change from a view (or tour step) of `seconds` is asked for: what the last draw
+    took, at most MAX_LEAD_S and half the view, and half a check more."""
+    return min(max(lead, 0.0), MAX_LEAD_S, seconds / 2) + CHECK_EVERY_S / 2
 
 
 def playlist_for(profile) -> tuple:

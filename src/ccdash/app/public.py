@@ -25,7 +25,7 @@ from ..metrics.registry import Query
 from ..present import maps
 from ..present.i18n import fmt_datetime, fmt_duration, fmt_num, fmt_pct, fmt_range
 from .access import kiosk_revoked
-from .playlist import CHECK_EVERY_S, MAX_LEAD_S, due_view, playlist_for
+from .playlist import CHECK_EVERY_S, due_view, head_start, playlist_for
 from .state import Context, get_store, newest_record, run, stale
 from .widgets import city_geojson, legend_lines
 
@@ -379,12 +379,11 @@ def _maybe_advance(ctx: Context) -> None:
 
 def step_due(seconds: float) -> bool:
     """Whether the shown step's time is up, less the lead (what drawing a step took last time, at most
-    MAX_LEAD_S and half the step: playlist.due_view's rule). A paused step is never due."""
+    MAX_LEAD_S and half the step: playlist.head_start). A paused step is never due."""
     state = st.session_state
     if state.get("tour_paused") is not None:
         return False
-    lead = min(max(state.get("_tour_lead", 0.0), 0.0), MAX_LEAD_S, seconds / 2)
-    return tour_elapsed() >= seconds - lead - CHECK_EVERY_S / 2
+    return tour_elapsed() >= seconds - head_start(state.get("_tour_lead", 0.0), seconds)
 
 
 def tour_elapsed() -> float:
