@@ -69,6 +69,28 @@ def test_numbers_dates_and_plurals_follow_cldr():
     assert i18n.month_abbr("ms")[7] == "Ogo" and i18n.number_marks("id") == ",."
 
 
+def test_numbers_are_drawn_as_babel_draws_them():
+    """fmt_num puts the locale's marks on Python's rounding itself; Babel's format_decimal, given the
+    same rounded value and the pattern #,##0.0..., is the independent drawing to agree with."""
+    from decimal import Decimal
+
+    import numpy as np
+    from babel.numbers import format_decimal
+
+    rng = np.random.default_rng(7)
+    values = [0, -0.0, -0.04, 0.05, 2.675, 999.95, -1234.5, 10**12, np.int64(-123456)]
+    values += list(rng.uniform(-1e8, 1e8, 300)) + list(rng.integers(-(10**9), 10**9, 100))
+    for lang in ("en", "id", "ms", "th", "fr", "de", "pt_BR", "hi", "ar", "unknown"):
+        locale = i18n._locale(lang)
+        for decimals in (0, 1, 2, 5):
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            for x in values:
+                fixed = Decimal(f"{x:.{decimals}f}")
+                expected = format_decimal(fixed, format=pattern, locale=locale)
+                assert i18n.fmt_num(x, lang, decimals) == expected, (lang, decimals, x)
+    assert i18n.fmt_num(None, "id") == i18n.fmt_num(float("nan"), "id") == "–"
+
+
 def test_a_city_adds_a_language_and_overrides_a_text_without_code(monkeypatch, writable_city):
     d = writable_city
     (d / "locales").mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 from typing import Literal
 
 import pandas as pd
@@ -119,7 +120,10 @@ def labelled(
     df = df.copy()
     for d in dims:
         if d in df:
-            df[d] = [ctx.label(d, v) for v in df[d]]
+            names: dict = {}  # a few codes over many rows: each looked up once
+            df[d] = [
+                names[v] if v in names else names.setdefault(v, ctx.label(d, v)) for v in df[d]
+            ]
     return df
 
 
@@ -180,37 +184,77 @@ def _is_missing(value) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
-def cell_formats(lang: str, df: pd.DataFrame) -> dict:
-    """How each column's cells read on screen: numbers with the language's separators (10,6 and 1.234
-    in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM, and a blank, never "None",
-    "nan" or "NaT", where there is no value."""
+def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
+    """What each column's cells read on screen: numbers with the language's separators (10,6 and 1.234
+    in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM (the stored wall time), and a
+    blank, never "None", "nan" or "NaT", where there is no value. Check boxes keep their values."""
 
-    def number(decimals: int, suffix: str = ""):
-        return lambda x: "" if _is_missing(x) else fmt_num(x, lang, decimals) + suffix
+    def number(values, decimals: int, suffix: str = "") -> list[str]:
+        return ["" if _is_missing(x) else fmt_num(x, lang, decimals) + suffix for x in values]
 
-    formats = {}
+    text = {}
     for c in df.columns:
         column = df[c]
         known = _number(c)
         if known:
-            formats[c] = number(*known)
+            text[c] = number(column, *known)
         elif pd.api.types.is_bool_dtype(column):
             continue  # a checkbox
         elif pd.api.types.is_numeric_dtype(column):
             values = column.dropna()
             whole = values.empty or bool((values == values.round()).all())
-            formats[c] = number(5 if c in COORDINATES else 0 if whole else 1)
+            text[c] = number(column, 5 if c in COORDINATES else 0 if whole else 1)
         elif pd.api.types.is_datetime64_any_dtype(column):
-            formats[c] = lambda x: "" if _is_missing(x) else f"{x:%Y-%m-%d %H:%M}"
+            text[c] = _wall(column).dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist()
         else:
-            formats[c] = lambda x: "" if _is_missing(x) else str(x)
-    return formats
+            text[c] = ["" if _is_missing(x) else str(x) for x in column]
+    return text
+
+
+def _wall(column: pd.Series) -> pd.Series:
+    """A time column as its wall times (the zone dropped, the clock reading kept)."""
+    aware = getattr(column.dt, "tz", None) is not None
+    return column.dt.tz_localize(None) if aware else column
 
 
 def styled(ctx: Context, df: pd.DataFrame):
-    """The frame with its cells' display text (`cell_formats`) for st.dataframe."""
-    formats = cell_formats(ctx.lang, df)
-    return df.style.format(formats) if formats and len(df) else df
+    """The frame with its cells' display text (`cell_text`) for st.dataframe, which sorts by the
+    values and shows the text. Times go as wall times: the same order and text, and Streamlit's
+    str() of a thousand zoned times alone took 12 ms a column."""
+    text = cell_text(ctx.lang, df)
+    if not text or not len(df):
+        return df
+    times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+    return with_text(df.assign(**{c: _wall(df[c]) for c in times}) if times else df, text)
+
+
+def with_text(df: pd.DataFrame, text: dict[str, list[str]]):
+    """A pandas Styler of `df` whose cells read `text` (per column; the others as str() reads them).
+
+    st.dataframe takes a cell's text from a Styler only, and gets it through pandas' HTML renderer
+    (`Styler._translate`): about 150 ms for a thousand complaint rows, a third of the page's run.
+    This Styler answers the two calls Streamlit makes (`_compute`, `_translate`; Streamlit 1.67 and
+    pandas are pinned) with the text made here a column at a time. tests/test_review_fixes.py checks
+    that it arrives as `df.style.format(...)` would send it."""
+    styler = df.style
+    body = []
+    for j, column in enumerate(df.columns):
+        if column not in text:
+            continue
+        # Streamlit shows str() of a cell the body leaves out: text columns are mostly that already.
+        textual = not pd.api.types.is_numeric_dtype(df[column]) and not (
+            pd.api.types.is_datetime64_any_dtype(df[column])
+        )
+        plain = df[column].astype(str) if textual else itertools.repeat(None)
+        body += [
+            {"id": f"row{r}_col{j}", "display_value": shown}
+            for r, (shown, base) in enumerate(zip(text[column], plain))
+            if shown != base
+        ]
+    translated = {"body": [body], "table_styles": [], "cellstyle": []}
+    styler._compute = lambda: styler
+    styler._translate = lambda *args, **kwargs: translated
+    return styler
 
 
 def table(ctx: Context, df: pd.DataFrame, key: str, height: int | Literal["auto"] = "auto") -> None:

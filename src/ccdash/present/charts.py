@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from .i18n import fmt_date, month_abbr, number_marks
 
@@ -16,6 +17,10 @@ FONT = '"Source Sans", ccdash-noto, sans-serif'
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
 # Okabe-Ito colours, told apart with red-green colour blindness: blue for good, vermillion/orange for bad.
+# Every chart is dark. Set as Plotly's default, the template is filled in when a figure is sent (the
+# same JSON) without being validated again: `template="plotly_dark"` on each figure cost 9-18 ms, a
+# tenth of a Complaints page's run at 1M complaints (docs/benchmarks.md).
+pio.templates.default = "plotly_dark"
 STATUS = {"online": "#0072B2", "offline": "#D55E00", "maintenance": "#F0E442", "unknown": "#999999"}
 
 
@@ -27,7 +32,6 @@ def text(values) -> list[str]:
 
 def _layout(fig: go.Figure, height: int = 360, **kw) -> go.Figure:
     fig.update_layout(
-        template="plotly_dark",
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
         paper_bgcolor="rgba(0,0,0,0)",
