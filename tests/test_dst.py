@@ -75,6 +75,26 @@ def test_the_repeated_fall_back_hour_keeps_two_distinct_instants(new_york, writa
     store.close()
 
 
+def test_the_newest_rows_keep_both_halves_of_the_fall_back_hour(new_york):
+    """The complaint list's cut (the limit-th newest time, read back as a wall time) falls in the
+    repeated hour: the rows of its first pass are kept, as the whole list has them."""
+    store = new_york(
+        [
+            row("A", "2026-11-01T01:10:00-04:00"),
+            row("B", "2026-11-01T01:20:00-04:00"),  # the 3rd newest, read back as 01:20
+            row("C", "2026-11-01T01:15:00-05:00"),  # later in real time than A and B
+            row("D", "2026-11-01T01:40:00-05:00"),
+        ]
+    )
+    at = datetime(2026, 11, 2)
+    whole = complaints_q.complaint_rows(store, Filters(), at, limit=None)
+    assert whole.complaint_id.tolist() == ["D", "C", "B", "A"]
+    for n in (1, 2, 3, 4):
+        got = complaints_q.complaint_rows(store, Filters(), at, limit=n)
+        assert got.complaint_id.tolist() == whole.complaint_id.tolist()[:n], n
+    store.close()
+
+
 def test_the_last_168_hours_are_real_hours_across_the_fall_back(new_york):
     """At noon on 2 November (EST), 168 real hours back is 13:00 EDT on 26 October, not noon."""
     store = new_york(

@@ -250,6 +250,21 @@ def test_rows_never_carry_personal_data(store, at):
     assert rows.created_at.is_monotonic_decreasing
 
 
+def test_the_newest_rows_are_the_head_of_the_whole_list(store, at):
+    """complaint_rows with a limit finds the limit-th newest time first and reads from there: the
+    same rows, in the same order, as the whole filtered list cut to the limit."""
+    options = q.filter_options(store)
+    for f in (
+        Filters(),
+        Filters(kecamatan=(options["kecamatan"][0],)),
+        Filters(start=at.date() - timedelta(days=20), category=(options["category"][1],)),
+    ):
+        whole = q.complaint_rows(store, f, at, limit=None)
+        for n in (1, 7, 50, len(whole), len(whole) + 5):
+            got = q.complaint_rows(store, f, at, limit=n)
+            pd.testing.assert_frame_equal(got, whole.head(n).reset_index(drop=True))
+
+
 def test_category_by_kecamatan(store, frames, at):
     got = q.category_by_kecamatan(store, Filters(), at)
     exp = frames["complaints"].groupby(["category", "kecamatan"]).size()

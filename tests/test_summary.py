@@ -123,12 +123,17 @@ def test_medians_of_even_and_odd_counts_and_across_buckets(stores):
     seen_even = seen_odd = 0
     for dim in ("agency", "kecamatan"):
         for value in options[dim]:
-            f = Filters(**{dim: (value,)})
-            got = q.kpis(summed, f, at)["median_days_to_resolve"]
-            assert got == q.kpis(rows, f, at)["median_days_to_resolve"], (dim, value)
-            n = q.kpis(rows, f, at)["resolved"]
-            seen_even += n % 2 == 0 and n > 0
-            seen_odd += n % 2 == 1
+            # All time (one median over the rows), and a start date (the durations of the middle bucket)
+            for start in (None, at.date() - timedelta(days=75)):
+                f = Filters(start=start, **{dim: (value,)})
+                got = q.kpis(summed, f, at)["median_days_to_resolve"]
+                assert got == q.kpis(rows, f, at)["median_days_to_resolve"], (dim, value, start)
+                n = q.kpis(rows, f, at)["resolved"]
+                seen_even += n % 2 == 0 and n > 0
+                seen_odd += n % 2 == 1
+        f = Filters(start=at.date() - timedelta(days=75))
+        got = q.agency_scorecard(summed, f, at)
+        assert got.median_days.tolist() == q.agency_scorecard(rows, f, at).median_days.tolist()
     assert seen_even and seen_odd
 
 
@@ -297,3 +302,52 @@ def test_the_pages_show_the_same_tiles_and_scorecard_from_the_summaries(
         assert bool(medians) == (mode == "read")  # the summaries were read, and only then
     assert len(shown["read"][0]) >= 4
     assert shown["read"] == shown["off"]
+
+
+def test_a_young_city_with_nothing_settled_is_summarised_too(tmp_path):
+    """A two-day export: nothing was created and resolved before the cutoff, so no resolution time is
+    settled. The summaries still attach (an empty durations table) and give the rows' figures."""
+    from ccdash.data import demo
+
+    demo.generate(tmp_path, seed=11, complaints=600, end=datetime(2026, 8, 23, 18), days=2)
+    profile = load_profile(tmp_path / "city.toml")
+    rows = Store(tmp_path, profile.facts_file, summaries="off")
+    summed = Store(tmp_path, profile.facts_file)
+    try:
+        path = summed.build_summaries()
+        assert path is not None and list((path / "durations").rglob("empty.parquet"))
+        at = q.latest_complaint(rows) + timedelta(days=summary.CUTOFF_DAYS)
+        assert summed.summaries(at) is not None
+        f = Filters(start=(at - timedelta(days=30)).date(), end=at.date())
+        got, want = q.kpis(summed, f, at), q.kpis(rows, f, at)
+        assert got["resolved"] == want["resolved"] > 0
+        assert got["median_days_to_resolve"] == want["median_days_to_resolve"] is not None
+    finally:
+        rows.close()
+        summed.close()
+
+
+def test_the_seconds_to_close_are_date_diffs_seconds():
+    """Resolution times are counted as whole epoch seconds' differences (SECONDS_TO_CLOSE, quicker);
+    DuckDB's date_diff('second'), the second boundaries crossed, is the definition it must equal:
+    mid-second, backwards, before 1970, and across New York's change of clocks."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{NEW_YORK}'")
+    pairs = [
+        ("2026-01-01 10:00:00.9+07", "2026-01-01 10:00:01.1+07"),
+        ("2026-01-01 10:00:01.1+07", "2026-01-01 10:00:00.9+07"),
+        ("1969-12-31 23:59:59.5+00", "1970-01-01 00:00:00.5+00"),
+        ("1900-01-01 00:00:00.7+00", "1900-01-01 00:00:02.2+00"),
+        ("2026-03-08 01:59:59.999999-05", "2026-03-08 03:00:00-04"),
+        ("2026-11-01 01:30:00-04", "2026-11-01 01:30:00-05"),
+        ("2024-02-28 12:00:00+00", "2025-03-01 12:00:00.000001+00"),
+    ]
+    rows = con.execute(
+        "SELECT date_diff('second', created_at, closed_at), " + summary.SECONDS_TO_CLOSE + " FROM "
+        "(SELECT CAST(a AS TIMESTAMPTZ) AS created_at, CAST(b AS TIMESTAMPTZ) AS closed_at "
+        "FROM (VALUES " + ", ".join(f"('{a}', '{b}')" for a, b in pairs) + ") AS t(a, b))"
+    ).fetchall()
+    assert [r[0] for r in rows] == [1, -1, 1, 2, 1, 3600, 367 * 86400]
+    assert [r[1] for r in rows] == [r[0] for r in rows]

@@ -58,6 +58,15 @@ def _timestamp_diff(node: exp.Expression) -> exp.Expression:
 TIME_UNITS = ("SECOND", "MINUTE", "HOUR")
 
 
+def _epoch_seconds(node: exp.Expression) -> exp.Expression:
+    # DuckDB's epoch(ts) is seconds with their fraction; Spark's UNIX_TIMESTAMP drops the fraction (and
+    # reads back as a parse of text): spelled as Spark's microseconds over a million instead.
+    if isinstance(node, exp.TimeToUnix):
+        micros = exp.UnixMicros(this=node.this.copy())
+        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+    return node
+
+
 def _double_literals(node: exp.Expression) -> exp.Expression:
     # 3600.0 is a DECIMAL in both engines, but DuckDB divides by it in DOUBLE while Spark keeps a DECIMAL of
     # six places (79.801389 h instead of 79.8013888...): spell such literals as doubles for Spark.
@@ -74,7 +83,7 @@ def transpile(sql: str, dialect: str) -> str:
     if dialect == "trino":
         tree = tree.transform(_trino_median)
     if dialect == "spark":
-        tree = tree.transform(_double_literals)
+        tree = tree.transform(_epoch_seconds).transform(_double_literals)
     return tree.sql(dialect=dialect)
 
 

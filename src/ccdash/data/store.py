@@ -307,15 +307,21 @@ class Store(BaseStore):
         """Views over a written summary folder of the current complaints."""
         found = summary.Summaries(cutoff)
         try:
-            for view, name in (
-                (found.created, "created"),
-                (found.closed, "closed"),
-                (found.spans, "spans"),
-                (found.tail, "tail"),
+            for view, files in (
+                (found.created, "created.parquet"),
+                (found.closed, "closed.parquet"),
+                (found.durations, "durations/*/*/*.parquet"),
+                (found.tail, "tail.parquet"),
             ):
+                hive = (
+                    ", hive_partitioning = true, "
+                    "hive_types = {'dur_bucket': INTEGER, 'closed_month': VARCHAR}"
+                    if "/" in files
+                    else ""
+                )
                 self._con.execute(
                     f"CREATE OR REPLACE VIEW {view} AS "
-                    f"SELECT * FROM read_parquet({_literal(path / (name + '.parquet'))})"
+                    f"SELECT * FROM read_parquet({_literal(path / files)}{hive})"
                 )
                 self._con.execute(f"SELECT * FROM {view} LIMIT 0")
         except duckdb.Error:

@@ -17,7 +17,6 @@ from ..data.store import Store
 from ..data.summary import (
     BUCKET_STARTS,
     SECONDS_TO_CLOSE,
-    SETTLED,
     Summaries,
     bucket_bounds,
     bucket_sql,
@@ -197,10 +196,7 @@ def _median_days(
     (one key, None, without): DuckDB's median (the mean of the two middle values for an even count).
 
     The settled counts per resolution-time bucket say which bucket holds each median; only that
-    bucket's complaints are then read, from the months their creation span covers (and the tail).
-    Without a start date that span is all of history, and one median over the rows is quicker."""
-    if f.start is None:
-        return _median_days_raw(store, f, at, by)
+    bucket's durations of the window's months are then read (data.summary), and the tail's."""
     w, _, p = _flow_params(f, at)
     g = by or "NULL"
     hist = _ask(
@@ -215,13 +211,6 @@ def _median_days(
         ) GROUP BY g, b ORDER BY g, b""",
         p,
     )
-    spans = _ask(
-        store,
-        f"SELECT dur_bucket AS b, min(min_created) AS lo, max(max_created) AS hi FROM {s.spans} "
-        "WHERE closed_at >= $w0 AND closed_at < $w1 GROUP BY dur_bucket",
-        p,
-    )
-    span = {int(b): (lo, hi) for b, lo, hi in zip(spans.b, spans.lo, spans.hi)}
     # Which bucket holds each group's middle value(s), and its rank there.
     wanted: dict[tuple, list] = {}  # (group, bucket) -> [(rank in the bucket, first or second)]
     for key, rows in hist.groupby("g", dropna=False, sort=False):
@@ -235,7 +224,7 @@ def _median_days(
             before += n
     if not wanted:
         return {}
-    values = _bucket_values(store, s, f, at, by, wanted, span)
+    values = _bucket_values(store, s, f, at, by, wanted)
     middles: dict = {}
     for (group, b), ranks in wanted.items():
         mask = (values.b == b) & (values.g.isna() if group is None else values.g == group)
@@ -249,56 +238,38 @@ def _median_days(
     return {group: m[0] * 0.5 + m.get(1, m[0]) * 0.5 for group, m in middles.items()}
 
 
-def _bucket_values(store, s, f, at, by, wanted: dict, span: dict) -> pd.DataFrame:
-    """The resolution times (whole seconds, counted) in the wanted buckets of the wanted groups: from
-    the tail, and from the settled complaints of the months in which that bucket's were created.
-    Written as conditions on the complaints' own columns, one per bucket, so DuckDB filters first."""
+def _bucket_values(store, s, f, at, by, wanted: dict) -> pd.DataFrame:
+    """The resolution times (whole seconds, counted) in the wanted buckets of the wanted groups: the
+    settled ones from their buckets' durations of the window's closed months, and the tail's."""
     w, _, p = _flow_params(f, at)
-    p |= {"cutoff": s.cutoff}
     groups: dict[int, list] = {}
     for group, b in wanted:
         groups.setdefault(b, []).append(group)
-    tail_terms, settled_terms, lows, highs = [], [], [], []
+    tail_terms, settled_terms = [], []
     for b, members in groups.items():
-        term = []
+        among = []
         if by:
             names = [f"g{b}_{i}" for i in range(len(members))]
             p |= dict(zip(names, members))
-            term.append(f"{by} IN ({', '.join('$' + n for n in names)})")
+            among.append(f"{by} IN ({', '.join('$' + n for n in names)})")
         s_lo, s_hi = bucket_bounds(b)
-        term += [] if s_lo is None else [f"{SECONDS_TO_CLOSE} >= {int(s_lo)}"]
+        term = among + ([] if s_lo is None else [f"{SECONDS_TO_CLOSE} >= {int(s_lo)}"])
         term += [] if s_hi is None else [f"{SECONDS_TO_CLOSE} < {int(s_hi)}"]
         tail_terms.append("(" + " AND ".join(term or ["true"]) + ")")
-        if b in span:  # settled complaints in this bucket: read them from their months
-            lo, hi = span[b]
-            p |= {f"lo{b}": lo.to_pydatetime(), f"hi{b}": hi.to_pydatetime()}
-            settled_terms.append(
-                "(" + " AND ".join([*term, f"created_at BETWEEN $lo{b} AND $hi{b}"]) + ")"
-            )
-            lows.append(lo)
-            highs.append(hi)
-    picked = f"SELECT {by or 'NULL'} AS g, {SECONDS_TO_CLOSE} AS secs"
-    parts = [
-        f"{picked} FROM {s.tail} WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w} "
-        f"AND ({' OR '.join(tail_terms)})"
-    ]
-    if settled_terms:
-        p |= {
-            "span_lo": min(lows).to_pydatetime(),
-            "span_hi": max(highs).to_pydatetime(),
-            "month_lo": f"{min(lows):%Y-%m}",
-            "month_hi": f"{max(highs):%Y-%m}",
-        }
-        parts.append(
-            f"{picked} FROM complaints WHERE created_month >= $month_lo AND "
-            "created_month <= $month_hi AND created_at >= $span_lo AND created_at <= $span_hi "
-            f"AND {SETTLED} AND {RESOLVED_IN_WINDOW} AND {w} AND ({' OR '.join(settled_terms)})"
-        )
+        settled_terms.append("(" + " AND ".join([f"dur_bucket = {int(b)}", *among]) + ")")
+    w0, w1 = window(f)  # the closed months to open: the window's
+    p |= {"month_lo": f"{w0:%Y-%m}", "month_hi": f"{w1 - timedelta(days=1):%Y-%m}"}
+    picked = f"SELECT {by or 'NULL'} AS g"
     values = _ask(
         store,
-        "SELECT g, secs, count(*) AS n FROM ("
-        + " UNION ALL ".join(parts)
-        + ") GROUP BY g, secs ORDER BY g, secs",
+        f"""SELECT g, secs, count(*) AS n FROM (
+          {picked}, {SECONDS_TO_CLOSE} AS secs FROM {s.tail}
+          WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w} AND ({" OR ".join(tail_terms)})
+          UNION ALL
+          {picked}, secs FROM {s.durations}
+          WHERE closed_month >= $month_lo AND closed_month <= $month_hi
+            AND closed_at >= $w0 AND closed_at < $w1 AND {w} AND ({" OR ".join(settled_terms)})
+        ) GROUP BY g, secs ORDER BY g, secs""",
         p,
     )
     starts = np.asarray(BUCKET_STARTS[1:])
@@ -530,14 +501,29 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
 def complaint_rows(
     store: Store, f: Filters, at: datetime, limit: int | None = 1000
 ) -> pd.DataFrame:
-    """The filtered complaints themselves, newest first, without personal data."""
+    """The filtered complaints themselves, newest first, without personal data.
+
+    With a limit, the time of the limit-th newest is found first from the times alone; the whole
+    rows are then read from that time on (and its month's files on), not from the whole window."""
     cols = [c for c in displayable("complaints") if not c.startswith("h3_")]
     w, p = where(f)
     p["now"] = at
+    since = ""
+    if limit:
+        nth = store.query(
+            f"SELECT created_at FROM complaints WHERE created_at <= $now AND {w} "
+            f"ORDER BY created_at DESC LIMIT 1 OFFSET {int(limit) - 1}",
+            p,
+        )
+        if len(nth) and not pd.isna(nth.created_at.iloc[0]):
+            # Two hours early: a wall time read back in a repeated hour may name the later instant.
+            t = nth.created_at.iloc[0].to_pydatetime() - timedelta(hours=2)
+            p |= {"since": t, "since_month": f"{t:%Y-%m}"}
+            since = "AND created_month >= $since_month AND created_at >= $since"
     lim = f"LIMIT {int(limit)}" if limit else ""
     return store.query(
         f"""
-        SELECT {", ".join(cols)} FROM complaints WHERE created_at <= $now AND {w}
+        SELECT {", ".join(cols)} FROM complaints WHERE created_at <= $now AND {w} {since}
         ORDER BY created_at DESC, complaint_id {lim}
     """,
         p,
