@@ -31,6 +31,7 @@ def sample_calls(store, profile) -> dict[str, tuple]:
         "cctv.by_kind": (kec,),
         "cctv.not_reporting": (at, 12.0, kec),
         "cctv.complaints_in_view": (f, at, "category"),
+        "cctv.in_view_counts": (f, at),
         "complaints.latest_complaint": (),
         "complaints.filter_options": (),
         "complaints.kpis": (f, at),

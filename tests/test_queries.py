@@ -326,11 +326,20 @@ def in_some_view(c: pd.DataFrame, cams: pd.DataFrame) -> np.ndarray:
 def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
     c, cams = frames["complaints"], frames["cctv_sites"]
     seen = in_some_view(c, cams)
-    got = cctv.complaints_in_view(store, Filters(), at, by="category").set_index("value")
-    for cat, idx in c.groupby("category").groups.items():
-        assert got.loc[cat, "complaints"] == len(idx)
-        assert got.loc[cat, "in_view"] == seen[c.index.get_indexer(idx)].sum()
-    assert got.in_view.sum() > 0
+    for by in ("category", "kecamatan"):
+        got = cctv.complaints_in_view(store, Filters(), at, by=by)
+        for value, idx in c.groupby(by).groups.items():
+            row = got.set_index("value").loc[value]
+            assert row.complaints == len(idx)
+            assert row.in_view == seen[c.index.get_indexer(idx)].sum()
+            assert row.in_view_pct == 100.0 * row.in_view / row.complaints
+        assert got.in_view.sum() > 0
+        # Highest share first, ties by name.
+        assert list(got.value) == sorted(
+            got.value, key=lambda v: (-got.set_index("value").in_view_pct[v], v)
+        )
+    with pytest.raises(ValueError, match="^not a dimension of the counts: 'agency'$"):
+        cctv.complaints_in_view(store, Filters(), at, by="agency")
 
 
 def test_wifi_queries(store, frames):

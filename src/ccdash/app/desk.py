@@ -253,12 +253,13 @@ def cctv(ctx: Context) -> None:
     if not below_fold(ctx, "cc_integration", 480):
         return
     left, right = st.columns(2)
+    counts = run(cctv_q.in_view_counts, ctx.filters, ctx.at)  # one spatial join for both charts
     for col, by, title in (
         (left, "kecamatan", "cctv.by_district"),
         (right, "category", "cctv.by_category"),
     ):
         with col:
-            df = run(cctv_q.complaints_in_view, ctx.filters, ctx.at, by)
+            df = cctv_q.in_view_shares(counts, by)
             df = df.assign(label=[ctx.label(by, v) for v in df.value])
             st.markdown(f"**{ctx.t(title)}**")
             plot(
