@@ -338,7 +338,7 @@ def test_complaints_in_camera_view_matches_brute_force(store, frames, at):
         assert list(got.value) == sorted(
             got.value, key=lambda v: (-got.set_index("value").in_view_pct[v], v)
         )
-    with pytest.raises(ValueError, match="^not a dimension of the counts: 'agency'$"):
+    with pytest.raises(ValueError, match=r"^not a dimension of the counts: 'agency'$"):
         cctv.complaints_in_view(store, Filters(), at, by="agency")
 
 
