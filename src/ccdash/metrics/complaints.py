@@ -497,6 +497,24 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
     )
 
 
+def _nth_newest(store: Store, w: str, p: dict, at: datetime, n: int) -> pd.DataFrame:
+    """The created_at of the n-th newest complaint the filter selects (no row: fewer than n). Looked
+    for in the last month first, then the last year, then all: a busy city's newest thousand are in
+    its last days, and the months before are not read."""
+    sql = (
+        f"SELECT created_at FROM complaints WHERE created_at <= $now AND {w} {{since}} "
+        f"ORDER BY created_at DESC LIMIT 1 OFFSET {n - 1}"
+    )
+    for months in (1, 12):
+        first = (at.replace(day=1) - timedelta(days=31 * (months - 1))).strftime("%Y-%m")
+        found = store.query(
+            sql.format(since="AND created_month >= $nth_month"), p | {"nth_month": first}
+        )
+        if len(found):
+            return found
+    return store.query(sql.format(since=""), p)
+
+
 @query(tables=("complaints",), rows=True)
 def complaint_rows(
     store: Store, f: Filters, at: datetime, limit: int | None = 1000
@@ -510,11 +528,7 @@ def complaint_rows(
     p["now"] = at
     since = ""
     if limit:
-        nth = store.query(
-            f"SELECT created_at FROM complaints WHERE created_at <= $now AND {w} "
-            f"ORDER BY created_at DESC LIMIT 1 OFFSET {int(limit) - 1}",
-            p,
-        )
+        nth = _nth_newest(store, w, p, at, int(limit))
         if len(nth) and not pd.isna(nth.created_at.iloc[0]):
             # Two hours early: a wall time read back in a repeated hour may name the later instant.
             t = nth.created_at.iloc[0].to_pydatetime() - timedelta(hours=2)
