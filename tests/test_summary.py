@@ -111,7 +111,13 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
         equal_frames(q.category_by_kecamatan(summed, f, at), q.category_by_kecamatan(rows, f, at))
         dim = rng.choice(DIMENSIONS)
         equal_frames(q.count_by(summed, f, dim, at), q.count_by(rows, f, dim, at))
+        least = rng.choice([1, 2, 5])
+        equal_frames(
+            q.hex_density(summed, f, at, res=summary.HEX_RES, min_count=least),
+            q.hex_density(rows, f, at, res=summary.HEX_RES, min_count=least),
+        )
     assert used == 40
+    assert summed.scalar("SELECT sum(n) FROM complaints_hex") > 0
 
 
 def test_medians_of_even_and_odd_counts_and_across_buckets(stores):

@@ -311,6 +311,7 @@ class Store(BaseStore):
                 (found.created, "created.parquet"),
                 (found.closed, "closed.parquet"),
                 (found.durations, "durations/*/*/*.parquet"),
+                (found.hex, "hex.parquet"),
                 (found.tail, "tail.parquet"),
             ):
                 hive = (

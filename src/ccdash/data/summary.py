@@ -8,7 +8,8 @@ The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newe
   channel x status) and `complaints_closed` (per closed day x the same x on time x a resolution-time
   bucket) and `complaints_durations` (every settled resolved complaint's resolution time in seconds
   with its closed day and dimensions, in a folder per bucket and closed month: the median's
-  lookup, which then reads one bucket's complaints of the window's months and no other row);
+  lookup, which then reads one bucket's complaints of the window's months and no other row) and
+  `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions);
 - the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
   as rows in `complaints_tail` and read with the same SQL as the raw table.
 
@@ -33,7 +34,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 FOLDER = "_summaries"
-FORMAT = 3  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 4  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -42,6 +43,7 @@ CUTOFF_DAYS = 16  # C lies this many days before the newest complaint's day
 # 7 days (336 hours back). A `now` this many days after C keeps them all in the tail.
 USABLE_AFTER_DAYS = CUTOFF_DAYS - 1
 DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
+HEX_RES = 8  # the hexagon map's H3 resolution, counted in the summaries (finer ones read the rows)
 # Resolution-time buckets (seconds, lower bounds): the median is found in its bucket from the
 # settled counts, then read exactly from that bucket's durations alone (and the tail's rows).
 HOUR, DAY = 3600, 86400
@@ -75,6 +77,7 @@ DERIVED_FROM = {
     "complaints_created": "complaints",
     "complaints_closed": "complaints",
     "complaints_durations": "complaints",
+    "complaints_hex": "complaints",
     "complaints_tail": "complaints",
 }
 
@@ -87,6 +90,7 @@ class Summaries:
     created: str = "complaints_created"
     closed: str = "complaints_closed"
     durations: str = "complaints_durations"
+    hex: str = "complaints_hex"
     tail: str = "complaints_tail"
 
     def answers(self, at: datetime) -> bool:
@@ -150,14 +154,21 @@ def statements(target: Path) -> list[str]:
         f"FROM complaints WHERE {SETTLED} GROUP BY ALL ORDER BY closed_at"
     )
     durations = durations_sql()
+    # The hexagon map's counts (its H3 resolution, HEX_RES), per created day and dimension.
+    hexes = (
+        f"SELECT date_trunc('day', created_at) AS created_at, created_month, h3_r{HEX_RES}, {dims}, "
+        f"count(*) AS n FROM complaints WHERE {SETTLED} AND h3_r{HEX_RES} IS NOT NULL "
+        f"AND h3_r{HEX_RES} <> 0 GROUP BY ALL ORDER BY created_at"
+    )
     tail = (
-        f"SELECT created_at, created_month, closed_at, due_at, {dims} "
+        f"SELECT created_at, created_month, closed_at, due_at, h3_r{HEX_RES}, {dims} "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
     return [
         copy(created, "created"),
         copy(closed, "closed"),
         copy(durations, "durations", partition_by="dur_bucket, closed_month"),
+        copy(hexes, "hex"),
         copy(tail, "tail"),
     ]
 

@@ -16,6 +16,7 @@ from ..data.spatial import h3_text
 from ..data.store import Store
 from ..data.summary import (
     BUCKET_STARTS,
+    HEX_RES,
     SECONDS_TO_CLOSE,
     Summaries,
     bucket_bounds,
@@ -458,11 +459,17 @@ def hex_density(
     _check_res(res)
     w, p = where(f)
     p |= {"now": at, "min_count": int(min_count)}
+    s = store.summaries(at) if res == HEX_RES else None
+    source, count = "complaints", "count(*)"
+    if s is not None:  # the settled day counts plus the tail's rows (data.summary)
+        cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
+        source = f"(SELECT {cols}, n FROM {s.hex} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c"
+        count = "CAST(sum(n) AS BIGINT)"
     df = store.query(
         f"""
-        SELECT h3_r{res} AS cell, count(*) AS complaints FROM complaints
+        SELECT h3_r{res} AS cell, {count} AS complaints FROM {source}
         WHERE created_at <= $now AND h3_r{res} IS NOT NULL AND h3_r{res} <> 0 AND {w}
-        GROUP BY h3_r{res} HAVING count(*) >= $min_count ORDER BY complaints DESC, cell
+        GROUP BY h3_r{res} HAVING {count} >= $min_count ORDER BY complaints DESC, cell
     """,
         p,
     )
