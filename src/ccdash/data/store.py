@@ -310,19 +310,13 @@ class Store(BaseStore):
             for view, files in (
                 (found.created, "created.parquet"),
                 (found.closed, "closed.parquet"),
-                (found.durations, "durations/*/*/*.parquet"),
+                (found.durations, "durations.parquet"),
                 (found.hex, "hex.parquet"),
                 (found.tail, "tail.parquet"),
             ):
-                hive = (
-                    ", hive_partitioning = true, "
-                    "hive_types = {'dur_bucket': INTEGER, 'closed_month': VARCHAR}"
-                    if "/" in files
-                    else ""
-                )
                 self._con.execute(
                     f"CREATE OR REPLACE VIEW {view} AS "
-                    f"SELECT * FROM read_parquet({_literal(path / files)}{hive})"
+                    f"SELECT * FROM read_parquet({_literal(path / files)})"
                 )
                 self._con.execute(f"SELECT * FROM {view} LIMIT 0")
         except duckdb.Error:

@@ -7,8 +7,9 @@ The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newe
   they are counted once, by day: `complaints_created` (per created day x district x category x agency x
   channel x status) and `complaints_closed` (per closed day x the same x on time x a resolution-time
   bucket) and `complaints_durations` (every settled resolved complaint's resolution time in seconds
-  with its closed day and dimensions, in a folder per bucket and closed month: the median's
-  lookup, which then reads one bucket's complaints of the window's months and no other row) and
+  with its closed day and dimensions, ordered by bucket, district and day: the median's lookup,
+  whose row groups' bounds let it read one bucket's complaints of the window, and of a district
+  its own, and no other row) and
   `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions);
 - the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
   as rows in `complaints_tail` and read with the same SQL as the raw table.
@@ -34,7 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 FOLDER = "_summaries"
-FORMAT = 4  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 5  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -124,12 +125,13 @@ SETTLED = "(created_at < $cutoff AND closed_at IS NOT NULL AND closed_at < $cuto
 
 
 def durations_sql() -> str:
-    """The resolution times themselves, for the median's middle bucket (a folder per bucket and month)."""
+    """The resolution times themselves, for the median's middle bucket: ordered so that a bucket's,
+    a district's in it, and a window's are each a run of row groups (their bounds skip the rest)."""
     return (
-        "SELECT date_trunc('day', closed_at) AS closed_at, "
-        "strftime(date_trunc('day', closed_at), '%Y-%m') AS closed_month, "
-        f"{', '.join(DIMENSIONS)}, {bucket_sql()} AS dur_bucket, {SECONDS_TO_CLOSE} AS secs "
-        f"FROM complaints WHERE {SETTLED} AND status = 'resolved'"
+        f"SELECT {bucket_sql()} AS dur_bucket, kecamatan, date_trunc('day', closed_at) AS closed_at, "
+        f"category, agency, channel, status, {SECONDS_TO_CLOSE} AS secs "
+        f"FROM complaints WHERE {SETTLED} AND status = 'resolved' "
+        "ORDER BY dur_bucket, kecamatan, closed_at"
     )
 
 
@@ -137,10 +139,9 @@ def statements(target: Path) -> list[str]:
     """The COPY statements (over the `complaints` view; parameter $cutoff) writing `target`."""
     dims = ", ".join(DIMENSIONS)
 
-    def copy(select: str, name: str, partition_by: str = "") -> str:
-        path = str(target / (name if partition_by else f"{name}.parquet")).replace("'", "''")
-        by = f", PARTITION_BY ({partition_by})" if partition_by else ""
-        return f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd{by})"
+    def copy(select: str, name: str) -> str:
+        path = str(target / f"{name}.parquet").replace("'", "''")
+        return f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
 
     created = (
         f"SELECT date_trunc('day', created_at) AS created_at, created_month, {dims}, "
@@ -167,7 +168,7 @@ def statements(target: Path) -> list[str]:
     return [
         copy(created, "created"),
         copy(closed, "closed"),
-        copy(durations, "durations", partition_by="dur_bucket, closed_month"),
+        copy(durations, "durations"),
         copy(hexes, "hex"),
         copy(tail, "tail"),
     ]
@@ -182,15 +183,6 @@ def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: date
     try:
         for sql in statements(scratch):
             con.execute(sql, {"cutoff": cutoff_instant})
-        if not any((scratch / "durations").rglob("*.parquet")):  # nothing settled was resolved
-            empty = scratch / "durations" / "dur_bucket=-1" / "closed_month=none"
-            empty.mkdir(parents=True)
-            path = str(empty / "empty.parquet").replace("'", "''")
-            con.execute(
-                f"COPY (SELECT closed_at, {', '.join(DIMENSIONS)}, secs FROM ("
-                f"{durations_sql()}) LIMIT 0) TO '{path}' (FORMAT parquet)",
-                {"cutoff": cutoff_instant},
-            )
         (scratch / "summary.json").write_text(
             json.dumps({"format": FORMAT, "cutoff": cutoff.isoformat()})
         )

@@ -197,7 +197,7 @@ def _median_days(
     (one key, None, without): DuckDB's median (the mean of the two middle values for an even count).
 
     The settled counts per resolution-time bucket say which bucket holds each median; only that
-    bucket's durations of the window's months are then read (data.summary), and the tail's."""
+    bucket's durations in the window are then read (data.summary), and the tail's."""
     w, _, p = _flow_params(f, at)
     g = by or "NULL"
     hist = _ask(
@@ -241,7 +241,7 @@ def _median_days(
 
 def _bucket_values(store, s, f, at, by, wanted: dict) -> pd.DataFrame:
     """The resolution times (whole seconds, counted) in the wanted buckets of the wanted groups: the
-    settled ones from their buckets' durations of the window's closed months, and the tail's."""
+    settled ones from their buckets' durations in the window, and the tail's."""
     w, _, p = _flow_params(f, at)
     groups: dict[int, list] = {}
     for group, b in wanted:
@@ -258,8 +258,6 @@ def _bucket_values(store, s, f, at, by, wanted: dict) -> pd.DataFrame:
         term += [] if s_hi is None else [f"{SECONDS_TO_CLOSE} < {int(s_hi)}"]
         tail_terms.append("(" + " AND ".join(term or ["true"]) + ")")
         settled_terms.append("(" + " AND ".join([f"dur_bucket = {int(b)}", *among]) + ")")
-    w0, w1 = window(f)  # the closed months to open: the window's
-    p |= {"month_lo": f"{w0:%Y-%m}", "month_hi": f"{w1 - timedelta(days=1):%Y-%m}"}
     picked = f"SELECT {by or 'NULL'} AS g"
     values = _ask(
         store,
@@ -268,8 +266,7 @@ def _bucket_values(store, s, f, at, by, wanted: dict) -> pd.DataFrame:
           WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w} AND ({" OR ".join(tail_terms)})
           UNION ALL
           {picked}, secs FROM {s.durations}
-          WHERE closed_month >= $month_lo AND closed_month <= $month_hi
-            AND closed_at >= $w0 AND closed_at < $w1 AND {w} AND ({" OR ".join(settled_terms)})
+          WHERE closed_at >= $w0 AND closed_at < $w1 AND {w} AND ({" OR ".join(settled_terms)})
         ) GROUP BY g, secs ORDER BY g, secs""",
         p,
     )
