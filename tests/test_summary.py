@@ -20,6 +20,7 @@ from ccdash.data import summary
 from ccdash.data.ingest import ingest
 from ccdash.data.profile import load_profile
 from ccdash.data.store import Store
+from ccdash.metrics import cctv
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import DIMENSIONS, Filters
 
@@ -111,6 +112,7 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
         equal_frames(q.category_by_kecamatan(summed, f, at), q.category_by_kecamatan(rows, f, at))
         dim = rng.choice(DIMENSIONS)
         equal_frames(q.count_by(summed, f, dim, at), q.count_by(rows, f, dim, at))
+        equal_frames(cctv.in_view_counts(summed, f, at), cctv.in_view_counts(rows, f, at))
         least = rng.choice([1, 2, 5])
         equal_frames(
             q.hex_density(summed, f, at, res=summary.HEX_RES, min_count=least),
@@ -194,6 +196,41 @@ def test_summaries_are_found_again_after_a_restart_and_left_when_the_data_change
     assert q.kpis(again, Filters(), later) == before
     assert before["new_today"] == 0 and before["open_backlog"] >= 1
     for s in (rows, summed, again):
+        s.close()
+
+
+def test_a_camera_moved_or_widened_makes_new_summaries_and_its_status_does_not(
+    city_dir, tmp_path_factory, profile
+):
+    """Which complaints a camera sees is counted when the summaries are written, so their key names
+    the cameras' places and views: a status update (the camera API's every few minutes) keeps them,
+    a moved or widened camera retires them, and the rows answer until new ones are written."""
+    rows, summed = _city(city_dir, tmp_path_factory)
+    d = summed.directory
+    at = q.latest_complaint(rows)
+    f = Filters(start=at.date() - timedelta(days=60))
+    assert summed.summaries(at) is not None
+    cams = pd.read_parquet(d / "cctv_sites.parquet")
+    narrow = cctv.in_view_counts(rows, f, at)
+
+    def rewrite(frame: pd.DataFrame) -> None:
+        frame.to_parquet(d / "cctv_sites.parquet", index=False)
+        shutil.rmtree(d / "_integrity", ignore_errors=True)
+        for s in (rows, summed):
+            s.refresh()
+
+    rewrite(cams.assign(status="offline"))
+    assert summed.summaries(at) is not None
+    wider = cams.assign(view_radius_m=cams.view_radius_m * 3)
+    rewrite(wider)
+    assert summed.summaries(at) is None
+    before = cctv.in_view_counts(rows, f, at)
+    assert before.in_view.sum() > narrow.in_view.sum()  # wider views see more
+    equal_frames(cctv.in_view_counts(summed, f, at), before)
+    assert summed.build_summaries() is not None
+    assert summed.summaries(at) is not None
+    equal_frames(cctv.in_view_counts(summed, f, at), before)
+    for s in (rows, summed):
         s.close()
 
 

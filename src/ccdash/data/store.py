@@ -299,8 +299,17 @@ class Store(BaseStore):
         return problems
 
     def _summary_key(self) -> str:
+        """The summaries' folder for the complaints now, and the cameras' places and views now."""
+        cur = self._con.cursor()  # its own: a writer thread asks too
+        try:
+            row = cur.execute(summary.CAMERA_VIEWS_SQL).fetchone()
+            views = str(row[0]) if row else ""
+        except duckdb.Error:  # no readable cameras: none sees a complaint
+            views = ""
+        finally:
+            cur.close()
         return summary.summary_key(
-            inputs_version(self.directory, None, ("complaints",)), self.timezone
+            inputs_version(self.directory, None, ("complaints",)), self.timezone, views
         )
 
     def _attach_summary(self, path: Path, cutoff: datetime) -> summary.Summaries | None:

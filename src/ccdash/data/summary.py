@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from .spatial import in_camera_view_sql
+
 FOLDER = "_summaries"
-FORMAT = 5  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 6  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -72,6 +74,9 @@ def bucket_bounds(bucket: int) -> tuple[int | None, int | None]:
     return lo, hi
 
 
+# The tables a summary folder's key names: the complaints' version, and the cameras' places and views
+# (a query answered from the summaries still declares the cameras when its rows' SQL reads them).
+KEYED_ON = ("complaints", "cctv_sites")
 # The views a store puts over a summary folder, and the table each is made from (a query that reads
 # them reads that table: its cache key is that table's version).
 DERIVED_FROM = {
@@ -99,8 +104,10 @@ class Summaries:
         return at >= self.cutoff + timedelta(days=USABLE_AFTER_DAYS)
 
 
-def summary_key(complaints_version: tuple, timezone: str) -> str:
-    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version))])
+def summary_key(complaints_version: tuple, timezone: str, camera_views: str = "") -> str:
+    """The folder of one version of the complaints, in one zone, seen by cameras in these places with
+    these views (`camera_views`, the cameras' fingerprint: a camera's status does not change it)."""
+    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version)), camera_views])
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
@@ -124,6 +131,27 @@ def cutoff_for(newest_day: date) -> datetime:
 SETTLED = "(created_at < $cutoff AND closed_at IS NOT NULL AND closed_at < $cutoff)"
 
 
+# The complaints in some camera's view, found once while the summaries are written (a temporary table
+# of the writing cursor).
+IN_VIEW = "_summary_in_view"
+
+
+def in_view_sql() -> str:
+    located = "located AS (SELECT complaint_id, lat, lon FROM complaints WHERE lat IS NOT NULL)"
+    seen = in_camera_view_sql("located", ("complaint_id",))
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {IN_VIEW} AS WITH {located}, {seen} "
+        "SELECT complaint_id FROM seen"
+    )
+
+
+CAMERA_VIEWS_SQL = (
+    "SELECT coalesce(md5(string_agg(concat_ws(',', lat, lon, view_radius_m), ';' "
+    "ORDER BY lat, lon, view_radius_m)), '') FROM cctv_sites "
+    "WHERE lat IS NOT NULL AND lon IS NOT NULL"
+)
+
+
 def durations_sql() -> str:
     """The resolution times themselves, for the median's middle bucket: ordered so that a bucket's,
     a district's in it, and a window's are each a run of row groups (their bounds skip the rest)."""
@@ -143,9 +171,13 @@ def statements(target: Path) -> list[str]:
         path = str(target / f"{name}.parquet").replace("'", "''")
         return f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
 
+    # n, and of them those with coordinates and those in some camera's view (IN_VIEW).
     created = (
         f"SELECT date_trunc('day', created_at) AS created_at, created_month, {dims}, "
-        f"count(*) AS n FROM complaints WHERE {SETTLED} "
+        "count(*) AS n, count(*) FILTER (WHERE lat IS NOT NULL) AS located, "
+        "count(*) FILTER (WHERE seen) AS seen "
+        f"FROM (SELECT *, lat IS NOT NULL AND complaint_id IN (SELECT complaint_id FROM {IN_VIEW}) "
+        f"AS seen FROM complaints WHERE {SETTLED}) "
         f"GROUP BY date_trunc('day', created_at), created_month, {dims} ORDER BY created_at"
     )
     closed = (
@@ -162,7 +194,9 @@ def statements(target: Path) -> list[str]:
         f"AND h3_r{HEX_RES} <> 0 GROUP BY ALL ORDER BY created_at"
     )
     tail = (
-        f"SELECT created_at, created_month, closed_at, due_at, h3_r{HEX_RES}, {dims} "
+        f"SELECT created_at, created_month, closed_at, due_at, h3_r{HEX_RES}, {dims}, "
+        f"CASE WHEN lat IS NOT NULL THEN complaint_id IN (SELECT complaint_id FROM {IN_VIEW}) END "
+        "AS in_view "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
     return [
@@ -181,8 +215,10 @@ def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: date
     scratch = directory / FOLDER / f".tmp-{uuid.uuid4().hex}"
     scratch.mkdir(parents=True)
     try:
+        con.execute(in_view_sql())
         for sql in statements(scratch):
             con.execute(sql, {"cutoff": cutoff_instant})
+        con.execute(f"DROP TABLE IF EXISTS {IN_VIEW}")
         (scratch / "summary.json").write_text(
             json.dumps({"format": FORMAT, "cutoff": cutoff.isoformat()})
         )

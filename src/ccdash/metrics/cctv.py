@@ -7,13 +7,10 @@ from datetime import datetime
 import pandas as pd
 
 from ..data.clock import hours_before
+from ..data.spatial import in_camera_view_sql
 from ..data.store import Store
-from .filters import Filters, in_districts, where
+from .filters import DIMENSIONS, Filters, in_districts, where
 from .registry import query
-
-METRES_PER_DEG_LAT = 111_320.0
-EARTH_RADIUS_M = 6_371_008.8
-
 
 # One status model for the page, the wall and the alert: the list's own status (online, offline,
 # maintenance, unknown) and one rule on top of it. A camera is NOT REPORTING when its status is offline or
@@ -118,38 +115,37 @@ def not_reporting(
 
 @query(tables=("complaints", "cctv_sites"))
 def in_view_counts(store: Store, f: Filters, at: datetime) -> pd.DataFrame:
-    """Complaints, and those inside some camera's view radius (a camera could verify them), per
-    district x category: what `complaints_in_view` shares are made of (one spatial join for both of
-    the CCTV page's charts).
+    """Complaints with coordinates, and those inside some camera's view radius (a camera could verify
+    them), per district x category: what `complaints_in_view` shares are made of (one spatial join
+    for both of the CCTV page's charts; data.spatial.in_camera_view_sql).
 
-    The pairs are found on a grid of cells twice the widest view: each camera is put in the cells its
-    view's box touches (at most two a side), so complaint and camera meet by cell in a hash join, then
-    by box and by distance. (A range join of every complaint with every camera's box took 14.6 s over
-    90 days of the 100M benchmark city; this takes 3.1 s, with the same result.)"""
+    From the summaries when they answer `at`: each complaint's place in view was found when they were
+    written (their key names the cameras' places and views), so no join is made here."""
+    s = store.summaries(at)
+    if s is not None:
+        w, p = where(f)
+        return store.query(
+            f"""
+            SELECT kecamatan, category, CAST(sum(located) AS BIGINT) AS complaints,
+                   CAST(sum(seen) AS BIGINT) AS in_view
+            FROM (SELECT created_at, created_month, {", ".join(DIMENSIONS)}, located, seen
+                  FROM {s.created} WHERE located > 0
+                  UNION ALL
+                  SELECT created_at, created_month, {", ".join(DIMENSIONS)}, 1,
+                         CASE WHEN in_view THEN 1 ELSE 0 END
+                  FROM {s.tail} WHERE in_view IS NOT NULL) AS c
+            WHERE created_at <= $now AND {w}
+            GROUP BY kecamatan, category ORDER BY kecamatan, category
+        """,
+            p | {"now": at},
+        )
     w, p = where(f, "c")
     p["now"] = at
     return store.query(
         f"""
         WITH c AS (SELECT complaint_id, kecamatan, category, lat, lon FROM complaints c
                    WHERE c.created_at <= $now AND c.lat IS NOT NULL AND {w}),
-        cams AS (SELECT lat, lon, view_radius_m AS r,
-                        view_radius_m / {METRES_PER_DEG_LAT} AS dlat,
-                        view_radius_m / ({METRES_PER_DEG_LAT} * cos(radians(lat))) AS dlon
-                 FROM cctv_sites WHERE lat IS NOT NULL AND lon IS NOT NULL),
-        grid AS (SELECT greatest(2 * max(dlat), 2 * max(dlon), 1e-6) AS size FROM cams),
-        cells AS (
-          SELECT DISTINCT k.lat, k.lon, k.r, k.dlat, k.dlon,
-                 floor((k.lat + ys.sy * k.dlat) / g.size) AS gy,
-                 floor((k.lon + xs.sx * k.dlon) / g.size) AS gx
-          FROM cams k CROSS JOIN grid g
-          CROSS JOIN (VALUES (-1), (1)) AS ys(sy) CROSS JOIN (VALUES (-1), (1)) AS xs(sx)),
-        seen AS (
-          SELECT DISTINCT c.complaint_id, c.kecamatan, c.category FROM c CROSS JOIN grid g
-            JOIN cells k ON floor(c.lat / g.size) = k.gy AND floor(c.lon / g.size) = k.gx
-          WHERE c.lat BETWEEN k.lat - k.dlat AND k.lat + k.dlat
-            AND c.lon BETWEEN k.lon - k.dlon AND k.lon + k.dlon
-            AND 2 * {EARTH_RADIUS_M} * asin(sqrt(power(sin(radians(c.lat - k.lat) / 2), 2)
-                + cos(radians(c.lat)) * cos(radians(k.lat)) * power(sin(radians(c.lon - k.lon) / 2), 2))) <= k.r),
+        {in_camera_view_sql("c", ("complaint_id", "kecamatan", "category"))},
         totals AS (SELECT kecamatan, category, count(*) AS complaints FROM c GROUP BY kecamatan, category),
         hits AS (SELECT kecamatan, category, count(*) AS in_view FROM seen
                  GROUP BY kecamatan, category)
