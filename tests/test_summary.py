@@ -118,8 +118,13 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
             q.hex_density(summed, f, at, res=summary.HEX_RES, min_count=least),
             q.hex_density(rows, f, at, res=summary.HEX_RES, min_count=least),
         )
+        equal_frames(
+            q.complaint_cells(summed, f, at, res=summary.CELLS_RES),
+            q.complaint_cells(rows, f, at, res=summary.CELLS_RES),
+        )
     assert used == 40
     assert summed.scalar("SELECT sum(n) FROM complaints_hex") > 0
+    assert summed.scalar("SELECT sum(n) FROM complaints_cells") > 0
 
 
 def test_medians_of_even_and_odd_counts_and_across_buckets(stores):

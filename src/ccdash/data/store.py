@@ -321,6 +321,7 @@ class Store(BaseStore):
                 (found.closed, "closed.parquet"),
                 (found.durations, "durations.parquet"),
                 (found.hex, "hex.parquet"),
+                (found.cells, "cells.parquet"),
                 (found.tail, "tail.parquet"),
             ):
                 self._con.execute(

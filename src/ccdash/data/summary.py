@@ -10,7 +10,8 @@ The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newe
   with its closed day and dimensions, ordered by bucket, district and day: the median's lookup,
   whose row groups' bounds let it read one bucket's complaints of the window, and of a district
   its own, and no other row) and
-  `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions);
+  `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions) and
+  `complaints_cells` (the same at the coverage page's finer resolution);
 - the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
   as rows in `complaints_tail` and read with the same SQL as the raw table.
 
@@ -37,7 +38,7 @@ from pathlib import Path
 from .spatial import in_camera_view_sql
 
 FOLDER = "_summaries"
-FORMAT = 6  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 7  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -46,7 +47,8 @@ CUTOFF_DAYS = 16  # C lies this many days before the newest complaint's day
 # 7 days (336 hours back). A `now` this many days after C keeps them all in the tail.
 USABLE_AFTER_DAYS = CUTOFF_DAYS - 1
 DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
-HEX_RES = 8  # the hexagon map's H3 resolution, counted in the summaries (finer ones read the rows)
+HEX_RES = 8  # the hexagon map's H3 resolution, counted in the summaries
+CELLS_RES = 9  # the coverage page's complaint cells, counted too (other resolutions read the rows)
 # Resolution-time buckets (seconds, lower bounds): the median is found in its bucket from the
 # settled counts, then read exactly from that bucket's durations alone (and the tail's rows).
 HOUR, DAY = 3600, 86400
@@ -84,6 +86,7 @@ DERIVED_FROM = {
     "complaints_closed": "complaints",
     "complaints_durations": "complaints",
     "complaints_hex": "complaints",
+    "complaints_cells": "complaints",
     "complaints_tail": "complaints",
 }
 
@@ -97,6 +100,7 @@ class Summaries:
     closed: str = "complaints_closed"
     durations: str = "complaints_durations"
     hex: str = "complaints_hex"
+    cells: str = "complaints_cells"
     tail: str = "complaints_tail"
 
     def answers(self, at: datetime) -> bool:
@@ -187,14 +191,17 @@ def statements(target: Path) -> list[str]:
         f"FROM complaints WHERE {SETTLED} GROUP BY ALL ORDER BY closed_at"
     )
     durations = durations_sql()
-    # The hexagon map's counts (its H3 resolution, HEX_RES), per created day and dimension.
-    hexes = (
-        f"SELECT date_trunc('day', created_at) AS created_at, created_month, h3_r{HEX_RES}, {dims}, "
-        f"count(*) AS n FROM complaints WHERE {SETTLED} AND h3_r{HEX_RES} IS NOT NULL "
-        f"AND h3_r{HEX_RES} <> 0 GROUP BY ALL ORDER BY created_at"
-    )
+
+    def per_cell(res: int) -> str:  # complaints per created day x H3 cell x dimension
+        return (
+            f"SELECT date_trunc('day', created_at) AS created_at, created_month, h3_r{res}, {dims}, "
+            f"count(*) AS n FROM complaints WHERE {SETTLED} AND h3_r{res} IS NOT NULL "
+            f"AND h3_r{res} <> 0 GROUP BY ALL ORDER BY created_at"
+        )
+
     tail = (
-        f"SELECT created_at, created_month, closed_at, due_at, h3_r{HEX_RES}, {dims}, "
+        f"SELECT created_at, created_month, closed_at, due_at, h3_r{HEX_RES}, h3_r{CELLS_RES}, "
+        f"{dims}, "
         f"CASE WHEN lat IS NOT NULL THEN complaint_id IN (SELECT complaint_id FROM {IN_VIEW}) END "
         "AS in_view "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
@@ -203,7 +210,8 @@ def statements(target: Path) -> list[str]:
         copy(created, "created"),
         copy(closed, "closed"),
         copy(durations, "durations"),
-        copy(hexes, "hex"),
+        copy(per_cell(HEX_RES), "hex"),
+        copy(per_cell(CELLS_RES), "cells"),
         copy(tail, "tail"),
     ]
 

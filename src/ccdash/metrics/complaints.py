@@ -16,6 +16,7 @@ from ..data.spatial import h3_text
 from ..data.store import Store
 from ..data.summary import (
     BUCKET_STARTS,
+    CELLS_RES,
     HEX_RES,
     SECONDS_TO_CLOSE,
     Summaries,
@@ -479,10 +480,16 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
     _check_res(res)
     w, p = where(f)
     p["now"] = at
+    s = store.summaries(at) if res == CELLS_RES else None
+    source, count = "complaints", "count(*)"
+    if s is not None:  # the settled day counts plus the tail's rows (data.summary)
+        cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
+        source = f"(SELECT {cols}, n FROM {s.cells} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c"
+        count = "CAST(sum(n) AS BIGINT)"
     df = store.query(
         f"""
         WITH per AS (
-          SELECT h3_r{res} AS cell, kecamatan, count(*) AS n FROM complaints
+          SELECT h3_r{res} AS cell, kecamatan, {count} AS n FROM {source}
           WHERE created_at <= $now AND h3_r{res} IS NOT NULL AND h3_r{res} <> 0 AND {w}
           GROUP BY h3_r{res}, kecamatan),
         ranked AS (
