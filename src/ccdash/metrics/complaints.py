@@ -449,6 +449,20 @@ def _check_res(res: int) -> None:
         raise ValueError(f"no stored H3 resolution {res}; have {H3_RESOLUTIONS}")
 
 
+def _per_cell(store: Store, at: datetime, res: int) -> tuple[str, str]:
+    """The complaints to count per H3 cell of resolution `res`, and how to count them: the rows, or
+    (for the resolutions the summaries count) the settled day counts plus the tail's rows."""
+    s = store.summaries(at)
+    table = {HEX_RES: s.hex, CELLS_RES: s.cells}.get(res) if s is not None else None
+    if s is None or table is None:
+        return "complaints", "count(*)"
+    cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
+    return (
+        f"(SELECT {cols}, n FROM {table} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c",
+        "CAST(sum(n) AS BIGINT)",
+    )
+
+
 @query(tables=("complaints",))
 def hex_density(
     store: Store, f: Filters, at: datetime, res: int = 8, min_count: int = 1
@@ -457,12 +471,7 @@ def hex_density(
     _check_res(res)
     w, p = where(f)
     p |= {"now": at, "min_count": int(min_count)}
-    s = store.summaries(at) if res == HEX_RES else None
-    source, count = "complaints", "count(*)"
-    if s is not None:  # the settled day counts plus the tail's rows (data.summary)
-        cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
-        source = f"(SELECT {cols}, n FROM {s.hex} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c"
-        count = "CAST(sum(n) AS BIGINT)"
+    source, count = _per_cell(store, at, res)
     df = store.query(
         f"""
         SELECT h3_r{res} AS cell, {count} AS complaints FROM {source}
@@ -480,12 +489,7 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
     _check_res(res)
     w, p = where(f)
     p["now"] = at
-    s = store.summaries(at) if res == CELLS_RES else None
-    source, count = "complaints", "count(*)"
-    if s is not None:  # the settled day counts plus the tail's rows (data.summary)
-        cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
-        source = f"(SELECT {cols}, n FROM {s.cells} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c"
-        count = "CAST(sum(n) AS BIGINT)"
+    source, count = _per_cell(store, at, res)
     df = store.query(
         f"""
         WITH per AS (
