@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EARTH_RADIUS_M = 6_371_008.8
+from ..data.spatial import EARTH_RADIUS_M  # one radius for the SQL and numpy
 
 
 def haversine_m(lat1, lon1, lat2, lon2):

@@ -288,15 +288,20 @@ def _median_days_raw(store: Store, f: Filters, at: datetime, by: str | None = No
     return {(None if pd.isna(k) else k): v for k, v in zip(df.g, df.m)}
 
 
-def _counted(store: Store, at: datetime) -> tuple[str, str]:
-    """The complaints to count by created day and dimension, and how to count them: the rows, or the
-    settled day counts plus the tail's rows (data.summary)."""
+def _counted(store: Store, at: datetime, res: int | None = None) -> tuple[str, str]:
+    """The complaints to count by created day and dimension (and H3 cell of resolution `res`), and
+    how to count them: the rows, or the settled day counts plus the tail's rows (data.summary; for a
+    cell resolution the summaries count)."""
     s = store.summaries(at)
-    if s is None:
+    table = None
+    if s is not None:
+        table = s.created if res is None else {HEX_RES: s.hex, CELLS_RES: s.cells}.get(res)
+    if s is None or table is None:
         return "complaints", "count(*)"
-    cols = "created_at, created_month, " + ", ".join(DIMENSIONS)
+    cols = "created_at, created_month, " + ("" if res is None else f"h3_r{res}, ")
+    cols += ", ".join(DIMENSIONS)
     return (
-        f"(SELECT {cols}, n FROM {s.created} UNION ALL SELECT {cols}, 1 AS n FROM {s.tail}) AS c",
+        f"(SELECT {cols}, n FROM {table} UNION ALL SELECT {cols}, 1 AS n FROM {s.tail}) AS c",
         "CAST(sum(n) AS BIGINT)",
     )
 
@@ -449,20 +454,6 @@ def _check_res(res: int) -> None:
         raise ValueError(f"no stored H3 resolution {res}; have {H3_RESOLUTIONS}")
 
 
-def _per_cell(store: Store, at: datetime, res: int) -> tuple[str, str]:
-    """The complaints to count per H3 cell of resolution `res`, and how to count them: the rows, or
-    (for the resolutions the summaries count) the settled day counts plus the tail's rows."""
-    s = store.summaries(at)
-    table = {HEX_RES: s.hex, CELLS_RES: s.cells}.get(res) if s is not None else None
-    if s is None or table is None:
-        return "complaints", "count(*)"
-    cols = f"created_at, created_month, h3_r{res}, " + ", ".join(DIMENSIONS)
-    return (
-        f"(SELECT {cols}, n FROM {table} UNION ALL SELECT {cols}, 1 FROM {s.tail}) AS c",
-        "CAST(sum(n) AS BIGINT)",
-    )
-
-
 @query(tables=("complaints",))
 def hex_density(
     store: Store, f: Filters, at: datetime, res: int = 8, min_count: int = 1
@@ -471,7 +462,7 @@ def hex_density(
     _check_res(res)
     w, p = where(f)
     p |= {"now": at, "min_count": int(min_count)}
-    source, count = _per_cell(store, at, res)
+    source, count = _counted(store, at, res)
     df = store.query(
         f"""
         SELECT h3_r{res} AS cell, {count} AS complaints FROM {source}
@@ -489,7 +480,7 @@ def complaint_cells(store: Store, f: Filters, at: datetime, res: int = 9) -> pd.
     _check_res(res)
     w, p = where(f)
     p["now"] = at
-    source, count = _per_cell(store, at, res)
+    source, count = _counted(store, at, res)
     df = store.query(
         f"""
         WITH per AS (
