@@ -204,6 +204,29 @@ def test_summaries_are_found_again_after_a_restart_and_left_when_the_data_change
         s.close()
 
 
+def test_a_data_folder_moved_or_mounted_elsewhere_keeps_its_summaries(
+    city_dir, tmp_path_factory, profile
+):
+    """The summaries' key names the files relative to the data folder: a folder renamed, or the same
+    folder reached through another path (a container's mount, a link), reads what was written."""
+    rows, summed = _city(city_dir, tmp_path_factory)
+    at = q.latest_complaint(rows)
+    first = summed.summaries(at)
+    assert first is not None
+    written = sorted((summed.directory / summary.FOLDER).iterdir())
+    for s in (rows, summed):
+        s.close()
+    moved = summed.directory.with_name("moved")
+    summed.directory.rename(moved)
+    link = moved.with_name("linked")
+    link.symlink_to(moved, target_is_directory=True)
+    for d in (moved, link):
+        again = Store(d, profile.facts_file, summaries="build")
+        assert again.summaries(at) == first
+        assert sorted(p.name for p in (d / summary.FOLDER).iterdir()) == [p.name for p in written]
+        again.close()
+
+
 def test_a_camera_moved_or_widened_makes_new_summaries_and_its_status_does_not(
     city_dir, tmp_path_factory, profile
 ):

@@ -101,6 +101,19 @@ def inputs_version(
     return out + ((file_version(facts_file),) if facts else ())
 
 
+def _within(version: tuple, directory: Path) -> tuple:
+    """`version` with its paths relative to `directory`, so that a data folder moved or mounted
+    elsewhere (same files, same mtimes) keeps the summaries written for it."""
+
+    def one(entry: tuple) -> tuple:
+        path = entry[0]
+        if path is None or not Path(path).is_relative_to(directory):
+            return entry
+        return (Path(path).relative_to(directory).as_posix(), *entry[1:])
+
+    return tuple(one(e) for e in version)
+
+
 def folder_timezone(directory: Path) -> str:
     """The time zone of the city whose extracts are in `directory` (its profile's; UTC without one)."""
     try:
@@ -308,9 +321,8 @@ class Store(BaseStore):
             views = ""
         finally:
             cur.close()
-        return summary.summary_key(
-            inputs_version(self.directory, None, ("complaints",)), self.timezone, views
-        )
+        version = inputs_version(self.directory, None, ("complaints",))
+        return summary.summary_key(_within(version, self.directory), self.timezone, views)
 
     def _attach_summary(self, path: Path, cutoff: datetime) -> summary.Summaries | None:
         """Views over a written summary folder of the current complaints."""
