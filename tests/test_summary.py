@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 from ccdash.data import summary
 from ccdash.data.ingest import ingest
 from ccdash.data.profile import load_profile
-from ccdash.data.store import Store
+from ccdash.data.store import SUMMARY_DATABASE, Store
 from ccdash.metrics import cctv
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import DIMENSIONS, Filters
@@ -127,6 +128,29 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
     assert summed.scalar("SELECT sum(n) FROM complaints_cells") > 0
 
 
+def test_the_filter_options_come_from_the_summaries_and_equal_the_rows_options(stores):
+    """Which values occur and which days are spanned do not depend on the clock: the settled day
+    counts and the tail hold every complaint, so the options read them, never the rows."""
+    rows, summed = stores
+    sent: list[str] = []
+    query = summed.query
+
+    def recording(sql, params=None):
+        sent.append(sql)
+        return query(sql, params)
+
+    summed.query = recording  # type: ignore[method-assign]
+    try:
+        got = q.filter_options(summed)
+    finally:
+        del summed.query
+    want = q.filter_options(rows)
+    assert got == want
+    assert want["date_min"] < pd.Timestamp(summed.summaries(None).cutoff) < want["date_max"]
+    assert len(sent) == 6 and all("complaints_tail" in sql for sql in sent)
+    assert not any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent), sent
+
+
 def test_medians_of_even_and_odd_counts_and_across_buckets(stores):
     """The median alone, over every single agency and district: small groups, where the two middle
     values often fall in different resolution-time buckets."""
@@ -199,6 +223,12 @@ def test_summaries_are_found_again_after_a_restart_and_left_when_the_data_change
     assert again.build_summaries() is not None
     assert again.summaries(later) is not None
     assert q.kpis(again, Filters(), later) == before
+    # The earlier version's database was detached: one is attached, the new one.
+    attached = again.query(
+        "SELECT database_name AS name FROM duckdb_databases() "
+        "WHERE starts_with(database_name, 'summary_')"
+    ).name.tolist()
+    assert attached == [SUMMARY_DATABASE + again.build_summaries().name]
     assert before["new_today"] == 0 and before["open_backlog"] >= 1
     for s in (rows, summed, again):
         s.close()
@@ -387,9 +417,10 @@ def test_a_young_city_with_nothing_settled_is_summarised_too(tmp_path):
     try:
         path = summed.build_summaries()
         assert path is not None
-        assert summed.scalar(f"SELECT count(*) FROM '{path / 'durations.parquet'}'") == 0
         at = q.latest_complaint(rows) + timedelta(days=summary.CUTOFF_DAYS)
-        assert summed.summaries(at) is not None
+        found = summed.summaries(at)
+        assert found is not None
+        assert summed.scalar(f"SELECT count(*) FROM {found.durations}") == 0
         f = Filters(start=(at - timedelta(days=30)).date(), end=at.date())
         got, want = q.kpis(summed, f, at), q.kpis(rows, f, at)
         assert got["resolved"] == want["resolved"] > 0

@@ -23,6 +23,8 @@ from .profile import ProfileError, load_profile, profile_path
 from .reference import file_version, load_facts, respelled
 from .schema import H3_COLUMNS, TABLES
 
+# The attached summary databases are named this and their folder's key (data.summary).
+SUMMARY_DATABASE = "summary_"
 MEMORY_LIMIT = "2GB"  # DuckDB's share of a server process (CCDASH_DUCKDB_MEMORY overrides)
 SQL_TYPES = {
     "str": "VARCHAR",
@@ -192,8 +194,9 @@ class BaseStore:  # the engine interface every named query takes (Store, SparkSt
     def close(self) -> None:
         raise NotImplementedError
 
-    def summaries(self, at: datetime) -> summary.Summaries | None:
-        """The complaint summaries that answer figures as of `at`, if this store has them (data.summary)."""
+    def summaries(self, at: datetime | None) -> summary.Summaries | None:
+        """The complaint summaries that answer figures as of `at`, if this store has them (data.summary);
+        `at` None: for what does not depend on the clock (which values occur, the dates spanned)."""
         return None
 
     def version(self, tables=(), facts: bool = False) -> tuple:
@@ -303,6 +306,8 @@ class Store(BaseStore):
         path = summary.folder(self.directory, self._summary_key())
         written = None if "complaints" in problems else summary.read_cutoff(path)
         self._summary = None if off or written is None else self._attach_summary(path, written)
+        if self._summary is None:
+            self._detach_summaries()
         idle = self._summarizer is None or not self._summarizer.is_alive()
         if written is None and self._summaries_mode == "build" and not off and idle:
             self._summarizer = threading.Thread(
@@ -322,33 +327,44 @@ class Store(BaseStore):
         finally:
             cur.close()
         version = inputs_version(self.directory, None, ("complaints",))
-        return summary.summary_key(_within(version, self.directory), self.timezone, views)
+        return summary.summary_key(
+            _within(version, self.directory), self.timezone, views, duckdb.__version__
+        )
 
     def _attach_summary(self, path: Path, cutoff: datetime) -> summary.Summaries | None:
-        """Views over a written summary folder of the current complaints."""
-        found = summary.Summaries(cutoff)
+        """Views over a written summary folder of the current complaints (its database attached
+        read-only; the one attached before is detached: a query still reading it finishes)."""
+        database = quote_ident(SUMMARY_DATABASE + path.name)
         try:
-            for view, files in (
-                (found.created, "created.parquet"),
-                (found.closed, "closed.parquet"),
-                (found.durations, "durations.parquet"),
-                (found.hex, "hex.parquet"),
-                (found.cells, "cells.parquet"),
-                (found.tail, "tail.parquet"),
-            ):
+            self._con.execute(
+                f"ATTACH IF NOT EXISTS {_literal(path / summary.DATABASE)} AS {database} "
+                "(READ_ONLY)"
+            )
+            for table, view in summary.VIEWS.items():
                 self._con.execute(
-                    f"CREATE OR REPLACE VIEW {view} AS "
-                    f"SELECT * FROM read_parquet({_literal(path / files)})"
+                    f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {database}.{table}"
                 )
                 self._con.execute(f"SELECT * FROM {view} LIMIT 0")
         except duckdb.Error:
+            self._detach_summaries()
             return None
-        return found
+        self._detach_summaries(keep=SUMMARY_DATABASE + path.name)
+        return summary.Summaries(cutoff)
 
-    def summaries(self, at: datetime) -> summary.Summaries | None:
+    def _detach_summaries(self, keep: str | None = None) -> None:
+        """Detach every summary database but `keep` (an earlier version's, or one that failed)."""
+        attached = self._con.execute(
+            "SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, $p)",
+            {"p": SUMMARY_DATABASE},
+        ).fetchall()
+        for (name,) in attached:
+            if name != keep:
+                self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(name)}")
+
+    def summaries(self, at: datetime | None) -> summary.Summaries | None:
         self.refresh()
         found = self._summary
-        return found if found is not None and found.answers(at) else None
+        return found if found is not None and (at is None or found.answers(at)) else None
 
     def build_summaries(self) -> Path | None:
         """Write the summaries of the current complaints (unless written already) and attach them at the

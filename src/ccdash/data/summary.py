@@ -19,9 +19,11 @@ A figure for any `now` at least `CUTOFF_DAYS - 1` days after C is then the settl
 tail's raw figure: exactly the raw figure (metrics.complaints implements docs/data.md on both, and
 tests compare them). For an earlier `now` (a clock set in the past) the queries read the raw rows.
 
-The tables are Parquet files in DATA_DIR/_summaries/<key>/, the key naming the complaints' files and
-the time zone: written once per version of the data (by the server, in the background), read by every
-process and replica, and found again after a restart.
+The tables are in one DuckDB database file, DATA_DIR/_summaries/<key>/summary.duckdb, the key naming
+the complaints' files, the time zone and the DuckDB version: written once per version of the data (by
+the server, in the background), attached read-only by every process and replica, and found again
+after a restart. DuckDB's own format, not Parquet: they are ccdash's cache, not data for other
+engines, and a district's tail is read two to three times faster from it (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from pathlib import Path
 from .spatial import in_camera_view_sql
 
 FOLDER = "_summaries"
-FORMAT = 7  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 8  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -91,6 +93,18 @@ DERIVED_FROM = {
 }
 
 
+DATABASE = "summary.duckdb"
+# The summary tables in the database file, and the view a store puts over each.
+VIEWS = {
+    "created": "complaints_created",
+    "closed": "complaints_closed",
+    "durations": "complaints_durations",
+    "hex": "complaints_hex",
+    "cells": "complaints_cells",
+    "tail": "complaints_tail",
+}
+
+
 @dataclass(frozen=True)
 class Summaries:
     """Where a store's summary tables are, and the cutoff (the city's wall time) they were cut at."""
@@ -108,10 +122,13 @@ class Summaries:
         return at >= self.cutoff + timedelta(days=USABLE_AFTER_DAYS)
 
 
-def summary_key(complaints_version: tuple, timezone: str, camera_views: str = "") -> str:
+def summary_key(
+    complaints_version: tuple, timezone: str, camera_views: str = "", engine: str = ""
+) -> str:
     """The folder of one version of the complaints, in one zone, seen by cameras in these places with
-    these views (`camera_views`, the cameras' fingerprint: a camera's status does not change it)."""
-    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version)), camera_views])
+    these views (`camera_views`, the cameras' fingerprint: a camera's status does not change it),
+    written by this `engine` (DuckDB's version: its database files are its own)."""
+    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version)), camera_views, engine])
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
@@ -167,13 +184,14 @@ def durations_sql() -> str:
     )
 
 
-def statements(target: Path) -> list[str]:
-    """The COPY statements (over the `complaints` view; parameter $cutoff) writing `target`."""
+def statements(database: str) -> list[str]:
+    """The statements (over the `complaints` view; parameter $cutoff) writing the summary tables
+    into the attached `database` (an identifier). Each is written in its ORDER BY's order, which
+    DuckDB keeps as the table's: the row groups' bounds then skip what a district or window lacks."""
     dims = ", ".join(DIMENSIONS)
 
-    def copy(select: str, name: str) -> str:
-        path = str(target / f"{name}.parquet").replace("'", "''")
-        return f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)"
+    def table(select: str, name: str) -> str:
+        return f"CREATE TABLE {database}.{name} AS {select}"
 
     # n, and of them those with coordinates and those in some camera's view (IN_VIEW).
     created = (
@@ -207,12 +225,12 @@ def statements(target: Path) -> list[str]:
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
     return [
-        copy(created, "created"),
-        copy(closed, "closed"),
-        copy(durations, "durations"),
-        copy(per_cell(HEX_RES), "hex"),
-        copy(per_cell(CELLS_RES), "cells"),
-        copy(tail, "tail"),
+        table(created, "created"),
+        table(closed, "closed"),
+        table(durations, "durations"),
+        table(per_cell(HEX_RES), "hex"),
+        table(per_cell(CELLS_RES), "cells"),
+        table(tail, "tail"),
     ]
 
 
@@ -220,13 +238,20 @@ def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: date
     """Write the summaries of the `complaints` view on `con` (a DuckDB cursor) to their folder: into a
     scratch folder first, renamed when whole, so a reader never meets half a summary."""
     final = folder(directory, key)
-    scratch = directory / FOLDER / f".tmp-{uuid.uuid4().hex}"
+    token = uuid.uuid4().hex
+    scratch = directory / FOLDER / f".tmp-{token}"
     scratch.mkdir(parents=True)
+    database = f"_summary_write_{token}"
     try:
-        con.execute(in_view_sql())
-        for sql in statements(scratch):
-            con.execute(sql, {"cutoff": cutoff_instant})
-        con.execute(f"DROP TABLE IF EXISTS {IN_VIEW}")
+        path = str(scratch / DATABASE).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS {database}")
+        try:
+            con.execute(in_view_sql())
+            for sql in statements(database):
+                con.execute(sql, {"cutoff": cutoff_instant})
+            con.execute(f"DROP TABLE IF EXISTS {IN_VIEW}")
+        finally:
+            con.execute(f"DETACH DATABASE IF EXISTS {database}")  # checkpointed and closed
         (scratch / "summary.json").write_text(
             json.dumps({"format": FORMAT, "cutoff": cutoff.isoformat()})
         )

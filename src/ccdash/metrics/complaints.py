@@ -38,12 +38,20 @@ def latest_complaint(store: Store) -> datetime | None:
 def filter_options(store: Store) -> dict:
     """Distinct values of every filter dimension, and the date span of the complaints. Districts come from
     every extract and the facts file: a district with wifi points and no complaint can still be chosen."""
+    # The summaries' settled day counts and tail hold every complaint's values and created day: a
+    # read of them, not of every row (3.4 s at 100M complaints, once per version of the data).
+    s = store.summaries(None)
+    if s is None:
+        complaints = "complaints"
+    else:
+        cols = "created_at, " + ", ".join(DIMENSIONS)
+        complaints = f"(SELECT {cols} FROM {s.created} UNION ALL SELECT {cols} FROM {s.tail}) AS c"
     out = {}
     for dim in DIMENSIONS:
-        src = "complaints"
+        src = complaints
         if dim == "kecamatan":
             src = (
-                "(SELECT kecamatan FROM complaints UNION SELECT kecamatan FROM cctv_sites "
+                f"(SELECT kecamatan FROM {complaints} UNION SELECT kecamatan FROM cctv_sites "
                 "UNION SELECT kecamatan FROM wifi_points UNION SELECT kecamatan FROM districts) AS k"
             )
         df = store.query(
@@ -52,7 +60,7 @@ def filter_options(store: Store) -> dict:
         out[dim] = df.v.tolist()
     span = store.query(
         "SELECT CAST(min(created_at) AS DATE) AS lo, CAST(max(created_at) AS DATE) AS hi "
-        "FROM complaints"
+        f"FROM {complaints}"
     )
     out["date_min"], out["date_max"] = (
         (None, None) if span.empty or pd.isna(span.lo[0]) else (span.lo[0], span.hi[0])
