@@ -520,9 +520,16 @@ def _nth_newest(store: Store, w: str, p: dict, at: datetime, n: int) -> pd.DataF
         f"ORDER BY created_at DESC LIMIT 1 OFFSET {n - 1}"
     )
     for months in (1, 12):
-        first = (at.replace(day=1) - timedelta(days=31 * (months - 1))).strftime("%Y-%m")
+        first = (at.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+        # The month picks a partitioned table's files; the time (a day early: any clock change
+        # at midnight) the row groups of one file, whose month is computed per row.
+        since = {
+            "nth_month": first.strftime("%Y-%m"),
+            "nth_from": datetime.combine(first.date() - timedelta(days=1), datetime.min.time()),
+        }
         found = store.query(
-            sql.format(since="AND created_month >= $nth_month"), p | {"nth_month": first}
+            sql.format(since="AND created_month >= $nth_month AND created_at >= $nth_from"),
+            p | since,
         )
         if len(found):
             return found
