@@ -230,6 +230,32 @@ def test_deck_tooltips_are_text_only():
     assert "html" not in d._tooltip
 
 
+def test_a_deck_is_sent_as_compact_json_of_the_same_object():
+    """maps.Deck writes pydeck's JSON without its indent (Python's C encoder): the browser parses
+    the same object, with the layers' data, the view and the text-only tooltip."""
+    import pydeck as pdk
+
+    profile = load_profile(DEMO_DIR / "city.toml")
+    hexes = pd.DataFrame(
+        {"hex": ["88658a8a1bfffff", "88658a8a13fffff"], "complaints": [3, 1], "tip": ["3", "1"]}
+    )
+    cams = pd.DataFrame(
+        {
+            "tip": ["<b>Cam</b> \u00e9"],
+            "status": ["online"],
+            "lat": [-6.9],
+            "lon": [107.6],
+            "view_radius_m": [50.0],
+        }
+    )
+    layers = [maps.hex_layer(hexes), maps.points_layer(cams, "view_radius_m", layer_id="cctv")]
+    d = maps.deck(layers, profile, tooltip_text="{tip}")
+    compact = d.to_json()
+    assert "\n" not in compact and len(compact) < 0.8 * len(pdk.Deck.to_json(d))
+    assert json.loads(compact) == json.loads(pdk.Deck.to_json(d))
+    assert json.loads(compact)["layers"][1]["data"][0]["tip"] == "<b>Cam</b> \u00e9"
+
+
 def test_upload_needs_the_admin_password(monkeypatch, writable_city):
     at = start(monkeypatch, writable_city, page="app_pages/data.py")
     assert any("Hanya-baca" in i.value for i in at.info)

@@ -6,11 +6,13 @@ such as `<img onerror=...>` is shown as text, never parsed as markup.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from ..data.profile import Profile
 from ..data.reference import norm_district
@@ -248,6 +250,15 @@ CONTROLLER = {
 }
 
 
+class Deck(pdk.Deck):
+    """pydeck's Deck, sent as compact JSON. pydeck indents it, which makes Python encode it in
+    Python (its C encoder does not indent): about 10 ms for a district map with a hexagon layer,
+    and a third more bytes to the browser, which parses the same object from either."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def deck(
     layers: list,
     profile: Profile,
@@ -280,7 +291,7 @@ def deck(
     )
     views = [pdk.View(type="MapView", controller=CONTROLLER)]
     if profile.tile_style:
-        return pdk.Deck(
+        return Deck(
             layers=layers,
             views=views,
             initial_view_state=view,
@@ -289,6 +300,6 @@ def deck(
         )
     # map_provider=None leaves pydeck's placeholder style, which Streamlit reads as "no basemap":
     # nothing is fetched from a tile server on a closed network.
-    return pdk.Deck(
+    return Deck(
         layers=layers, views=views, initial_view_state=view, map_provider=None, tooltip=tooltip
     )
