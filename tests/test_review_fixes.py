@@ -266,3 +266,32 @@ def test_a_tables_text_is_what_pandas_own_styler_would_send(monkeypatch):
         assert list(ours.data.created_at.dropna()) == list(times.dropna().dt.tz_localize(None))
         assert list(ours.data.complaints) == list(df.complaints)
     assert sent(widgets.styled(SimpleNamespace(lang="id"), df)).lat.iloc[0] == "-6,91235"
+
+
+def test_the_objects_alive_after_the_first_page_are_frozen_once(monkeypatch):
+    """A full collection no longer walks the modules and the store: they are frozen after the first
+    page (memory.freeze_startup), once per process; what comes later is collected as before."""
+    import gc
+
+    from ccdash import memory
+
+    monkeypatch.setattr(memory, "_frozen", False)
+    gc.unfreeze()
+    try:
+        assert memory.freeze_startup() is True
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # pytest, pandas, Streamlit ... are all imported here
+        assert memory.freeze_startup() is False  # once: the second call freezes nothing more
+        assert gc.get_freeze_count() == frozen
+
+        class Cycle:
+            pass
+
+        later = Cycle()
+        later.me = later  # a cycle made after the freeze is still collected
+        ref = __import__("weakref").ref(later)
+        del later
+        gc.collect()
+        assert ref() is None
+    finally:
+        gc.unfreeze()

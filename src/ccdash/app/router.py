@@ -47,6 +47,7 @@ def main() -> None:
         st.set_page_config(page_title=f"{page.title} · {profile.name}")
         frame.set_document_language(lang)
         page.run()
+        memory.freeze_startup()
         return
 
     options = run(complaints.filter_options)
@@ -102,4 +103,5 @@ def main() -> None:
     frame.set_document_language(lang)
     frame.notices(lang, store)
     page.run()
+    memory.freeze_startup()
     memory.trim()
