@@ -96,7 +96,7 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
     )
     assert summed.scalar("SELECT sum(n) FROM complaints_created") > 0
     rng = random.Random(20261206)
-    used = 0
+    used = from_recent = 0
     for case in range(40):
         f = random_filters(rng, options, options["date_min"], options["date_max"])
         # The data's clock, a later system clock, and the earliest clock the summaries answer.
@@ -123,6 +123,22 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
             q.complaint_cells(summed, f, at, res=summary.CELLS_RES),
             q.complaint_cells(rows, f, at, res=summary.CELLS_RES),
         )
+        # The list: from the recent complaints when they hold enough, else from the rows.
+        limit = rng.choice([1, 7, 100, 1000])
+        sent: list[str] = []
+
+        def recording(sql, params=None, sent=sent, query=summed.query):
+            sent.append(sql)
+            return query(sql, params)
+
+        summed.query = recording  # type: ignore[method-assign]
+        try:
+            listed = q.complaint_rows(summed, f, at, limit)
+        finally:
+            del summed.query
+        equal_frames(listed, q.complaint_rows(rows, f, at, limit))
+        from_recent += not any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent)
+    assert 5 <= from_recent <= 35, from_recent  # both ways were taken
     assert used == 40
     assert summed.scalar("SELECT sum(n) FROM complaints_hex") > 0
     assert summed.scalar("SELECT sum(n) FROM complaints_cells") > 0

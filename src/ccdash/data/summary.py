@@ -13,7 +13,11 @@ The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newe
   `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions) and
   `complaints_cells` (the same at the coverage page's finer resolution);
 - the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
-  as rows in `complaints_tail` and read with the same SQL as the raw table.
+  as rows in `complaints_tail` and read with the same SQL as the raw table;
+- the *recent* complaints (created since C) are kept whole, with every column the complaint list
+  shows, in `complaints_recent`, ordered by district and time: the list's newest rows, when it has
+  enough of them, are read there (a district's are a run of rows) instead of from every file of
+  the month (whose row groups each hold the month's times).
 
 A figure for any `now` at least `CUTOFF_DAYS - 1` days after C is then the settled counts plus the
 tail's raw figure: exactly the raw figure (metrics.complaints implements docs/data.md on both, and
@@ -37,10 +41,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from .schema import displayable
 from .spatial import in_camera_view_sql
 
 FOLDER = "_summaries"
-FORMAT = 8  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 9  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -90,6 +95,7 @@ DERIVED_FROM = {
     "complaints_hex": "complaints",
     "complaints_cells": "complaints",
     "complaints_tail": "complaints",
+    "complaints_recent": "complaints",
 }
 
 
@@ -102,6 +108,7 @@ VIEWS = {
     "hex": "complaints_hex",
     "cells": "complaints_cells",
     "tail": "complaints_tail",
+    "recent": "complaints_recent",
 }
 
 
@@ -116,6 +123,7 @@ class Summaries:
     hex: str = "complaints_hex"
     cells: str = "complaints_cells"
     tail: str = "complaints_tail"
+    recent: str = "complaints_recent"
 
     def answers(self, at: datetime) -> bool:
         """Whether figures as of `at` (a wall time) can be read from these tables."""
@@ -224,7 +232,14 @@ def statements(database: str) -> list[str]:
         "AS in_view "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
+    # The complaint list's columns (never personal data) and the filters' (created_month).
+    listed = [c for c in displayable("complaints") if not c.startswith("h3_")]
+    recent = (
+        f"SELECT {', '.join(listed)}, created_month FROM complaints "
+        "WHERE created_at >= $cutoff ORDER BY kecamatan, created_at"
+    )
     return [
+        table(recent, "recent"),
         table(created, "created"),
         table(closed, "closed"),
         table(durations, "durations"),

@@ -547,6 +547,17 @@ def complaint_rows(
     cols = [c for c in displayable("complaints") if not c.startswith("h3_")]
     w, p = where(f)
     p["now"] = at
+    s = store.summaries(at)
+    if limit and s is not None:
+        # Every complaint created since the cutoff is among the recent ones: when they hold `limit`
+        # that the filter selects, those are the newest of all (anything older came before them).
+        newest = store.query(
+            f"SELECT {', '.join(cols)} FROM {s.recent} WHERE created_at <= $now AND {w} "
+            f"ORDER BY created_at DESC, complaint_id LIMIT {int(limit)}",
+            p,
+        )
+        if len(newest) == int(limit):
+            return newest
     since = ""
     if limit:
         nth = _nth_newest(store, w, p, at, int(limit))
