@@ -192,6 +192,12 @@ def durations_sql() -> str:
     )
 
 
+def listed_columns() -> list[str]:
+    """The columns of the complaint list (metrics.complaints.complaint_rows): never personal data,
+    and no H3 cell."""
+    return [c for c in displayable("complaints") if not c.startswith("h3_")]
+
+
 def statements(database: str) -> list[str]:
     """The statements (over the `complaints` view; parameter $cutoff) writing the summary tables
     into the attached `database` (an identifier). Each is written in its ORDER BY's order, which
@@ -232,10 +238,9 @@ def statements(database: str) -> list[str]:
         "AS in_view "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
-    # The complaint list's columns (never personal data) and the filters' (created_month).
-    listed = [c for c in displayable("complaints") if not c.startswith("h3_")]
+    # The complaint list's columns and the filters' (created_month).
     recent = (
-        f"SELECT {', '.join(listed)}, created_month FROM complaints "
+        f"SELECT {', '.join(listed_columns())}, created_month FROM complaints "
         "WHERE created_at >= $cutoff ORDER BY kecamatan, created_at"
     )
     return [

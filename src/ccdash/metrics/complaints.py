@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..data.clock import hours_before
 from ..data.integrity import EARLIEST, LATEST  # an open-ended window: stored times lie within them
-from ..data.schema import H3_RESOLUTIONS, displayable
+from ..data.schema import H3_RESOLUTIONS
 from ..data.spatial import h3_text
 from ..data.store import Store
 from ..data.summary import (
@@ -22,6 +22,7 @@ from ..data.summary import (
     Summaries,
     bucket_bounds,
     bucket_sql,
+    listed_columns,
 )
 from .filters import DIMENSIONS, Filters, where
 from .registry import query
@@ -40,12 +41,7 @@ def filter_options(store: Store) -> dict:
     every extract and the facts file: a district with wifi points and no complaint can still be chosen."""
     # The summaries' settled day counts and tail hold every complaint's values and created day: a
     # read of them, not of every row (3.4 s at 100M complaints, once per version of the data).
-    s = store.summaries(None)
-    if s is None:
-        complaints = "complaints"
-    else:
-        cols = "created_at, " + ", ".join(DIMENSIONS)
-        complaints = f"(SELECT {cols} FROM {s.created} UNION ALL SELECT {cols} FROM {s.tail}) AS c"
+    complaints, _ = _counted(store, None)
     out = {}
     for dim in DIMENSIONS:
         src = complaints
@@ -296,10 +292,10 @@ def _median_days_raw(store: Store, f: Filters, at: datetime, by: str | None = No
     return {(None if pd.isna(k) else k): v for k, v in zip(df.g, df.m)}
 
 
-def _counted(store: Store, at: datetime, res: int | None = None) -> tuple[str, str]:
+def _counted(store: Store, at: datetime | None, res: int | None = None) -> tuple[str, str]:
     """The complaints to count by created day and dimension (and H3 cell of resolution `res`), and
     how to count them: the rows, or the settled day counts plus the tail's rows (data.summary; for a
-    cell resolution the summaries count)."""
+    cell resolution the summaries count). `at` None: for what does not depend on the clock."""
     s = store.summaries(at)
     table = None
     if s is not None:
@@ -544,7 +540,7 @@ def complaint_rows(
 
     With a limit, the time of the limit-th newest is found first from the times alone; the whole
     rows are then read from that time on (and its month's files on), not from the whole window."""
-    cols = [c for c in displayable("complaints") if not c.startswith("h3_")]
+    cols = listed_columns()
     w, p = where(f)
     p["now"] = at
     s = store.summaries(at)
