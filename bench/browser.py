@@ -9,8 +9,9 @@ ccdash's pages are loaded with a district no earlier load used (?kecamatan=...),
 query comes from the cache; the competent pandas Overview (bench/competent_app.py) is warmed once (its
 one-off Parquet load) and then timed. "First screen" is what a reader who does not scroll waits for
 (sections below the fold are drawn when scrolled to); "whole page" scrolls to each waiting section as
-soon as it appears, until every one is drawn: the cost of everything (reported; the targets are the issue's, for the first
-screen).
+soon as it appears, until every one is drawn: the cost of everything. Each section is a fragment, so its
+arrival reruns it alone (ccdash.app.lazy). The targets are #25's: the first screen within 2x the floor
+(Overview) or 2.5x (the others), the whole page within 3x.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ PAGES = {
     "coverage": "coverage",
     "data": "data",
 }
-TARGET = {"overview": 2.0}  # times the floor; every other page 2.5
+TARGET = {"overview": 2.0}  # times the floor; every other page's first screen 2.5
+WHOLE_TARGET = 3.0  # times the floor: every page scrolled through to its end
 QUIET_MS = 1500
 BARE = 'import streamlit as st\nst.title("Bare page")\nst.metric("Tile", 1)\n'
 
@@ -168,8 +170,12 @@ def main(argv=None) -> int:
         med = statistics.median(times)
         ratio = med / floor
         target = (
-            TARGET.get(name, 2.5) if name in PAGES else None
-        )  # the first screen; the whole page is reported
+            TARGET.get(name, 2.5)
+            if name in PAGES
+            else WHOLE_TARGET
+            if name.endswith(", whole page")
+            else None
+        )
         mark = (
             ""
             if target is None

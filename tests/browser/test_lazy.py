@@ -3,7 +3,29 @@ section is drawn when it is scrolled to (ccdash.app.lazy)."""
 
 from __future__ import annotations
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from .conftest import LAZY, Page
+
+PAGE_RUN, SECTION_RUN = (
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+)
+
+
+def record_runs(tab: Page) -> list[int]:
+    """How each script run the server finished ended, in order: the page's whole run or one section's
+    (read from the messages Streamlit sends the browser)."""
+    runs: list[int] = []
+
+    def received(payload) -> None:
+        if isinstance(payload, bytes):
+            msg = ForwardMsg.FromString(payload)
+            if msg.WhichOneof("type") == "script_finished":
+                runs.append(msg.script_finished)
+
+    tab.page.on("websocket", lambda ws: ws.on("framereceived", received))
+    return runs
 
 
 def test_complaints_draw_the_first_screen_then_each_section_on_scroll(browser, app_url):
@@ -47,5 +69,60 @@ def test_a_screen_tall_enough_shows_the_sections_without_scrolling(browser, app_
     page = tab.goto(f"{app_url}/?lang=en")
     page.wait_for_selector(".js-plotly-plot .main-svg")  # no scroll: they are on screen
     assert page.locator(".js-plotly-plot").count() == 2 and page.locator(LAZY).count() == 0
+    assert tab.errors == []
+    tab.close()
+
+
+def test_a_revealed_section_reruns_alone_and_a_click_in_it_reruns_the_page(browser, app_url):
+    tab = Page(browser)
+    runs = record_runs(tab)
+    page = tab.goto(f"{app_url}/complaints?lang=en")
+    assert runs and runs[-1] == PAGE_RUN
+    before = len(runs)
+    tab.reveal()  # four sections: each drawn by a run of its own, the page above left as it was
+    revealed = runs[before:]
+    assert len(revealed) >= 4 and set(revealed) == {SECTION_RUN}, revealed
+    assert page.locator("[data-testid=stDataFrame]").count() == 2
+
+    # A bar inside a section filters the whole page: the tiles above change with it.
+    tiles = page.locator("[data-testid=stMetric]").all_inner_texts()
+    chart = page.locator(".js-plotly-plot").nth(1)  # categories (the first is the trend)
+    chart.scroll_into_view_if_needed()
+    box = chart.locator(".bars path").last.bounding_box()  # the most frequent category
+    before = len(runs)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("() => location.search.includes('category=')")
+    tab.settle()
+    assert PAGE_RUN in runs[before:], runs[before:]
+    assert page.locator("[data-testid=stMetric]").all_inner_texts() != tiles
+    assert tab.errors == []
+    tab.close()
+
+
+def test_a_point_removed_below_the_map_is_left_out_of_the_tiles_above(browser, app_url):
+    tab = Page(browser)
+    runs = record_runs(tab)
+    page = tab.goto(f"{app_url}/coverage?lang=en")
+    tab.reveal()
+
+    def active() -> int:
+        tile = page.locator("[data-testid=stMetric]").filter(has_text="Wifi points active").first
+        return int(tile.locator("[data-testid=stMetricValue]").inner_text().replace(",", ""))
+
+    was, before = active(), len(runs)
+    remove = page.locator("[data-testid=stMultiSelect]").filter(has_text="Remove existing points")
+    remove.scroll_into_view_if_needed()
+    remove.locator("input").click()
+    page.wait_for_selector("[role=listbox] [role=option]")
+    page.locator("[role=listbox] [role=option]").first.click()  # one point, chosen in the section
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "(want) => [...document.querySelectorAll('[data-testid=stMetric]')].some(m =>"
+        " m.innerText.includes('Wifi points active') &&"
+        " m.querySelector('[data-testid=stMetricValue]').innerText.replace(/,/g, '') == want)",
+        arg=str(was - 1),
+    )
+    tab.settle()
+    assert active() == was - 1 and PAGE_RUN in runs[before:], runs[before:]
     assert tab.errors == []
     tab.close()

@@ -14,7 +14,7 @@ from ..metrics import cctv, complaints, wifi
 from ..present import maps
 from ..present.i18n import fmt_num, fmt_pct, fmt_pp, fmt_signed, t
 from .frame import set_filter
-from .lazy import below_fold
+from .lazy import rerun_page, section
 from .state import Context, get_store, run
 from .widgets import (
     city_geojson,
@@ -265,8 +265,27 @@ def render(ctx: Context) -> None:
     st.caption(ctx.t("cov.map_help"))
 
     st.header(ctx.t("cov.by_kecamatan"))
-    if not below_fold(ctx, "cov_tables", 600):  # below the map: drawn when the reader scrolls near
-        return
+    # below the map: drawn when the reader scrolls near
+    section(
+        ctx, "cov_tables", 600, lambda: _below_map(ctx, g, now_cov, points, users, planned, t1, sel)
+    )
+
+
+def _below_map(
+    ctx: Context,
+    g: cv.Grid,
+    now_cov: np.ndarray,
+    points: pd.DataFrame,
+    users: pd.DataFrame,
+    planned: pd.DataFrame,
+    t1: dict,
+    sel: np.ndarray | None,
+) -> None:
+    """The districts' table, the planner, the what-if points, bandwidth per user and camera blind spots.
+    The planner's inputs change the tiles and the map above: they rerun the page, not this section."""
+    c, kec = ctx.profile.coverage, ctx.filters.kecamatan
+    radius = float(c["new_point_radius_m"])
+    added = tuple(st.session_state.get("cov_added", []))
     table = cv.by_kecamatan(g, now_cov, points, users)
     if kec:
         table = table[table.kecamatan.isin(kec)]
@@ -280,11 +299,20 @@ def render(ctx: Context) -> None:
     st.header(ctx.t("cov.planner"))
     a, b = st.columns([1, 3])
     with a:
-        st.number_input(ctx.t("cov.n"), min_value=1, max_value=200, value=20, step=1, key="cov_n")
+        st.number_input(
+            ctx.t("cov.n"),
+            min_value=1,
+            max_value=200,
+            value=20,
+            step=1,
+            key="cov_n",
+            on_change=rerun_page,  # the plan is drawn on the map above
+        )
         st.radio(
             ctx.t("cov.objective"),
             planner.OBJECTIVES,
             key="cov_objective",
+            on_change=rerun_page,
             format_func=lambda o: ctx.t(f"cov.objective_{o}"),
             help=ctx.t("cov.objective_help"),
         )
@@ -343,6 +371,7 @@ def render(ctx: Context) -> None:
             ctx.t("cov.remove"),
             list(points.ap_id[points.status == "active"]),
             key="cov_removed",
+            on_change=rerun_page,  # the tiles and the map above leave them out
             format_func=lambda a: f"{names.get(a, a)} ({a})",
             placeholder=ctx.t("cov.choose"),
             # No "Select all" / "Select 12 matches": typing a district and Enter removed all its

@@ -14,7 +14,7 @@ from ..present.i18n import fmt_num, fmt_pct
 from . import widgets
 from .access import current
 from .frame import header
-from .lazy import below_fold
+from .lazy import section
 from .state import Context, run
 from .widgets import plot
 
@@ -72,25 +72,27 @@ def overview(ctx: Context) -> None:
     )
     widgets.city_map(ctx, layers or [], key="ov_map")
 
-    if not ctx.profile.has("complaints"):
-        return
-    if below_fold(ctx, "ov_charts", 520):  # below the map: drawn when the reader scrolls near
-        left, right = st.columns([2, 1])
-        with left:
-            daily_trend(ctx, key="ov_trend")
-        with right:
-            top = run(
-                complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8
-            )
-            widgets.clickable_bar(
-                ctx,
-                top,
-                "category",
-                "complaints",
-                "ov_top",
-                ctx.t("chart.top_categories"),
-                height=360,
-            )
+    if ctx.profile.has("complaints"):  # below the map: drawn when the reader scrolls near
+        section(ctx, "ov_charts", 520, lambda: overview_charts(ctx))
+
+
+def overview_charts(ctx: Context) -> None:
+    left, right = st.columns([2, 1])
+    with left:
+        daily_trend(ctx, key="ov_trend")
+    with right:
+        top = run(
+            complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at, 8
+        )
+        widgets.clickable_bar(
+            ctx,
+            top,
+            "category",
+            "complaints",
+            "ov_top",
+            ctx.t("chart.top_categories"),
+            height=360,
+        )
 
 
 def complaints(ctx: Context) -> None:
@@ -102,75 +104,85 @@ def complaints(ctx: Context) -> None:
     widgets.complaint_kpis(ctx, kpis)
     daily_trend(ctx, key="cp_trend")
 
-    if below_fold(
-        ctx, "cp_breakdown", 1000
-    ):  # below the first screen: drawn when the reader scrolls near
-        left, right = st.columns(2)
-        with left:
+    # Below the first screen, each section drawn when the reader scrolls near it.
+    section(ctx, "cp_breakdown", 1000, lambda: complaint_breakdown(ctx))
+    st.header(ctx.t("complaints.scorecard"))
+    section(
+        ctx,
+        "cp_score",
+        400,
+        lambda: widgets.table(
+            ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score"
+        ),
+    )
+    section(ctx, "cp_maps", 620, lambda: complaint_maps(ctx))
+    st.header(ctx.t("complaints.table"))
+    section(ctx, "cp_rows", 480, lambda: complaint_list(ctx, kpis["total"]))
+
+
+def complaint_breakdown(ctx: Context) -> None:
+    """Counts by category, rates by district (both click to filter) and the category x district heatmap."""
+    left, right = st.columns(2)
+    with left:
+        widgets.clickable_bar(
+            ctx,
+            run(complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at),
+            "category",
+            "complaints",
+            "cp_cat",
+            ctx.t("filters.category"),
+        )
+    with right:
+        per = run(complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at).rename(
+            columns={"kecamatan": "value"}
+        )
+        if not ctx.profile.has_population():  # a rate needs residents: said, not drawn
+            st.header(ctx.t("chart.per_10k"))
+            widgets.missing_inputs(ctx, "population")
+        else:
             widgets.clickable_bar(
                 ctx,
-                run(
-                    complaints_q.count_by, ctx.filters.with_values(category=()), "category", ctx.at
-                ),
-                "category",
-                "complaints",
-                "cp_cat",
-                ctx.t("filters.category"),
+                per,
+                "kecamatan",
+                "per_10k",
+                "cp_kec",
+                ctx.t("chart.per_10k"),
+                text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
+                color="#4cc9f0",
             )
-        with right:
-            per = run(
-                complaints_q.by_kecamatan, ctx.filters.with_values(kecamatan=()), ctx.at
-            ).rename(columns={"kecamatan": "value"})
-            if not ctx.profile.has_population():  # a rate needs residents: said, not drawn
-                st.header(ctx.t("chart.per_10k"))
-                widgets.missing_inputs(ctx, "population")
-            else:
-                widgets.clickable_bar(
-                    ctx,
-                    per,
-                    "kecamatan",
-                    "per_10k",
-                    "cp_kec",
-                    ctx.t("chart.per_10k"),
-                    text_fmt=lambda v: fmt_num(v, ctx.lang, 1),
-                    color="#4cc9f0",
-                )
-        st.header(ctx.t("chart.heatmap"))
-        heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
-        plot(
+    st.header(ctx.t("chart.heatmap"))
+    heat = widgets.labelled(ctx, run(complaints_q.category_by_kecamatan, ctx.filters, ctx.at))
+    plot(
+        ctx,
+        charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")),
+        key="cp_heat",
+    )
+
+
+def complaint_maps(ctx: Context) -> None:
+    """Hotspot hexagons beside the district choropleth (a district clicked filters the page)."""
+    left, right = st.columns(2)
+    with left:
+        st.header(ctx.t("complaints.hotspots"))
+        widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
+    with right:
+        st.header(ctx.t("complaints.choropleth"))
+        widgets.city_map(
             ctx,
-            charts.heatmap(heat, "kecamatan", "category", "complaints", ctx.t("chart.complaints")),
-            key="cp_heat",
+            ["districts"],
+            key="cp_choro",
+            height=460,
+            selectable=True,
+            zoom=ctx.profile.zoom - 0.6,
         )
 
-    st.header(ctx.t("complaints.scorecard"))
-    if below_fold(ctx, "cp_score", 400):
-        widgets.table(ctx, run(complaints_q.agency_scorecard, ctx.filters, ctx.at), key="cp_score")
 
-    if below_fold(ctx, "cp_maps", 620):
-        left, right = st.columns(2)
-        with left:
-            st.header(ctx.t("complaints.hotspots"))
-            widgets.city_map(ctx, ["hex"], key="cp_hex", height=460, zoom=ctx.profile.zoom - 0.6)
-        with right:
-            st.header(ctx.t("complaints.choropleth"))
-            widgets.city_map(
-                ctx,
-                ["districts"],
-                key="cp_choro",
-                height=460,
-                selectable=True,
-                zoom=ctx.profile.zoom - 0.6,
-            )
-
-    st.header(ctx.t("complaints.table"))
-    if not below_fold(ctx, "cp_rows", 480):
-        return
+def complaint_list(ctx: Context, total: int) -> None:
+    """The newest 1,000 complaints of the filter (never the reporter) and the download of all of them."""
     who = current()
     if not who.sees_rows:  # the server sends no row: said in one line
         st.info(ctx.t("access.rows_need_role", role=ctx.t(f"access.role_{who.role}")))
         return
-    total = kpis["total"]
     rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
     st.caption(
         ctx.t(
@@ -202,56 +214,65 @@ def cctv(ctx: Context) -> None:
     st.header(ctx.t("cctv.map"))
     widgets.city_map(ctx, ["cctv"], key="cc_map")
 
-    if below_fold(ctx, "cc_status", 820):  # below the map: drawn when the reader scrolls near
-        left, right = st.columns(2)
-        with left:
-            byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
-            st.header(ctx.t("cctv.by_kecamatan"))
-            if byk.online_pct.isna().all():  # every status unknown: one line, not empty bars
-                st.info(ctx.t("need.statuses"), icon="ℹ️")
-            else:
-                plot(
-                    ctx,
-                    charts.hbar(
-                        byk.sort_values("online_pct", ascending=False),
-                        "online_pct",
-                        "value",
-                        x_title=ctx.t("chart.online_pct"),
-                        color="#2ecc71",
-                        text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
-                    ),
-                    key="cc_byk",
-                )
-        with right:
-            st.header(ctx.t("cctv.by_kind"))
-            kinds = run(cctv_q.by_kind, kec)
-            kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
-            plot(
-                ctx,
-                charts.stacked(
-                    kinds,
-                    "kind_label",
-                    "status",
-                    "cameras",
-                    charts.STATUS,
-                    {s: ctx.label("status", s) for s in kinds.status.unique()},
-                    y_title=ctx.t("chart.cameras"),
-                ),
-                key="cc_kind",
-            )
-            st.header(ctx.t("cctv.offline"))
-            st.caption(
-                ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang))
-            )
-            offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
-            widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
+    # below the map: drawn when the reader scrolls near
+    section(ctx, "cc_status", 820, lambda: camera_status(ctx))
 
     if not ctx.profile.has("complaints"):  # a camera-only city: nothing to verify against
         return
     st.header(ctx.t("cctv.integration"))
     st.caption(ctx.t("cctv.integration_help"))
-    if not below_fold(ctx, "cc_integration", 480):
-        return
+    section(ctx, "cc_integration", 480, lambda: camera_integration(ctx))
+
+
+def camera_status(ctx: Context) -> None:
+    """Online share by district, status by kind and the cameras not reporting."""
+    kec = ctx.filters.kecamatan
+    left, right = st.columns(2)
+    with left:
+        byk = run(cctv_q.by_kecamatan, kec).rename(columns={"kecamatan": "value"})
+        st.header(ctx.t("cctv.by_kecamatan"))
+        if byk.online_pct.isna().all():  # every status unknown: one line, not empty bars
+            st.info(ctx.t("need.statuses"), icon="ℹ️")
+        else:
+            plot(
+                ctx,
+                charts.hbar(
+                    byk.sort_values("online_pct", ascending=False),
+                    "online_pct",
+                    "value",
+                    x_title=ctx.t("chart.online_pct"),
+                    color="#2ecc71",
+                    text_fmt=lambda v: fmt_num(v, ctx.lang, 0) + "%",
+                ),
+                key="cc_byk",
+            )
+    with right:
+        st.header(ctx.t("cctv.by_kind"))
+        kinds = run(cctv_q.by_kind, kec)
+        kinds = kinds.assign(kind_label=[ctx.label("kind", k) for k in kinds.kind])
+        plot(
+            ctx,
+            charts.stacked(
+                kinds,
+                "kind_label",
+                "status",
+                "cameras",
+                charts.STATUS,
+                {s: ctx.label("status", s) for s in kinds.status.unique()},
+                y_title=ctx.t("chart.cameras"),
+            ),
+            key="cc_kind",
+        )
+        st.header(ctx.t("cctv.offline"))
+        st.caption(
+            ctx.t("cctv.offline_help", hours=fmt_num(ctx.profile.cctv_silent_hours, ctx.lang))
+        )
+        offline = run(cctv_q.not_reporting, ctx.at, ctx.profile.cctv_silent_hours, kec)
+        widgets.table(ctx, widgets.labelled(ctx, offline), key="cc_offline", height=320)
+
+
+def camera_integration(ctx: Context) -> None:
+    """The share of complaints a camera could verify, by district and by category."""
     left, right = st.columns(2)
     counts = run(cctv_q.in_view_counts, ctx.filters, ctx.at)  # one spatial join for both charts
     for col, by, title in (
@@ -288,8 +309,13 @@ def wifi(ctx: Context) -> None:
     st.header(ctx.t("wifi.map"))
     widgets.city_map(ctx, ["wifi"], key="wf_map")
 
-    if not below_fold(ctx, "wf_charts", 900):  # below the map: drawn when the reader scrolls near
-        return
+    # below the map: drawn when the reader scrolls near
+    section(ctx, "wf_charts", 900, lambda: wifi_charts(ctx))
+
+
+def wifi_charts(ctx: Context) -> None:
+    """Site types, users by month, the bandwidth mix and points per 10k residents."""
+    kec = ctx.filters.kecamatan
     left, right = st.columns(2)
     with left:
         st.header(ctx.t("wifi.by_site_type"))

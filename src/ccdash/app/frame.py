@@ -31,6 +31,7 @@ from ..present.i18n import (
     t,
     words,
 )
+from .lazy import rerun_page
 from .state import Context
 
 MAX_NOTICES = 5  # ignored link parameters listed one by one; the rest are counted
@@ -133,8 +134,10 @@ def write_url(f: Filters, lang: str) -> None:
 
 
 def set_filter(dim: str, values) -> None:
-    """For callbacks (chart and map clicks): set one filter before the widgets are drawn."""
+    """For callbacks (chart and map clicks): set one filter before the widgets are drawn. A click inside a
+    section below the fold reruns the whole page, since the filter is the page's."""
     st.session_state[f"f_{dim}"] = list(values)
+    rerun_page()
 
 
 PRESETS = ("today", "7", "30", "90", "ytd")

@@ -6,9 +6,16 @@ puts a placeholder of the section's height in its place (so nothing jumps) and w
 IntersectionObserver; when its first 120 px are on screen after the reader scrolls (or for 1.5 s without
 scrolling, on a screen tall enough to show it) the browser says so, the page runs again and the section
 is drawn, and stays drawn for the rest of the session (a filter change redraws it at once).
+
+`section(ctx, key, height, draw)` is the same wait around a fragment (st.fragment): the section's reveal,
+and any widget inside it that concerns only it (a map's Reset view), rerun that section alone, not the
+whole page. A change inside it that concerns the page (a bar or district clicked to filter, a planner
+input the map above draws) calls `rerun_page()` in its callback, and the section then reruns the page.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -28,6 +35,12 @@ export default function ({ parentElement, setStateValue, data }) {
   let visible = false, scrolled = false, timer = null;
   const fire = () => {
     if (!visible) return;
+    // One section at a time: two placeholders telling the server in the same moment reach it as one
+    // update, which reruns only one of their fragments. Wait until the section asked for last has
+    // arrived (its placeholder gone from the page), then ask.
+    const asked = window.__ccdashLazyAsked;
+    if (asked && asked !== box && asked.isConnected) { timer = setTimeout(fire, 100); return; }
+    window.__ccdashLazyAsked = box;
     stop();
     setStateValue("seen", true);
   };
@@ -59,6 +72,9 @@ _placeholder = st.components.v2.component(
 )
 
 
+PAGE_RERUN = "_rerun_page"  # a session key: a change inside a section asks for the whole page
+
+
 def _flag(key: str) -> str:
     return f"_seen_{key}"
 
@@ -67,11 +83,17 @@ def _mark(key: str) -> None:
     st.session_state[_flag(key)] = True  # a plain key: it outlives the placeholder widget
 
 
+WAITING = "_lazy_waiting"  # a session key: the sections showing their placeholder
+
+
 def below_fold(ctx: Context, key: str, height: int) -> bool:
     """True when the section `key` is to be drawn now; otherwise a placeholder `height` px tall waits for the
     reader to scroll near it. Hands-free screens (wall, tour) never call this: they draw everything."""
+    waiting = st.session_state.setdefault(WAITING, set())
     if st.session_state.get(_flag(key)) or st.session_state.get(EVERYTHING):
+        waiting.discard(key)
         return True
+    waiting.add(key)
     _placeholder(
         key=f"lazy_{key}",
         data={"height": int(height), "text": ctx.t("lazy.waiting")},
@@ -79,3 +101,36 @@ def below_fold(ctx: Context, key: str, height: int) -> bool:
         on_seen_change=lambda: _mark(key),
     )
     return False
+
+
+def rerun_page() -> None:
+    """For callbacks of widgets inside a section whose change the rest of the page shows (a filter): the
+    section's own rerun turns into the page's."""
+    st.session_state[PAGE_RERUN] = True
+
+
+def page_run_started() -> None:
+    """Called at the top of every whole-page run: whatever asked for it has it, and the page's sections
+    say afresh which of them wait."""
+    st.session_state.pop(PAGE_RERUN, None)
+    st.session_state[WAITING] = set()
+
+
+def section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
+    """`draw()` below the fold (as `below_fold`), in a fragment of its own: revealing it, or a widget
+    inside it, reruns it alone; a widget whose callback called `rerun_page()` reruns the page."""
+    _section(ctx, key, height, draw)
+
+
+@st.fragment
+def _section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
+    # On the page's run the flag was cleared first, so this is the section's own rerun: the page's instead.
+    # The same when another section was revealed in this update but is still waiting: only one fragment
+    # reruns per update (the browser asks for one section at a time; this is the fallback).
+    waiting = st.session_state.get(WAITING, set())
+    if st.session_state.get(PAGE_RERUN) or any(
+        st.session_state.get(_flag(other)) for other in waiting - {key}
+    ):
+        st.rerun(scope="app")
+    if below_fold(ctx, key, height):
+        draw()
