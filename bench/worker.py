@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -57,6 +59,41 @@ def peak_rss_mb() -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def hwm_mb(pid: int) -> float:
+    """Another process's high-water RSS (VmHWM; its own since its exec), 0 once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@contextlib.contextmanager
+def watch_writer(store):
+    """The peak RSS of the summaries' writer a store starts (a process of its own), read ten times
+    a second while it runs: {"mb": ...}, 0 if none ran."""
+    peak = {"mb": 0.0}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            writer = store._writer
+            if writer is not None:
+                peak["mb"] = max(peak["mb"], hwm_mb(writer.pid))
+            done.wait(0.1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield peak
+    finally:
+        done.set()
+        watcher.join()
 
 
 def pct(values, q):
@@ -112,8 +149,12 @@ def run_pages(
 
         store = Store(data, load_profile(data / "city.toml").facts_file)
         t = time.perf_counter()
-        store.build_summaries()  # a no-op when this version's are written
+        # As a server writes them: in a process of its own, whose peak is watched from here.
+        with watch_writer(store) as writer_peak:
+            store.build_summaries(apart=True)  # a no-op when this version's are written
         WRITTEN["summaries_s"] = time.perf_counter() - t
+        if writer_peak["mb"]:
+            WRITTEN["writer_peak_rss_mb"] = writer_peak["mb"]
         store.close()
     for page in pages:
         st.cache_data.clear()

@@ -20,7 +20,7 @@ import pytest
 from ccdash.data import summary
 from ccdash.data.ingest import ingest
 from ccdash.data.profile import load_profile
-from ccdash.data.store import SUMMARY_DATABASE, Store
+from ccdash.data.store import SUMMARY_DATABASE, Store, SummaryVersionChanged
 from ccdash.metrics import cctv
 from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import DIMENSIONS, Filters
@@ -308,16 +308,68 @@ def test_a_camera_moved_or_widened_makes_new_summaries_and_its_status_does_not(
         s.close()
 
 
-def test_the_app_store_writes_them_in_the_background(city_dir, tmp_path_factory, profile):
+# The writer a server starts, saying which process it ran in first.
+WRITER_SAYING_ITS_PID = """
+import os, sys
+from pathlib import Path
+Path(sys.argv[1]).write_text(str(os.getpid()))
+from ccdash.data.summary_writer import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_the_app_store_writes_them_in_the_background_in_a_process_of_its_own(
+    city_dir, tmp_path_factory, profile
+):
+    import os
+
     d = tmp_path_factory.mktemp("background") / "city"
     shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
     store = Store(d, profile.facts_file, summaries="build", summarize_from_rows=0)
+    said = d.parent / "writer.pid"
+    store.summary_command = [sys.executable, "-c", WRITER_SAYING_ITS_PID, str(said)]
     at = q.latest_complaint(store)
     deadline = time.monotonic() + 300  # a loaded machine: poll, never assume a duration
     while store.summaries(at) is None and time.monotonic() < deadline:
         assert store.summary_problem is None
         time.sleep(0.2)
     assert store.summaries(at) is not None, store.summary_problem
+    assert int(said.read_text()) != os.getpid()  # written apart
+    rows = Store(d, profile.facts_file, summaries="off")
+    assert q.kpis(store, Filters(), at) == q.kpis(rows, Filters(), at)
+    for s in (store, rows):
+        s.close()
+
+
+def test_a_writer_that_fails_says_why_and_the_rows_still_serve(city_dir, tmp_path_factory, profile):
+    d = tmp_path_factory.mktemp("failing") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    store = Store(d, profile.facts_file)
+    store.summary_command = [
+        sys.executable,
+        "-c",
+        "import sys; sys.exit('No space left on device')",
+    ]
+    with pytest.raises(
+        RuntimeError, match="the summaries' writer stopped: No space left on device"
+    ):
+        store.build_summaries(apart=True)
+    at = q.latest_complaint(store)
+    assert store.summaries(at) is None
+    assert not any((d / summary.FOLDER).glob("[!.]*"))
+    rows = Store(d, profile.facts_file, summaries="off")
+    assert q.kpis(store, Filters(), at) == q.kpis(rows, Filters(), at)
+    for s in (store, rows):
+        s.close()
+
+
+def test_a_writer_refuses_a_version_the_data_has_left(city_dir, tmp_path_factory, profile):
+    d = tmp_path_factory.mktemp("moved") / "city"
+    shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
+    store = Store(d, profile.facts_file)
+    with pytest.raises(SummaryVersionChanged, match="the complaints changed since"):
+        store.write_summaries("a-version-asked-for-earlier")
+    assert not any((d / summary.FOLDER).glob("[!.]*"))
     store.close()
 
 
@@ -356,30 +408,51 @@ def test_an_unknown_summaries_mode_is_refused(city_dir):
 
 
 EXIT_WHILE_WRITING = """
-import atexit, sys, time
-from ccdash.data import summary
+import atexit, os, sys, time
 from ccdash.data.store import Store
-stores = []
+stores, writers = [], []
+
+
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 # Registered first, so it runs last of the exit handlers: what finalisation will meet.
-atexit.register(lambda: print("alive at finalisation:", stores[0]._summarizer.is_alive(), flush=True))
-written = summary.statements
-# A first statement that would run for hours: the process exits while DuckDB is inside it.
-summary.statements = lambda target: [
-    "SELECT sum(range) FROM range(1000000000000) WHERE $cutoff IS NOT NULL"
-] + written(target)
+atexit.register(lambda: print(
+    "alive at finalisation:", stores[0]._summarizer.is_alive(), "writer gone:", gone(writers[0]),
+    flush=True,
+))
+# The writer a server starts, with a first statement that would run for hours: the server exits
+# while the writer's DuckDB is inside it.
+SLOW_WRITER = (
+    "import sys\\n"
+    "from ccdash.data import summary\\n"
+    "written = summary.statements\\n"
+    "summary.statements = lambda target: [\\n"
+    "    'SELECT sum(range) FROM range(1000000000000) WHERE $cutoff IS NOT NULL'\\n"
+    "] + written(target)\\n"
+    "from ccdash.data.summary_writer import main\\n"
+    "sys.exit(main(sys.argv[1:]))\\n"
+)
 store = Store(sys.argv[1], summaries="build", summarize_from_rows=0)
+store.summary_command = [sys.executable, "-c", SLOW_WRITER]
 stores.append(store)
 store.refresh()
 deadline = time.monotonic() + 300
-while store._building is None and time.monotonic() < deadline:
+while store._writer is None and time.monotonic() < deadline:
     time.sleep(0.05)
-print("writing" if store._building is not None else "never started", flush=True)
+writers.append(store._writer.pid if store._writer else -1)
+print("writing" if store._writer else "never started", flush=True)
 """
 
 
-def test_a_process_that_exits_while_writing_them_exits_cleanly(city_dir, tmp_path_factory):
-    """A daemon thread still inside DuckDB at interpreter exit aborts the process ('terminate
-    called ... FATAL: exception not rethrown', exit -6): the write is interrupted first."""
+def test_a_server_that_exits_while_they_are_written_stops_the_writer(city_dir, tmp_path_factory):
+    """The server's thread waits for the writer; at exit the writer is stopped and waited for, not left
+    running without its server (and the thread is not left inside anything at finalisation)."""
     d = tmp_path_factory.mktemp("exiting") / "city"
     shutil.copytree(city_dir, d, ignore=shutil.ignore_patterns("_integrity", "_summaries"))
     out = subprocess.run(
@@ -388,7 +461,8 @@ def test_a_process_that_exits_while_writing_them_exits_cleanly(city_dir, tmp_pat
         text=True,
         timeout=600,
     )
-    assert out.stdout.split("\n")[:2] == ["writing", "alive at finalisation: False"], out.stderr
+    said = out.stdout.split("\n")
+    assert said[:2] == ["writing", "alive at finalisation: False writer gone: True"], out.stderr
     assert out.returncode == 0, out.stderr
     assert "FATAL" not in out.stderr
     assert not any((d / summary.FOLDER).glob("[!.]*")), "no summary folder from a stopped write"

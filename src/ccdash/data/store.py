@@ -5,6 +5,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import weakref
@@ -147,6 +149,10 @@ def wall_times(df: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return df
 
 
+class SummaryVersionChanged(RuntimeError):
+    """The data moved on while its summaries were being asked for."""
+
+
 def _stop_summarizing(ref: weakref.ref) -> None:
     store = ref()
     if store is not None:
@@ -262,6 +268,9 @@ class Store(BaseStore):
         self._summarizer: threading.Thread | None = None
         self.summary_problem: str | None = None  # why the last write failed, if it did
         self._building: duckdb.DuckDBPyConnection | None = None  # the cursor writing them
+        self._writer: subprocess.Popen | None = None  # or the process writing them apart
+        # How a server starts that process (tests put a slower writer in its place).
+        self.summary_command = [sys.executable, "-m", "ccdash.data.summary_writer"]
         # A process that exits while they are written stops the write first: a thread still inside
         # DuckDB when the interpreter finalises aborts the process.
         atexit.register(_stop_summarizing, weakref.ref(self))
@@ -366,31 +375,71 @@ class Store(BaseStore):
         found = self._summary
         return found if found is not None and (at is None or found.answers(at)) else None
 
-    def build_summaries(self) -> Path | None:
+    def build_summaries(self, apart: bool = False) -> Path | None:
         """Write the summaries of the current complaints (unless written already) and attach them at the
-        next refresh. Returns their folder; None when there are no complaints to summarise."""
+        next refresh. Returns their folder; None when there are no complaints to summarise.
+
+        `apart`: in a process of its own (data.summary_writer), as a server writes them. The write's
+        memory (DuckDB's up to its limit, and the frames) then goes back to the system when it is over,
+        instead of staying in the server's process, and the server's own peak is its pages'."""
         self.refresh()
         if "complaints" in self.problems:
             return None
         key = self._summary_key()
         path = summary.folder(self.directory, key)
         if summary.read_cutoff(path) is None:
-            cur = self._con.cursor()
-            self._building = cur
-            try:
-                newest = cur.execute(
-                    "SELECT CAST(max(created_at) AS DATE) FROM complaints"
-                ).fetchone()
-                if newest is None or newest[0] is None:
-                    return None
-                cutoff = summary.cutoff_for(newest[0])
-                summary.write(cur, self.directory, key, instant(cutoff, self.timezone), cutoff)
-            finally:
-                self._building = None
-                cur.close()
+            if apart:
+                self._write_apart(key)
+            else:
+                self.write_summaries(key)
+            if summary.read_cutoff(path) is None:
+                return None  # no complaint to summarise
         with self._lock:
             self._epoch += 1  # the next refresh attaches them (and cached figures are recomputed)
         return path
+
+    def write_summaries(self, key: str) -> None:
+        """Write, in this process, the summaries of the complaints at version `key` (`_summary_key`).
+        Refused if the data is no longer at that version: the summaries would name the wrong one."""
+        self.refresh()
+        if self._summary_key() != key:
+            raise SummaryVersionChanged(
+                "the complaints changed since the summaries were asked for: their next version is "
+                "written instead"
+            )
+        cur = self._con.cursor()
+        self._building = cur
+        try:
+            newest = cur.execute("SELECT CAST(max(created_at) AS DATE) FROM complaints").fetchone()
+            if newest is None or newest[0] is None:
+                return
+            cutoff = summary.cutoff_for(newest[0])
+            summary.write(cur, self.directory, key, instant(cutoff, self.timezone), cutoff)
+        finally:
+            self._building = None
+            cur.close()
+
+    def _write_apart(self, key: str) -> None:
+        command = [
+            *self.summary_command,
+            str(self.directory),
+            key,
+            "--timezone",
+            self.timezone,
+            *(["--facts", str(self.facts_file)] if self.facts_file is not None else []),
+        ]
+        child = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self._writer = child
+        try:
+            _, err = child.communicate()
+        finally:
+            self._writer = None
+        if child.returncode:
+            lines = err.decode(errors="replace").strip().splitlines()
+            said = lines[-1] if lines else f"exit status {child.returncode}"
+            raise RuntimeError(f"the summaries' writer stopped: {said}")
 
     def _summarize_quietly(self) -> None:
         try:
@@ -401,7 +450,7 @@ class Store(BaseStore):
                 cur.close()
             if (found[0] if found else 0) < self._summarize_from:
                 return
-            self.build_summaries()
+            self.build_summaries(apart=True)
             self.summary_problem = None
         except Exception as e:  # a read-only folder, a file replaced mid-scan: the rows still serve
             self.summary_problem = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
@@ -489,11 +538,18 @@ class Store(BaseStore):
         return self.query(f"DESCRIBE {quote_ident(table)}")[["column_name", "column_type"]]
 
     def stop_summarizing(self, timeout_s: float = 30.0) -> None:
-        """Interrupt a summary being written and wait for its thread (at exit, and on close)."""
-        cur, thread = self._building, self._summarizer
+        """Interrupt a summary being written (here or apart) and wait for its thread (at exit, and on
+        close). A writer apart is stopped as well: its scratch folder is removed by a later prune."""
+        cur, thread, writer = self._building, self._summarizer, self._writer
         if cur is not None:
             with contextlib.suppress(duckdb.Error):
                 cur.interrupt()
+        if writer is not None:
+            writer.terminate()
+            try:
+                writer.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                writer.kill()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
 
