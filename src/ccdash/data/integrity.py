@@ -48,9 +48,15 @@ def implausible(batch: pa.RecordBatch) -> str | None:
 
 
 def check_parquet(path: Path | str) -> str | None:
-    """One line saying what is wrong with a Parquet extract, or None when every page reads and is plausible."""
+    """One line saying what is wrong with a Parquet extract, or None when every page reads and is plausible.
+
+    Read as a stream of pages (a 1 MiB buffer, nothing read ahead), a batch at a time: a server re-reads
+    every file in the background, and reading each row group's column chunks whole took the pages'
+    process from 0.4 GB to 3.1 GB at 10M complaints (1.2 GB streamed; docs/benchmarks.md)."""
     try:
-        f = pq.ParquetFile(path, page_checksum_verification=True)
+        f = pq.ParquetFile(
+            path, page_checksum_verification=True, buffer_size=1 << 20, pre_buffer=False
+        )
         for batch in f.iter_batches(batch_size=131_072):
             problem = implausible(batch)
             if problem:
