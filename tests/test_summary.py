@@ -308,6 +308,15 @@ def test_a_camera_moved_or_widened_makes_new_summaries_and_its_status_does_not(
         s.close()
 
 
+def assert_tiles_are_the_rows(store: Store, at: datetime) -> None:
+    """The store's tiles, from whatever it reads, equal the same folder's read as rows."""
+    rows = Store(store.directory, store.facts_file, summaries="off")
+    try:
+        assert q.kpis(store, Filters(), at) == q.kpis(rows, Filters(), at)
+    finally:
+        rows.close()
+
+
 # The writer a server starts, saying which process it ran in first.
 WRITER_SAYING_ITS_PID = """
 import os, sys
@@ -335,10 +344,8 @@ def test_the_app_store_writes_them_in_the_background_in_a_process_of_its_own(
         time.sleep(0.2)
     assert store.summaries(at) is not None, store.summary_problem
     assert int(said.read_text()) != os.getpid()  # written apart
-    rows = Store(d, profile.facts_file, summaries="off")
-    assert q.kpis(store, Filters(), at) == q.kpis(rows, Filters(), at)
-    for s in (store, rows):
-        s.close()
+    assert_tiles_are_the_rows(store, at)
+    store.close()
 
 
 def test_a_writer_that_fails_says_why_and_the_rows_still_serve(city_dir, tmp_path_factory, profile):
@@ -357,10 +364,8 @@ def test_a_writer_that_fails_says_why_and_the_rows_still_serve(city_dir, tmp_pat
     at = q.latest_complaint(store)
     assert store.summaries(at) is None
     assert not any((d / summary.FOLDER).glob("[!.]*"))
-    rows = Store(d, profile.facts_file, summaries="off")
-    assert q.kpis(store, Filters(), at) == q.kpis(rows, Filters(), at)
-    for s in (store, rows):
-        s.close()
+    assert_tiles_are_the_rows(store, at)
+    store.close()
 
 
 def test_a_writer_refuses_a_version_the_data_has_left(city_dir, tmp_path_factory, profile):
