@@ -1,15 +1,14 @@
 """Sections below the fold drawn when the reader scrolls near them, not on the page's first paint.
 
 Plotly and deck.gl each cost the browser 0.6-0.8 s to start (docs/benchmarks-browser.md); a page that
-shows only one of them on its first screen is ready in about half the time. `below_fold(key, height)`
-puts a placeholder of the section's height in its place (so nothing jumps) and watches it with an
+shows only one of them on its first screen is ready in about half the time. `section(ctx, key, height,
+draw)` puts a placeholder of the section's height in its place (so nothing jumps) and watches it with an
 IntersectionObserver; when its first 120 px are on screen after the reader scrolls (or for 1.5 s without
-scrolling, on a screen tall enough to show it) the browser says so, the page runs again and the section
-is drawn, and stays drawn for the rest of the session (a filter change redraws it at once).
+scrolling, on a screen tall enough to show it) the browser says so and the section is drawn, and stays
+drawn for the rest of the session (a filter change redraws it at once).
 
-`section(ctx, key, height, draw)` is the same wait around a fragment (st.fragment): the section's reveal,
-and any widget inside it that concerns only it (a map's Reset view), rerun that section alone, not the
-whole page. A change inside it that concerns the page (a bar or district clicked to filter, a planner
+Each section is a fragment (st.fragment): its reveal, and any widget inside it that concerns only it (a
+map's Reset view), rerun that section alone, not the whole page. A change inside it that concerns the page (a bar or district clicked to filter, a planner
 input the map above draws) calls `rerun_page()` in its callback, and the section then reruns the page.
 """
 
@@ -86,7 +85,7 @@ def _mark(key: str) -> None:
 WAITING = "_lazy_waiting"  # a session key: the sections showing their placeholder
 
 
-def below_fold(ctx: Context, key: str, height: int) -> bool:
+def _below_fold(ctx: Context, key: str, height: int) -> bool:
     """True when the section `key` is to be drawn now; otherwise a placeholder `height` px tall waits for the
     reader to scroll near it. Hands-free screens (wall, tour) never call this: they draw everything."""
     waiting = st.session_state.setdefault(WAITING, set())
@@ -116,14 +115,10 @@ def page_run_started() -> None:
     st.session_state[WAITING] = set()
 
 
-def section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
-    """`draw()` below the fold (as `below_fold`), in a fragment of its own: revealing it, or a widget
-    inside it, reruns it alone; a widget whose callback called `rerun_page()` reruns the page."""
-    _section(ctx, key, height, draw)
-
-
 @st.fragment
-def _section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
+def section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> None:
+    """`draw()` below the fold (as `_below_fold`), in a fragment of its own: revealing it, or a widget
+    inside it, reruns it alone; a widget whose callback called `rerun_page()` reruns the page."""
     # On the page's run the flag was cleared first, so this is the section's own rerun: the page's instead.
     # The same when another section was revealed in this update but is still waiting: only one fragment
     # reruns per update (the browser asks for one section at a time; this is the fallback).
@@ -132,5 +127,5 @@ def _section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> N
         st.session_state.get(_flag(other)) for other in waiting - {key}
     ):
         st.rerun(scope="app")
-    if below_fold(ctx, key, height):
+    if _below_fold(ctx, key, height):
         draw()
