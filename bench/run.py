@@ -377,10 +377,11 @@ def main(argv=None) -> int:
         "*messy* is the same rows as US 12-hour dates (`%m/%d/%Y %I:%M:%S %p`, declared in a mapping), "
         "Latin-1 text, and blank districts, agencies, due dates and descriptions that ingest derives.",
         "",
-        "| scale | ccdash pages peak RSS | summaries writer peak RSS (its own process) | naive peak RSS | "
+        "| scale | ccdash pages peak RSS | summaries writer peak RSS (its own process) | "
+        "integrity re-read peak RSS (its own process) | naive peak RSS | "
         "competent peak RSS | ingest rows | clean rows/s (first run in a process) | clean, again | "
         "messy rows/s | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scale, r in results.items():
         rss = max(r["pages"]["peak_rss_mb"], r.get("all_time", {}).get("peak_rss_mb", 0))
@@ -399,9 +400,14 @@ def main(argv=None) -> int:
             if ing
             else "– | – | – | –"
         )
-        writer = r["pages"].get("writer_peak_rss_mb")
+        apart = [
+            max(r["pages"].get(k, 0), r.get("all_time", {}).get(k, 0))
+            for k in ("writer_peak_rss_mb", "verifier_peak_rss_mb")
+        ]
         lines.append(
-            f"| {scale} | {rss:,.0f} MB | {f'{writer:,.0f} MB' if writer else '–'} | "
+            f"| {scale} | {rss:,.0f} MB | "
+            + " | ".join(f"{x:,.0f} MB" if x else "–" for x in apart)
+            + " | "
             + " | ".join(f"{x:,.0f} MB" if x else "–" for x in other)
             + f" | {cells} | {'; '.join(checks)} |"
         )

@@ -73,18 +73,41 @@ def hwm_mb(pid: int) -> float:
     return 0.0
 
 
+BACKGROUND = {"writer": "ccdash.data.summary_writer", "verifier": "ccdash.data.verifier"}
+
+
+def children() -> dict[int, str]:
+    """This process's children that a store starts, by kind (BACKGROUND): pid -> kind."""
+    me, found = os.getpid(), {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                args = cmdline.read().decode(errors="replace").split("\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        for kind, module in BACKGROUND.items():
+            if module in args:
+                found[int(entry.name)] = kind
+    return found
+
+
 @contextlib.contextmanager
-def watch_writer(store):
-    """The peak RSS of the summaries' writer a store starts (a process of its own), read ten times
-    a second while it runs: {"mb": ...}, 0 if none ran."""
-    peak = {"mb": 0.0}
+def watch_background():
+    """The peak RSS of each kind of process a store starts beside the pages (the summaries' writer,
+    the integrity re-read), read ten times a second: {"writer": MB, "verifier": MB}, 0 if none ran."""
+    peak = dict.fromkeys(BACKGROUND, 0.0)
     done = threading.Event()
 
     def watch() -> None:
         while not done.is_set():
-            writer = store._writer
-            if writer is not None:
-                peak["mb"] = max(peak["mb"], hwm_mb(writer.pid))
+            for pid, kind in children().items():
+                peak[kind] = max(peak[kind], hwm_mb(pid))
             done.wait(0.1)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -149,12 +172,9 @@ def run_pages(
 
         store = Store(data, load_profile(data / "city.toml").facts_file)
         t = time.perf_counter()
-        # As a server writes them: in a process of its own, whose peak is watched from here.
-        with watch_writer(store) as writer_peak:
-            store.build_summaries(apart=True)  # a no-op when this version's are written
+        # As a server writes them: in a process of its own (its peak watched by main).
+        store.build_summaries(apart=True)  # a no-op when this version's are written
         WRITTEN["summaries_s"] = time.perf_counter() - t
-        if writer_peak["mb"]:
-            WRITTEN["writer_peak_rss_mb"] = writer_peak["mb"]
         store.close()
     for page in pages:
         st.cache_data.clear()
@@ -468,7 +488,9 @@ def main() -> int:
     ap.add_argument("--ingest-rows", type=int, default=1_000_000)
     a = ap.parse_args()
     if a.what == "pages":
-        result = run_pages(a.variant, a.data, a.runs, a.pages.split(","), a.since)
+        with watch_background() as background:
+            result = run_pages(a.variant, a.data, a.runs, a.pages.split(","), a.since)
+        WRITTEN.update({f"{k}_peak_rss_mb": mb for k, mb in background.items() if mb})
     elif a.what == "queries":
         result = run_queries(a.data, a.runs, a.spark_url)
     elif a.what == "append":

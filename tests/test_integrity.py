@@ -182,3 +182,93 @@ def test_a_read_only_folder_still_serves_and_verifies(monkeypatch, writable_city
     assert sorted(reads) == parquet
     assert not (writable_city / "_integrity" / "verified.json").exists()
     store.close()
+
+
+def rotted_after_record(folder, profile):
+    """complaints.parquet recorded as verified, then damaged in place (same size, mtime and tail)."""
+    path = folder / "complaints.parquet"
+    fresh_ledger(folder)
+    recorder = Store(folder, profile.facts_file, verify_in_background=False)
+    recorder.refresh()
+    recorder.close()
+    st = path.stat()
+    damage(path, "closed_at", "data")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def wait_for(condition, what: str, deadline_s: float = 300.0) -> None:
+    import time
+
+    end = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < end, f"still waiting for {what} after {deadline_s:.0f} s"
+        time.sleep(0.05)
+
+
+def damage_found(store) -> bool:
+    store.refresh()
+    return "complaints" in store.problems
+
+
+def test_a_server_re_reads_in_a_process_of_its_own(monkeypatch, writable_city, profile):
+    """The background re-read runs in the verifier process: no full read in the server's own, and
+    the rot is still found, served as missing and removed from the record."""
+    rotted_after_record(writable_city, profile)
+    reads = counting(monkeypatch)
+    store = Store(writable_city, profile.facts_file)  # verify_in_background, as a server
+    assert store.scalar("SELECT count(*) FROM complaints") > 0  # served on its record
+    wait_for(lambda: damage_found(store), "the background re-read to find the rot")
+    assert store.problems["complaints"].startswith("complaints.parquet is damaged (")
+    assert reads == [] and store.verify_problem is None  # every full read was the verifier's
+    wait_for(lambda: store._reader is None, "the verifier to finish its list")
+    ledger = json.loads((writable_city / "_integrity" / "verified.json").read_text())
+    assert "complaints.parquet" not in ledger and "cctv_sites.parquet" in ledger
+    store.close()
+
+
+def test_a_verifier_that_stops_says_why_and_changes_nothing(writable_city, profile):
+    import sys
+
+    rotted_after_record(writable_city, profile)
+    ledger_before = (writable_city / "_integrity" / "verified.json").read_text()
+    store = Store(writable_city, profile.facts_file, verify_in_background=False)
+    store.verify_command = [
+        sys.executable,
+        "-c",
+        "import sys; sys.stdin.readline(); sys.exit('MemoryError: cannot allocate 4096 bytes')",
+    ]
+    n = store.scalar("SELECT count(*) FROM complaints")
+    assert n > 0 and store.verify_pending(apart=True) == []
+    assert store.verify_problem == (
+        "the integrity re-read stopped: MemoryError: cannot allocate 4096 bytes"
+    )
+    store.refresh()
+    assert not store.problems and store.scalar("SELECT count(*) FROM complaints") == n
+    after = (writable_city / "_integrity" / "verified.json").read_text()
+    assert after == ledger_before  # nothing recorded either way: the next start reads it again
+    store.close()
+
+
+def test_closing_a_store_stops_its_verifier(writable_city, profile):
+    """A server that stops while a file is being re-read leaves no verifier behind (its reading
+    is made endless here, so the stop is the only way out)."""
+    import sys
+
+    rotted_after_record(writable_city, profile)
+    store = Store(writable_city, profile.facts_file, verify_in_background=False)
+    store.verify_command = [
+        sys.executable,
+        "-c",
+        "import sys, time; sys.stdin.readline(); time.sleep(3600)",
+    ]
+    store.refresh()
+    import threading
+
+    thread = threading.Thread(target=store.verify_pending, args=(True,), daemon=True)
+    thread.start()
+    wait_for(lambda: store._reader is not None, "the verifier to start")
+    process = store._reader.process
+    store.close()
+    thread.join(60)
+    assert process.poll() is not None, "the verifier is still running"
+    assert not thread.is_alive()
