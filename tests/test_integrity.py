@@ -272,3 +272,36 @@ def test_closing_a_store_stops_its_verifier(writable_city, profile):
     thread.join(60)
     assert process.poll() is not None, "the verifier is still running"
     assert not thread.is_alive()
+
+
+def test_a_store_dropped_from_the_app_cache_stops_its_verifier(monkeypatch, writable_city, profile):
+    """A cleared cache_resource releases the app's store: its re-read stops (else every cleared
+    cache would leave one more process re-reading every file), and a run still holding it reads on."""
+    import sys
+
+    import streamlit as st
+
+    import ccdash.data.store as store_module
+    from ccdash.app import state
+    from ccdash.data.verifier import Verifier
+
+    class Endless(Verifier):
+        def __init__(self, command):
+            super().__init__(
+                [sys.executable, "-c", "import sys, time; sys.stdin.readline(); time.sleep(3600)"]
+            )
+
+    rotted_after_record(writable_city, profile)
+    monkeypatch.setattr(store_module, "Verifier", Endless)
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(writable_city))
+    st.cache_resource.clear()
+    store = state.get_store()
+    n = store.scalar("SELECT count(*) FROM complaints")
+    wait_for(lambda: store._reader is not None, "the verifier to start")
+    process = store._reader.process
+    st.cache_resource.clear()
+    wait_for(lambda: process.poll() is not None, "the released store's verifier to stop", 60)
+    assert store.scalar("SELECT count(*) FROM complaints") == n
+    assert state.get_store() is not store
+    st.cache_resource.clear()
+    store.close()

@@ -27,7 +27,14 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@st.cache_resource(show_spinner=False)
+def _release(store: Store | SparkStore) -> None:
+    """A store dropped from the cache (cleared, or a test's next page) stops its background work: the
+    integrity re-read and the summaries' write. Its connection stays open for a run still using it."""
+    if isinstance(store, Store):
+        store.stop_background()
+
+
+@st.cache_resource(show_spinner=False, on_release=_release)
 def _store(
     directory: str, facts: str | None, expected: tuple[str, ...], engine: tuple, timezone: str
 ) -> Store | SparkStore:
