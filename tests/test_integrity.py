@@ -305,3 +305,23 @@ def test_a_store_dropped_from_the_app_cache_stops_its_verifier(monkeypatch, writ
     assert state.get_store() is not store
     st.cache_resource.clear()
     store.close()
+
+
+def test_the_verifier_answers_as_check_parquet_at_the_lowest_priority(writable_city):
+    """The process a server re-reads in: the same answers as check_parquet, one per path asked, and
+    the machine's lowest CPU priority (the pages' queries come first)."""
+    import sys
+
+    from ccdash.data.verifier import NICENESS, Verifier
+
+    damage(writable_city / "complaints.parquet", "closed_at", "data")
+    verifier = Verifier([sys.executable, "-m", "ccdash.data.verifier"])
+    try:
+        assert verifier.check(writable_city / "cctv_sites.parquet") is None
+        assert os.getpriority(os.PRIO_PROCESS, verifier.process.pid) == NICENESS
+        found = verifier.check(writable_city / "complaints.parquet")
+        assert found == check_parquet(writable_city / "complaints.parquet")
+        assert found.startswith("damaged (")
+    finally:
+        verifier.close()
+    assert verifier.process.returncode == 0  # it ends at the end of its input
