@@ -262,9 +262,14 @@ def test_a_tables_text_is_what_pandas_own_styler_would_send(monkeypatch):
         expected = sent(df.style.format(cells(lang)))
         ours = widgets.styled(SimpleNamespace(lang=lang), df)
         pd.testing.assert_frame_equal(sent(ours), expected)
-        # The values it sorts by keep their order: the wall times of the zoned times.
-        assert list(ours.data.created_at.dropna()) == list(times.dropna().dt.tz_localize(None))
+        # The values it sorts by keep their order: numbers stay numbers, and a time's text sorts
+        # as its wall time does; a missing text or time is a blank (never a grey "None").
         assert list(ours.data.complaints) == list(df.complaints)
+        walls = times.dt.tz_localize(None)
+        assert sorted(ours.data.created_at[walls.notna()]) == [
+            f"{t:%Y-%m-%d %H:%M}" for t in sorted(walls.dropna())
+        ]
+        assert ours.data.created_at[1] == "" and ours.data.complaint_id[1] == ""
     assert sent(widgets.styled(SimpleNamespace(lang="id"), df)).lat.iloc[0] == "-6,91235"
 
 

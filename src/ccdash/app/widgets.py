@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 from typing import Literal
 
 import pandas as pd
@@ -189,8 +188,12 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
     in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM (the stored wall time), and a
     blank, never "None", "nan" or "NaT", where there is no value. Check boxes keep their values."""
 
-    def number(values, decimals: int, suffix: str = "") -> list[str]:
-        return ["" if _is_missing(x) else fmt_num(x, lang, decimals) + suffix for x in values]
+    def number(column: pd.Series, decimals: int, suffix: str = "") -> list[str]:
+        missing = column.isna().to_numpy()
+        return [
+            "" if gone else fmt_num(x, lang, decimals) + suffix
+            for x, gone in zip(column.tolist(), missing)
+        ]
 
     text = {}
     for c in df.columns:
@@ -207,7 +210,9 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
         elif pd.api.types.is_datetime64_any_dtype(column):
             text[c] = _wall(column).dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist()
         else:
-            text[c] = ["" if _is_missing(x) else str(x) for x in column]
+            missing = column.isna().to_numpy()
+            shown = column.astype(object).tolist()
+            text[c] = ["" if gone else str(x) for x, gone in zip(shown, missing)]
     return text
 
 
@@ -218,18 +223,21 @@ def _wall(column: pd.Series) -> pd.Series:
 
 
 def styled(ctx: Context, df: pd.DataFrame):
-    """The frame with its cells' display text (`cell_text`) for st.dataframe, which sorts by the
-    values and shows the text. Times go as wall times: the same order and text, and Streamlit's
-    str() of a thousand zoned times alone took 12 ms a column."""
+    """The frame st.dataframe shows, with its cells' display text (`cell_text`). A text or time
+    column is sent as its text (a time's YYYY-MM-DD HH:MM sorts as the time does, and a missing
+    value is a blank, not a grey "None"); a number column keeps its values, so it sorts by value, and
+    shows the text through a Styler (`with_text`)."""
     text = cell_text(ctx.lang, df)
     if not text or not len(df):
         return df
-    times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
-    return with_text(df.assign(**{c: _wall(df[c]) for c in times}) if times else df, text)
+    numeric = {c for c in text if pd.api.types.is_numeric_dtype(df[c])}
+    sent = df.assign(**{c: text[c] for c in text if c not in numeric})
+    return with_text(sent, {c: text[c] for c in numeric}) if numeric else sent
 
 
 def with_text(df: pd.DataFrame, text: dict[str, list[str]]):
-    """A pandas Styler of `df` whose cells read `text` (per column; the others as str() reads them).
+    """A pandas Styler of `df` whose cells in the columns of `text` read that text (the others as
+    str() reads them).
 
     st.dataframe takes a cell's text from a Styler only, and gets it through pandas' HTML renderer
     (`Styler._translate`): about 150 ms for a thousand complaint rows, a third of the page's run.
@@ -239,18 +247,11 @@ def with_text(df: pd.DataFrame, text: dict[str, list[str]]):
     styler = df.style
     body = []
     for j, column in enumerate(df.columns):
-        if column not in text:
-            continue
-        # Streamlit shows str() of a cell the body leaves out: text columns are mostly that already.
-        textual = not pd.api.types.is_numeric_dtype(df[column]) and not (
-            pd.api.types.is_datetime64_any_dtype(df[column])
-        )
-        plain = df[column].astype(str) if textual else itertools.repeat(None)
-        body += [
-            {"id": f"row{r}_col{j}", "display_value": shown}
-            for r, (shown, base) in enumerate(zip(text[column], plain))
-            if shown != base
-        ]
+        if column in text:
+            body += [
+                {"id": f"row{r}_col{j}", "display_value": shown}
+                for r, shown in enumerate(text[column])
+            ]
     translated = {"body": [body], "table_styles": [], "cellstyle": []}
     styler._compute = lambda: styler
     styler._translate = lambda *args, **kwargs: translated

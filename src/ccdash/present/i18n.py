@@ -205,7 +205,13 @@ def _as_date(d) -> date:
 def fmt_date(d, lang: str) -> str:
     if d is None:
         return "–"
-    return format_date(_as_date(d), t("format.date", lang), locale=_locale(lang))
+    return _date_text(_as_date(d), t("format.date", lang), lang)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: date, pattern: str, lang: str) -> str:
+    """One date in a pattern (a chart labels the same 90 days on every rerun: formatted once)."""
+    return format_date(day, pattern, locale=_locale(lang))
 
 
 def month_abbr(lang: str) -> tuple[str, ...]:
