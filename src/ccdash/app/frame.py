@@ -174,6 +174,18 @@ def _reset(options) -> None:
         st.session_state[f"f_{dim}"] = []
 
 
+def _keep_dates_within(lo, hi) -> None:
+    """The chosen dates moved inside the data's span when it shrinks (a restore to an earlier
+    version, a shorter extract): a date past the picker's new last day is refused by Streamlit with
+    an exception in place of the page."""
+    chosen = st.session_state.get("f_dates")
+    if chosen:
+        lo, hi = (d.date() if isinstance(d, datetime) else d for d in (lo, hi))
+        inside = tuple(min(max(d, lo), hi) for d in chosen)
+        if inside != tuple(chosen):
+            st.session_state.f_dates = inside
+
+
 def sidebar(
     profile: Profile, lang: str, options: dict, applies: tuple[str, ...] | None = None
 ) -> Filters:
@@ -203,6 +215,7 @@ def sidebar(
             st.caption(t("filters.only_some", lang))
         lo, hi = options.get("date_min"), options.get("date_max")
         if lo is not None:
+            _keep_dates_within(lo, hi)
             st.date_input(
                 t("filters.dates", lang),
                 key="f_dates",

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from .state import Context
+from .state import Context, begin_run
 
 EVERYTHING = (
     "_draw_everything"  # a session key: draw every section at once (tests without a browser)
@@ -122,6 +122,7 @@ def section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> No
     # On the page's run the flag was cleared first, so this is the section's own rerun: the page's instead.
     # The same when another section was revealed in this update but is still waiting: only one fragment
     # reruns per update (the browser asks for one section at a time; this is the fallback).
+    begin_run()  # a section's own rerun sees the data as it is now, not as the page's run saw it
     waiting = st.session_state.get(WAITING, set())
     if st.session_state.get(PAGE_RERUN) or any(
         st.session_state.get(_flag(other)) for other in waiting - {key}

@@ -11,7 +11,7 @@ from ..metrics import complaints
 from ..metrics.filters import Filters
 from ..present.i18n import plain, t
 from . import access, frame, lazy
-from .state import context, get_profile, get_store, run
+from .state import begin_run, context, get_profile, get_store, run
 from .uploads import guard_uploads
 
 # Pages that use only some of the shared filters (the others stay, greyed out, for the next page).
@@ -20,6 +20,7 @@ FILTERS_THAT_APPLY = {"coverage": ("kecamatan",)}
 
 def main() -> None:
     lazy.page_run_started()  # a section's rerun that asked for the page's has it
+    begin_run()  # this run looks up the store and its inputs' versions once
     memory.tune_process()  # the server's entry: once per process, the later runs find it done
     guard_uploads()  # the same: the upload endpoint keeps files for administrators only
     st.set_page_config(page_title="ccdash", layout="wide")

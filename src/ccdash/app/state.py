@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from datetime import time as clock_time
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -81,6 +83,42 @@ def _cached(name: str, directory: str, engine: str, version: tuple, args: tuple,
     return all_queries()[name](get_store(), *args, **dict(kwargs))
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_by_text(key: str, name: str, _args: tuple, _kwargs: tuple):
+    """_cached, for arguments whose repr says all they hold (`_spelled`): the key is that text, and
+    Streamlit hashes one string instead of walking the Filters and times of every call."""
+    return all_queries()[name](get_store(), *_args, **dict(_kwargs))
+
+
+_SPELLED = (str, int, float, bool, type(None), date, clock_time, timedelta, tzinfo)
+
+
+def _spelled(value) -> bool:
+    """Whether repr(value) is its whole value: plain scalars, times, and tuples, lists or frozen
+    dataclasses of them (a frame's repr elides rows; an object's names only its address)."""
+    if isinstance(value, _SPELLED):
+        return True
+    if isinstance(value, (tuple, list, frozenset)):
+        return all(_spelled(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return all(_spelled(getattr(value, f.name)) for f in fields(value))
+    return False
+
+
+RUN_MEMO = "_run_memo"  # a session key: (the run's thread, what it looked up once)
+
+
+def begin_run() -> None:
+    """The start of a page's run or a section's (the router and lazy.section call it): the store and
+    its inputs' versions are looked up afresh, then once per run for every query of it."""
+    st.session_state[RUN_MEMO] = (threading.get_ident(), {})
+
+
+def _this_run() -> dict | None:
+    memo = st.session_state.get(RUN_MEMO)
+    return memo[1] if memo is not None and memo[0] == threading.get_ident() else None
+
+
 class NotAllowed(PermissionError):
     """A query asked for by a role that may not have its answer (checked on the server)."""
 
@@ -92,29 +130,35 @@ def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         who = current()  # the session's identity, set at the start of the run
         if not who.sees_rows:
             raise NotAllowed(f"{query.name} returns complaint rows; the role {who.role} may not")
-    store = get_store()
+    memo = _this_run()
+    if memo is None:
+        store = get_store()
+        version = query.version(store)
+    else:
+        store = memo["store"] if "store" in memo else memo.setdefault("store", get_store())
+        inputs = (query.tables, query.facts)
+        version = memo[inputs] if inputs in memo else memo.setdefault(inputs, query.version(store))
     engine = (
         "spark" if isinstance(store, SparkStore) else "duckdb"
     )  # one engine's results never answer for another
-    key = (
-        query.name,
-        str(store.directory),
-        engine,
-        query.version(store),
-        args,
-        tuple(sorted(kwargs.items())),
-    )
+    key = (query.name, str(store.directory), engine, version, args, tuple(sorted(kwargs.items())))
+    if _spelled(key):
+        return _compute(store, _cached_by_text, repr(key), query.name, args, key[-1])
+    return _compute(store, _cached, *key)
+
+
+def _compute(store: Store | SparkStore, cached, *key):
     if isinstance(store, SparkStore):  # seconds, not milliseconds: say what is being computed
         with st.spinner(
             t(
                 "engine.computing",
                 st.session_state.get("lang", "id"),
-                what=query.name,
+                what=key[0] if cached is _cached else key[1],
                 url=store.url,
             )
         ):
-            return _cached(*key)
-    return _cached(*key)
+            return cached(*key)
+    return cached(*key)
 
 
 def context(profile: Profile, lang: str, options: dict, filters: Filters) -> Context:

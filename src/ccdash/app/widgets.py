@@ -209,10 +209,10 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
             text[c] = number(column, 5 if c in COORDINATES else 0 if whole else 1)
         elif pd.api.types.is_datetime64_any_dtype(column):
             text[c] = _wall(column).dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist()
+        elif column.hasnans:
+            text[c] = column.astype(object).where(column.notna(), "").astype(str).tolist()
         else:
-            missing = column.isna().to_numpy()
-            shown = column.astype(object).tolist()
-            text[c] = ["" if gone else str(x) for x, gone in zip(shown, missing)]
+            text[c] = column.astype(str).tolist()
     return text
 
 
@@ -225,8 +225,9 @@ def _wall(column: pd.Series) -> pd.Series:
 def styled(ctx: Context, df: pd.DataFrame):
     """The frame st.dataframe shows, with its cells' display text (`cell_text`). A text or time
     column is sent as its text (a time's YYYY-MM-DD HH:MM sorts as the time does, and a missing
-    value is a blank, not a grey "None"); a number column keeps its values, so it sorts by value, and
-    shows the text through a Styler (`with_text`)."""
+    value is a blank, not a grey "None"); a number column keeps its values, so it sorts by value
+    and a reader of the table gets the number, and shows the text through a Styler (`with_text`):
+    Streamlit's pass over a Styler's cells is about 4 ms per thousand cells."""
     text = cell_text(ctx.lang, df)
     if not text or not len(df):
         return df
