@@ -94,7 +94,7 @@ _SPELLED = (str, int, float, bool, type(None), date, clock_time, timedelta, tzin
 
 
 def _spelled(value) -> bool:
-    """Whether repr(value) is its whole value: plain scalars, times, and tuples, lists or frozen
+    """Whether repr(value) is its whole value: plain scalars, times, and tuples, lists or
     dataclasses of them (a frame's repr elides rows; an object's names only its address)."""
     if isinstance(value, _SPELLED):
         return True
@@ -143,19 +143,14 @@ def run(query: Query[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     )  # one engine's results never answer for another
     key = (query.name, str(store.directory), engine, version, args, tuple(sorted(kwargs.items())))
     if _spelled(key):
-        return _compute(store, _cached_by_text, repr(key), query.name, args, key[-1])
-    return _compute(store, _cached, *key)
+        return _compute(store, query.name, _cached_by_text, repr(key), query.name, args, key[-1])
+    return _compute(store, query.name, _cached, *key)
 
 
-def _compute(store: Store | SparkStore, cached, *key):
+def _compute(store: Store | SparkStore, name: str, cached, *key):
     if isinstance(store, SparkStore):  # seconds, not milliseconds: say what is being computed
         with st.spinner(
-            t(
-                "engine.computing",
-                st.session_state.get("lang", "id"),
-                what=key[0] if cached is _cached else key[1],
-                url=store.url,
-            )
+            t("engine.computing", st.session_state.get("lang", "id"), what=name, url=store.url)
         ):
             return cached(*key)
     return cached(*key)

@@ -537,9 +537,8 @@ class Store(BaseStore):
                     found.append(f"{path.name} is {damage}")
                     with self._lock:
                         self._checked[key] = damage
-                        self._epoch += (
-                            1  # the next refresh rebuilds, and every cached query is stale
-                        )
+                        # The next refresh rebuilds, and every cached query is stale.
+                        self._epoch += 1
         finally:
             if reader is not None:
                 self._reader = None
