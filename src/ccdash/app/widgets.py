@@ -179,10 +179,6 @@ def column_config(ctx: Context, df: pd.DataFrame) -> dict:
 COORDINATES = ("lat", "lon", "centroid_lat", "centroid_lon")
 
 
-def _is_missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
 def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
     """What each column's cells read on screen: numbers with the language's separators (10,6 and 1.234
     in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM (the stored wall time), and a
