@@ -348,12 +348,21 @@ class Store(BaseStore):
     def _attach_summary(self, path: Path, cutoff: datetime) -> summary.Summaries | None:
         """Views over a written summary folder of the current complaints (its database attached
         read-only; the one attached before is detached: a query still reading it finishes)."""
-        database = quote_ident(SUMMARY_DATABASE + path.name)
+        name = SUMMARY_DATABASE + path.name
+        database = quote_ident(name)
         try:
-            self._con.execute(
-                f"ATTACH IF NOT EXISTS {_literal(path / summary.DATABASE)} AS {database} "
-                "(READ_ONLY)"
-            )
+            # Not ATTACH IF NOT EXISTS: twice a bench worker's page sat in it for 7 and 13 minutes,
+            # a DuckDB thread spinning in AttachDatabase. DuckDB busy-waits there for an attachment of
+            # the same file in progress elsewhere (duckdb#18993); the worker had just released
+            # another store of the same folder. A plain ATTACH has no such wait: it attaches or
+            # fails, and a failure serves the rows until the next refresh.
+            attached = self._con.execute(
+                "SELECT count(*) FROM duckdb_databases() WHERE database_name = $n", {"n": name}
+            ).fetchone()
+            if not attached or not attached[0]:
+                self._con.execute(
+                    f"ATTACH {_literal(path / summary.DATABASE)} AS {database} (READ_ONLY)"
+                )
             for table, view in summary.VIEWS.items():
                 self._con.execute(
                     f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {database}.{table}"
