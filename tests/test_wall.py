@@ -196,54 +196,6 @@ def test_tour_steps_with_buttons_and_the_timer(monkeypatch, city_dir):
     assert "Where residents report" in texts(at)
 
 
-def test_a_map_step_counts_its_time_from_when_the_browser_drew_its_map(monkeypatch, city_dir):
-    """A map step mounts a reporter after its map; the browser's report (painted at its clock's at_ms,
-    after_s seconds after the map reached it) moves the step's start to the moment of the paint: by the
-    clocks when they agree, kept between the send plus after_s and the report's arrival when they do not.
-    Stale, repeated, malformed and paused reports change nothing; a very slow map holds its step at most
-    MAX_MAP_WAIT_S."""
-    from ccdash.app.tour import MAX_MAP_WAIT_S, map_drawn
-
-    at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
-    assert "Bandung Command Center in numbers" in texts(at)
-    assert (
-        "_map_sent_at" not in at.session_state
-    )  # no map, no reporter: the run's end starts the clock
-    at.button(key="tour_next").click().run()
-    assert "Where residents report" in texts(at)
-    token = at.session_state["_step_token"]
-    sent, wall = at.session_state["_map_sent_at"], at.session_state["_map_sent_wall"]
-    kept = {
-        "_step_token": token,
-        "_map_sent_at": sent,
-        "_map_sent_wall": wall,
-        "tour_started": sent,
-    }
-
-    def report(state, painted_s, after_s, heard_s, token=token):
-        """The browser painted painted_s after the send by its clock; the server heard it heard_s after."""
-        at_ms = (wall + painted_s) * 1000
-        map_drawn(state, {"token": token, "after_s": after_s, "at_ms": at_ms}, sent + heard_s, 0)
-        return state["tour_started"] - sent
-
-    state = dict(kept)
-    for wrong in (None, {}, {"token": token, "after_s": 1.0}, {"token": token, "at_ms": 1.0}):
-        map_drawn(state, wrong, sent + 3, 0)
-        assert state == kept, wrong
-    assert report(state, 1.5, 1.0, 3.0, token=token - 1) == 0  # the step before this one
-    assert state == kept
-    # Clocks that agree: the paint as the browser's clock has it, though the report came late.
-    assert report(state, 1.5, 1.0, 3.0) == pytest.approx(1.5)
-    assert report(state, 2.5, 2.0, 4.0) == pytest.approx(1.5)  # a second report: the first counts
-    # The browser's clock a minute behind: no earlier than its own count from the map's arrival.
-    assert report(dict(kept), -58.5, 1.0, 3.0) == pytest.approx(1.0)
-    # ... and a minute ahead: no later than the report's arrival.
-    assert report(dict(kept), 61.5, 1.0, 3.0) == pytest.approx(3.0)
-    assert report(dict(kept), 600.0, 590.0, 600.0) == pytest.approx(MAX_MAP_WAIT_S)
-    paused = {**kept, "tour_paused": 3.0}
-    assert report(paused, 1.5, 1.0, 3.0) == 0  # paused: the countdown stays frozen
-
-
 def test_tour_pauses_and_resumes_from_where_it_stopped(monkeypatch, city_dir):
     at = run(monkeypatch, city_dir, {"tour": "1", "lang": "en"})
     at.session_state["tour_started"] = time.monotonic() - 12

@@ -179,17 +179,13 @@ def test_a_whole_playlist_changes_on_time_with_no_ghost(browser, fast_wall):
     tab.close()
 
 
-# Every animation frame of the tour: the time, the step's title, whether a map's canvas is there, and whether deck.gl has sized it (it is
-# created at 300x150). The frame after the first sized one comes after the map's first draw, which holds
-# the page for a second or more in software WebGL: from then the map is on screen.
+# Every animation frame of the tour: the time, the step's title, whether a map is on screen.
 TOUR_WATCH = """() => {
   window.__steps = [];
   const tick = () => {
     const title = document.querySelector('.st-key-tour_title');
-    const map = document.querySelector('[data-testid=stDeckGlJsonChart] canvas');
-    window.__steps.push({t: Date.now(), title: title ? title.innerText.trim() : null, map: !!map,
-                         sized: !!map && !(map.width === 300 && map.height === 150)
-                                && Math.abs(map.width - map.clientWidth * devicePixelRatio) <= 1});
+    window.__steps.push({t: Date.now(), title: title ? title.innerText.trim() : null,
+                         map: !!document.querySelector('[data-testid=stDeckGlJsonChart] canvas')});
     if (window.__steps.length < 200000) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -212,9 +208,8 @@ def fast_tour(browser, tmp_path_factory):
 
 def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser, fast_tour):
     """From a first load, round the whole tour: each step on screen for its stated time (within 1 s:
-    they ran 20-29 s for 20), counted for a map step from when its map is drawn (the step waits for
-    its map: it was blank 14 s into its 20 s, and 1-2 s where the browser draws maps slowly), and the
-    map shown to the step's end."""
+    they ran 20-29 s for 20), counted for a map step from when its map is there (the step waits for
+    its map: it was blank 14 s into its 20 s), and the map shown to the step's end."""
     from ccdash.data.tour import CLOSING_SECONDS
 
     tab = Page(browser)
@@ -235,12 +230,10 @@ def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser
     assert len(shown) >= 8, shown
     for (start, title), (end, _) in itertools.pairwise(shown[1:8]):
         wanted = CLOSING_SECONDS if title == "Thank you" else TOUR_STEP_S
-        if title in MAP_STEPS:  # the step waits for its map: it is whole once the map is drawn
-            step = [f for f in frames if start <= f["t"] < end]
-            with_map = [f["t"] for f in step if f["map"]]
-            sized = next((i for i, f in enumerate(step) if f["sized"]), None)
-            assert with_map and sized is not None and sized + 1 < len(step), title
-            start = step[sized + 1]["t"]  # the frame after its first draw
+        if title in MAP_STEPS:  # the step waits for its map: it is whole once the map is there
+            with_map = [f["t"] for f in frames if start <= f["t"] < end and f["map"]]
+            assert with_map, title
+            start = with_map[0]
             # Then shown to its end: the last frame with the map at most half a second before the
             # next title (its length is the step's own, checked below; a map gone early left the
             # step blank for seconds).

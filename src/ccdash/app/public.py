@@ -44,7 +44,7 @@ WALL_CSS = """
 .stApp, [data-testid=stAppViewContainer], [data-testid=stMain] { background: #000 !important; }
 [data-testid=stMainBlockContainer] { padding: 0.6rem 1.6rem 0 1.6rem !important; max-width: 100% !important; }
 html { font-size: 19px; }
-.st-key-screen_size, .st-key-tour_drawn_box { display: none; }
+.st-key-screen_size { display: none; }
 .stApp, .stApp p, .stApp span { color: #f5f7fa; }
 .stApp [data-testid=stBaseButton-primary] p, .stApp [data-testid=stBaseButton-primary] kbd {
   color: #111 !important; }  /* 9:1 on the orange */

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import time
 from datetime import datetime
 
@@ -42,41 +41,6 @@ from .state import Context, get_store
 from .widgets import cctv_tiles, plot, wifi_tiles
 
 PANEL_PX = 860  # the right-hand panel's height at scale 1: from under the top bar to the foot of a 1080 px screen
-MAP_VIEWS = frozenset({"map", "cctv", "wifi"})  # the steps whose view is a map
-MAX_MAP_WAIT_S = (
-    10.0  # a map the browser takes longer to paint than this does not hold its step longer
-)
-
-# Trusted, fixed code: it only looks at the map's canvas in its own column. The browser paints a map a second
-# or more after the step's run has sent it: deck.gl loads, sizes its canvas (created at 300x150), and its
-# first draw (shaders compiled, in software on a wall PC without a GPU) holds the page for a second more.
-# The step's time counts from the frame after that. It says when that was by its clock, and how long after
-# its own arrival (which is the map's): map_drawn reads the moment from the two.
-_DRAWN_JS = """
-export default function ({ data, setStateValue, parentElement }) {
-  const arrived = performance.now();
-  const host = parentElement.host || parentElement;
-  const column = host.closest('[data-testid="stColumn"]') || document;
-  const sized = (c) => c && !(c.width === 300 && c.height === 150) && c.clientWidth > 0
-    && Math.abs(c.width - c.clientWidth * window.devicePixelRatio) <= 1;
-  let stopped = false, timer;
-  const look = () => {
-    if (stopped) return;
-    if (!sized(column.querySelector('[data-testid="stDeckGlJsonChart"] canvas'))) {
-      timer = setTimeout(look, 50);
-      return;
-    }
-    requestAnimationFrame(() => requestAnimationFrame(() => {  // its first draw is on screen
-      const after = (performance.now() - arrived) / 1000;
-      const report = { token: data.token, after_s: after, at_ms: Date.now() };
-      if (!stopped) setStateValue("drawn", report);
-    }));
-  };
-  look();
-  return () => { stopped = true; clearTimeout(timer); };
-}
-"""
-_drawn = st.components.v2.component("ccdash_map_drawn", js=_DRAWN_JS)
 
 
 def _tour_move(delta: int, n: int) -> None:
@@ -86,54 +50,6 @@ def _tour_move(delta: int, n: int) -> None:
     state._step_fresh = True  # its clock starts again once it is drawn (_draw_tour)
     if state.get("tour_paused") is not None:  # paused stays paused, at the start of the new step
         state.tour_paused = 0.0
-
-
-def map_drawn(state, report, now: float, wall_now: float) -> None:
-    """The browser painted the map of the step shown `report["token"]`-th: the step's time counts from
-    then. `now` is time.monotonic() and `wall_now` time.time() as the report arrives.
-
-    When the map was painted, counted from when the server sent it: the browser's clock (`at_ms`) less
-    the server's clock at the send (`_map_sent_wall`), when the two clocks agree. That is kept within what
-    is known whatever the clocks: no earlier than `after_s` (the browser's own count from the map's
-    arrival, which came after the send), and no later than the report's arrival here (a busy browser
-    takes seconds to take a map in; a busy server, to hear the report).
-
-    A report of a step no longer shown, a second one, one while paused or one that is no report changes
-    nothing; no step waits for its map longer than MAX_MAP_WAIT_S."""
-    try:
-        token, after = int(report["token"]), float(report["after_s"])
-        by_clock = float(report["at_ms"]) / 1000 - state["_map_sent_wall"]
-        sent = float(state["_map_sent_at"])
-    except (TypeError, KeyError, ValueError):
-        return
-    if token != state.get("_step_token") or state.get("_drawn_token") == token:
-        return
-    state["_drawn_token"] = token
-    if state.get("tour_paused") is not None or not (
-        math.isfinite(after) and math.isfinite(by_clock)
-    ):
-        return
-    latest = max(now - sent, 0.0)
-    waited = min(max(by_clock, min(max(after, 0.0), latest)), latest)
-    state["tour_started"] = sent + min(waited, MAX_MAP_WAIT_S)
-
-
-@st.fragment
-def _report_drawn(token: int) -> None:
-    """Hidden, after the step's map: says when the browser has painted it. A fragment, so that the report
-    reruns only this, not the step."""
-    key = f"tour_drawn_{token}"
-    state = st.session_state
-    state._map_sent_at, state._map_sent_wall = time.monotonic(), time.time()
-    with st.container(key="tour_drawn_box"):  # hidden by the tour's CSS: it takes no room
-        _drawn(
-            key=key,
-            data={"token": token},
-            default={"drawn": None},
-            on_drawn_change=lambda: map_drawn(
-                state, state[key]["drawn"], time.monotonic(), time.time()
-            ),
-        )
 
 
 def _toggle_pause() -> None:
@@ -362,8 +278,6 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
     started = time.monotonic()
     if step_due(steps[state.tour_step % n].seconds):  # the timer ran out: next step
         _tour_move(1, n)
-    if state.get("_step_fresh"):  # each showing of a step has its own token, for its map's report
-        state._step_token = state.get("_step_token", 0) + 1
     step = steps[state.tour_step % n]
     state._tour_seconds = step.seconds
     at = reference_time(ctx)
@@ -423,14 +337,11 @@ def _draw_tour(ctx: Context, state, steps, glossary: dict) -> None:
         )
     with right:
         guarded(ctx, f"tour.{step.view}", RENDERERS[step.view], ctx, at)
-        if step.view in MAP_VIEWS:
-            _report_drawn(state._step_token)
     state._rendered_at = time.monotonic()
     state._rendered_version = get_store().refresh()
     # A step's time counts from when it is on screen: the seconds its maps took to compute are not
-    # taken from it (a first load spent up to 14 s of a 20 s map step drawing it), nor the time the
-    # browser takes to draw its map (map_drawn starts the clock again then). What the run took is how
-    # early the next step is asked for, so that it is on screen when this one's time is up.
+    # taken from it (a first load spent up to 14 s of a 20 s map step drawing it). What the drawing
+    # took is how early the next step is asked for, so that it is on screen when this one's time is up.
     if state.pop("_step_fresh", False):
         state._tour_lead = time.monotonic() - started
         if state.get("tour_paused") is None:
