@@ -356,10 +356,7 @@ class Store(BaseStore):
             # the same file in progress elsewhere (duckdb#18993); the worker had just released
             # another store of the same folder. A plain ATTACH has no such wait: it attaches or
             # fails, and a failure serves the rows until the next refresh.
-            attached = self._con.execute(
-                "SELECT count(*) FROM duckdb_databases() WHERE database_name = $n", {"n": name}
-            ).fetchone()
-            if not attached or not attached[0]:
+            if name not in self._attached_summaries():
                 self._con.execute(
                     f"ATTACH {_literal(path / summary.DATABASE)} AS {database} (READ_ONLY)"
                 )
@@ -371,16 +368,22 @@ class Store(BaseStore):
         except duckdb.Error:
             self._detach_summaries()
             return None
-        self._detach_summaries(keep=SUMMARY_DATABASE + path.name)
+        self._detach_summaries(keep=name)
         return summary.Summaries(cutoff)
+
+    def _attached_summaries(self) -> list[str]:
+        """The names of the summary databases this connection has attached."""
+        return [
+            name
+            for (name,) in self._con.execute(
+                "SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, $p)",
+                {"p": SUMMARY_DATABASE},
+            ).fetchall()
+        ]
 
     def _detach_summaries(self, keep: str | None = None) -> None:
         """Detach every summary database but `keep` (an earlier version's, or one that failed)."""
-        attached = self._con.execute(
-            "SELECT database_name FROM duckdb_databases() WHERE starts_with(database_name, $p)",
-            {"p": SUMMARY_DATABASE},
-        ).fetchall()
-        for (name,) in attached:
+        for name in self._attached_summaries():
             if name != keep:
                 self._con.execute(f"DETACH DATABASE IF EXISTS {quote_ident(name)}")
 
