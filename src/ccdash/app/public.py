@@ -6,11 +6,14 @@ Only static CSS is written as HTML; every data value goes through text elements.
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import logging
 import time
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -315,7 +318,29 @@ if (!window.__ccdashClock) {
     }
   }, 1000);
 }
+if (!window.__ccdashMapCode) {
+  // Streamlit loads its map code (deck.gl, 3 MB of JS) when a map first arrives, and on a loaded
+  // screen that took the first map step a second of its time: fetched and compiled here instead,
+  // while the first screen shows. The same address as Streamlit's own import: one module.
+  const main = document.querySelector('script[type=module][src*="/js/index."]');
+  window.__ccdashMapCode = main && Promise.all(%(map_code)s.map(
+    (f) => import(new URL(f, main.src).href).catch(() => null)));
+}
 </script>"""
+
+
+MAP_CODE = ("DeckGlJsonChart.*.js", "webgl-device.*.js", "webgl.*.js")
+
+
+@functools.cache
+def map_code_json() -> str:
+    """The file names of Streamlit's map code, as a JSON list for CLOCK_JS (none found: an empty list,
+    and the map code loads when the first map arrives, as it would anyway)."""
+    js = Path(st.__file__).parent / "static" / "static" / "js"
+    names = sorted(
+        p.name for pattern in MAP_CODE for p in js.glob(pattern)
+    )  # the chart, and the WebGL device it imports when its first map is drawn
+    return json.dumps(names).replace("<", "\\u003c")  # file names, and still never a closing tag
 
 
 COUNTDOWN = '<span class="ccdash-countdown" data-end="%d">%d</span>'  # seconds to a deadline, ticked by CLOCK_JS
@@ -333,6 +358,7 @@ def clock(ctx: Context, key: str) -> None:
                 "tz": '"' + html.escape(ctx.profile.timezone, quote=True) + '"',
                 "label": '"' + html.escape(ctx.profile.timezone_label, quote=True) + '"',
                 "now": html.escape(f"{now:%H:%M:%S} {ctx.profile.timezone_label}"),
+                "map_code": map_code_json(),
             },
             unsafe_allow_javascript=True,
         )
