@@ -211,3 +211,49 @@ def test_the_id_set_is_exact_even_when_hashes_collide(monkeypatch, collide):
         True,
     ]
     assert len(s) == sum(10 + i for i in range(7))  # ids added, repeats included
+
+
+def test_a_column_gets_a_dictionary_when_its_values_repeat(tmp_path):
+    """Stored Parquet: dictionaries for the columns that repeat (at most one distinct value in two of the
+    first 16,384 rows), plain values for ids, times and coordinates; the rows read back unchanged, and a
+    file of a few rows keeps Parquet's default (a dictionary for every column)."""
+    import pyarrow.parquet as pq
+
+    from ccdash.data.files import DICTIONARY_SAMPLE, ParquetAppender
+    from tests.paths import DEMO_DIR
+
+    rows = pq.read_table(DEMO_DIR / "complaints.parquet")
+    assert rows.num_rows > 1000, rows.num_rows
+    for n in (rows.num_rows, 10):
+        part = rows.slice(0, n)
+        out = ParquetAppender(tmp_path / f"c{n}.parquet", "complaints")
+        out.write(part)
+        out.commit()
+        stored = pq.ParquetFile(tmp_path / f"c{n}.parquet")
+        schema = stored.schema_arrow  # the stored types (the demo file's cells are unsigned)
+        assert stored.read().equals(part.select(schema.names).cast(schema))
+        chunks = stored.metadata.row_group(0)
+        encoded = {
+            chunks.column(i).path_in_schema: chunks.column(i).encodings
+            for i in range(chunks.num_columns)
+        }
+        head = part.slice(0, DICTIONARY_SAMPLE[1]).to_pandas()
+        for name, encodings in encoded.items():
+            values = head[name].dropna()
+            repeats = n == 10 or values.nunique() <= len(values) / 2
+            assert ("RLE_DICTIONARY" in encodings) == repeats, (n, name, encodings)
+    assert "RLE_DICTIONARY" not in encoded_of(
+        tmp_path / f"c{rows.num_rows}.parquet", "complaint_id"
+    )
+    assert "RLE_DICTIONARY" in encoded_of(tmp_path / f"c{rows.num_rows}.parquet", "category")
+
+
+def encoded_of(path, column: str) -> tuple:
+    import pyarrow.parquet as pq
+
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    return next(
+        group.column(i).encodings
+        for i in range(group.num_columns)
+        if group.column(i).path_in_schema == column
+    )
