@@ -26,6 +26,7 @@ from ccdash.metrics import complaints as q
 from ccdash.metrics.filters import DIMENSIONS, Filters
 
 NEW_YORK = "America/New_York"
+PER_DISTRICT = 40
 
 
 def _city(city_dir, tmp_path_factory, timezone: str | None = None):
@@ -40,7 +41,10 @@ def _city(city_dir, tmp_path_factory, timezone: str | None = None):
     profile = load_profile(d / "city.toml")
     rows = Store(d, profile.facts_file, summaries="off")
     summed = Store(d, profile.facts_file)
-    assert summed.build_summaries() is not None
+    # Each district's newest PER_DISTRICT kept whole (of its ~130): some lists read them, others the rows.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summary, "RECENT_PER_DISTRICT", PER_DISTRICT)
+        assert summed.build_summaries() is not None
     return rows, summed
 
 
@@ -83,7 +87,24 @@ def equal_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
     )
 
 
-def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
+def _reads_rows(store, call, *args) -> tuple[object, bool]:
+    """What `call(store, *args)` returns, and whether it sent SQL over the raw complaints."""
+    sent: list[str] = []
+    query = store.query
+
+    def recording(sql, params=None):
+        sent.append(sql)
+        return query(sql, params)
+
+    store.query = recording  # type: ignore[method-assign]
+    try:
+        out = call(store, *args)
+    finally:
+        del store.query
+    return out, any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent)
+
+
+def test_every_figure_equals_the_rows_figure_on_random_filters(stores, monkeypatch):
     rows, summed = stores
     options = q.filter_options(rows)
     newest = q.latest_complaint(rows)
@@ -97,6 +118,7 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
     assert summed.scalar("SELECT sum(n) FROM complaints_created") > 0
     rng = random.Random(20261206)
     used = from_recent = 0
+    direct = q.DIRECT_MEDIAN_ROWS
     for case in range(40):
         f = random_filters(rng, options, options["date_min"], options["date_max"])
         # The data's clock, a later system clock, and the earliest clock the summaries answer.
@@ -105,6 +127,8 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
         )
         assert summed.summaries(at) is not None
         used += 1
+        # Medians over every resolution time, or through the buckets (as over DIRECT_MEDIAN_ROWS).
+        monkeypatch.setattr(q, "DIRECT_MEDIAN_ROWS", rng.choice([-1, direct]))
         got, want = q.kpis(summed, f, at), q.kpis(rows, f, at)
         assert got == want, (case, f, at, {k: (got[k], want[k]) for k in want if got[k] != want[k]})
         equal_frames(q.agency_scorecard(summed, f, at), q.agency_scorecard(rows, f, at))
@@ -125,23 +149,45 @@ def test_every_figure_equals_the_rows_figure_on_random_filters(stores):
         )
         # The list: from the recent complaints when they hold enough, else from the rows.
         limit = rng.choice([1, 7, 100, 1000])
-        sent: list[str] = []
-
-        def recording(sql, params=None, sent=sent, query=summed.query):
-            sent.append(sql)
-            return query(sql, params)
-
-        summed.query = recording  # type: ignore[method-assign]
-        try:
-            listed = q.complaint_rows(summed, f, at, limit)
-        finally:
-            del summed.query
+        listed, read_rows = _reads_rows(summed, q.complaint_rows, f, at, limit)
         equal_frames(listed, q.complaint_rows(rows, f, at, limit))
-        from_recent += not any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent)
+        from_recent += not read_rows
     assert 5 <= from_recent <= 35, from_recent  # both ways were taken
     assert used == 40
     assert summed.scalar("SELECT sum(n) FROM complaints_hex") > 0
     assert summed.scalar("SELECT sum(n) FROM complaints_cells") > 0
+
+
+def test_each_districts_newest_are_kept_whole_and_its_list_reads_them(stores):
+    """The recent complaints hold, per district, every row from the district's earliest one there on
+    (counted again from the rows), at least its newest PER_DISTRICT: a one-district list that long
+    reads them alone; a longer one, or one reaching past them, reads the rows, with the same result."""
+    rows, summed = stores
+    at = q.latest_complaint(rows)
+    kept = summed.query(
+        "SELECT kecamatan, min(created_at) AS earliest, count(*) AS n FROM complaints_recent "
+        "GROUP BY kecamatan"
+    )
+    every = rows.query("SELECT kecamatan, created_at FROM complaints")
+    assert len(kept) == every.kecamatan.nunique(dropna=False)
+    for district, earliest, n in zip(kept.kecamatan, kept.earliest, kept.n):
+        mine = every[every.kecamatan == district] if district is not None else every[0:0]
+        assert n == (mine.created_at >= earliest).sum() >= min(PER_DISTRICT, len(mine))
+    assert kept.n.sum() < len(every)  # not every row: the older ones are read from the files
+
+    busy, quiet = kept.sort_values("n").kecamatan.iloc[[-1, 0]]
+    cases = [
+        (Filters(kecamatan=(quiet,)), PER_DISTRICT, False),
+        (Filters(kecamatan=(busy, quiet)), PER_DISTRICT, False),
+        # Past the quiet district's kept rows: the rows are read.
+        (Filters(kecamatan=(quiet,)), int(kept.n.min()) + 5, True),
+        (Filters(kecamatan=(busy, quiet)), int(kept.n.max() + kept.n.min()) + 1, True),
+        (Filters(kecamatan=(quiet,), category=(q.filter_options(rows)["category"][0],)), 30, True),
+    ]
+    for f, limit, from_rows in cases:
+        listed, read_rows = _reads_rows(summed, q.complaint_rows, f, at, limit)
+        assert read_rows == from_rows, (f, limit)
+        equal_frames(listed, q.complaint_rows(rows, f, at, limit))
 
 
 def test_the_filter_options_come_from_the_summaries_and_equal_the_rows_options(stores):
@@ -167,10 +213,14 @@ def test_the_filter_options_come_from_the_summaries_and_equal_the_rows_options(s
     assert not any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent), sent
 
 
-def test_medians_of_even_and_odd_counts_and_across_buckets(stores):
+@pytest.mark.parametrize("over", ["every time", "the middle buckets"])
+def test_medians_of_even_and_odd_counts_and_across_buckets(stores, over, monkeypatch):
     """The median alone, over every single agency and district: small groups, where the two middle
-    values often fall in different resolution-time buckets."""
+    values often fall in different resolution-time buckets; read over every resolution time in the
+    window, and through the buckets (what more than DIRECT_MEDIAN_ROWS take)."""
     rows, summed = stores
+    if over == "the middle buckets":
+        monkeypatch.setattr(q, "DIRECT_MEDIAN_ROWS", -1)
     at = q.latest_complaint(rows)
     options = q.filter_options(rows)
     seen_even = seen_odd = 0

@@ -11,13 +11,15 @@ The complaints are split at a cutoff C, a midnight `CUTOFF_DAYS` before the newe
   whose row groups' bounds let it read one bucket's complaints of the window, and of a district
   its own, and no other row) and
   `complaints_hex` (per created day x H3 cell of the hexagon map x the dimensions) and
+  `complaints_resolved_months` (how many of the durations per closed month x district) and
   `complaints_cells` (the same at the coverage page's finer resolution);
 - the *tail* is every other row (the open backlog, and whatever was created or closed since C), kept
   as rows in `complaints_tail` and read with the same SQL as the raw table;
-- the *recent* complaints (created since C) are kept whole, with every column the complaint list
-  shows, in `complaints_recent`, ordered by district and time: the list's newest rows, when it has
-  enough of them, are read there (a district's are a run of rows) instead of from every file of
-  the month (whose row groups each hold the month's times).
+- the *recent* complaints (created since C, and each district's newest thousand) are kept whole,
+  with every column the complaint list shows, in `complaints_recent`, ordered by district and
+  time: the list's newest rows, when it has enough of them, are read there (a district's are a
+  run of rows) instead of from every file of the month (whose row groups each hold the month's
+  times).
 
 A figure for any `now` at least `CUTOFF_DAYS - 1` days after C is then the settled counts plus the
 tail's raw figure: exactly the raw figure (metrics.complaints implements docs/data.md on both, and
@@ -45,7 +47,7 @@ from .schema import displayable
 from .spatial import in_camera_view_sql
 
 FOLDER = "_summaries"
-FORMAT = 9  # raised when the tables' shape changes: older folders are then rebuilt
+FORMAT = 10  # raised when the tables' shape changes: older folders are then rebuilt
 # A server writes them for this many complaints or more; fewer are read as rows in well under a
 # second (docs/benchmarks.md: 100k rows, every page's p95 under 0.25 s).
 SUMMARIZE_FROM_ROWS = 200_000
@@ -54,6 +56,10 @@ CUTOFF_DAYS = 16  # C lies this many days before the newest complaint's day
 # 7 days (336 hours back). A `now` this many days after C keeps them all in the tail.
 USABLE_AFTER_DAYS = CUTOFF_DAYS - 1
 DIMENSIONS = ("kecamatan", "category", "agency", "channel", "status")
+# The complaint list's length (metrics.complaints.complaint_rows): each district's newest this many
+# are kept whole with the recent complaints, from no further back than this many days before C.
+RECENT_PER_DISTRICT = 1000
+RECENT_LOOKBACK_DAYS = 365
 HEX_RES = 8  # the hexagon map's H3 resolution, counted in the summaries
 CELLS_RES = 9  # the coverage page's complaint cells, counted too (other resolutions read the rows)
 # Resolution-time buckets (seconds, lower bounds): the median is found in its bucket from the
@@ -96,6 +102,7 @@ DERIVED_FROM = {
     "complaints_cells": "complaints",
     "complaints_tail": "complaints",
     "complaints_recent": "complaints",
+    "complaints_resolved_months": "complaints",
 }
 
 
@@ -109,6 +116,7 @@ VIEWS = {
     "cells": "complaints_cells",
     "tail": "complaints_tail",
     "recent": "complaints_recent",
+    "resolved_months": "complaints_resolved_months",
 }
 
 
@@ -124,6 +132,7 @@ class Summaries:
     cells: str = "complaints_cells"
     tail: str = "complaints_tail"
     recent: str = "complaints_recent"
+    resolved_months: str = "complaints_resolved_months"
 
     def answers(self, at: datetime) -> bool:
         """Whether figures as of `at` (a wall time) can be read from these tables."""
@@ -192,6 +201,28 @@ def durations_sql() -> str:
     )
 
 
+def recent_sql(per_district: int | None = None) -> str:
+    """The complaint list's rows kept whole (its columns and the filters' created_month): every
+    complaint created since C, and each district's (the unknown district's too) newest
+    `per_district` (RECENT_PER_DISTRICT) from whole days back, within a year of C. So a district's
+    rows there are all of its rows from its earliest one there on: metrics.complaints.complaint_rows
+    relies on that."""
+    n = int(RECENT_PER_DISTRICT if per_district is None else per_district)
+    cols = ", ".join(f"c.{c}" for c in listed_columns())
+    return (
+        "WITH per_day AS (SELECT kecamatan, date_trunc('day', created_at) AS day, count(*) AS n "
+        "FROM complaints WHERE created_at >= $recent_from GROUP BY ALL), "
+        "floors AS (SELECT kecamatan, max(day) AS since FROM (SELECT kecamatan, day, "
+        "sum(n) OVER (PARTITION BY kecamatan ORDER BY day DESC) AS upto FROM per_day) "
+        f"WHERE upto >= {n} GROUP BY kecamatan) "
+        f"SELECT {cols}, c.created_month FROM complaints AS c "
+        "LEFT JOIN floors AS f ON c.kecamatan IS NOT DISTINCT FROM f.kecamatan "
+        "WHERE c.created_at >= $recent_from "
+        "AND (c.created_at >= $cutoff OR c.created_at >= coalesce(f.since, $recent_from)) "
+        "ORDER BY c.kecamatan, c.created_at"
+    )
+
+
 def listed_columns() -> list[str]:
     """The columns of the complaint list (metrics.complaints.complaint_rows): never personal data,
     and no H3 cell."""
@@ -238,10 +269,13 @@ def statements(database: str) -> list[str]:
         "AS in_view "
         f"FROM complaints WHERE NOT coalesce({SETTLED}, false) ORDER BY kecamatan, created_at"
     )
-    # The complaint list's columns and the filters' (created_month).
-    recent = (
-        f"SELECT {', '.join(listed_columns())}, created_month FROM complaints "
-        "WHERE created_at >= $cutoff ORDER BY kecamatan, created_at"
+    recent = recent_sql()
+    # How many resolution times the durations hold per closed month x district: how many a median
+    # over a window and districts would read (metrics.complaints picks its way by it).
+    resolved_months = (
+        "SELECT date_trunc('month', closed_at) AS closed_month, kecamatan, count(*) AS n "
+        f"FROM complaints WHERE {SETTLED} AND status = 'resolved' GROUP BY ALL "
+        "ORDER BY closed_month, kecamatan"
     )
     return [
         table(recent, "recent"),
@@ -251,6 +285,7 @@ def statements(database: str) -> list[str]:
         table(per_cell(HEX_RES), "hex"),
         table(per_cell(CELLS_RES), "cells"),
         table(tail, "tail"),
+        table(resolved_months, "resolved_months"),
     ]
 
 
@@ -268,7 +303,10 @@ def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: date
         try:
             con.execute(in_view_sql())
             for sql in statements(database):
-                con.execute(sql, {"cutoff": cutoff_instant})
+                params = {"cutoff": cutoff_instant}
+                if "$recent_from" in sql:
+                    params["recent_from"] = cutoff_instant - timedelta(days=RECENT_LOOKBACK_DAYS)
+                con.execute(sql, params)
             con.execute(f"DROP TABLE IF EXISTS {IN_VIEW}")
         finally:
             con.execute(f"DETACH DATABASE IF EXISTS {database}")  # checkpointed and closed

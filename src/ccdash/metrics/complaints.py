@@ -24,7 +24,7 @@ from ..data.summary import (
     bucket_sql,
     listed_columns,
 )
-from .filters import DIMENSIONS, Filters, where
+from .filters import DIMENSIONS, Filters, in_districts, where
 from .registry import query
 
 
@@ -195,16 +195,43 @@ def kpis(store: Store, f: Filters, at: datetime) -> dict:
     return out
 
 
+# A median over at most this many settled resolution times is DuckDB's over them all (at 1M and 10M
+# complaints 2-7x faster than through the buckets, docs/benchmarks.md); over more, through the buckets.
+DIRECT_MEDIAN_ROWS = 1_000_000
+
+
 def _median_days(
     store: Store, s: Summaries, f: Filters, at: datetime, by: str | None = None
 ) -> dict:
     """The exact median days to resolve of the complaints resolved in the window, per value of `by`
     (one key, None, without): DuckDB's median (the mean of the two middle values for an even count).
 
-    The settled counts per resolution-time bucket say which bucket holds each median; only that
-    bucket's durations in the window are then read (data.summary), and the tail's."""
+    Up to DIRECT_MEDIAN_ROWS settled resolution times in the window's months and the districts: DuckDB's
+    median over them and the tail's (data.summary). More: the settled counts per resolution-time
+    bucket say which bucket holds each median, and only that bucket's durations in the window are
+    read, with the tail's."""
     w, _, p = _flow_params(f, at)
     g = by or "NULL"
+    districts, dp = in_districts(f.kecamatan)
+    settled = _ask(
+        store,
+        f"SELECT coalesce(sum(n), 0) AS n FROM {s.resolved_months} WHERE {districts} "
+        "AND closed_month >= date_trunc('month', $w0) AND closed_month < $w1",
+        p | dp,
+    ).n.iloc[0]
+    if settled <= DIRECT_MEDIAN_ROWS:
+        df = _ask(
+            store,
+            f"""SELECT g, median(secs / 86400.0) AS m FROM (
+              SELECT {g} AS g, secs FROM {s.durations}
+              WHERE closed_at >= $w0 AND closed_at < $w1 AND {w}
+              UNION ALL
+              SELECT {g}, {SECONDS_TO_CLOSE} FROM {s.tail}
+              WHERE created_at <= $now AND {RESOLVED_IN_WINDOW} AND {w}
+            ) GROUP BY g""",
+            p,
+        )
+        return {(None if pd.isna(k) else k): v for k, v in zip(df.g, df.m)}
     hist = _ask(
         store,
         f"""
@@ -545,15 +572,24 @@ def complaint_rows(
     p["now"] = at
     s = store.summaries(at)
     if limit and s is not None:
-        # Every complaint created since the cutoff is among the recent ones: when they hold `limit`
-        # that the filter selects, those are the newest of all (anything older came before them).
+        # The recent complaints hold each district's rows from its earliest one there on (data.summary):
+        # when they hold `limit` that the filter selects, none older than each selected district's
+        # earliest there, those are the newest of all.
+        districts, dp = in_districts(f.kecamatan)
+        order = "ORDER BY created_at DESC, complaint_id"
         newest = store.query(
-            f"SELECT {', '.join(cols)} FROM {s.recent} WHERE created_at <= $now AND {w} "
-            f"ORDER BY created_at DESC, complaint_id LIMIT {int(limit)}",
-            p,
+            f"""
+            WITH top AS (
+              SELECT {", ".join(cols)} FROM {s.recent} WHERE created_at <= $now AND {w}
+              {order} LIMIT {int(limit)})
+            SELECT *, coalesce((SELECT min(created_at) FROM top) >= (
+              SELECT max(earliest) FROM (SELECT min(created_at) AS earliest FROM {s.recent}
+              WHERE {districts} GROUP BY kecamatan)), false) AS _whole
+            FROM top {order}""",
+            p | dp,
         )
-        if len(newest) == int(limit):
-            return newest
+        if len(newest) == int(limit) and bool(newest._whole.iloc[0]):
+            return newest.drop(columns="_whole")
     since = ""
     if limit:
         nth = _nth_newest(store, w, p, at, int(limit))
