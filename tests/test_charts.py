@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -204,3 +206,41 @@ def test_charts_have_a_text_alternative_with_their_figures(monkeypatch, city_dir
     top = c.category.value_counts()
     label = load_profile(city_dir / "city.toml").category_label(top.idxmax(), "en")
     assert f"largest {label} ({top.max():,})" in alts[1]
+
+
+def _every_chart() -> dict:
+    days = _days()
+    cats = pd.DataFrame({"category": ["Roads", "Flood <b>", "Waste"], "complaints": [30, 20, 5]})
+    long = pd.DataFrame(
+        {"kecamatan": ["A 2", "A 10", "A 2"], "category": ["x", "y", "y"], "complaints": [1, 2, 3]}
+    )
+    return {
+        "trend": charts.trend(days, "daily", "mean", "complaints", lang="id"),
+        "hbar": charts.hbar(
+            cats, "complaints", "category", key="category", text_fmt=str, highlight=["Roads"]
+        ),
+        "hbar without key": charts.hbar(cats, "complaints", "category"),
+        "heatmap": charts.heatmap(long, "kecamatan", "category", "complaints", "n"),
+        "stacked": charts.stacked(long, "kecamatan", "category", "complaints", y_title="n"),
+        "donut": charts.donut(["a", "b"], [3, 4]),
+        "line": charts.line(days, "day", "complaints", "n", lang="en"),
+    }
+
+
+def test_figures_built_unchecked_send_what_plotlys_checks_would(monkeypatch):
+    """The builders skip Plotly's property checks (charts.UNCHECKED): built again with the checks on,
+    every figure passes them and the browser gets the same JSON, localized as a page sends it."""
+    import plotly.io as pio
+
+    def sent(figures: dict) -> dict:
+        return {
+            k: json.loads(pio.to_json(charts.localize(f, "id"), validate=False))
+            for k, f in figures.items()
+        }
+
+    unchecked = sent(_every_chart())
+    assert all(not f._validate for f in _every_chart().values())
+    monkeypatch.setattr(charts, "UNCHECKED", {})
+    checked_figures = _every_chart()
+    assert all(f._validate for f in checked_figures.values())
+    assert sent(checked_figures) == unchecked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -204,12 +205,19 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
             whole = values.empty or bool((values == values.round()).all())
             text[c] = number(column, 5 if c in COORDINATES else 0 if whole else 1)
         elif pd.api.types.is_datetime64_any_dtype(column):
-            text[c] = _wall(column).dt.strftime("%Y-%m-%d %H:%M").fillna("").tolist()
+            text[c] = _minutes(column)
         elif column.hasnans:
             text[c] = column.astype(object).where(column.notna(), "").astype(str).tolist()
         else:
             text[c] = column.astype(str).tolist()
     return text
+
+
+def _minutes(column: pd.Series) -> list[str]:
+    """A time column's wall times as YYYY-MM-DD HH:MM, blank where there is none: numpy's ISO text
+    to the minute (pandas' strftime formats each value in Python, 2 ms a thousand)."""
+    iso = np.datetime_as_string(_wall(column).to_numpy(dtype="datetime64[m]"), unit="m")
+    return ["" if t == "NaT" else t.replace("T", " ") for t in iso.tolist()]
 
 
 def _wall(column: pd.Series) -> pd.Series:

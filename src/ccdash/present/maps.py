@@ -6,12 +6,14 @@ such as `<img onerror=...>` is shown as text, never parsed as markup.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+import pydeck.bindings.deck as pydeck_deck
 from pydeck.bindings.json_tools import default_serialize
 
 from ..data.profile import Profile
@@ -248,6 +250,12 @@ CONTROLLER = {
     "touchRotate": False,
     "keyboard": True,
 }
+
+
+# pydeck asks five times per Deck whether its Jupyter widget imports (has_jupyter_extra): without
+# ipywidgets each ask is a failed import, searched for again each time (2.9 ms a Deck, two on the
+# Complaints page). The answer cannot change in a running server: asked once.
+pydeck_deck.has_jupyter_extra = functools.cache(pydeck_deck.has_jupyter_extra)
 
 
 class Deck(pdk.Deck):
