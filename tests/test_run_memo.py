@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
-from ccdash.app import lazy, router, state
-from ccdash.metrics import registry
+from ccdash.app import desk, lazy, router, state
+from ccdash.metrics import complaints, registry
 from ccdash.metrics.filters import Filters
 from tests.test_views import start
 
@@ -64,3 +65,82 @@ def test_a_run_looks_each_version_up_once_and_the_next_run_sees_new_data(
     assert 0 < total(at) < before
     newest = pq.read_table(path, columns=["created_at"]).column(0).to_pandas().max()
     assert max(at.session_state["f_dates"]) <= newest.date() + timedelta(days=1)  # in the city zone
+
+
+@pytest.fixture(autouse=True)
+def nothing_ahead():
+    """Each test starts with no answer being computed ahead and none remembered (the process's)."""
+    state._ahead.clear()
+    state._answered.clear()
+    yield
+    state._ahead.clear()
+
+
+def _counting(monkeypatch) -> list[tuple]:
+    """Every named query computed (in any thread): its name and arguments."""
+    computed: list[tuple] = []
+    call = registry.Query.__call__
+
+    def counted(self, store, *a, **k):
+        computed.append((self.name, repr(a), repr(sorted(k.items()))))
+        return call(self, store, *a, **k)
+
+    monkeypatch.setattr(registry.Query, "__call__", counted)
+    return computed
+
+
+@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/complaints.py"])
+def test_a_page_computes_its_queries_ahead_and_asks_for_each_of_them(
+    monkeypatch, writable_city, page
+):
+    """The queries a page starts ahead (desk.*_ahead) are the ones it then runs, with the same
+    arguments: after a run with a new filter none is left waiting, none was computed twice, and the
+    page reads what the same run without them reads."""
+    started: list[int] = []
+    begun = state.ahead
+
+    def recorded(calls):
+        started.append(begun(calls))
+        return started[-1]
+
+    monkeypatch.setattr(desk, "ahead", recorded)
+    at = start(monkeypatch, writable_city, {"lang": "en"}, page)
+    shown_before = [m.value for m in at.metric]
+    computed = _counting(monkeypatch)
+    started.clear()
+    at.sidebar.multiselect(key="f_kecamatan").set_value(["Coblong", "Sukajadi"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert started and started[-1] >= 3
+    assert not state._ahead  # every answer computed ahead was asked for
+    assert computed and len(computed) == len(set(computed))  # none computed twice
+    with_ahead = [m.value for m in at.metric]
+    assert with_ahead != shown_before  # the filter changed the tiles
+
+    # The same filter again, nothing computed ahead: the same tiles.
+    state.st.cache_data.clear()
+    monkeypatch.setattr(desk, "ahead", lambda calls: 0)
+    at.sidebar.multiselect(key="f_kecamatan").set_value([]).run()
+    at.sidebar.multiselect(key="f_kecamatan").set_value(["Coblong", "Sukajadi"]).run()
+    assert [m.value for m in at.metric] == with_ahead
+
+
+def test_a_query_computed_ahead_is_computed_once_and_its_error_reaches_the_page(
+    monkeypatch, city_dir
+):
+    monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
+    computed = _counting(monkeypatch)
+    state.st.cache_data.clear()
+    at = datetime(2026, 11, 20, 8, 0)
+    f = Filters(kecamatan=("Regol",))
+    assert state.ahead([(complaints.kpis, f, at), (complaints.kpis, f, at)]) == 1
+    got = state.run(complaints.kpis, f, at)
+    assert got == complaints.kpis(state.get_store(), f, at)
+    assert [c[0] for c in computed].count("complaints.kpis") == 2  # ahead, and the check
+    assert state.ahead([(complaints.kpis, f, at)]) == 0  # answered already
+    assert state.run(complaints.kpis, f, at) == got
+
+    # A failure computed ahead is raised where the page asks, with its message.
+    with pytest.raises(ValueError, match="no stored H3 resolution 3"):
+        state.ahead([(complaints.hex_density, f, at, {"res": 3})])
+        state.run(complaints.hex_density, f, at, res=3)
+    assert not state._ahead

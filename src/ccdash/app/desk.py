@@ -14,12 +14,13 @@ from ..present.i18n import fmt_num, fmt_pct
 from . import widgets
 from .access import current
 from .frame import header
-from .lazy import section
-from .state import Context, run
+from .lazy import drawn_now, section
+from .state import Context, ahead, run
 from .widgets import plot
 
 # The Overview map opens on complaint hexagons over the district choropleth: the city's demand first.
 OVERVIEW_LAYERS = ("hex", "districts")
+LIST_ROWS = 1000  # the complaint list's newest rows (all of them in its download)
 
 
 def daily_trend(ctx: Context, key: str) -> None:
@@ -31,8 +32,36 @@ def daily_trend(ctx: Context, key: str) -> None:
     plot(ctx, figure, key=key, alt=describe_trend(trend, ctx.lang))
 
 
+def overview_ahead(ctx: Context) -> list[tuple]:
+    """The named queries the Overview runs, in its order, as it runs them (`state.ahead`)."""
+    f, at, profile = ctx.filters, ctx.at, ctx.profile
+    calls: list[tuple] = []
+    if profile.has("complaints"):
+        calls.append((complaints_q.kpis, f, at))
+    if profile.has("cctv"):
+        calls.append((cctv_q.summary, at, profile.cctv_silent_hours, f.kecamatan))
+    if profile.has("wifi"):
+        calls.append((wifi_q.summary, f.kecamatan, profile.wifi_fast_mbps))
+    layers = st.session_state.get("ov_layers", OVERVIEW_LAYERS)
+    if "districts" in layers and profile.has_population() and profile.shows("districts"):
+        calls.append((complaints_q.by_kecamatan, f, at))
+    if "hex" in layers and profile.shows("hex"):
+        calls.append((complaints_q.hex_density, f, at, {"res": 8, "min_count": 1}))
+    if "cctv" in layers and profile.shows("cctv"):
+        calls.append((cctv_q.sites, f.kecamatan))
+    if "wifi" in layers and profile.shows("wifi"):
+        calls.append((wifi_q.points, f.kecamatan))
+    if profile.has("complaints") and drawn_now("ov_charts"):
+        calls += [
+            (complaints_q.daily_trend, f, at),
+            (complaints_q.count_by, f.with_values(category=()), "category", at, 8),
+        ]
+    return calls
+
+
 def overview(ctx: Context) -> None:
     """Overview (Ringkasan): the city at a glance."""
+    ahead(overview_ahead(ctx))  # computed on the other core while the page draws
     header(ctx, "nav.overview")
 
     if ctx.profile.has("complaints"):
@@ -95,8 +124,31 @@ def overview_charts(ctx: Context) -> None:
         )
 
 
+def complaints_ahead(ctx: Context) -> list[tuple]:
+    """The named queries the Complaints page runs, in its order, as it runs them (`state.ahead`): the
+    first screen's, and those of the sections drawn in this run."""
+    f, at = ctx.filters, ctx.at
+    calls: list[tuple] = [(complaints_q.kpis, f, at), (complaints_q.daily_trend, f, at)]
+    if drawn_now("cp_breakdown"):
+        calls += [
+            (complaints_q.count_by, f.with_values(category=()), "category", at),
+            (complaints_q.by_kecamatan, f.with_values(kecamatan=()), at),
+            (complaints_q.category_by_kecamatan, f, at),
+        ]
+    if drawn_now("cp_score"):
+        calls.append((complaints_q.agency_scorecard, f, at))
+    if drawn_now("cp_maps"):
+        calls.append((complaints_q.hex_density, f, at, {"res": 8, "min_count": 1}))
+        if ctx.profile.has_population():
+            calls.append((complaints_q.by_kecamatan, f, at))
+    if drawn_now("cp_rows"):
+        calls.append((complaints_q.complaint_rows, f, at, LIST_ROWS))
+    return calls
+
+
 def complaints(ctx: Context) -> None:
     """Complaints (Pengaduan): filters, trend, heatmap, agency scorecard, hotspots, drill-down."""
+    ahead(complaints_ahead(ctx))  # computed on the other core while the page draws
     header(ctx, "nav.complaints")
     st.caption(ctx.t("complaints.click_hint"))
 
@@ -183,7 +235,7 @@ def complaint_list(ctx: Context, total: int) -> None:
     if not who.sees_rows:  # the server sends no row: said in one line
         st.info(ctx.t("access.rows_need_role", role=ctx.t(f"access.role_{who.role}")))
         return
-    rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, 1000))
+    rows = widgets.labelled(ctx, run(complaints_q.complaint_rows, ctx.filters, ctx.at, LIST_ROWS))
     st.caption(
         ctx.t(
             "complaints.showing", shown=fmt_num(len(rows), ctx.lang), total=fmt_num(total, ctx.lang)

@@ -89,7 +89,7 @@ def _below_fold(ctx: Context, key: str, height: int) -> bool:
     """True when the section `key` is to be drawn now; otherwise a placeholder `height` px tall waits for the
     reader to scroll near it. Hands-free screens (wall, tour) never call this: they draw everything."""
     waiting = st.session_state.setdefault(WAITING, set())
-    if st.session_state.get(_flag(key)) or st.session_state.get(EVERYTHING):
+    if drawn_now(key):
         waiting.discard(key)
         return True
     waiting.add(key)
@@ -100,6 +100,11 @@ def _below_fold(ctx: Context, key: str, height: int) -> bool:
         on_seen_change=lambda: _mark(key),
     )
     return False
+
+
+def drawn_now(key: str) -> bool:
+    """Whether the section `key` is drawn in this run (revealed before, or every section drawn)."""
+    return bool(st.session_state.get(_flag(key)) or st.session_state.get(EVERYTHING))
 
 
 def rerun_page() -> None:
