@@ -47,8 +47,14 @@ def test_a_run_looks_each_version_up_once_and_the_next_run_sees_new_data(
     epochs.clear()
     at.run()
     asked = [inputs for epoch in epochs for inputs in epoch]
-    assert len(epochs) == 5  # the page, then its four sections (drawn inline here)
+    assert len(epochs) == 1  # the page, its four sections drawn inline in its run
     assert asked and all(len(epoch) == len(set(epoch)) for epoch in epochs)
+    # A section's own rerun (a fragment's: revealed, or a widget inside it) looks them up afresh.
+    monkeypatch.setattr(lazy, "own_rerun", lambda: True)
+    epochs.clear()
+    at.run()
+    assert len(epochs) == 5  # here each of the four sections drawn inline begins its own
+    monkeypatch.setattr(lazy, "own_rerun", lambda: False)
 
     def total(at) -> int:
         shown = next(c.value for c in at.caption if c.value.startswith("Showing the newest"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .state import Context, begin_run
 
@@ -107,6 +108,12 @@ def drawn_now(key: str) -> bool:
     return bool(st.session_state.get(_flag(key)) or st.session_state.get(EVERYTHING))
 
 
+def own_rerun() -> bool:
+    """Whether this run is a fragment's own (a section revealed, or a widget inside one), not the page's."""
+    run = get_script_run_ctx()
+    return bool(run is not None and run.fragment_ids_this_run)
+
+
 def rerun_page() -> None:
     """For callbacks of widgets inside a section whose change the rest of the page shows (a filter): the
     section's own rerun turns into the page's."""
@@ -127,7 +134,8 @@ def section(ctx: Context, key: str, height: int, draw: Callable[[], None]) -> No
     # On the page's run the flag was cleared first, so this is the section's own rerun: the page's instead.
     # The same when another section was revealed in this update but is still waiting: only one fragment
     # reruns per update (the browser asks for one section at a time; this is the fallback).
-    begin_run()  # a section's own rerun sees the data as it is now, not as the page's run saw it
+    if own_rerun():  # it sees the data as it is now; drawn in the page's run, as the page saw it
+        begin_run()
     waiting = st.session_state.get(WAITING, set())
     if st.session_state.get(PAGE_RERUN) or any(
         st.session_state.get(_flag(other)) for other in waiting - {key}
