@@ -244,3 +244,25 @@ def test_figures_built_unchecked_send_what_plotlys_checks_would(monkeypatch):
     checked_figures = _every_chart()
     assert all(f._validate for f in checked_figures.values())
     assert sent(checked_figures) == unchecked
+
+
+def test_the_heatmap_sums_each_pair_as_pandas_pivot_table_does():
+    rng = np.random.default_rng(7)
+    long = pd.DataFrame(
+        {
+            "kecamatan": rng.choice(["A 2", "A 10", "B", None], 300),
+            "category": rng.choice(["x", "y", "z", "w"], 300),
+            "complaints": rng.integers(0, 50, 300),
+        }
+    )  # repeated pairs, and rows without a district
+    want = long.pivot_table(
+        index="category", columns="kecamatan", values="complaints", aggfunc="sum", fill_value=0
+    )
+    want = want.loc[want.sum(axis=1).sort_values(ascending=False).index[:15]]
+    want = want[sorted(want.columns, key=charts.natural_key)]
+    cells = charts.heatmap(long, "kecamatan", "category", "complaints", "n").data[0]
+    assert list(cells.x) == ["A 2", "A 10", "B"] == list(want.columns)
+    assert list(cells.y) == list(want.index)
+    assert np.array_equal(np.asarray(cells.z), want.to_numpy())
+    empty = charts.heatmap(long.iloc[:0], "kecamatan", "category", "complaints", "n").data[0]
+    assert len(empty.z) == 0
