@@ -171,3 +171,15 @@ def test_malay_on_the_wall_and_the_tour(monkeypatch, city_dir, params):
     labels = [m.label for m in at.metric]
     for label in labels:
         assert not re.fullmatch(r"[a-z_]+\.[a-z_.]+", label), label  # never a bare key
+
+
+@pytest.mark.parametrize("lang", ["id", "en", "ms", "th"])
+def test_a_columns_numbers_read_as_each_number_alone(lang):
+    fmt_num, fmt_nums = i18n.fmt_num, i18n.fmt_nums
+    values = [0, -6.912345678, 107.6, 1234567.891, float("nan"), None, -0.000001, 10**12, True]
+    for decimals in (0, 1, 5):
+        want = [
+            "" if fmt_num(v, lang, decimals) == "–" else fmt_num(v, lang, decimals) for v in values
+        ]
+        assert fmt_nums(values, lang, decimals, missing="") == want
+    assert fmt_nums([None, 2.5], lang, 1)[0] == "–"

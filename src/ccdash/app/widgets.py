@@ -18,7 +18,7 @@ from ..metrics import cctv, complaints, wifi
 from ..present import charts, maps
 from ..present.chart_text import describe_bars
 from ..present.export import csv_bytes, for_reader, xlsx_bytes
-from ..present.i18n import fmt_num, fmt_pct, fmt_range, fmt_signed, number_marks
+from ..present.i18n import fmt_num, fmt_nums, fmt_pct, fmt_range, fmt_signed, number_marks
 from .access import acting_as, current
 from .frame import set_filter
 from .state import Context, run, wait_for_pending_run
@@ -186,11 +186,10 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
     blank, never "None", "nan" or "NaT", where there is no value. Check boxes keep their values."""
 
     def number(column: pd.Series, decimals: int, suffix: str = "") -> list[str]:
-        missing = column.isna().to_numpy()
-        return [
-            "" if gone else fmt_num(x, lang, decimals) + suffix
-            for x, gone in zip(column.tolist(), missing)
-        ]
+        shown = fmt_nums(
+            column.astype(object).where(column.notna(), None).tolist(), lang, decimals, ""
+        )
+        return [t + suffix if t else t for t in shown] if suffix else shown
 
     text = {}
     for c in df.columns:
@@ -236,7 +235,9 @@ def styled(ctx: Context, df: pd.DataFrame):
     if not text or not len(df):
         return df
     numeric = {c for c in text if pd.api.types.is_numeric_dtype(df[c])}
-    sent = df.assign(**{c: text[c] for c in text if c not in numeric})
+    # A text column with a value in every cell reads as it is: not built again from its text.
+    kept = {c for c in text if pd.api.types.is_string_dtype(df[c]) and not df[c].hasnans}
+    sent = df.assign(**{c: text[c] for c in text if c not in numeric | kept})
     return with_text(sent, {c: text[c] for c in numeric}) if numeric else sent
 
 

@@ -172,6 +172,13 @@ def fmt_num(x, lang: str, decimals: int = 0) -> str:
     return f"{x:,.{decimals}f}".translate(_number_marks_table(lang))
 
 
+def fmt_nums(values, lang: str, decimals: int = 0, missing: str = "–") -> list[str]:
+    """fmt_num of each of `values` (a column's), `missing` where there is none: the same text, at a
+    third of its cost per value (a table's two thousand coordinates)."""
+    spec, marks = f",.{decimals}f", _number_marks_table(lang)
+    return [missing if x is None or x != x else format(x, spec).translate(marks) for x in values]
+
+
 def fmt_pct(x, lang: str, decimals: int = 1) -> str:
     """A share in 0..1 as a percentage, with the locale's sign and spacing ('45,0%', '45,0 %')."""
     if _missing(x):
