@@ -599,3 +599,13 @@ def test_the_seconds_to_close_are_date_diffs_seconds():
     ).fetchall()
     assert [r[0] for r in rows] == [1, -1, 1, 2, 1, 3600, 367 * 86400]
     assert [r[1] for r in rows] == [r[0] for r in rows]
+
+
+def test_a_folder_written_with_other_tables_is_not_read_but_written_again(monkeypatch):
+    """The folder's key names the tables: code that reads a table more (added without raising
+    FORMAT) looks for a folder of its own and writes it, instead of failing to attach the older one
+    and serving the rows for ever."""
+    key = summary.summary_key(("complaints.parquet", 10, 1), "Asia/Jakarta", "cams", "1.0")
+    assert summary.summary_key(("complaints.parquet", 10, 1), "Asia/Jakarta", "cams", "1.0") == key
+    monkeypatch.setitem(summary.VIEWS, "extra", "complaints_extra")
+    assert summary.summary_key(("complaints.parquet", 10, 1), "Asia/Jakarta", "cams", "1.0") != key

@@ -145,7 +145,12 @@ def summary_key(
     """The folder of one version of the complaints, in one zone, seen by cameras in these places with
     these views (`camera_views`, the cameras' fingerprint: a camera's status does not change it),
     written by this `engine` (DuckDB's version: its database files are its own)."""
-    raw = json.dumps([FORMAT, timezone, list(map(str, complaints_version)), camera_views, engine])
+    # The tables' names too: a folder without a table this code reads (written by code that added it
+    # without raising FORMAT) would fail to attach and leave the rows serving, never written again.
+    tables = sorted(VIEWS)
+    raw = json.dumps(
+        [FORMAT, tables, timezone, list(map(str, complaints_version)), camera_views, engine]
+    )
     return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
