@@ -206,24 +206,36 @@ def durations_sql() -> str:
     )
 
 
-def recent_sql(per_district: int | None = None) -> str:
-    """The complaint list's rows kept whole (its columns and the filters' created_month): every
-    complaint created since C, and each district's (the unknown district's too) newest
-    `per_district` (RECENT_PER_DISTRICT) from whole days back, within a year of C. So a district's
-    rows there are all of its rows from its earliest one there on: metrics.complaints.complaint_rows
-    relies on that."""
+# Each district's day from which on it has its newest RECENT_PER_DISTRICT, within RECENT_LOOKBACK_DAYS
+# (a temporary table of the writing cursor; a district with fewer has none).
+FLOORS = "_summary_floors"
+
+
+def floors_sql(per_district: int | None = None) -> str:
     n = int(RECENT_PER_DISTRICT if per_district is None else per_district)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {FLOORS} AS "
+        "WITH per_day AS (SELECT kecamatan, date_trunc('day', created_at) AS day, count(*) AS n "
+        "FROM complaints WHERE created_at >= $recent_from GROUP BY ALL) "
+        "SELECT kecamatan, max(day) AS since FROM (SELECT kecamatan, day, "
+        "sum(n) OVER (PARTITION BY kecamatan ORDER BY day DESC) AS upto FROM per_day) "
+        f"WHERE upto >= {n} GROUP BY kecamatan"
+    )
+
+
+def recent_sql() -> str:
+    """The complaint list's rows kept whole (its columns and the filters' created_month): every
+    complaint created since C, and each district's (the unknown district's too) from the day it has
+    its newest RECENT_PER_DISTRICT on (FLOORS), none before $lowest: the earliest of those days and
+    C. A district with fewer in the lookback keeps its rows from $lowest on. So a district's rows
+    there are all of its rows from its earliest one there on: metrics.complaints.complaint_rows
+    relies on that. $lowest bounds what is read: in a busy city's data, C's 16 days."""
     cols = ", ".join(f"c.{c}" for c in listed_columns())
     return (
-        "WITH per_day AS (SELECT kecamatan, date_trunc('day', created_at) AS day, count(*) AS n "
-        "FROM complaints WHERE created_at >= $recent_from GROUP BY ALL), "
-        "floors AS (SELECT kecamatan, max(day) AS since FROM (SELECT kecamatan, day, "
-        "sum(n) OVER (PARTITION BY kecamatan ORDER BY day DESC) AS upto FROM per_day) "
-        f"WHERE upto >= {n} GROUP BY kecamatan) "
         f"SELECT {cols}, c.created_month FROM complaints AS c "
-        "LEFT JOIN floors AS f ON c.kecamatan IS NOT DISTINCT FROM f.kecamatan "
-        "WHERE c.created_at >= $recent_from "
-        "AND (c.created_at >= $cutoff OR c.created_at >= coalesce(f.since, $recent_from)) "
+        f"LEFT JOIN {FLOORS} AS f ON c.kecamatan IS NOT DISTINCT FROM f.kecamatan "
+        "WHERE c.created_at >= $lowest "
+        "AND (c.created_at >= $cutoff OR c.created_at >= coalesce(f.since, $lowest)) "
         "ORDER BY c.kecamatan, c.created_at"
     )
 
@@ -307,12 +319,19 @@ def write(con, directory: Path, key: str, cutoff_instant: datetime, cutoff: date
         con.execute(f"ATTACH '{path}' AS {database}")
         try:
             con.execute(in_view_sql())
+            lookback = cutoff_instant - timedelta(days=RECENT_LOOKBACK_DAYS)
+            con.execute(floors_sql(), {"recent_from": lookback})
+            (lowest,) = con.execute(
+                f"SELECT least(coalesce(min(since), $cutoff), $cutoff) FROM {FLOORS}",
+                {"cutoff": cutoff_instant},
+            ).fetchone()
             for sql in statements(database):
                 params = {"cutoff": cutoff_instant}
-                if "$recent_from" in sql:
-                    params["recent_from"] = cutoff_instant - timedelta(days=RECENT_LOOKBACK_DAYS)
+                if "$lowest" in sql:
+                    params["lowest"] = lowest
                 con.execute(sql, params)
             con.execute(f"DROP TABLE IF EXISTS {IN_VIEW}")
+            con.execute(f"DROP TABLE IF EXISTS {FLOORS}")
         finally:
             con.execute(f"DETACH DATABASE IF EXISTS {database}")  # checkpointed and closed
         (scratch / "summary.json").write_text(
