@@ -87,8 +87,8 @@ def equal_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
     )
 
 
-def _reads_rows(store, call, *args) -> tuple[object, bool]:
-    """What `call(store, *args)` returns, and whether it sent SQL over the raw complaints."""
+def _sent(store, call, *args) -> tuple[object, list[str]]:
+    """What `call(store, *args)` returns, and the SQL it sent."""
     sent: list[str] = []
     query = store.query
 
@@ -98,9 +98,14 @@ def _reads_rows(store, call, *args) -> tuple[object, bool]:
 
     store.query = recording  # type: ignore[method-assign]
     try:
-        out = call(store, *args)
+        return call(store, *args), sent
     finally:
         del store.query
+
+
+def _reads_rows(store, call, *args) -> tuple[object, bool]:
+    """What `call(store, *args)` returns, and whether it sent SQL over the raw complaints."""
+    out, sent = _sent(store, call, *args)
     return out, any(re.search(r"\bcomplaints\b(?!_)", sql) for sql in sent)
 
 
@@ -194,18 +199,7 @@ def test_the_filter_options_come_from_the_summaries_and_equal_the_rows_options(s
     """Which values occur and which days are spanned do not depend on the clock: the settled day
     counts and the tail hold every complaint, so the options read them, never the rows."""
     rows, summed = stores
-    sent: list[str] = []
-    query = summed.query
-
-    def recording(sql, params=None):
-        sent.append(sql)
-        return query(sql, params)
-
-    summed.query = recording  # type: ignore[method-assign]
-    try:
-        got = q.filter_options(summed)
-    finally:
-        del summed.query
+    got, sent = _sent(summed, q.filter_options)
     want = q.filter_options(rows)
     assert got == want
     assert want["date_min"] < pd.Timestamp(summed.summaries(None).cutoff) < want["date_max"]
