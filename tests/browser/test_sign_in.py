@@ -168,7 +168,8 @@ def test_a_wall_runs_on_a_kiosk_link_until_it_is_revoked(browser, signed_app):
 
     while not stopped() and time.monotonic() < deadline:
         page.wait_for_timeout(500)
-    assert stopped(), (refused.count(), tiles.count())  # stopped at the screen's next check
+    # stopped at the screen's next check; if not, what the screen shows instead
+    assert stopped(), (refused.count(), tiles.count(), page.url, page.inner_text("body")[:600])
     actions = [r["action"] for r in AuditLog(data).read()]
     assert "kiosk_use" in actions and "kiosk_refused" in actions
     tab.close()

@@ -191,6 +191,10 @@ TOUR_WATCH = """() => {
   requestAnimationFrame(tick);
 }"""
 TOUR_STEP_S = 6
+SHORT_BY_S, LONG_BY_S = (
+    2.0,
+    1.5,
+)  # how far a step's time on screen may be from its own, in the browser
 MAP_CODE_FETCHED = """() => performance.getEntriesByType('resource')
   .filter(e => e.name.includes('/DeckGlJsonChart.')).map(e => performance.timeOrigin + e.startTime)"""
 MAP_STEPS = {"Where residents report", "CCTV as the city's eyes", "Free public wifi"}  # the demo's
@@ -209,8 +213,8 @@ def fast_tour(browser, tmp_path_factory):
 
 
 def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser, fast_tour):
-    """From a first load, round the whole tour: each step on screen for its stated time (within 1 s:
-    they ran 20-29 s for 20), counted for a map step from when its map is there (the step waits for
+    """From a first load, round the whole tour: each step on screen for its stated time (within
+    SHORT_BY_S / LONG_BY_S: they ran 20-29 s for 20), counted for a map step from when its map is there (the step waits for
     its map: it was blank 14 s into its 20 s), and the map shown to the step's end."""
     from ccdash.data.tour import CLOSING_SECONDS
 
@@ -245,7 +249,11 @@ def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser
             # step blank for seconds).
             assert (end - with_map[-1]) / 1000 <= 0.5, (title, (end - with_map[-1]) / 1000)
         lasted = (end - start) / 1000
-        assert abs(lasted - wanted) <= 1.0, (title, lasted, wanted)
+        # The server counts a step from when it has sent it; the browser then builds a map step's
+        # map (a new WebGL context, drawn in software here), which the server cannot see and which
+        # took up to 1.1 s under CI's load. So a step may look up to SHORT_BY_S short, never more;
+        # and never more than LONG_BY_S long (the bugs were seconds: 20-29 s for 20, blank 14 s).
+        assert -SHORT_BY_S <= lasted - wanted <= LONG_BY_S, (title, lasted, wanted)
     assert tab.errors == []
     tab.close()
 
