@@ -110,6 +110,26 @@ def test_a_known_id_rewrites_only_the_file_that_holds_it(converted, profile, tmp
     )  # moved to its new month
 
 
+def test_a_rewrite_read_in_many_batches_keeps_every_other_row(
+    converted, profile, tmp_path, monkeypatch
+):
+    """A rewritten file is read a batch at a time; the batches without a replaced id are copied
+    whole, the others without it: every other row of the file is kept as it was."""
+    monkeypatch.setattr(dataset, "ROW_GROUP", 7)  # the demo's month files: many batches each
+    stored = wall_times(read_stored(converted, ROOT).to_pandas())
+    month = stored[stored.created_at.dt.strftime("%Y-%m") == "2026-10"]
+    assert len(month) > 3 * 7, len(month)
+    ids = list(month.complaint_id.iloc[[0, 15]])  # in two different batches of the month's file
+    report = ingest(new_rows(tmp_path, "upd.csv", ids), ROOT, converted, profile, now=NOW)
+    assert report.replaced == 2 and report.stored_rows == len(stored)
+    now = wall_times(read_stored(converted, ROOT).to_pandas())
+    kept = now[~now.complaint_id.isin(ids)].sort_values("complaint_id", ignore_index=True)
+    pd.testing.assert_frame_equal(
+        kept, stored[~stored.complaint_id.isin(ids)].sort_values("complaint_id", ignore_index=True)
+    )
+    assert sorted(now[now.complaint_id.isin(ids)].status) == ["new", "new"]
+
+
 def test_a_date_filter_reads_only_the_months_it_needs(converted, profile):
     store = Store(converted, expected=(ROOT,))
     months = [{"partition": p.parent.name} for p in dataset.files(converted / ROOT)]

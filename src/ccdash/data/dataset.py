@@ -360,6 +360,9 @@ class Writer:
             self.write(t)
             return 0
         hit = pc.is_in(key_strings(self.table, t), value_set=ids)
+        if not pc.any(hit).as_py():  # most of a rewritten file: copied as it is, not filtered
+            self.write(t)
+            return 0
         rest = t.filter(pc.invert(hit))
         if rest.num_rows:
             self.write(rest)
