@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from ccdash.__main__ import streamlit_flags
 from tests.paths import REPO_ROOT
@@ -143,6 +144,21 @@ class Page:
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        # Script runs (the page's or a section's) the server has begun and ended for this tab, read
+        # from the messages it sends: each run opens with new_session and closes with script_finished.
+        self.started = self.finished = self.page_runs = 0  # page_runs: whole-page runs ended
+        self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, bytes):
+            msg = ForwardMsg.FromString(payload)
+            kind = msg.WhichOneof("type")
+            self.started += kind == "new_session"
+            if kind == "script_finished":
+                self.finished += 1
+                self.page_runs += (
+                    msg.script_finished != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+                )
 
     def _console(self, msg):
         if msg.type != "error":
@@ -182,13 +198,34 @@ class Page:
         deadline = time.monotonic() + timeout_s
         waiting = self.page.locator(LAZY)
         while waiting.count() and time.monotonic() < deadline:
+            left, begun = waiting.count(), self.started
             # In one step in the page: a placeholder may be replaced by its section at any moment.
             self.page.evaluate(f"""() => {{ const e = document.querySelector("{LAZY}");
                                            if (e) e.scrollIntoView({{block: "center"}}); }}""")
+            # The section's run has begun (or its placeholder is gone), then every run has ended: a
+            # placeholder goes with the section's first element, not its last (CI saw a list drawn
+            # and its download button not yet).
+            poll(
+                lambda: (self.started, waiting.count()),
+                lambda now, begun=begun, left=left: now[0] > begun or now[1] < left,
+                timeout_s=max(0.0, deadline - time.monotonic()),
+                every_s=0.1,
+            )
             self.settle(quiet_ms=800)
+            self.runs_ended(max(0.0, deadline - time.monotonic()))
         assert waiting.count() == 0, (
             f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
         )
+
+    def runs_ended(self, timeout_s: float = TIMEOUT_S) -> None:
+        """Until every script run begun for this tab has ended (a generous deadline)."""
+        ended = poll(
+            lambda: (self.page.wait_for_timeout(50), self.started - self.finished)[1],
+            lambda running: running <= 0,
+            timeout_s=timeout_s,
+            every_s=0.05,
+        )
+        assert ended <= 0, f"{ended} script runs still going after {timeout_s:.0f} s"
 
     def close(self):
         self.page.close()
