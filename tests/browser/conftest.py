@@ -144,9 +144,11 @@ class Page:
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        # Script runs (the page's or a section's) the server has begun and ended for this tab, read
-        # from the messages it sends: each run opens with new_session and closes with script_finished.
-        self.started = self.finished = self.page_runs = 0  # page_runs: whole-page runs ended
+        # Script runs (the page's or a section's) the server has begun for this tab, and how each
+        # ended, in order, read from the messages it sends: new_session opens a run, script_finished
+        # closes it (FINISHED_SUCCESSFULLY for the page's, FINISHED_FRAGMENT_RUN_... for a section's).
+        self.started = 0
+        self.ended: list[int] = []
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
@@ -155,10 +157,12 @@ class Page:
             kind = msg.WhichOneof("type")
             self.started += kind == "new_session"
             if kind == "script_finished":
-                self.finished += 1
-                self.page_runs += (
-                    msg.script_finished != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
-                )
+                self.ended.append(msg.script_finished)
+
+    @property
+    def page_runs(self) -> int:
+        """Whole-page runs ended (not a section's own)."""
+        return sum(e != ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY for e in self.ended)
 
     def _console(self, msg):
         if msg.type != "error":
@@ -220,7 +224,7 @@ class Page:
     def runs_ended(self, timeout_s: float = TIMEOUT_S) -> None:
         """Until every script run begun for this tab has ended (a generous deadline)."""
         ended = poll(
-            lambda: (self.page.wait_for_timeout(50), self.started - self.finished)[1],
+            lambda: (self.page.wait_for_timeout(50), self.started - len(self.ended))[1],
             lambda running: running <= 0,
             timeout_s=timeout_s,
             every_s=0.05,

@@ -23,21 +23,6 @@ def wait_for_run(tab: Page, runs: list[int], since: int, kind: int) -> None:
         tab.page.wait_for_timeout(200)
 
 
-def record_runs(tab: Page) -> list[int]:
-    """How each script run the server finished ended, in order: the page's whole run or one section's
-    (read from the messages Streamlit sends the browser)."""
-    runs: list[int] = []
-
-    def received(payload) -> None:
-        if isinstance(payload, bytes):
-            msg = ForwardMsg.FromString(payload)
-            if msg.WhichOneof("type") == "script_finished":
-                runs.append(msg.script_finished)
-
-    tab.page.on("websocket", lambda ws: ws.on("framereceived", received))
-    return runs
-
-
 def test_complaints_draw_the_first_screen_then_each_section_on_scroll(browser, app_url):
     tab = Page(browser)
     page = tab.goto(f"{app_url}/complaints?lang=en")
@@ -85,7 +70,7 @@ def test_a_screen_tall_enough_shows_the_sections_without_scrolling(browser, app_
 
 def test_a_revealed_section_reruns_alone_and_a_click_in_it_reruns_the_page(browser, app_url):
     tab = Page(browser)
-    runs = record_runs(tab)
+    runs = tab.ended  # how each script run ended, in order (conftest.Page)
     page = tab.goto(f"{app_url}/complaints?lang=en")
     assert runs and runs[-1] == PAGE_RUN
     before = len(runs)
@@ -113,7 +98,7 @@ def test_a_revealed_section_reruns_alone_and_a_click_in_it_reruns_the_page(brows
 
 def test_a_point_removed_below_the_map_is_left_out_of_the_tiles_above(browser, app_url):
     tab = Page(browser)
-    runs = record_runs(tab)
+    runs = tab.ended  # how each script run ended, in order (conftest.Page)
     page = tab.goto(f"{app_url}/coverage?lang=en")
     tab.reveal()
 

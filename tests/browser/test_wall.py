@@ -191,10 +191,8 @@ TOUR_WATCH = """() => {
   requestAnimationFrame(tick);
 }"""
 TOUR_STEP_S = 6
-SHORT_BY_S, LONG_BY_S = (
-    2.0,
-    1.5,
-)  # how far a step's time on screen may be from its own, in the browser
+# How far a step's time on screen, in the browser, may be from its own: short, long.
+SHORT_BY_S, LONG_BY_S = 2.0, 1.5
 MAP_CODE_FETCHED = """() => performance.getEntriesByType('resource')
   .filter(e => e.name.includes('/DeckGlJsonChart.')).map(e => performance.timeOrigin + e.startTime)"""
 MAP_STEPS = {"Where residents report", "CCTV as the city's eyes", "Free public wifi"}  # the demo's
@@ -214,8 +212,9 @@ def fast_tour(browser, tmp_path_factory):
 
 def test_a_whole_tour_gives_each_step_its_time_and_each_map_step_its_map(browser, fast_tour):
     """From a first load, round the whole tour: each step on screen for its stated time (within
-    SHORT_BY_S / LONG_BY_S: they ran 20-29 s for 20), counted for a map step from when its map is there (the step waits for
-    its map: it was blank 14 s into its 20 s), and the map shown to the step's end."""
+    SHORT_BY_S / LONG_BY_S: they ran 20-29 s for 20), counted for a map step from when its map is
+    there (the step waits for its map: it was blank 14 s into its 20 s), and the map shown to the
+    step's end."""
     from ccdash.data.tour import CLOSING_SECONDS
 
     tab = Page(browser)
