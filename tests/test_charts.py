@@ -135,6 +135,19 @@ def test_a_fitted_map_view_shows_the_bounds_whole():
     assert maps.geojson_bounds(gj) == (0, 2, 3, 5)
 
 
+def test_the_district_shapes_carry_the_bounds_of_every_coordinate_in_them():
+    """load_geojson's `bbox` (found once per file, with shapely) is the walk over every coordinate
+    of every shape, MultiPolygons and holes included; a city without shapes has none."""
+    from ccdash.data.reference import load_geojson
+    from ccdash.present import maps
+
+    profile = load_profile(DEMO_DIR / "city.toml")
+    gj = load_geojson(profile.districts_file, profile.districts_name_property)
+    walked = maps.geojson_bounds({"features": gj["features"]})
+    assert maps.geojson_bounds(gj) == walked and len(gj["features"]) == 30
+    assert "bbox" not in load_geojson(None, "name")
+
+
 def test_percentage_point_changes_say_pp_in_either_language():
     from ccdash.present.i18n import fmt_pp
 
@@ -159,6 +172,8 @@ def test_value_axes_show_whole_numbers_with_the_language_separators():
 def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_dir):
     import json
 
+    from plotly.utils import PlotlyJSONEncoder
+
     from ccdash.present.charts import ACCENT, MUTED
 
     monkeypatch.setenv("CCDASH_DATA_DIR", str(city_dir))
@@ -168,6 +183,9 @@ def test_a_click_filter_highlights_its_bars_among_the_others(monkeypatch, city_d
     at.switch_page("app_pages/complaints.py").run()
     assert not at.exception
     figs = {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    # Every chart is dark, whatever Streamlit made Plotly's default template.
+    dark = json.loads(json.dumps(charts.DARK, cls=PlotlyJSONEncoder))
+    assert figs and all(f["layout"]["template"] == dark for f in figs.values())
     bars = next(
         f["data"][0]
         for f in figs.values()
@@ -244,6 +262,24 @@ def test_figures_built_unchecked_send_what_plotlys_checks_would(monkeypatch):
     checked_figures = _every_chart()
     assert all(f._validate for f in checked_figures.values())
     assert sent(checked_figures) == unchecked
+
+
+def test_the_dark_template_is_plotly_darks_for_every_trace_and_axis_the_charts_draw():
+    """The template sent with each figure (charts.DRAWN) is Plotly's "plotly_dark" without the
+    defaults of traces and axes no builder draws: what a chart looks like is unchanged."""
+    import plotly.io as pio
+    from plotly.utils import PlotlyJSONEncoder
+
+    dark = json.loads(json.dumps(pio.templates["plotly_dark"], cls=PlotlyJSONEncoder))
+    for name, fig in _every_chart().items():
+        sent = json.loads(pio.to_json(fig, validate=False))
+        template = sent["layout"]["template"]
+        for kind in {trace["type"] for trace in sent["data"]}:
+            assert template["data"][kind] == dark["data"][kind], (name, kind)
+        kept = {k: v for k, v in dark["layout"].items() if k not in charts.UNDRAWN_AXES}
+        assert template["layout"] == kept, name
+        assert not set(sent["layout"]) & set(charts.UNDRAWN_AXES), name
+    assert len(json.dumps(template)) < len(json.dumps(dark)) / 2
 
 
 def test_the_heatmap_sums_each_pair_as_pandas_pivot_table_does():

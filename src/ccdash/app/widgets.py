@@ -164,13 +164,19 @@ def _number(c: str) -> tuple[int, str] | None:
 
 def column_config(ctx: Context, df: pd.DataFrame) -> dict:
     """Translated headers. The cells' text comes from `styled` (one format per language); the values
-    keep their type, so a column still sorts by value."""
+    keep their type, so a column still sorts by value. Coordinates read as decimal degrees to five
+    places with a point in every language: as GPS devices and map apps write and read them, so a
+    copied pair pastes into a map's search."""
     cfg = {}
     for c in df.columns:
         name = ctx.t(f"col.{c}")
-        if name == f"col.{c}":
+        if _is_coordinate(df, c):
+            cfg[c] = st.column_config.NumberColumn(
+                None if name == f"col.{c}" else name, format="%.5f"
+            )
+        elif name == f"col.{c}":
             continue
-        if pd.api.types.is_bool_dtype(df[c]):
+        elif pd.api.types.is_bool_dtype(df[c]):
             cfg[c] = st.column_config.CheckboxColumn(name)
         else:
             cfg[c] = st.column_config.Column(name)
@@ -180,15 +186,25 @@ def column_config(ctx: Context, df: pd.DataFrame) -> dict:
 COORDINATES = ("lat", "lon", "centroid_lat", "centroid_lon")
 
 
+def _is_coordinate(df: pd.DataFrame, c: str) -> bool:
+    return c in COORDINATES and pd.api.types.is_numeric_dtype(df[c])
+
+
 def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
     """What each column's cells read on screen: numbers with the language's separators (10,6 and 1.234
     in Indonesian; 10.6 and 1,234 in English), times as YYYY-MM-DD HH:MM (the stored wall time), and a
-    blank, never "None", "nan" or "NaT", where there is no value. Check boxes keep their values."""
+    blank, never "None", "nan" or "NaT", where there is no value. Check boxes keep their values, and
+    a text column with a value in every cell and coordinates (`column_config`) read as they are (left
+    out)."""
 
     def number(column: pd.Series, decimals: int, suffix: str = "") -> list[str]:
-        shown = fmt_nums(
-            column.astype(object).where(column.notna(), None).tolist(), lang, decimals, ""
+        # A float's NaN is missing to fmt_nums; another type's NA (pd.NA has no truth) becomes None.
+        values = (
+            column.tolist()
+            if column.dtype == np.float64
+            else column.astype(object).where(column.notna(), None).tolist()
         )
+        shown = fmt_nums(values, lang, decimals, "")
         return [t + suffix if t else t for t in shown] if suffix else shown
 
     text = {}
@@ -199,15 +215,17 @@ def cell_text(lang: str, df: pd.DataFrame) -> dict[str, list[str]]:
             text[c] = number(column, *known)
         elif pd.api.types.is_bool_dtype(column):
             continue  # a checkbox
+        elif _is_coordinate(df, c):
+            continue  # a value column_config shows (the same in every language)
         elif pd.api.types.is_numeric_dtype(column):
             values = column.dropna()
             whole = values.empty or bool((values == values.round()).all())
-            text[c] = number(column, 5 if c in COORDINATES else 0 if whole else 1)
+            text[c] = number(column, 0 if whole else 1)
         elif pd.api.types.is_datetime64_any_dtype(column):
             text[c] = _minutes(column)
         elif column.hasnans:
             text[c] = column.astype(object).where(column.notna(), "").astype(str).tolist()
-        else:
+        elif not pd.api.types.is_string_dtype(column):
             text[c] = column.astype(str).tolist()
     return text
 
@@ -235,9 +253,7 @@ def styled(ctx: Context, df: pd.DataFrame):
     if not text or not len(df):
         return df
     numeric = {c for c in text if pd.api.types.is_numeric_dtype(df[c])}
-    # A text column with a value in every cell reads as it is: not built again from its text.
-    kept = {c for c in text if pd.api.types.is_string_dtype(df[c]) and not df[c].hasnans}
-    sent = df.assign(**{c: text[c] for c in text if c not in numeric | kept})
+    sent = df.assign(**{c: text[c] for c in text if c not in numeric})
     return with_text(sent, {c: text[c] for c in numeric}) if numeric else sent
 
 

@@ -92,7 +92,9 @@ def _shapes(name_property: str, path: str, *version) -> tuple:
 
 
 def load_geojson(path: Path | str | None, name_property: str) -> dict:
-    """The district shapes as a GeoJSON FeatureCollection for maps, each name under 'kecamatan'."""
+    """The district shapes as a GeoJSON FeatureCollection for maps, each name under 'kecamatan', with
+    its bounding box (GeoJSON's `bbox`: west, south, east, north) when it has a shape: every map
+    fits its view to it, found once per file rather than on every run."""
     if path is None:
         return {"type": "FeatureCollection", "features": []}
     return _geojson(name_property, *file_version(path))
@@ -114,7 +116,10 @@ def _geojson(name_property: str, path: str, *version) -> dict:
                     "properties": {"kecamatan": str(name)},
                 }
             )
-    return {"type": "FeatureCollection", "features": feats}
+    if not feats:
+        return {"type": "FeatureCollection", "features": feats}
+    bounds = shapely.total_bounds([shape(f["geometry"]) for f in feats])
+    return {"type": "FeatureCollection", "features": feats, "bbox": [float(b) for b in bounds]}
 
 
 def facts_of(profile) -> pd.DataFrame:

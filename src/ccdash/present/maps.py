@@ -202,7 +202,10 @@ def coverage_layer(cells: pd.DataFrame, density_hi: float, tip, pickable: bool =
 
 
 def geojson_bounds(gj: dict | None) -> tuple[float, float, float, float] | None:
-    """(min_lon, min_lat, max_lon, max_lat) of every coordinate in a GeoJSON, or None when it has none."""
+    """(min_lon, min_lat, max_lon, max_lat) of every coordinate in a GeoJSON (its `bbox` when it says
+    it), or None when it has none."""
+    if gj and len(gj.get("bbox") or ()) == 4:
+        return tuple(gj["bbox"])
     xs, ys = [], []
 
     def walk(c):
