@@ -56,7 +56,9 @@ def set_document_language(lang: str) -> None:
             # A tile's label with its window ("Median days to resolve · 23 Aug – 20 Nov 2026") wraps in
             # its tile instead of being cut with an ellipsis.
             "[data-testid=stMetricLabel], [data-testid=stMetricLabel] * { white-space: normal !important;"
-            " overflow: visible !important; text-overflow: clip !important; }</style>",
+            " overflow: visible !important; text-overflow: clip !important; }"
+            # The complaint tiles' place while they are drawn (desk.tiles_first): two rows of tiles.
+            ".st-key-desk_tiles { min-height: 17rem; }</style>",
             unsafe_allow_html=True,
         )
         _doc_lang(key="doc_lang_value", data={"lang": lang.replace("_", "-")})
