@@ -118,7 +118,8 @@ def _geojson(name_property: str, path: str, *version) -> dict:
             )
     if not feats:
         return {"type": "FeatureCollection", "features": feats}
-    bounds = shapely.total_bounds([shape(f["geometry"]) for f in feats])
+    # The shapes load_shapes parses (and caches) for the same file and version.
+    bounds = shapely.total_bounds([s for _, s in _shapes(name_property, path, *version)])
     return {"type": "FeatureCollection", "features": feats, "bbox": [float(b) for b in bounds]}
 
 

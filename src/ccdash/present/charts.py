@@ -17,7 +17,6 @@ from .i18n import fmt_date, month_abbr, number_marks
 FONT = '"Source Sans", ccdash-noto, sans-serif'
 ACCENT = "#f5a623"
 SERIES = ["#4cc9f0", "#f5a623", "#2ecc71", "#e76f51", "#9b5de5", "#f15bb5", "#00bbf9", "#fee440"]
-# Okabe-Ito colours, told apart with red-green colour blindness: blue for good, vermillion/orange for bad.
 # Every chart is dark: Plotly's "plotly_dark", cut to what these builders draw. Its defaults for 24
 # kinds of trace and for polar, ternary, 3-D and geo axes, menus and sliders were 60% of a bar
 # chart's JSON (7.4 -> 2.9 KB) and half the time to send it (6.0 -> 3.0 ms). Each figure's layout
@@ -44,6 +43,7 @@ DARK = _dark_template()
 UNCHECKED = {"_validate": False}
 # Plotly's "YlOrRd" as its checks spell it out (plotly.js has its own, different scale of that name).
 HEAT = make_colorscale(sequential.YlOrRd)
+# Okabe-Ito colours, told apart with red-green colour blindness: blue for good, vermillion/orange for bad.
 STATUS = {"online": "#0072B2", "offline": "#D55E00", "maintenance": "#F0E442", "unknown": "#999999"}
 
 
