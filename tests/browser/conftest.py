@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -132,6 +133,17 @@ def poll(measure, ok, timeout_s: float = TIMEOUT_S, every_s: float = 0.3):
 
 
 LAZY = "[class*='st-key-lazy_']"  # a section that waits for the reader to scroll to it
+PLACEHOLDER_ID = re.compile(r"-lazy_(\w+)$")  # its element id ends with its key, lazy_<section>
+# Every placeholder that has ever been on the document, by section: one can come and go (drawn by
+# its own 1.5 s timer) between two looks from the test.
+_RECORD_PLACEHOLDERS = """
+window.__ccdashPlaceholders = new Set();
+new MutationObserver(() => {
+  for (const e of document.querySelectorAll("[class*='st-key-lazy_']"))
+    for (const c of e.classList)
+      if (c.startsWith("st-key-lazy_")) window.__ccdashPlaceholders.add(c.slice(12));
+}).observe(document, { childList: true, subtree: true });
+"""
 
 
 class Page:
@@ -149,15 +161,33 @@ class Page:
         # closes it (FINISHED_SUCCESSFULLY for the page's, FINISHED_FRAGMENT_RUN_... for a section's).
         self.started = 0
         self.ended: list[int] = []
+        # The sections whose placeholder the page's latest run sent: the browser draws each a moment
+        # after the message arrives, so reveal() waits for it rather than trusting an empty page.
+        self.placeholders_sent: set[str] = set()
+        self.page.add_init_script(_RECORD_PLACEHOLDERS)
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
         if isinstance(payload, bytes):
             msg = ForwardMsg.FromString(payload)
             kind = msg.WhichOneof("type")
-            self.started += kind == "new_session"
-            if kind == "script_finished":
+            if kind == "new_session":
+                self.started += 1
+                if not msg.metadata.run.fragment_ids:  # the page's run: its sections say afresh
+                    self.placeholders_sent = set()
+            elif kind == "script_finished":
                 self.ended.append(msg.script_finished)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                found = element.WhichOneof("type") == "bidi_component" and PLACEHOLDER_ID.search(
+                    element.bidi_component.id
+                )
+                if found:
+                    self.placeholders_sent.add(found[1])
+
+    def placeholders_drawn(self) -> set[str]:
+        """The sections whose placeholder has been on this document at some moment."""
+        return set(self.page.evaluate("() => [...(window.__ccdashPlaceholders || [])]"))
 
     @property
     def page_runs(self) -> int:
@@ -201,7 +231,10 @@ class Page:
         """Scroll to each section still waiting below the fold (ccdash.app.lazy) until every one is drawn."""
         deadline = time.monotonic() + timeout_s
         waiting = self.page.locator(LAZY)
-        while waiting.count() and time.monotonic() < deadline:
+        while True:
+            self._placeholders_on_page(deadline)
+            if not waiting.count() or time.monotonic() >= deadline:
+                break
             left, begun = waiting.count(), self.started
             # In one step in the page: a placeholder may be replaced by its section at any moment.
             self.page.evaluate(f"""() => {{ const e = document.querySelector("{LAZY}");
@@ -220,6 +253,18 @@ class Page:
         assert waiting.count() == 0, (
             f"{waiting.count()} sections still waiting after {timeout_s:.0f} s"
         )
+
+    def _placeholders_on_page(self, deadline: float) -> None:
+        """Until every run has ended and every placeholder the page's run sent has been on the page:
+        a loaded browser draws a message well after it arrives, and an empty page then means nothing."""
+        self.runs_ended(max(0.0, deadline - time.monotonic()))
+        missing = poll(
+            lambda: self.placeholders_sent - self.placeholders_drawn(),
+            lambda missing: not missing,
+            timeout_s=max(0.0, deadline - time.monotonic()),
+            every_s=0.1,
+        )
+        assert not missing, f"placeholders sent but never drawn: {sorted(missing)}"
 
     def runs_ended(self, timeout_s: float = TIMEOUT_S) -> None:
         """Until every script run begun for this tab has ended (a generous deadline)."""
