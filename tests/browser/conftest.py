@@ -161,6 +161,10 @@ class Page:
         # closes it (FINISHED_SUCCESSFULLY for the page's, FINISHED_FRAGMENT_RUN_... for a section's).
         self.started = 0
         self.ended: list[int] = []
+        # One run at a time per tab; a run begun can end without saying so (its script runner replaced,
+        # as on every wall's first load), so "all over" is: the run begun last has said it ended.
+        self.last_begun = ""
+        self.ids_ended: set[str] = set()
         # The sections whose placeholder the page's latest run sent: the browser draws each a moment
         # after the message arrives, so reveal() waits for it rather than trusting an empty page.
         self.placeholders_sent: set[str] = set()
@@ -173,10 +177,12 @@ class Page:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.started += 1
+                self.last_begun = msg.metadata.run.script_run_id
                 if not msg.metadata.run.fragment_ids:  # the page's run: its sections say afresh
                     self.placeholders_sent = set()
             elif kind == "script_finished":
                 self.ended.append(msg.script_finished)
+                self.ids_ended.add(msg.metadata.run.script_run_id)
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 found = element.WhichOneof("type") == "bidi_component" and PLACEHOLDER_ID.search(
@@ -255,9 +261,10 @@ class Page:
         )
 
     def _placeholders_on_page(self, deadline: float) -> None:
-        """Until every run has ended and every placeholder the page's run sent has been on the page:
-        a loaded browser draws a message well after it arrives, and an empty page then means nothing."""
-        self.runs_ended(max(0.0, deadline - time.monotonic()))
+        """Until every placeholder the page's run sent has been on the page: a loaded browser draws a
+        message well after it arrives, and an empty page then means nothing. (The run itself is over:
+        the caller settled.) Not "until every run has ended": a run can begin and never say it ended
+        (a script runner replaced under load), and a wall's clock begins one every second."""
         missing = poll(
             lambda: self.placeholders_sent - self.placeholders_drawn(),
             lambda missing: not missing,
@@ -267,14 +274,14 @@ class Page:
         assert not missing, f"placeholders sent but never drawn: {sorted(missing)}"
 
     def runs_ended(self, timeout_s: float = TIMEOUT_S) -> None:
-        """Until every script run begun for this tab has ended (a generous deadline)."""
-        ended = poll(
-            lambda: (self.page.wait_for_timeout(50), self.started - len(self.ended))[1],
-            lambda running: running <= 0,
+        """Until the script run begun last for this tab has ended (a generous deadline)."""
+        running = poll(
+            lambda: (self.page.wait_for_timeout(50), self.last_begun not in self.ids_ended)[1],
+            lambda running: not running,
             timeout_s=timeout_s,
             every_s=0.05,
         )
-        assert ended <= 0, f"{ended} script runs still going after {timeout_s:.0f} s"
+        assert not running, f"a script run still going after {timeout_s:.0f} s"
 
     def close(self):
         self.page.close()

@@ -7,7 +7,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import Page, start_app, stop_app
+from tests.browser.conftest import Page, poll, start_app, stop_app
 from tests.browser.test_wall import rss_mb
 
 pytestmark = pytest.mark.browser
@@ -64,13 +64,14 @@ def test_html_in_data_is_text_in_charts(browser, hostile_city, path, literal):
     tab = Page(browser)
     page = tab.goto(hostile_city + path, wait_for=".js-plotly-plot")
     tab.reveal()  # the category bars are below the fold on the Complaints page
-    page.wait_for_timeout(1_500)
     plots = page.locator(".js-plotly-plot")
-    assert plots.count() >= 1
+    labels = poll(  # a loaded browser draws a chart's labels a while after the chart itself
+        lambda: " ".join(plots.nth(i).inner_text() for i in range(plots.count())),
+        lambda text: literal in text,
+    )
+    assert literal in labels  # shown literally, tags and all
     assert page.locator(".js-plotly-plot a, a[href*='evil.example']").count() == 0
     assert page.locator(".js-plotly-plot b").count() == 0
-    labels = " ".join(plots.nth(i).inner_text() for i in range(plots.count()))
-    assert literal in labels  # shown literally, tags and all
     tab.close()
 
 
