@@ -571,3 +571,26 @@ def test_a_page_over_a_table_without_its_log_says_so_in_one_line(converted, monk
         assert not at.exception
         shown = " ".join(str(e.value) for e in [*at.error, *at.warning])
         assert "the Delta log (_delta_log) is missing" in shown, shown
+
+
+def test_read_ahead_keeps_order_errors_and_reads_one_past_an_early_stop():
+    read: list[int] = []
+
+    def source(n: int, fail_at: int | None = None):
+        for i in range(n):
+            if i == fail_at:
+                raise dataset.DatasetError(f"item {i} is damaged")
+            read.append(i)
+            yield i
+
+    assert list(dataset.read_ahead(source(5))) == [0, 1, 2, 3, 4]
+    got: list[int] = []
+    with pytest.raises(dataset.DatasetError, match="item 3 is damaged"):
+        for item in dataset.read_ahead(source(6, fail_at=3)):
+            got.append(item)
+    assert got == [0, 1, 2]  # everything before the damage, then the error where it was
+    read.clear()
+    ahead = dataset.read_ahead(source(100))
+    assert next(ahead) == 0
+    ahead.close()  # the caller stops: at most the one read under way, nothing after it
+    assert read in ([0], [0, 1])

@@ -27,7 +27,9 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -190,6 +192,22 @@ def verified_batches(root: Path, path: Path) -> Iterator[pa.RecordBatch]:
         ) from None
 
 
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, each next one read in a thread while the caller works on this one: a rewrite decodes
+    and checks a file's next batch while it encodes the current one (pyarrow lets go of the GIL for
+    both). An error reading arrives here as it would have; a caller that stops early waits for the
+    one read under way, and nothing more is read."""
+    with ThreadPoolExecutor(1, thread_name_prefix="read-ahead") as pool:
+        pending = pool.submit(next, items, _END)
+        while (item := pending.result()) is not _END:
+            pending = pool.submit(next, items, _END)
+            yield cast(T, item)
+
+
 class _Part:
     """One new file being written: its appender, and the min and max of the key's first column."""
 
@@ -350,7 +368,7 @@ class Writer:
                 continue  # in range, not held: the file stays
             self.keep.remove(entry)
             self.dropped.append(entry)
-            for batch in verified_batches(self.root, path):
+            for batch in read_ahead(verified_batches(self.root, path)):
                 dropped += self.copy_without(pa.Table.from_batches([batch]), ids)
         return dropped
 
@@ -504,7 +522,7 @@ def compact(
             for e in small:
                 w.keep.remove(e)
                 w.dropped.append(e)
-                for batch in verified_batches(root, root / e["path"]):
+                for batch in read_ahead(verified_batches(root, root / e["path"])):
                     w.write(pa.Table.from_batches([batch]))
                     if folder in w.open and w.open[folder].appender.rows >= rows_per_file:
                         w._finish(folder)
@@ -601,7 +619,7 @@ def migrate(root: Path | str, table: Table, timezone: str = "UTC") -> int | None
     w = Writer(root, table, timezone=timezone, operation="migrate", source=LEGACY_MANIFEST)
     try:
         for path in old:
-            for batch in verified_batches(root, path):
+            for batch in read_ahead(verified_batches(root, path)):
                 w.write(pa.Table.from_batches([batch]))
         stored = w.commit()
     finally:
