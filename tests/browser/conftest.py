@@ -139,11 +139,11 @@ PLACEHOLDER_ID = re.compile(r"-lazy_(\w+)$")  # its element id ends with its key
 _RECORD_PLACEHOLDERS = """
 window.__ccdashPlaceholders = new Set();
 new MutationObserver(() => {
-  for (const e of document.querySelectorAll("[class*='st-key-lazy_']"))
+  for (const e of document.querySelectorAll("LAZY"))
     for (const c of e.classList)
       if (c.startsWith("st-key-lazy_")) window.__ccdashPlaceholders.add(c.slice(12));
 }).observe(document, { childList: true, subtree: true });
-"""
+""".replace("LAZY", LAZY)
 
 
 class Page:
